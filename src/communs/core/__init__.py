@@ -1,0 +1,1 @@
+"""The core: identities, signed events, ordering and errors. No I/O, no imports from outer layers."""

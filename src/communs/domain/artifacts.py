@@ -1,0 +1,120 @@
+"""Artifacts: the canonical files of a commons, by path, and the history of each path.
+
+Content lives in blobs addressed by SHA-256; records hold only hashes, so the fold never
+reads a file. A change names the blob it was based on: it applies only if the canonical
+blob is still that one, or if the event carries a merge made onto the current blob.
+"""
+
+from typing import Annotated, Any
+
+import msgspec
+
+from ..core.events import Event
+from .fold import Ineffective, View, Writes
+from .schema import Body, Id, check_path
+
+Media = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class Change(Body, kw_only=True):
+    """Put ``blob`` at ``path`` (or delete it when ``blob`` is None), based on ``base``."""
+
+    path: str
+    base: Id | None = None
+    blob: Id | None = None
+    size: Annotated[int, msgspec.Meta(ge=0)] = 0
+    media: Media = ""
+
+    def __post_init__(self) -> None:
+        check_path(self.path)
+        if self.blob is None and self.size:
+            raise ValueError(f"{self.path}: a deletion has no size")
+
+
+class Merged(Body, kw_only=True):
+    """A three-way merge made by the signer's node, valid only onto the blob ``onto``."""
+
+    path: str
+    onto: Id | None = None
+    blob: Id | None = None
+    size: Annotated[int, msgspec.Meta(ge=0)] = 0
+    media: Media = ""
+
+    def __post_init__(self) -> None:
+        check_path(self.path)
+
+
+def artifact_key(path: str) -> str:
+    return "artifact/" + path
+
+
+def history_prefix(path: str) -> str:
+    return f"history/{path}//"
+
+
+def history_key(path: str, event: Event) -> str:
+    # Zero-padded clock keeps each path's history in fold order when sorted by key.
+    return f"{history_prefix(path)}{event.clock:012d}.{event.id.hex()}"
+
+
+def check_unique_paths(items: list[Any]) -> None:
+    paths = [item.path for item in items]
+    if len(paths) != len(set(paths)):
+        raise ValueError("each path may appear only once")
+
+
+def write_changes(
+    view: View,
+    event: Event,
+    contribution: bytes,
+    action: str,
+    targets: list[tuple[str, bytes | None, bytes | None, int, str]],
+    merged: list[Merged],
+) -> tuple[Writes, list[dict[str, Any]]]:
+    """Apply ``(path, expected, new_blob, size, media)`` targets to the canonical artifacts.
+
+    Returns the writes and the applied list ``[{path, before, after}]`` used to revert, or
+    raises Ineffective naming the paths whose canonical blob moved with no merge onto it.
+    """
+    merges = {m.path: m for m in merged}
+    writes: Writes = {}
+    applied = []
+    conflicts = []
+    for path, expected, blob, size, media in targets:
+        previous = view.get(artifact_key(path))
+        before = previous["blob"] if previous else None
+        if before != expected:
+            merge = merges.get(path)
+            if merge is None or merge.onto != before:
+                conflicts.append(path)
+                continue
+            blob, size, media = merge.blob, merge.size, merge.media
+        applied.append({
+            "path": path,
+            "before": before,
+            "after": blob,
+            "before_size": previous["size"] if previous else 0,
+            "before_media": previous["media"] if previous else "",
+        })
+        writes[artifact_key(path)] = (
+            None
+            if blob is None
+            else {"blob": blob, "size": size, "media": media, "contribution": contribution,
+                  "event": event.id}
+        )
+        writes[history_key(path, event)] = {
+            "event": event.id,
+            "contribution": contribution,
+            "action": action,
+            "by": event.author,
+            "before": before,
+            "after": blob,
+            "size": size,
+        }
+    if conflicts:
+        raise Ineffective(
+            "conflict: the canonical version of "
+            + ", ".join(conflicts)
+            + " changed since this was based on it; a new revision (or a merge) is needed"
+        )
+    return writes, applied

@@ -1,0 +1,142 @@
+"""The charter: what a commons is, who maintains it, and how contributions become canonical.
+
+A commons is born with a charter (its genesis, which may name the commons it was forked
+from). Maintainers change the charter together: each change takes effect once ``threshold``
+current maintainers have endorsed the very same change.
+"""
+
+from hashlib import sha256
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from ..core import canonical
+from ..core.events import Event
+from .fold import Ineffective, View, Writes, event_type
+from .schema import Body, Id, Text, Title, check_did, to_builtins
+
+KINDS = ("software", "text", "design", "media", "places", "data", "equipment", "other")
+Kind = Literal["software", "text", "design", "media", "places", "data", "equipment", "other"]
+Mode = Literal["review", "publish"]
+MODES = {"review": "review-first", "publish": "publish-first"}
+
+
+class Charter(Body, kw_only=True):
+    name: Title
+    description: Text = ""
+    kind: Kind = "other"
+    licence: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] = "CC-BY-SA-4.0"
+    maintainers: Annotated[list[str], msgspec.Meta(min_length=1, max_length=255)]
+    threshold: Annotated[int, msgspec.Meta(ge=1)] = 1
+    mode: Mode = "review"
+
+    def __post_init__(self) -> None:
+        for did in self.maintainers:
+            check_did(did, "maintainers")
+        if len(set(self.maintainers)) != len(self.maintainers):
+            raise ValueError("maintainers must be distinct")
+        if self.threshold > len(self.maintainers):
+            raise ValueError(
+                f"threshold {self.threshold} is above the {len(self.maintainers)} maintainer(s)"
+            )
+
+
+class ForkOrigin(Body, kw_only=True):
+    commons: Id
+    heads: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=64)]
+
+
+class CreateCommons(Body, kw_only=True):
+    charter: Charter
+    forked_from: ForkOrigin | None = None
+
+
+class AddMaintainer(Body, kw_only=True, tag="add_maintainer", tag_field="op"):
+    did: str
+
+    def __post_init__(self) -> None:
+        check_did(self.did, "did")
+
+
+class RemoveMaintainer(Body, kw_only=True, tag="remove_maintainer", tag_field="op"):
+    did: str
+
+    def __post_init__(self) -> None:
+        check_did(self.did, "did")
+
+
+class SetField(Body, kw_only=True, tag="set", tag_field="op"):
+    """Set one charter field; the new charter is validated as a whole when it takes effect."""
+
+    field: Literal["name", "description", "kind", "licence", "threshold", "mode"]
+    value: str | int
+
+
+class ChangeCharter(Body, kw_only=True):
+    change: AddMaintainer | RemoveMaintainer | SetField
+
+
+def charter_of(view: View) -> dict[str, Any]:
+    return view.get("charter")
+
+
+def is_maintainer(view: View, did: str) -> bool:
+    return did in charter_of(view)["maintainers"]
+
+
+def require_maintainer(view: View, event: Event, action: str) -> None:
+    if not is_maintainer(view, event.author):
+        raise Ineffective(
+            f"only maintainers can {action}; the author is not a maintainer of this commons"
+        )
+
+
+@event_type("commons.create", CreateCommons, genesis=True)
+def create(view: View, event: Event) -> Writes:
+    body: CreateCommons = event.body
+    charter = to_builtins(body.charter)
+    charter["forked_from"] = to_builtins(body.forked_from) if body.forked_from else None
+    charter["created_by"] = event.author
+    return {"charter": charter}
+
+
+def motion_key(change: Any) -> str:
+    return "motion/" + sha256(canonical.encode(to_builtins(change))).hexdigest()
+
+
+def changed_charter(charter: dict[str, Any], change: Any) -> dict[str, Any]:
+    """The charter with one change applied, validated as a whole."""
+    new = dict(charter)
+    maintainers = list(charter["maintainers"])
+    if isinstance(change, AddMaintainer):
+        if change.did in maintainers:
+            raise Ineffective("this identity is already a maintainer")
+        new["maintainers"] = sorted([*maintainers, change.did])
+    elif isinstance(change, RemoveMaintainer):
+        if change.did not in maintainers:
+            raise Ineffective("this identity is not a maintainer")
+        new["maintainers"] = [m for m in maintainers if m != change.did]
+    else:
+        new[change.field] = change.value
+    fields = {k: new[k] for k in Charter.__struct_fields__}
+    try:
+        msgspec.convert(fields, Charter)
+    except msgspec.ValidationError as error:
+        raise Ineffective(f"the charter would become invalid: {error}") from None
+    return new
+
+
+@event_type("charter.change", ChangeCharter)
+def change(view: View, event: Event) -> Writes:
+    require_maintainer(view, event, "change the charter")
+    charter = charter_of(view)
+    key = motion_key(event.body.change)
+    motion = view.get(key) or {"change": to_builtins(event.body.change), "endorsers": []}
+    if event.author in motion["endorsers"]:
+        raise Ineffective("this maintainer already endorsed the same change")
+    endorsers = sorted([*motion["endorsers"], event.author])
+    current = [did for did in endorsers if did in charter["maintainers"]]
+    if len(current) < charter["threshold"]:
+        changed_charter(charter, event.body.change)  # refuse at once what could never apply
+        return {key: {**motion, "endorsers": endorsers}}
+    return {"charter": changed_charter(charter, event.body.change), key: None}

@@ -1,0 +1,244 @@
+"""Contributions: anyone proposes, maintainers validate after the fact.
+
+Review-first commons (like pull requests): a contribution is open until ``threshold``
+maintainers accept the same revision, or one maintainer rejects it with a reason.
+Publish-first commons (like a wiki): a contribution is canonical at once; maintainers
+patrol it (mark it reviewed) or revert it with a reason. In both, anyone reviews, and only
+the author revises or withdraws. A revision whose base moved under it is a conflict.
+"""
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from ..core.events import Event
+from .artifacts import Change, Merged, check_unique_paths, write_changes
+from .charter import ForkOrigin, charter_of, require_maintainer
+from .fold import Ineffective, View, Writes, event_type
+from .schema import Body, Id, Reason, Text, Title, to_builtins
+
+Changes = Annotated[list[Change], msgspec.Meta(min_length=1, max_length=1000)]
+Merges = Annotated[list[Merged], msgspec.Meta(max_length=1000)]
+STATES = ("open", "conflict", "accepted", "published", "rejected", "withdrawn", "reverted")
+
+
+class Propose(Body, kw_only=True):
+    title: Title
+    description: Text = ""
+    changes: Changes
+    origin: ForkOrigin | None = None  # the fork (commons and heads) this comes from, if any
+
+    def __post_init__(self) -> None:
+        check_unique_paths(self.changes)
+
+
+class Revise(Body, kw_only=True):
+    contribution: Id
+    changes: Changes
+    title: Title | None = None
+    description: Text | None = None
+
+    def __post_init__(self) -> None:
+        check_unique_paths(self.changes)
+
+
+class Review(Body, kw_only=True):
+    contribution: Id
+    verdict: Literal["comment", "approve", "request_changes"]
+    comment: Text = ""
+
+
+class Accept(Body, kw_only=True):
+    contribution: Id
+    revision: Annotated[int, msgspec.Meta(ge=0)]
+    merged: Merges = []
+
+
+class Reject(Body, kw_only=True):
+    contribution: Id
+    reason: Reason
+
+
+class Revert(Body, kw_only=True):
+    contribution: Id
+    reason: Reason
+    merged: Merges = []
+
+
+class Patrol(Body, kw_only=True):
+    contribution: Id
+
+
+class Withdraw(Body, kw_only=True):
+    contribution: Id
+
+
+def contribution_key(cid: bytes) -> str:
+    return "contribution/" + cid.hex()
+
+
+def review_key(cid: bytes, event: Event) -> str:
+    return f"review/{cid.hex()}/{event.clock:012d}.{event.id.hex()}"
+
+
+def load(view: View, cid: bytes) -> dict[str, Any]:
+    record = view.get(contribution_key(cid))
+    if record is None:
+        raise Ineffective(f"no contribution {cid.hex()[:12]} is known in this commons at this point")
+    return record
+
+
+def require_state(record: dict[str, Any], allowed: tuple[str, ...], action: str) -> None:
+    if record["state"] not in allowed:
+        raise Ineffective(f"cannot {action} a contribution that is {record['state']}")
+
+
+def require_author(record: dict[str, Any], event: Event, action: str) -> None:
+    if event.author != record["author"]:
+        raise Ineffective(f"only the author of a contribution can {action} it")
+
+
+def targets(changes: list[dict[str, Any]]) -> list[tuple]:
+    return [(c["path"], c["base"], c["blob"], c["size"], c["media"]) for c in changes]
+
+
+def publish(view: View, event: Event, cid: bytes, record: dict[str, Any]) -> Writes:
+    """Make the current revision canonical at once (publish-first), or mark the conflict."""
+    try:
+        writes, applied = write_changes(
+            view, event, cid, "publish", targets(record["revisions"][-1]["changes"]), []
+        )
+    except Ineffective as conflict:
+        return {contribution_key(cid): {**record, "state": "conflict", "reason": conflict.reason}}
+    writes[contribution_key(cid)] = {**record, "state": "published", "applied": applied,
+                                     "reason": None}
+    return writes
+
+
+@event_type("contribution.propose", Propose)
+def propose(view: View, event: Event) -> Writes:
+    body: Propose = event.body
+    record = {
+        "author": event.author,
+        "title": body.title,
+        "description": body.description,
+        "state": "open",
+        "revisions": [{"event": event.id, "changes": to_builtins(body.changes)}],
+        "accepted_by": [],
+        "applied": None,
+        "decided_by": None,
+        "reason": None,
+        "patrolled_by": None,
+        "origin": to_builtins(body.origin) if body.origin else None,
+        "clock": event.clock,
+        "time": event.time,
+    }
+    if charter_of(view)["mode"] == "publish":
+        return publish(view, event, event.id, record)
+    return {contribution_key(event.id): record}
+
+
+@event_type("contribution.revise", Revise)
+def revise(view: View, event: Event) -> Writes:
+    body: Revise = event.body
+    record = load(view, body.contribution)
+    require_author(record, event, "revise")
+    require_state(record, ("open", "conflict"), "revise")
+    record = {
+        **record,
+        "title": body.title if body.title is not None else record["title"],
+        "description": body.description if body.description is not None else record["description"],
+        "revisions": [*record["revisions"], {"event": event.id, "changes": to_builtins(body.changes)}],
+        "accepted_by": [],
+        "state": "open",
+        "reason": None,
+    }
+    if charter_of(view)["mode"] == "publish":
+        return publish(view, event, body.contribution, record)
+    return {contribution_key(body.contribution): record}
+
+
+@event_type("contribution.review", Review)
+def review(view: View, event: Event) -> Writes:
+    body: Review = event.body
+    record = load(view, body.contribution)
+    return {
+        review_key(body.contribution, event): {
+            "by": event.author,
+            "verdict": body.verdict,
+            "comment": body.comment,
+            "revision": len(record["revisions"]) - 1,
+            "time": event.time,
+        }
+    }
+
+
+@event_type("contribution.accept", Accept)
+def accept(view: View, event: Event) -> Writes:
+    body: Accept = event.body
+    require_maintainer(view, event, "accept contributions")
+    charter = charter_of(view)
+    if charter["mode"] != "review":
+        raise Ineffective("in a publish-first commons contributions are canonical at once; "
+                          "patrol or revert them instead")
+    record = load(view, body.contribution)
+    require_state(record, ("open",), "accept")
+    current = len(record["revisions"]) - 1
+    if body.revision != current:
+        raise Ineffective(f"accepts revision {body.revision}, but the current revision is "
+                          f"{current}; review the new revision")
+    if event.author in record["accepted_by"]:
+        raise Ineffective("this maintainer already accepted this revision")
+    accepted_by = sorted([*record["accepted_by"], event.author])
+    key = contribution_key(body.contribution)
+    counted = [did for did in accepted_by if did in charter["maintainers"]]
+    if len(counted) < charter["threshold"]:
+        return {key: {**record, "accepted_by": accepted_by}}
+    writes, applied = write_changes(
+        view, event, body.contribution, "accept",
+        targets(record["revisions"][current]["changes"]), body.merged,
+    )
+    writes[key] = {**record, "accepted_by": accepted_by, "state": "accepted",
+                   "applied": applied, "decided_by": event.author}
+    return writes
+
+
+@event_type("contribution.reject", Reject)
+def reject(view: View, event: Event) -> Writes:
+    require_maintainer(view, event, "reject contributions")
+    record = load(view, event.body.contribution)
+    require_state(record, ("open", "conflict"), "reject")
+    return {contribution_key(event.body.contribution): {
+        **record, "state": "rejected", "reason": event.body.reason, "decided_by": event.author}}
+
+
+@event_type("contribution.withdraw", Withdraw)
+def withdraw(view: View, event: Event) -> Writes:
+    record = load(view, event.body.contribution)
+    require_author(record, event, "withdraw")
+    require_state(record, ("open", "conflict"), "withdraw")
+    return {contribution_key(event.body.contribution): {**record, "state": "withdrawn"}}
+
+
+@event_type("contribution.revert", Revert)
+def revert(view: View, event: Event) -> Writes:
+    body: Revert = event.body
+    require_maintainer(view, event, "revert contributions")
+    record = load(view, body.contribution)
+    require_state(record, ("accepted", "published"), "revert")
+    undo = [(a["path"], a["after"], a["before"], a["before_size"], a["before_media"])
+            for a in record["applied"]]
+    writes, _ = write_changes(view, event, body.contribution, "revert", undo, body.merged)
+    writes[contribution_key(body.contribution)] = {
+        **record, "state": "reverted", "reason": body.reason, "decided_by": event.author}
+    return writes
+
+
+@event_type("contribution.patrol", Patrol)
+def patrol(view: View, event: Event) -> Writes:
+    require_maintainer(view, event, "patrol contributions")
+    record = load(view, event.body.contribution)
+    require_state(record, ("published",), "patrol")
+    if record["patrolled_by"]:
+        raise Ineffective("this contribution was already patrolled")
+    return {contribution_key(event.body.contribution): {**record, "patrolled_by": event.author}}

@@ -1,0 +1,135 @@
+"""The fold: state is a pure function of the events, applied in a causal total order.
+
+State is a set of records (key -> plain CBOR-ready value). A reducer reads the records it
+needs through a ``View`` and returns the writes it makes (``None`` deletes), or raises
+``Ineffective`` with a reason: the event stays in the log, visible, and changes nothing.
+Authorization is part of the reducers, so every peer with the same events agrees on it.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import Any, Protocol
+
+import msgspec
+
+from ..core import canonical
+from ..core.errors import InvalidEvent
+from ..core.events import Event, parse_event
+
+Writes = dict[str, Any]
+
+
+class Ineffective(Exception):
+    """Raised by a reducer: the event is kept but changes nothing, for this reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class View(Protocol):
+    def get(self, key: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    body: type
+    reduce: Callable[[View, Event], Writes]
+    genesis: bool = False
+
+
+TYPES: dict[str, EventType] = {}
+
+
+def event_type(name: str, body: type, *, genesis: bool = False):
+    """Register the reducer of an event type: ``@event_type("x.y", XBody)``."""
+
+    def register(reduce: Callable[[View, Event], Writes]) -> Callable[[View, Event], Writes]:
+        TYPES[name] = EventType(name, body, reduce, genesis)
+        return reduce
+
+    return register
+
+
+def parse_body(kind: str, value: Any) -> Any:
+    known = TYPES.get(kind)
+    if known is None:
+        raise InvalidEvent(f"unknown event type {kind!r}; known types: {', '.join(sorted(TYPES))}")
+    try:
+        return msgspec.convert(value, known.body)
+    except msgspec.ValidationError as error:
+        raise InvalidEvent(f"body of {kind} does not fit its schema: {error}") from None
+
+
+def parse(raw: bytes, *, verify_signature: bool = True) -> Event:
+    """Verify wire bytes completely: envelope, signature, id, type and body schema."""
+    event = parse_event(raw, parse_body, verify_signature=verify_signature)
+    if TYPES[event.type].genesis != event.is_genesis:
+        raise InvalidEvent(
+            f"{event.type} must {'' if TYPES[event.type].genesis else 'not '}be a genesis event"
+        )
+    return event
+
+
+def apply(view: View, event: Event) -> tuple[Writes, str | None]:
+    """The writes an event makes, or no writes and the reason it is ineffective."""
+    try:
+        return TYPES[event.type].reduce(view, event), None
+    except Ineffective as refusal:
+        return {}, refusal.reason
+
+
+class MemoryState:
+    """Records in a dict: the reference fold, used for forks' bases and to check stores."""
+
+    def __init__(self, records: Mapping[str, Any] | None = None):
+        self.records: dict[str, Any] = dict(records or {})
+        self.ineffective: dict[bytes, str] = {}
+
+    def get(self, key: str) -> Any:
+        return self.records.get(key)
+
+    def apply(self, event: Event) -> str | None:
+        writes, reason = apply(self, event)
+        if reason is not None:
+            self.ineffective[event.id] = reason
+        for key, value in writes.items():
+            if value is None:
+                self.records.pop(key, None)
+            else:
+                self.records[key] = value
+        return reason
+
+    def digest(self) -> str:
+        records = ((key, canonical.encode(value)) for key, value in sorted(self.records.items()))
+        return state_digest(records, sorted(self.ineffective.items()))
+
+
+def fold(events: Iterable[Event], base: Mapping[str, Any] | None = None) -> MemoryState:
+    """Apply events in their causal total order (clock, then id) to a fresh state."""
+    state = MemoryState(base)
+    for event in sorted(events, key=lambda e: e.position):
+        state.apply(event)
+    return state
+
+
+def state_digest(
+    records: Iterable[tuple[str, bytes]], ineffective: Iterable[tuple[bytes, str]]
+) -> str:
+    """SHA-256 of the canonical folded state: the canonical ``[key, value]`` of every record
+    in key order (values given already encoded), then ``[id, reason]`` of every ineffective
+    event in id order."""
+    digest = sha256()
+    for key, value in records:
+        digest.update(b"\x82" + canonical.encode(key) + value)
+    for eid, reason in ineffective:
+        digest.update(canonical.encode([eid, reason]))
+    return digest.hexdigest()
+
+
+def fork_base(records: Mapping[str, Any]) -> dict[str, Any]:
+    """What a fork inherits from its parent's state: everything but pending charter motions,
+    which belong to the parent's maintainers."""
+    return {key: value for key, value in records.items() if not key.startswith("motion/")}

@@ -1,0 +1,336 @@
+"""The SQLite store: WAL, one writer, numbered migrations.
+
+Events are kept as received (``raw``) next to the folded state (``records``), and both
+change in the same transaction, so a crash never leaves state that disagrees with the log.
+"""
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import cbor2
+
+from ..core import canonical
+from ..core.errors import Refused
+from .base import EventRow
+
+CHUNK = 5000  # ids per IN (...) query: well under SQLite's variable limit
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction half-way; run each statement.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE commons (
+            cid INTEGER PRIMARY KEY,
+            id BLOB NOT NULL UNIQUE,
+            parent BLOB,
+            name TEXT NOT NULL DEFAULT '',
+            events INTEGER NOT NULL DEFAULT 0,
+            digest TEXT,
+            created INTEGER NOT NULL
+        );
+        CREATE INDEX commons_parent ON commons(parent);
+        CREATE TABLE events (
+            rowid INTEGER PRIMARY KEY,
+            id BLOB NOT NULL UNIQUE,
+            cid INTEGER NOT NULL,
+            clock INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            author TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            raw BLOB NOT NULL,
+            reason TEXT,
+            undo BLOB
+        );
+        CREATE INDEX events_order ON events(cid, clock, id);
+        CREATE INDEX events_ineffective ON events(cid, id) WHERE reason IS NOT NULL;
+        CREATE TABLE heads (cid INTEGER NOT NULL, id BLOB NOT NULL, PRIMARY KEY (cid, id))
+            WITHOUT ROWID;
+        CREATE TABLE records (cid INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+            PRIMARY KEY (cid, key)) WITHOUT ROWID;
+        CREATE TABLE pending (id BLOB PRIMARY KEY, raw BLOB NOT NULL);
+        CREATE TABLE pending_needs (missing BLOB NOT NULL, id BLOB NOT NULL,
+            PRIMARY KEY (missing, id)) WITHOUT ROWID;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1]
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def prefix_range(prefix: str) -> tuple[bytes, bytes]:
+    """Bounds of the ids whose hex starts with ``prefix``, for an indexed range query."""
+    low = bytes.fromhex(prefix + "0" * (len(prefix) % 2))
+    high = bytes.fromhex(prefix + "f" * (len(prefix) % 2))
+    return low, high + b"\xff" * (32 - len(high))
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path = ":memory:"):
+        self.path = str(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        self.db.execute("PRAGMA cache_size = -65536")
+        self._depth = 0
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT)"
+            )
+            done = {row[0] for row in self.db.execute("SELECT version FROM migrations")}
+            if done and max(done) > len(MIGRATIONS):
+                raise Refused(
+                    f"this database ({self.path}) was written by a newer Communs; upgrade Communs"
+                )
+            for version, migration in enumerate(MIGRATIONS, start=1):
+                if version not in done:
+                    migration(self.db)
+                    self.db.execute("INSERT INTO migrations VALUES (?, ?)",
+                                    (version, migration.__name__))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (BEGIN IMMEDIATE); nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- commons ---------------------------------------------------------------------------
+
+    def add_commons(self, commons_id: bytes, parent: bytes | None, time: int) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO commons (id, parent, created) VALUES (?, ?, ?)", (commons_id, parent, time)
+        )
+        return cursor.lastrowid  # type: ignore[return-value]
+
+    def commons_cid(self, commons_id: bytes) -> int | None:
+        row = self.db.execute("SELECT cid FROM commons WHERE id = ?", (commons_id,)).fetchone()
+        return row[0] if row else None
+
+    def commons_id(self, cid: int) -> bytes:
+        return self.db.execute("SELECT id FROM commons WHERE cid = ?", (cid,)).fetchone()[0]
+
+    def commons_rows(self) -> list[dict[str, Any]]:
+        cursor = self.db.execute(
+            "SELECT cid, id, parent, name, events, created FROM commons ORDER BY created, id"
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def find_commons(self, prefix: str) -> list[bytes]:
+        low, high = prefix_range(prefix)
+        rows = self.db.execute(
+            "SELECT id FROM commons WHERE id BETWEEN ? AND ? LIMIT 2", (low, high)
+        )
+        return [row[0] for row in rows]
+
+    def forks_of(self, commons_id: bytes) -> list[bytes]:
+        rows = self.db.execute("SELECT id FROM commons WHERE parent = ? ORDER BY created",
+                               (commons_id,))
+        return [row[0] for row in rows]
+
+    def set_commons_info(self, cid: int, *, name: str, added: int) -> None:
+        self.db.execute(
+            "UPDATE commons SET name = ?, events = events + ?, digest = NULL WHERE cid = ?",
+            (name, added, cid),
+        )
+
+    def cached_digest(self, cid: int) -> str | None:
+        return self.db.execute("SELECT digest FROM commons WHERE cid = ?", (cid,)).fetchone()[0]
+
+    def set_cached_digest(self, cid: int, digest: str) -> None:
+        self.db.execute("UPDATE commons SET digest = ? WHERE cid = ?", (digest, cid))
+
+    # -- events ----------------------------------------------------------------------------
+
+    def known(self, ids: Iterable[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT id FROM events WHERE id IN ({marks})", chunk))
+        return found
+
+    def clocks(self, ids: Iterable[bytes]) -> dict[bytes, tuple[int, int]]:
+        """``{id: (cid, clock)}`` for the stored events among ``ids``."""
+        found: dict[bytes, tuple[int, int]] = {}
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            for eid, cid, clock in self.db.execute(
+                f"SELECT id, cid, clock FROM events WHERE id IN ({marks})", chunk
+            ):
+                found[eid] = (cid, clock)
+        return found
+
+    def insert_events(self, rows: Sequence[EventRow]) -> None:
+        self.db.executemany(
+            "INSERT INTO events (id, cid, clock, type, author, time, raw, reason, undo)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r.id, r.cid, r.clock, r.type, r.author, r.time, r.raw, r.reason, r.undo)
+             for r in rows],
+        )
+
+    def update_results(self, results: Iterable[tuple[bytes, str | None, bytes | None]]) -> None:
+        self.db.executemany(
+            "UPDATE events SET reason = ?, undo = ? WHERE id = ?",
+            [(reason, undo, eid) for eid, reason, undo in results],
+        )
+
+    _COLUMNS = "id, cid, clock, type, author, time, raw, reason, undo"
+
+    def fold_tip(self, cid: int) -> tuple[int, bytes] | None:
+        row = self.db.execute(
+            "SELECT clock, id FROM events WHERE cid = ? ORDER BY clock DESC, id DESC LIMIT 1",
+            (cid,),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def tail(self, cid: int, after: tuple[int, bytes]) -> list[EventRow]:
+        """Events after a position in the fold order, newest first (for rewinding)."""
+        clock, eid = after
+        rows = self.db.execute(
+            f"SELECT {self._COLUMNS} FROM events WHERE cid = ? AND (clock > ? OR "
+            "(clock = ? AND id > ?)) ORDER BY clock DESC, id DESC",
+            (cid, clock, clock, eid),
+        )
+        return [EventRow(*row) for row in rows]
+
+    def events(self, cid: int, *, newest_first: bool = False, limit: int | None = None
+               ) -> Iterator[EventRow]:
+        order = "DESC" if newest_first else "ASC"
+        sql = (f"SELECT {self._COLUMNS} FROM events WHERE cid = ? "
+               f"ORDER BY clock {order}, id {order}")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        for row in self.db.execute(sql, (cid,)):
+            yield EventRow(*row)
+
+    def event(self, event_id: bytes) -> EventRow | None:
+        row = self.db.execute(f"SELECT {self._COLUMNS} FROM events WHERE id = ?",
+                              (event_id,)).fetchone()
+        return EventRow(*row) if row else None
+
+    def find_events(self, cid: int, prefix: str) -> list[bytes]:
+        low, high = prefix_range(prefix)
+        rows = self.db.execute(
+            "SELECT id FROM events WHERE id BETWEEN ? AND ? AND cid = ? LIMIT 2", (low, high, cid)
+        )
+        return [row[0] for row in rows]
+
+    def heads(self, cid: int) -> list[bytes]:
+        return [r[0] for r in self.db.execute("SELECT id FROM heads WHERE cid = ? ORDER BY id",
+                                              (cid,))]
+
+    def move_heads(self, cid: int, remove: Iterable[bytes], add: Iterable[bytes]) -> None:
+        self.db.executemany("DELETE FROM heads WHERE cid = ? AND id = ?",
+                            [(cid, eid) for eid in remove])
+        self.db.executemany("INSERT OR IGNORE INTO heads VALUES (?, ?)",
+                            [(cid, eid) for eid in add])
+
+    def ineffective(self, cid: int) -> Iterator[tuple[bytes, str]]:
+        yield from self.db.execute(
+            "SELECT id, reason FROM events WHERE cid = ? AND reason IS NOT NULL ORDER BY id", (cid,)
+        )
+
+    # -- pending ---------------------------------------------------------------------------
+
+    def add_pending(self, event_id: bytes, raw: bytes, missing: Iterable[bytes]) -> None:
+        self.db.execute("INSERT OR IGNORE INTO pending VALUES (?, ?)", (event_id, raw))
+        self.db.executemany("INSERT OR IGNORE INTO pending_needs VALUES (?, ?)",
+                            [(m, event_id) for m in missing])
+
+    def take_pending_children(self, ids: Iterable[bytes]) -> list[bytes]:
+        """Remove and return the pending events that waited for any of ``ids``."""
+        children: set[bytes] = set()
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            children.update(r[0] for r in self.db.execute(
+                f"SELECT id FROM pending_needs WHERE missing IN ({marks})", chunk))
+        raws = []
+        for chunk in _chunks(sorted(children)):
+            marks = ",".join("?" * len(chunk))
+            raws += [r[0] for r in self.db.execute(
+                f"SELECT raw FROM pending WHERE id IN ({marks})", chunk)]
+            self.db.execute(f"DELETE FROM pending WHERE id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM pending_needs WHERE id IN ({marks})", chunk)
+        return raws
+
+    def pending_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM pending").fetchone()[0]
+
+    # -- folded state ----------------------------------------------------------------------
+
+    def get_records(self, cid: int, keys: Iterable[str]) -> dict[str, Any]:
+        found = {}
+        for chunk in _chunks(list(keys)):
+            marks = ",".join("?" * len(chunk))
+            for key, value in self.db.execute(
+                f"SELECT key, value FROM records WHERE cid = ? AND key IN ({marks})", (cid, *chunk)
+            ):
+                found[key] = cbor2.loads(value)
+        return found
+
+    def put_records(self, cid: int, writes: dict[str, Any]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
+            [(cid, k, canonical.encode(v)) for k, v in writes.items() if v is not None],
+        )
+        self.db.executemany(
+            "DELETE FROM records WHERE cid = ? AND key = ?",
+            [(cid, k) for k, v in writes.items() if v is None],
+        )
+
+    def scan_records(self, cid: int, prefix: str) -> Iterator[tuple[str, Any]]:
+        # Keys sort as UTF-8 bytes; every key with the prefix lies below prefix + U+10FFFF.
+        for key, value in self.db.execute(
+            "SELECT key, value FROM records WHERE cid = ? AND key >= ? AND key < ? ORDER BY key",
+            (cid, prefix, prefix + "\U0010ffff"),
+        ):
+            yield key, cbor2.loads(value)
+
+    def raw_records(self, cid: int) -> Iterator[tuple[str, bytes]]:
+        yield from self.db.execute(
+            "SELECT key, value FROM records WHERE cid = ? ORDER BY key", (cid,))
+
+    def copy_records(self, source_cid: int, target_cid: int) -> None:
+        self.db.execute(
+            "INSERT INTO records SELECT ?, key, value FROM records WHERE cid = ?",
+            (target_cid, source_cid),
+        )
