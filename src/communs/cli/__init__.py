@@ -1,0 +1,1 @@
+"""The ``communs`` command: thin faces over the node's actions and queries."""

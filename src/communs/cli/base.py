@@ -1,0 +1,121 @@
+"""What every command shares: the home, the acting identity, output, and errors at the edge."""
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..core.errors import Ambiguous, BadInput, CommunsError
+from ..core.identity import Identity
+from ..node.home import Home
+
+
+class Context:
+    def __init__(self, home: str | None, acting_as: str | None, passphrase_file: str | None):
+        self.home_path = home
+        self.acting_as = acting_as
+        self.passphrase_file = passphrase_file
+        self._home: Home | None = None
+
+    @property
+    def home(self) -> Home:
+        if self._home is None:
+            self._home = Home(self.home_path)
+        return self._home
+
+    def passphrase(self) -> str | None:
+        if self.passphrase_file:
+            return Path(self.passphrase_file).read_text().rstrip("\n")
+        return os.environ.get("COMMUNS_PASSPHRASE")
+
+    def identity(self) -> Identity:
+        return self.home.identity(self.acting_as, self.passphrase())
+
+    def commons(self, ref: str) -> bytes:
+        return self.home.commons_id(ref)
+
+    def close(self) -> None:
+        if self._home is not None:
+            self._home.close()
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def _late_option(attribute: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            setattr(ctx.find_object(Context), attribute, value)
+        return value
+
+    return store
+
+
+class CommunsCommand(click.Command):
+    """Every command also takes --as and --home after its name, as people tend to type."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.params += [
+            click.Option(["--as"], metavar="NAME", expose_value=False,
+                         callback=_late_option("acting_as"),
+                         help="Act as this identity of the home (a name or a DID prefix)."),
+            click.Option(["--home"], type=click.Path(file_okay=False), expose_value=False,
+                         callback=_late_option("home_path"), help="The node's folder."),
+        ]
+
+
+class CommunsGroup(click.Group):
+    """Turns a CommunsError into one line on stderr: exit 1 for a refused action, 2 for
+    input that cannot be used as given."""
+
+    command_class = CommunsCommand
+    group_class = type  # subgroups are CommunsGroups too
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CommunsError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(2 if isinstance(error, BadInput | Ambiguous) else 1)
+
+
+def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--json`` on every read: machines get JSON, people get text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")(command)
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def created(as_json: bool, new_id: bytes | str, what: str, **extra: Any) -> None:
+    """A command that creates something prints its id (with --json: an object with ``id``)."""
+    ident = new_id.hex() if isinstance(new_id, bytes) else new_id
+    if as_json:
+        emit_json({"id": ident, **extra})
+    else:
+        click.echo(ident)
+        if sys.stderr.isatty():
+            click.echo(f"{what} created", err=True)
+
+
+def short(hex_id: str | None) -> str:
+    return hex_id[:12] if hex_id else "-"
+
+
+def table(rows: list[list[str]], headers: list[str]) -> None:
+    if not rows:
+        return
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def progress(length: int, label: str):  # noqa: ANN201
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True,
+                             show_eta=True)

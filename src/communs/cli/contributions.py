@@ -1,0 +1,280 @@
+"""communs contribution … and communs artifact …: proposing, reviewing, validating."""
+
+import difflib
+import sys
+from pathlib import Path
+
+import click
+
+from ..node import actions, queries
+from ..node.merge import is_text
+from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
+
+PREVIEW_LIMIT = 1024 * 1024
+
+
+def parse_puts(puts: tuple[str, ...]) -> dict[str, Path]:
+    result = {}
+    for item in puts:
+        path, sep, file = item.partition("=")
+        if not sep or not path or not file:
+            raise click.BadParameter(f"{item!r}: expected PATH=FILE, e.g. README.md=./readme.md",
+                                     param_hint="--put")
+        if not Path(file).is_file():
+            raise click.BadParameter(f"{file}: no such file", param_hint="--put")
+        result[path] = Path(file)
+    return result
+
+
+def change_options(command):  # noqa: ANN001, ANN201
+    command = click.option("--delete", "deletes", multiple=True, metavar="PATH",
+                           help="Delete the artifact at PATH (repeat).")(command)
+    return click.option("--put", "puts", multiple=True, metavar="PATH=FILE",
+                        help="Put FILE's content at PATH in the commons (repeat).")(command)
+
+
+@click.group("contribution", cls=CommunsGroup)
+def contribution_group() -> None:
+    """Propose changes; review, accept, reject, revert, patrol, withdraw them."""
+
+
+@contribution_group.command("propose")
+@click.argument("commons")
+@click.option("--title", required=True)
+@click.option("--description", default="")
+@change_options
+@click.option("--to-parent", is_flag=True,
+              help="COMMONS is a fork: propose to its parent what the fork changed.")
+@json_option
+@pass_ctx
+def propose(ctx: Context, commons: str, title: str, description: str, puts: tuple[str, ...],
+            deletes: tuple[str, ...], to_parent: bool, as_json: bool) -> None:
+    """Propose a contribution to COMMONS.
+
+    Example: communs contribution propose guide --title "Fix typo" --put README.md=README.md
+    """
+    if to_parent:
+        if puts or deletes:
+            raise click.UsageError("--to-parent takes the fork's changes; drop --put/--delete")
+        parent, cid = actions.propose_from_fork(ctx.home, ctx.identity(), ctx.commons(commons),
+                                                title=title, description=description)
+        return created(as_json, cid, "contribution", commons=parent.hex())
+    if not puts and not deletes:
+        raise click.UsageError("say what changes: --put PATH=FILE and/or --delete PATH")
+    cid = actions.propose(ctx.home, ctx.identity(), ctx.commons(commons), title=title,
+                          description=description, puts=parse_puts(puts), deletes=deletes)
+    created(as_json, cid, "contribution")
+
+
+@contribution_group.command("revise")
+@click.argument("commons")
+@click.argument("contribution")
+@click.option("--title", default=None)
+@click.option("--description", default=None)
+@change_options
+@json_option
+@pass_ctx
+def revise(ctx: Context, commons: str, contribution: str, title: str | None,
+           description: str | None, puts: tuple[str, ...], deletes: tuple[str, ...],
+           as_json: bool) -> None:
+    """Replace your contribution's changes with a new revision, based on the current version."""
+    commons_id = ctx.commons(commons)
+    target = ctx.home.event_id(commons_id, contribution, "contribution")
+    event = actions.revise(ctx.home, ctx.identity(), commons_id, target, puts=parse_puts(puts),
+                           deletes=deletes, title=title, description=description)
+    created(as_json, event, "revision")
+
+
+@contribution_group.command("list")
+@click.argument("commons")
+@click.option("--state", type=click.Choice(actions.STATES), default=None)
+@json_option
+@pass_ctx
+def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
+    """Contributions to COMMONS, oldest first."""
+    items = queries.contributions(ctx.home, ctx.commons(commons), state)
+    if as_json:
+        return emit_json(items)
+    if not items:
+        click.echo("No contribution" + (f" is {state}" if state else " yet"))
+    table([[short(c["id"]), c["state"], c["author_name"] or short(c["author"]), c["title"]]
+           for c in items], ["ID", "STATE", "AUTHOR", "TITLE"])
+
+
+@contribution_group.command("show")
+@click.argument("commons")
+@click.argument("contribution")
+@json_option
+@pass_ctx
+def show(ctx: Context, commons: str, contribution: str, as_json: bool) -> None:
+    """A contribution with its changes (as a diff for text), reviews and decision."""
+    home = ctx.home
+    commons_id = ctx.commons(commons)
+    info = queries.contribution_show(home, commons_id,
+                                     home.event_id(commons_id, contribution, "contribution"))
+    if as_json:
+        return emit_json(info)
+    click.echo(f"{info['title']}  [{info['state']}]  ({info['id']})")
+    click.echo(f"  by {info['author_name'] or info['author']}, revision {info['revision']}")
+    if info["description"]:
+        click.echo(f"  {info['description']}")
+    if info["accepted_by"]:
+        click.echo(f"  accepted by {len(info['accepted_by'])} maintainer(s)")
+    if info["reason"]:
+        click.echo(f"  reason: {info['reason']}")
+    if info["base_moved"]:
+        click.echo("  the canonical version moved since: " + ", ".join(info["base_moved"]))
+    for change in info["changes"]:
+        click.echo(diff(home, change))
+    for r in info["reviews"]:
+        click.echo(f"  review by {r['by_name'] or r['by'][:16]}: {r['verdict']}"
+                   + (f" — {r['comment']}" if r["comment"] else ""))
+
+
+def diff(home, change: dict) -> str:  # noqa: ANN001
+    """A unified diff for text, a one-line summary for anything else."""
+    path = change["path"]
+    if change["blob"] is None:
+        return f"--- {path}: deleted"
+
+    def content(blob: str | None) -> bytes | None:
+        if blob is None:
+            return b""
+        raw = bytes.fromhex(blob)
+        if not home.blobs.has(raw) or home.blobs.size(raw) > PREVIEW_LIMIT:
+            return None
+        return home.blobs.read_bytes(raw, PREVIEW_LIMIT)
+
+    old, new = content(change["base"]), content(change["blob"])
+    if old is None or new is None or not is_text(old) or not is_text(new):
+        return f"*** {path}: {change['size']} bytes ({change['media'] or 'binary'})"
+    lines = difflib.unified_diff(old.decode().splitlines(keepends=True),
+                                 new.decode().splitlines(keepends=True),
+                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    return "".join(lines).rstrip("\n") or f"=== {path}: unchanged"
+
+
+def decision(name: str, doc: str, needs_reason: bool = False):  # noqa: ANN201
+    """accept / reject / revert / withdraw / patrol share one shape."""
+
+    @click.argument("commons")
+    @click.argument("contribution")
+    @json_option
+    @pass_ctx
+    def command(ctx: Context, commons: str, contribution: str, as_json: bool,
+                reason: str | None = None) -> None:
+        home, me = ctx.home, ctx.identity()
+        commons_id = ctx.commons(commons)
+        target = home.event_id(commons_id, contribution, "contribution")
+        if name == "accept":
+            event = actions.accept(home, me, commons_id, target)
+        elif name == "revert":
+            event = actions.revert(home, me, commons_id, target, reason=reason)
+        elif name == "reject":
+            event = actions.decide(home, me, commons_id, target, "reject", reason=reason)
+        else:
+            event = actions.decide(home, me, commons_id, target, name)
+        created(as_json, event, name)
+        if not as_json and sys.stdout.isatty():
+            state = queries.contribution_show(home, commons_id, target)["state"]
+            click.echo(f"the contribution is now {state}", err=True)
+
+    command.__doc__ = doc
+    if needs_reason:
+        command = click.option("--reason", required=True, help="Why, for everyone to read.")(command)
+    contribution_group.command(name)(command)
+
+
+decision("accept", "Accept CONTRIBUTION (as a maintainer); merges text if the base moved.")
+decision("reject", "Reject CONTRIBUTION (as a maintainer), with a public reason.", True)
+decision("revert", "Revert an accepted or published CONTRIBUTION (as a maintainer).", True)
+decision("withdraw", "Withdraw your own CONTRIBUTION.")
+decision("patrol", "Mark a published CONTRIBUTION as reviewed (publish-first commons).")
+
+
+@contribution_group.command("review")
+@click.argument("commons")
+@click.argument("contribution")
+@click.option("--approve", "verdict", flag_value="approve", help="Approve it.")
+@click.option("--request-changes", "verdict", flag_value="request_changes",
+              help="Ask for changes (say which with --comment).")
+@click.option("--comment", default="", help="What you think; alone, a plain comment.")
+@json_option
+@pass_ctx
+def review(ctx: Context, commons: str, contribution: str, verdict: str | None, comment: str,
+           as_json: bool) -> None:
+    """Review CONTRIBUTION: anyone can. Example: ... review guide 3fa2 --approve"""
+    if verdict is None and not comment:
+        raise click.UsageError("give --approve, --request-changes or --comment TEXT")
+    commons_id = ctx.commons(commons)
+    event = actions.review(ctx.home, ctx.identity(), commons_id,
+                           ctx.home.event_id(commons_id, contribution, "contribution"),
+                           verdict=verdict or "comment", comment=comment)
+    created(as_json, event, "review")
+
+
+@click.group("artifact", cls=CommunsGroup)
+def artifact_group() -> None:
+    """The canonical files of a commons and their history."""
+
+
+@artifact_group.command("list")
+@click.argument("commons")
+@json_option
+@pass_ctx
+def artifact_list(ctx: Context, commons: str, as_json: bool) -> None:
+    """Canonical artifacts of COMMONS."""
+    items = queries.artifacts(ctx.home, ctx.commons(commons))
+    if as_json:
+        return emit_json(items)
+    if not items:
+        click.echo("No artifact yet: propose one with 'communs contribution propose'")
+    table([[a["path"], str(a["size"]), a["media"], short(a["blob"])] for a in items],
+          ["PATH", "BYTES", "TYPE", "BLOB"])
+
+
+@artifact_group.command("show")
+@click.argument("commons")
+@click.argument("path")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the content to this file.")
+@json_option
+@pass_ctx
+def artifact_show(ctx: Context, commons: str, path: str, output: str | None,
+                  as_json: bool) -> None:
+    """Print the canonical content of PATH (text), or write it with --output."""
+    home = ctx.home
+    info = queries.artifact(home, ctx.commons(commons), path)
+    if as_json:
+        return emit_json(queries.hexed(info))
+    blob = info["blob"]
+    if output:
+        with home.blobs.open(blob) as source, open(output, "wb") as target:
+            while chunk := source.read(1 << 20):
+                target.write(chunk)
+        return
+    if info["size"] > PREVIEW_LIMIT or not is_text(home.blobs.read_bytes(blob, PREVIEW_LIMIT)):
+        click.echo(f"{path}: {info['size']} bytes ({info['media']}); use --output FILE", err=True)
+        return
+    click.echo(home.blobs.read_bytes(blob, PREVIEW_LIMIT).decode(), nl=False)
+
+
+@artifact_group.command("history")
+@click.argument("commons")
+@click.argument("path")
+@json_option
+@pass_ctx
+def artifact_history(ctx: Context, commons: str, path: str, as_json: bool) -> None:
+    """Every change of PATH, oldest first: who, how, and which contribution."""
+    entries = queries.artifact_history(ctx.home, ctx.commons(commons), path)
+    if as_json:
+        return emit_json(entries)
+    for e in entries:
+        change = "deleted" if e["after"] is None else f"{short(e['after'])} ({e['size']} bytes)"
+        click.echo(f"{short(e['event'])}  {e['action']:<8} by {e['by_name'] or short(e['by'])}: "
+                   f"{change}  (contribution {short(e['contribution'])})")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(contribution_group)
+    cli.add_command(artifact_group)

@@ -1,0 +1,320 @@
+"""communs NOUN VERB — peer production of commons, from the terminal.
+
+Every action is a signed event; reads take --json. The home (keys, events, files) is
+--home DIR, or $COMMUNS_HOME, or the platform's user data folder.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..node import actions, archive, queries
+from . import contributions
+from .base import (
+    CommunsGroup,
+    Context,
+    created,
+    emit_json,
+    json_option,
+    pass_ctx,
+    progress,
+    short,
+    table,
+)
+
+
+@click.group(cls=CommunsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", envvar="COMMUNS_HOME", type=click.Path(file_okay=False),
+              help="The node's folder (default: $COMMUNS_HOME or the user data folder).")
+@click.option("--as", "acting_as", metavar="NAME",
+              help="Act as this identity of the home (a name or a DID prefix).")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="Read the identity's passphrase from this file (or set $COMMUNS_PASSPHRASE).")
+@click.version_option(__version__, prog_name="communs")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, acting_as: str | None,
+        passphrase_file: str | None) -> None:
+    """Communs: communities produce commons together, peer to peer.
+
+    Anyone contributes; maintainers named by each commons validate after the fact; anyone
+    forks a commons with its history.
+
+    \b
+    Example:
+      communs id new --name anna
+      communs commons create --name "Trail guide" --mode review
+      communs contribution propose "trail guide" --title "Intro" --put README.md=intro.md
+    """
+    ctx.obj = Context(home, acting_as, passphrase_file)
+    ctx.call_on_close(ctx.obj.close)
+
+
+# -- identities ---------------------------------------------------------------------------
+
+@cli.group("id")
+def id_group() -> None:
+    """Identities (Ed25519 keys shown as did:key) kept in this home."""
+
+
+@id_group.command("new")
+@click.option("--name", required=True, help="Local name, also signed as your display name.")
+@click.option("--encrypt", is_flag=True,
+              help="Encrypt the key with a passphrase (asked, or from --passphrase-file).")
+@json_option
+@pass_ctx
+def id_new(ctx: Context, name: str, encrypt: bool, as_json: bool) -> None:
+    """Create an identity. Example: communs id new --name anna"""
+    passphrase = None
+    if encrypt:
+        passphrase = ctx.passphrase() or click.prompt("Passphrase", hide_input=True,
+                                                      confirmation_prompt=True)
+    identity = ctx.home.keyring.create(name, passphrase)
+    created(as_json, identity.did, "identity", name=name)
+
+
+@id_group.command("list")
+@json_option
+@pass_ctx
+def id_list(ctx: Context, as_json: bool) -> None:
+    """The identities of this home; * marks the default."""
+    default = ctx.home.keyring.default()
+    keys = [{"name": k.name, "did": k.did, "encrypted": k.encrypted,
+             "default": default is not None and k.name == default.name}
+            for k in ctx.home.keyring.list()]
+    if as_json:
+        return emit_json(keys)
+    if not keys:
+        click.echo("No identity yet: communs id new --name NAME")
+    for k in keys:
+        click.echo(f"{'*' if k['default'] else ' '} {k['name']:<16} {k['did']}"
+                   f"{'  (encrypted)' if k['encrypted'] else ''}")
+
+
+@id_group.command("use")
+@click.argument("name")
+@pass_ctx
+def id_use(ctx: Context, name: str) -> None:
+    """Make NAME the identity commands act as by default."""
+    ctx.home.keyring.set_default(ctx.home.keyring.info(name).name)
+
+
+# -- commons ------------------------------------------------------------------------------
+
+@cli.group("commons")
+def commons_group() -> None:
+    """Commons: create, list, show, read the log, export and import."""
+
+
+@commons_group.command("create")
+@click.option("--name", required=True)
+@click.option("--description", default="")
+@click.option("--kind", type=click.Choice(actions.KINDS), default="other", show_default=True)
+@click.option("--licence", default="CC-BY-SA-4.0", show_default=True, help="SPDX identifier.")
+@click.option("--maintainer", "maintainers", multiple=True, metavar="DID",
+              help="A maintainer (repeat; default: you).")
+@click.option("--threshold", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many maintainers must accept a contribution.")
+@click.option("--mode", type=click.Choice(["review", "publish"]), default="review",
+              show_default=True, help="review: canonical once accepted; publish: at once, "
+              "patrolled or reverted after.")
+@json_option
+@pass_ctx
+def commons_create(ctx: Context, name: str, description: str, kind: str, licence: str,
+                   maintainers: tuple[str, ...], threshold: int, mode: str, as_json: bool) -> None:
+    """Create a commons with its charter. Example: communs commons create --name "Bird songs" """
+    commons_id = actions.create_commons(
+        ctx.home, ctx.identity(), name=name, description=description, kind=kind,
+        licence=licence, maintainers=maintainers, threshold=threshold, mode=mode)
+    created(as_json, commons_id, "commons", name=name)
+
+
+@commons_group.command("list")
+@json_option
+@pass_ctx
+def commons_list(ctx: Context, as_json: bool) -> None:
+    """The commons this home holds."""
+    rows = queries.commons_list(ctx.home)
+    if as_json:
+        return emit_json(rows)
+    if not rows:
+        click.echo("No commons yet: communs commons create --name NAME")
+    table([[short(r["id"]), r["name"], str(r["events"]),
+            f"fork of {short(r['forked_from'])}" if r["forked_from"] else ""] for r in rows],
+          ["ID", "NAME", "EVENTS", ""])
+
+
+@commons_group.command("show")
+@click.argument("commons")
+@json_option
+@pass_ctx
+def commons_show(ctx: Context, commons: str, as_json: bool) -> None:
+    """Charter, maintainers, heads and state digest of COMMONS (id prefix or name)."""
+    info = queries.commons_show(ctx.home, ctx.commons(commons))
+    if as_json:
+        return emit_json(info)
+    click.echo(f"{info['name']}  ({info['id']})")
+    if info["description"]:
+        click.echo(f"  {info['description']}")
+    click.echo(f"  kind {info['kind']}, licence {info['licence']}, "
+               f"{actions.MODES[info['mode']]}, threshold {info['threshold']}")
+    click.echo("  maintainers: " + ", ".join(m["name"] for m in info["maintainers"]))
+    if info["forked_from"]:
+        click.echo(f"  forked from {short(info['forked_from']['commons'])}")
+    if info["forks"]:
+        click.echo("  forks: " + ", ".join(short(f) for f in info["forks"]))
+    counts = ", ".join(f"{n} {s}" for s, n in info["contributions"].items() if n)
+    click.echo(f"  {info['artifacts']} artifact(s); contributions: {counts or 'none'}")
+    click.echo(f"  {info['events']} events, heads {', '.join(short(h) for h in info['heads'])}")
+    click.echo(f"  state digest {info['state_digest']}")
+
+
+@commons_group.command("log")
+@click.argument("commons")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Newest N events only.")
+@json_option
+@pass_ctx
+def commons_log(ctx: Context, commons: str, limit: int | None, as_json: bool) -> None:
+    """Every event of COMMONS, newest first, ineffective ones with their reason."""
+    entries = queries.log(ctx.home, ctx.commons(commons), limit)
+    if as_json:
+        return emit_json(entries)
+    for e in entries:
+        when = datetime.fromtimestamp(e["time"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        line = f"{short(e['id'])}  {when}  {e['summary']}"
+        if not e["effective"]:
+            line += f"  [ineffective: {e['reason']}]"
+        click.echo(line)
+
+
+@commons_group.command("lineage")
+@click.argument("commons")
+@json_option
+@pass_ctx
+def commons_lineage(ctx: Context, commons: str, as_json: bool) -> None:
+    """Where COMMONS was forked from, and the forks made of it."""
+    info = queries.lineage(ctx.home, ctx.commons(commons))
+    if as_json:
+        return emit_json(info)
+    for depth, a in enumerate(reversed(info["ancestors"])):
+        click.echo("  " * depth + f"{short(a['id'])} {a['name'] or '(not in this home)'}")
+    depth = len(info["ancestors"])
+    click.echo("  " * depth + f"{short(info['id'])} {info['name']}  ← this commons")
+
+    def show(forks: list[dict], level: int) -> None:
+        for f in forks:
+            click.echo("  " * level + f"└ {short(f['id'])} {f['name']}")
+            show(f["forks"], level + 1)
+
+    show(info["forks"], depth + 1)
+
+
+@commons_group.command("export")
+@click.argument("commons")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@json_option
+@pass_ctx
+def commons_export(ctx: Context, commons: str, file: str, as_json: bool) -> None:
+    """Write COMMONS (events, files, and ancestors for a fork) to one FILE anyone can import."""
+    commons_id = ctx.commons(commons)
+    with progress(queries.commons_show(ctx.home, commons_id)["events"], "exporting") as bar:
+        manifest = archive.export(ctx.home, commons_id, Path(file), progress=bar.update)
+    if as_json:
+        return emit_json(manifest)
+    click.echo(f"{file}: {manifest['events']} events, {manifest['blobs']} files")
+    if manifest["missing_blobs"]:
+        click.echo(f"warning: {len(manifest['missing_blobs'])} referenced file(s) are not in "
+                   "this home and were left out", err=True)
+
+
+@commons_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@json_option
+@pass_ctx
+def commons_import(ctx: Context, file: str, as_json: bool) -> None:
+    """Verify and import a commons exported with 'communs commons export'."""
+    with progress(0, "importing") as bar:
+        result = archive.import_(ctx.home, Path(file), progress=bar.update)
+    if as_json:
+        return emit_json({"id": result["commons"], **result})
+    click.echo(result["commons"])
+    click.echo(f"{result['added']} events added ({result['already_known']} already known), "
+               f"{result['blobs']} files", err=True)
+
+
+# -- maintainers and forks ----------------------------------------------------------------
+
+@cli.group("maintainer")
+def maintainer_group() -> None:
+    """Name or remove maintainers (takes effect once THRESHOLD maintainers agree)."""
+
+
+@maintainer_group.command("add")
+@click.argument("commons")
+@click.argument("did")
+@json_option
+@pass_ctx
+def maintainer_add(ctx: Context, commons: str, did: str, as_json: bool) -> None:
+    """Endorse adding DID as a maintainer of COMMONS."""
+    event = actions.change_charter(ctx.home, ctx.identity(), ctx.commons(commons),
+                                   {"op": "add_maintainer", "did": did})
+    created(as_json, event, "endorsement")
+
+
+@maintainer_group.command("remove")
+@click.argument("commons")
+@click.argument("did")
+@json_option
+@pass_ctx
+def maintainer_remove(ctx: Context, commons: str, did: str, as_json: bool) -> None:
+    """Endorse removing DID from the maintainers of COMMONS."""
+    event = actions.change_charter(ctx.home, ctx.identity(), ctx.commons(commons),
+                                   {"op": "remove_maintainer", "did": did})
+    created(as_json, event, "endorsement")
+
+
+@cli.command("fork")
+@click.argument("commons")
+@click.option("--name", required=True, help="Name of the new commons.")
+@click.option("--description", default=None)
+@json_option
+@pass_ctx
+def fork(ctx: Context, commons: str, name: str, description: str | None, as_json: bool) -> None:
+    """Fork COMMONS with its history: you become the maintainer of the new commons.
+
+    Example: communs fork "trail guide" --name "Trail guide (Breton edition)"
+    """
+    fork_id = actions.fork(ctx.home, ctx.identity(), ctx.commons(commons), name=name,
+                           description=description)
+    created(as_json, fork_id, "fork", name=name)
+
+
+@cli.command("demo")
+@json_option
+@pass_ctx
+def demo(ctx: Context, as_json: bool) -> None:
+    """Fill this home with demo identities, commons, contributions in every state and a fork."""
+    from ..node.demo import build_demo
+
+    made = build_demo(ctx.home)
+    if as_json:
+        return emit_json(made)
+    click.echo(f"Demo home: {ctx.home.path}")
+    click.echo("Identities: " + ", ".join(f"{n} ({d[:24]}…)" for n, d in made["identities"].items()))
+    for c in made["commons"]:
+        click.echo(f"Commons {short(c['id'])}  {c['name']}: {c['summary']}")
+    click.echo("\nTry:")
+    click.echo(f"  export COMMUNS_HOME={ctx.home.path}")
+    first = made["commons"][0]["id"][:8]
+    click.echo(f"  communs commons show {first}")
+    click.echo(f"  communs contribution list {first}")
+    click.echo(f"  communs commons log {first}")
+    click.echo(f"  communs commons lineage {first}")
+
+
+contributions.register(cli)
+
+
+def main() -> None:
+    cli(prog_name="communs")

@@ -1,0 +1,135 @@
+"""A home: one node's keys, event database and blobs, in one folder (COMMUNS_HOME)."""
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .. import domain
+from ..core.errors import Ambiguous, BadInput, NotFound, Refused
+from ..core.events import sign_event
+from ..core.identity import Identity
+from ..store import SQLiteStore
+from .blobs import BlobStore
+from .ingest import Ingestor, StoredState
+from .keyring import Keyring
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("COMMUNS_HOME") or platformdirs.user_data_dir("communs"))
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Home:
+    def __init__(self, path: str | Path | None = None, *, workers: int = 2):
+        self.path = Path(path) if path else default_home()
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.store = SQLiteStore(self.path / "communs.db")
+        self.blobs = BlobStore(self.path / "blobs")
+        self.keyring = Keyring(self.path / "identities")
+        self.ingestor = Ingestor(self.store, workers=workers)
+
+    def close(self) -> None:
+        self.ingestor.close()
+        self.store.close()
+
+    def __enter__(self) -> "Home":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- who acts ------------------------------------------------------------------------
+
+    def identity(self, name: str | None = None, passphrase: str | None = None) -> Identity:
+        """The identity to act as: ``name`` (a name or DID prefix), else the home's default."""
+        if name is None:
+            default = self.keyring.default()
+            if default is None:
+                raise Refused("this home has no identity yet: create one with "
+                              "'communs id new --name NAME'")
+            name = default.name
+        info = self.keyring.info(name)
+        return self.keyring.load(info.name, passphrase)
+
+    # -- resolving abbreviated ids ---------------------------------------------------------
+
+    def commons_id(self, ref: str) -> bytes:
+        """A commons by unique hex prefix of its id (as git allows), or by exact name."""
+        ref = ref.strip().lower()
+        if ref.startswith("communs://"):
+            ref = ref[len("communs://"):].split("?")[0].strip("/")
+        if ref and len(ref) <= 64 and all(c in "0123456789abcdef" for c in ref):
+            found = self.store.find_commons(ref)
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise Ambiguous(f"'{ref}' matches several commons; give more characters")
+        named = [r["id"] for r in self.store.commons_rows() if r["name"].lower() == ref]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            raise Ambiguous(f"several commons are named '{ref}'; use the id instead")
+        raise NotFound(f"no commons matches '{ref}' in this home; 'communs commons list' shows them")
+
+    def cid(self, commons_id: bytes) -> int:
+        cid = self.store.commons_cid(commons_id)
+        if cid is None:
+            raise NotFound(f"commons {commons_id.hex()[:12]} is not in this home")
+        return cid
+
+    def event_id(self, commons_id: bytes, ref: str, what: str = "event") -> bytes:
+        ref = ref.strip().lower()
+        if not ref or len(ref) > 64 or any(c not in "0123456789abcdef" for c in ref):
+            raise BadInput(f"'{ref}' is not an id: ids are hexadecimal (a unique prefix will do)")
+        found = self.store.find_events(self.cid(commons_id), ref)
+        if not found:
+            raise NotFound(f"no {what} '{ref}' in commons {commons_id.hex()[:12]}")
+        if len(found) > 1:
+            raise Ambiguous(f"'{ref}' matches several events; give more characters")
+        return found[0]
+
+    # -- the one write path for local actions ------------------------------------------------
+
+    def state(self, commons_id: bytes) -> StoredState:
+        return StoredState(self.store, self.cid(commons_id))
+
+    def emit(self, identity: Identity, commons_id: bytes | None, type: str, body: Any) -> bytes:
+        """Sign an event on top of the heads this node knows and ingest it like any other.
+
+        The action is checked against the current state first, so a refused action signs
+        nothing and fails with the fold's own reason.
+        """
+        if commons_id is None:
+            parents: list[bytes] = []
+            clock = 0
+        else:
+            if type != "profile.set":
+                self._ensure_profile(identity, commons_id)
+            cid = self.cid(commons_id)
+            parents = self.store.heads(cid)
+            clock = 1 + max(c for _, c in self.store.clocks(parents).values())
+        raw = sign_event(identity, commons=commons_id, type=type, parents=parents, clock=clock,
+                         time=now_ms(), body=body)
+        event = domain.parse(raw)
+        if commons_id is not None:
+            _, reason = domain.apply(self.state(commons_id), event)
+            if reason:
+                raise Refused(reason)
+        report = self.ingestor.ingest([raw])
+        if report.refused:
+            raise Refused(report.refused[0][1])
+        return event.id
+
+    def _ensure_profile(self, identity: Identity, commons_id: bytes) -> None:
+        """Sign the identity's display name into a commons the first time it acts there."""
+        info = next((k for k in self.keyring.list() if k.did == identity.did), None)
+        if info is None:
+            return
+        if domain.profiles.display_name(self.state(commons_id), identity.did) != info.name:
+            self.emit(identity, commons_id, "profile.set", {"name": info.name})

@@ -1,0 +1,225 @@
+"""Reads for people and programs: plain JSON-ready dicts (ids in hex), one function a view."""
+
+from typing import Any
+
+from .. import domain
+from ..core.errors import NotFound
+from ..domain.artifacts import artifact_key, history_prefix
+from ..domain.contributions import STATES, contribution_key
+from .home import Home
+
+
+def hexed(value: Any) -> Any:
+    """Records hold raw bytes; JSON wants hex."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {k: hexed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [hexed(v) for v in value]
+    return value
+
+
+def state_digest(home: Home, cid: int) -> str:
+    digest = home.store.cached_digest(cid)
+    if digest is None:
+        digest = domain.state_digest(home.store.raw_records(cid), home.store.ineffective(cid))
+        with home.store.transaction():
+            home.store.set_cached_digest(cid, digest)
+    return digest
+
+
+def names(home: Home, cid: int) -> dict[str, str]:
+    """Display names of the people who signed a profile in this commons."""
+    prefix = "profile/"
+    return {k[len(prefix):]: v["name"] for k, v in home.store.scan_records(cid, prefix)}
+
+
+def person(did: str, known: dict[str, str]) -> dict[str, str]:
+    return {"did": did, "name": known.get(did, did[:16] + "…")}
+
+
+def commons_list(home: Home) -> list[dict[str, Any]]:
+    return [
+        {"id": row["id"].hex(), "name": row["name"], "events": row["events"],
+         "forked_from": row["parent"].hex() if row["parent"] else None}
+        for row in home.store.commons_rows()
+    ]
+
+
+def commons_show(home: Home, commons_id: bytes) -> dict[str, Any]:
+    store = home.store
+    cid = home.cid(commons_id)
+    row = next(r for r in store.commons_rows() if r["cid"] == cid)
+    charter = home.state(commons_id).get("charter")
+    known = names(home, cid)
+    counts = dict.fromkeys(STATES, 0)
+    for _, record in store.scan_records(cid, "contribution/"):
+        counts[record["state"]] += 1
+    return {
+        "id": commons_id.hex(),
+        "name": charter["name"],
+        "description": charter["description"],
+        "kind": charter["kind"],
+        "licence": charter["licence"],
+        "mode": charter["mode"],
+        "maintainers": [person(d, known) for d in charter["maintainers"]],
+        "threshold": charter["threshold"],
+        "forked_from": hexed(charter["forked_from"]),
+        "forks": [f.hex() for f in store.forks_of(commons_id)],
+        "heads": [h.hex() for h in store.heads(cid)],
+        "events": row["events"],
+        "artifacts": sum(1 for _ in store.scan_records(cid, "artifact/")),
+        "contributions": counts,
+        "state_digest": state_digest(home, cid),
+    }
+
+
+def lineage(home: Home, commons_id: bytes) -> dict[str, Any]:
+    """Ancestors (from the nearest up) and descendants (a tree) known to this home."""
+    store = home.store
+    ancestors = []
+    charter = home.state(commons_id).get("charter")
+    while charter.get("forked_from"):
+        parent = charter["forked_from"]["commons"]
+        if store.commons_cid(parent) is None:
+            ancestors.append({"id": parent.hex(), "name": None})
+            break
+        charter = home.state(parent).get("charter")
+        ancestors.append({"id": parent.hex(), "name": charter["name"]})
+
+    def tree(cid: bytes) -> list[dict[str, Any]]:
+        return [{"id": f.hex(), "name": home.state(f).get("charter")["name"], "forks": tree(f)}
+                for f in store.forks_of(cid)]
+
+    name = home.state(commons_id).get("charter")["name"]
+    return {"id": commons_id.hex(), "name": name, "ancestors": ancestors,
+            "forks": tree(commons_id)}
+
+
+def contributions(home: Home, commons_id: bytes, state: str | None = None) -> list[dict[str, Any]]:
+    cid = home.cid(commons_id)
+    known = names(home, cid)
+    items = []
+    for key, record in home.store.scan_records(cid, "contribution/"):
+        if state and record["state"] != state:
+            continue
+        items.append({
+            "id": key.split("/", 1)[1],
+            "title": record["title"],
+            "author": record["author"],
+            "author_name": known.get(record["author"]),
+            "state": record["state"],
+            "revision": len(record["revisions"]) - 1,
+            "accepted_by": record["accepted_by"],
+            "clock": record["clock"],
+            "time": record["time"],
+        })
+    items.sort(key=lambda c: (c["clock"], c["id"]))
+    return items
+
+
+def contribution_show(home: Home, commons_id: bytes, contribution_id: bytes) -> dict[str, Any]:
+    cid = home.cid(commons_id)
+    state = home.state(commons_id)
+    record = state.get(contribution_key(contribution_id))
+    if record is None:
+        raise NotFound(f"{contribution_id.hex()[:12]} is not a contribution of this commons")
+    known = names(home, cid)
+    reviews = [
+        {**hexed(r), "by_name": known.get(r["by"])}
+        for _, r in home.store.scan_records(cid, f"review/{contribution_id.hex()}/")
+    ]
+    changes = record["revisions"][-1]["changes"]
+    moved = [c["path"] for c in changes
+             if (state.get(artifact_key(c["path"])) or {}).get("blob") != c["base"]]
+    return {
+        "id": contribution_id.hex(),
+        **hexed({k: v for k, v in record.items() if k != "revisions"}),
+        "author_name": known.get(record["author"]),
+        "revision": len(record["revisions"]) - 1,
+        "changes": hexed(changes),
+        "base_moved": moved if record["state"] in ("open", "conflict") else [],
+        "reviews": reviews,
+    }
+
+
+def artifacts(home: Home, commons_id: bytes) -> list[dict[str, Any]]:
+    prefix = "artifact/"
+    return [
+        {"path": key[len(prefix):], **hexed(record)}
+        for key, record in home.store.scan_records(home.cid(commons_id), prefix)
+    ]
+
+
+def artifact(home: Home, commons_id: bytes, path: str) -> dict[str, Any]:
+    record = home.state(commons_id).get(artifact_key(path))
+    if record is None:
+        raise NotFound(f"no artifact at {path} in this commons; 'communs artifact list' shows them")
+    return {"path": path, **record}
+
+
+def artifact_history(home: Home, commons_id: bytes, path: str) -> list[dict[str, Any]]:
+    cid = home.cid(commons_id)
+    known = names(home, cid)
+    entries = [
+        {**hexed(entry), "by_name": known.get(entry["by"])}
+        for _, entry in home.store.scan_records(cid, history_prefix(path))
+    ]
+    if not entries:
+        raise NotFound(f"{path} has no history in this commons")
+    return entries
+
+
+def log(home: Home, commons_id: bytes, limit: int | None = None) -> list[dict[str, Any]]:
+    """Every event, newest first, with a readable line and its effect."""
+    cid = home.cid(commons_id)
+    known = names(home, cid)
+    titles = {k.split("/", 1)[1]: r["title"]
+              for k, r in home.store.scan_records(cid, "contribution/")}
+    entries = []
+    for row in home.store.events(cid, newest_first=True, limit=limit):
+        event = domain.parse(row.raw, verify_signature=False)
+        entries.append({
+            "id": row.id.hex(),
+            "type": row.type,
+            "author": row.author,
+            "author_name": known.get(row.author),
+            "clock": row.clock,
+            "time": row.time,
+            "parents": [p.hex() for p in event.parents],
+            "effective": row.reason is None,
+            "reason": row.reason,
+            "summary": describe(event, known, titles),
+        })
+    return entries
+
+
+def describe(event: Any, known: dict[str, str], titles: dict[str, str]) -> str:
+    """One readable line: "anna accepted 'Fix the map legend'"."""
+    who = known.get(event.author, event.author[:16] + "…")
+    body = event.body
+    target = getattr(body, "contribution", None)
+    title = f"'{titles.get(target.hex(), target.hex()[:12])}'" if target else ""
+    kind = event.type
+    if kind == "commons.create":
+        origin = body.forked_from
+        made = f"forked {origin.commons.hex()[:12]} as" if origin else "created"
+        return f"{who} {made} '{body.charter.name}'"
+    if kind == "profile.set":
+        return f"{who} is named '{body.name}'"
+    if kind == "charter.change":
+        change = body.change
+        op = type(change).__struct_config__.tag
+        if op == "set":
+            return f"{who} endorsed setting the charter's {change.field} to {change.value!r}"
+        whom = known.get(change.did, change.did[:16] + "…")
+        verb = "adding" if op == "add_maintainer" else "removing"
+        return f"{who} endorsed {verb} {whom} as a maintainer"
+    if kind == "contribution.propose":
+        return f"{who} proposed '{body.title}' ({len(body.changes)} change(s))"
+    if kind == "contribution.review":
+        return f"{who} reviewed {title}: {body.verdict.replace('_', ' ')}"
+    verbs = {"revise": "revised", "accept": "accepted", "reject": "rejected",
+             "revert": "reverted", "patrol": "patrolled", "withdraw": "withdrew"}
+    return f"{who} {verbs[kind.split('.')[1]]} {title}"
