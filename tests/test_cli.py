@@ -1,0 +1,255 @@
+"""The communs command as people and scripts use it: ids printed, --json, exit codes."""
+
+import io
+import json
+import tarfile
+
+import pytest
+from click.testing import CliRunner
+
+from communs.cli.main import cli
+
+
+@pytest.fixture
+def run(tmp_path):
+    runner = CliRunner()
+    home = tmp_path / "home"
+
+    def invoke(*args: str, code: int = 0, home_dir=home) -> str:
+        result = runner.invoke(cli, ["--home", str(home_dir), *args])
+        assert result.exit_code == code, (args, result.output, result.exception)
+        return result.stdout
+
+    invoke.home = home
+    invoke.tmp = tmp_path
+    return invoke
+
+
+def write(run, name: str, text: str) -> str:
+    path = run.tmp / name
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.fixture
+def guide(run):
+    """anna (maintainer) and bao; a review-first commons with one accepted file."""
+    anna = run("id", "new", "--name", "anna").strip()
+    bao = run("id", "new", "--name", "bao").strip()
+    commons = run("commons", "create", "--name", "Trail guide", "--kind", "text").strip()
+    first = run("contribution", "propose", commons, "--title", "Draft", "--as", "bao",
+                "--put", "guide.md=" + write(run, "g1.md", "one\ntwo\nthree\n")).strip()
+    run("contribution", "accept", commons, first)
+    return {"anna": anna, "bao": bao, "commons": commons, "first": first}
+
+
+def test_identities_are_did_keys_and_listed(run):
+    did = run("id", "new", "--name", "anna").strip()
+    assert did.startswith("did:key:z6Mk")
+    listed = json.loads(run("id", "list", "--json"))
+    assert listed == [{"name": "anna", "did": did, "encrypted": False, "default": True}]
+    run("id", "new", "--name", "anna", code=1)
+
+
+def test_create_prints_id_and_show_json(run):
+    run("id", "new", "--name", "anna")
+    created = json.loads(run("commons", "create", "--name", "Songs", "--json"))
+    info = json.loads(run("commons", "show", created["id"][:6], "--json"))
+    assert info["id"] == created["id"] and info["name"] == "Songs"
+    assert info["events"] == 2  # genesis and anna's signed display name
+    assert len(info["heads"]) == 1 and len(info["state_digest"]) == 64
+
+
+def test_propose_accept_and_read_artifacts(run, guide):
+    c = guide["commons"]
+    items = json.loads(run("contribution", "list", c, "--json"))
+    assert [(i["id"], i["title"], i["author"], i["state"]) for i in items] == [
+        (guide["first"], "Draft", guide["bao"], "accepted")]
+    assert run("artifact", "show", c, "guide.md") == "one\ntwo\nthree\n"
+    history = json.loads(run("artifact", "history", c, "guide.md", "--json"))
+    assert [h["action"] for h in history] == ["accept"]
+    assert [a["path"] for a in json.loads(run("artifact", "list", c, "--json"))] == ["guide.md"]
+
+
+def test_non_maintainer_accept_is_refused_and_changes_nothing(run, guide):
+    c = guide["commons"]
+    second = run("contribution", "propose", c, "--title", "More", "--put",
+                 "guide.md=" + write(run, "g2.md", "one\ntwo\nthree\nfour\n")).strip()
+    before = json.loads(run("commons", "show", c, "--json"))
+    result = CliRunner().invoke(cli, ["--home", str(run.home), "--as", "bao", "contribution",
+                                      "accept", c, second[:8]])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "only maintainers" in result.stderr
+    after = json.loads(run("commons", "show", c, "--json"))
+    assert after["state_digest"] == before["state_digest"] and after["events"] == before["events"]
+
+
+def test_usage_errors_exit_2(run, guide):
+    c = guide["commons"]
+    run("contribution", "reject", c, guide["first"], code=2)  # --reason is required
+    run("contribution", "propose", c, "--title", "x", code=2)  # nothing to propose
+    run("contribution", "propose", c, "--title", "x", "--put", "no-equals-sign", code=2)
+    run("contribution", "show", c, "zz", code=2)
+
+
+def test_unknown_commons_is_refused_with_a_hint(run, guide):
+    result = CliRunner().invoke(cli, ["--home", str(run.home), "commons", "show", "ffff0000"])
+    assert result.exit_code == 1 and "communs commons list" in result.stderr
+
+
+def test_reject_revert_withdraw_review(run, guide):
+    c = guide["commons"]
+    spam = run("contribution", "propose", c, "--title", "Ads", "--as", "bao",
+               "--put", "ads.md=" + write(run, "ads.md", "buy\n")).strip()
+    run("contribution", "review", c, spam, "--request-changes", "--comment", "no ads")
+    run("contribution", "reject", c, spam, "--reason", "advertising")
+    shown = json.loads(run("contribution", "show", c, spam, "--json"))
+    assert shown["state"] == "rejected" and shown["reason"] == "advertising"
+    assert shown["reviews"][0]["verdict"] == "request_changes"
+    run("contribution", "revert", c, guide["first"], "--reason", "too early")
+    assert json.loads(run("artifact", "list", c, "--json")) == []
+    draft = run("contribution", "propose", c, "--title", "Draft 2", "--as", "bao",
+                "--put", "x.md=" + write(run, "x.md", "x\n")).strip()
+    run("contribution", "withdraw", c, draft, code=1)  # only its author
+    run("contribution", "withdraw", c, draft, "--as", "bao")
+    states = {i["title"]: i["state"] for i in json.loads(run("contribution", "list", c, "--json"))}
+    assert states == {"Draft": "reverted", "Ads": "rejected", "Draft 2": "withdrawn"}
+
+
+def test_base_moved_merges_cleanly_or_refuses(run, guide):
+    c = guide["commons"]
+    top = run("contribution", "propose", c, "--title", "Top", "--put",
+              "guide.md=" + write(run, "a.md", "ONE\ntwo\nthree\n")).strip()
+    bottom = run("contribution", "propose", c, "--title", "Bottom", "--as", "bao", "--put",
+                 "guide.md=" + write(run, "b.md", "one\ntwo\nTHREE\n")).strip()
+    clash = run("contribution", "propose", c, "--title", "Clash", "--as", "bao", "--put",
+                "guide.md=" + write(run, "c.md", "uno\ntwo\nthree\n")).strip()
+    run("contribution", "accept", c, top)
+    run("contribution", "accept", c, bottom)
+    assert run("artifact", "show", c, "guide.md") == "ONE\ntwo\nTHREE\n"
+    result = CliRunner().invoke(cli, ["--home", str(run.home), "contribution", "accept", c, clash])
+    assert result.exit_code == 1 and "conflict on guide.md" in result.stderr
+    assert json.loads(run("contribution", "show", c, clash, "--json"))["base_moved"] == ["guide.md"]
+    run("contribution", "revise", c, clash, "--as", "bao", "--put",
+        "guide.md=" + write(run, "d.md", "uno\ntwo\nTHREE\n"))
+    run("contribution", "accept", c, clash)
+    assert run("artifact", "show", c, "guide.md") == "uno\ntwo\nTHREE\n"
+
+
+def test_threshold_two_needs_two_maintainers(run):
+    anna = run("id", "new", "--name", "anna").strip()
+    chloe = run("id", "new", "--name", "chloe").strip()
+    c = run("commons", "create", "--name", "Maps", "--maintainer", anna, "--maintainer", chloe,
+            "--threshold", "2").strip()
+    p = run("contribution", "propose", c, "--title", "Legend", "--put",
+            "legend.md=" + write(run, "l.md", "legend\n")).strip()
+    run("contribution", "accept", c, p)
+    assert json.loads(run("contribution", "show", c, p, "--json"))["state"] == "open"
+    run("contribution", "accept", c, p, code=1)  # the same maintainer twice counts once
+    run("contribution", "accept", c, p, "--as", "chloe")
+    assert json.loads(run("contribution", "show", c, p, "--json"))["state"] == "accepted"
+
+
+def test_publish_first_patrol_and_revert(run):
+    run("id", "new", "--name", "anna")
+    run("id", "new", "--name", "bao")
+    c = run("commons", "create", "--name", "Wiki", "--mode", "publish").strip()
+    p = run("contribution", "propose", c, "--title", "Page", "--as", "bao", "--put",
+            "page.md=" + write(run, "p.md", "hello\n")).strip()
+    assert run("artifact", "show", c, "page.md") == "hello\n"
+    run("contribution", "patrol", c, p)
+    run("contribution", "patrol", c, p, code=1)
+    run("contribution", "revert", c, p, "--reason", "off topic")
+    assert json.loads(run("contribution", "show", c, p, "--json"))["state"] == "reverted"
+
+
+def test_maintainers_change_with_threshold(run, guide):
+    c = guide["commons"]
+    run("maintainer", "add", c, guide["bao"])
+    maintainers = json.loads(run("commons", "show", c, "--json"))["maintainers"]
+    assert sorted(m["name"] for m in maintainers) == ["anna", "bao"]
+    run("maintainer", "remove", c, guide["anna"], "--as", "bao")
+    run("maintainer", "add", c, guide["anna"], code=1)  # anna is no longer a maintainer
+
+
+def test_fork_lineage_and_propose_back(run, guide):
+    c = guide["commons"]
+    fork = run("fork", c, "--name", "Guide (Breton)", "--as", "bao").strip()
+    assert run("artifact", "show", fork, "guide.md") == "one\ntwo\nthree\n"
+    change = run("contribution", "propose", fork, "--title", "Unan", "--as", "bao", "--put",
+                 "guide.md=" + write(run, "br.md", "unan\ntwo\nthree\n")).strip()
+    run("contribution", "accept", fork, change, "--as", "bao")
+    back = json.loads(run("contribution", "propose", fork, "--to-parent", "--title", "Breton",
+                          "--as", "bao", "--json"))
+    assert back["commons"] == c
+    run("contribution", "accept", c, back["id"])
+    assert run("artifact", "show", c, "guide.md") == "unan\ntwo\nthree\n"
+    lineage = json.loads(run("commons", "lineage", fork, "--json"))
+    assert [a["id"] for a in lineage["ancestors"]] == [c]
+    assert [f["id"] for f in json.loads(run("commons", "lineage", c, "--json"))["forks"]] == [fork]
+    assert json.loads(run("commons", "show", c, "--json"))["forks"] == [fork]
+
+
+def test_export_import_same_digest_and_tampering_refused(run, guide, tmp_path):
+    c = guide["commons"]
+    fork = run("fork", c, "--name", "Fork")
+    fork = fork.strip()
+    exported = tmp_path / "fork.communs"
+    run("commons", "export", fork, str(exported))
+    digest = json.loads(run("commons", "show", fork, "--json"))["state_digest"]
+    fresh = tmp_path / "fresh"
+    imported = json.loads(run("commons", "import", str(exported), "--json", home_dir=fresh))
+    assert imported["id"] == fork
+    assert json.loads(run("commons", "show", fork, "--json", home_dir=fresh))["state_digest"] == digest
+    assert run("artifact", "show", fork, "guide.md", home_dir=fresh) == "one\ntwo\nthree\n"
+    # The parent came along: lineage is known in the new home too.
+    assert json.loads(run("commons", "lineage", fork, "--json", home_dir=fresh))["ancestors"][0]["name"]
+
+    for target in ("events/", "blobs/"):
+        tampered = tmp_path / f"tampered-{target[:-1]}.communs"
+        flip_one_byte(exported, tampered, target)
+        other = tmp_path / f"other-{tampered.stem}"
+        run("commons", "import", str(tampered), code=1, home_dir=other)
+        assert json.loads(run("commons", "list", "--json", home_dir=other)) == []
+
+
+def flip_one_byte(source, target, prefix: str) -> None:
+    """Copy an export, flipping one bit in the middle of the first member under prefix."""
+    done = False
+    with tarfile.open(source) as src, tarfile.open(target, "w") as out:
+        for member in src:
+            data = bytearray(src.extractfile(member).read())
+            if member.name.startswith(prefix) and not done:
+                data[len(data) // 2] ^= 0x01
+                done = True
+            out.addfile(member, io.BytesIO(bytes(data)))
+    assert done
+
+
+def test_encrypted_identity_needs_its_passphrase(run, tmp_path):
+    secret = tmp_path / "pass"
+    secret.write_text("correct horse\n")
+    runner = CliRunner()
+    base = ["--home", str(run.home)]
+    assert runner.invoke(cli, [*base, "--passphrase-file", str(secret), "id", "new", "--name",
+                               "anna", "--encrypt"]).exit_code == 0
+    refused = runner.invoke(cli, [*base, "commons", "create", "--name", "X"])
+    assert refused.exit_code == 1 and "passphrase" in refused.stderr
+    secret.write_text("wrong\n")
+    wrong = runner.invoke(cli, [*base, "--passphrase-file", str(secret), "commons", "create",
+                                "--name", "X"])
+    assert wrong.exit_code == 1 and "wrong passphrase" in wrong.stderr
+    secret.write_text("correct horse\n")
+    ok = runner.invoke(cli, [*base, "--passphrase-file", str(secret), "commons", "create",
+                             "--name", "X"])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_demo_builds_every_state_and_is_idempotent(run):
+    made = json.loads(run("demo", "--json"))
+    guide = made["commons"][0]
+    assert set(guide["contributions"]) >= {"accepted", "open", "rejected", "withdrawn", "reverted"}
+    log = json.loads(run("commons", "log", guide["id"], "--json"))
+    assert any(not e["effective"] for e in log)
+    assert any(c["summary"].endswith(guide["id"][:12]) for c in made["commons"])
+    assert json.loads(run("demo", "--json")) == made

@@ -1,0 +1,72 @@
+"""Docs that cannot drift, and layers that point one way."""
+
+import ast
+from pathlib import Path
+
+from communs import domain
+from communs.cli.reference import commands, reference
+from communs.cli.main import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "src" / "communs"
+# Each layer may import only the layers before it: core ← domain ← store ← node ← cli.
+LAYERS = ["core", "domain", "store", "node", "cli"]
+
+
+def test_cli_reference_is_current():
+    assert (ROOT / "docs" / "cli.md").read_text() == reference(), (
+        "docs/cli.md is stale: run python3 -m communs.cli.reference > docs/cli.md")
+
+
+def test_every_command_has_help_with_a_sentence():
+    for name, command in commands(cli):
+        assert command.help and len(command.help.strip()) > 10, f"communs {name} needs a docstring"
+
+
+def test_every_event_type_is_documented():
+    text = (ROOT / "docs" / "events.md").read_text()
+    missing = [t for t in domain.TYPES if f"`{t}`" not in text]
+    assert not missing, f"document these event types in docs/events.md: {missing}"
+
+
+def imported_layers(path: Path) -> set[str]:
+    """The communs layers a module imports, resolving relative imports."""
+    module = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module[: len(module) - node.level]
+                target = [*base, *(node.module.split(".") if node.module else [])]
+                names = [target] if node.module else [[*base, a.name] for a in node.names]
+            else:
+                names = [node.module.split(".")] if node.module else []
+        elif isinstance(node, ast.Import):
+            names = [a.name.split(".") for a in node.names]
+        else:
+            continue
+        for parts in names:
+            if len(parts) > 1 and parts[0] == "communs" and parts[1] in LAYERS:
+                found.add(parts[1])
+    return found
+
+
+def test_layers_point_one_way():
+    for index, layer in enumerate(LAYERS):
+        allowed = set(LAYERS[: index + 1])
+        for path in (PACKAGE / layer).rglob("*.py"):
+            wrong = imported_layers(path) - allowed
+            assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}: {layer} may use {allowed}"
+
+
+def test_core_does_no_io():
+    forbidden = {"os", "socket", "sqlite3", "pathlib", "subprocess", "asyncio", "open"}
+    for path in (PACKAGE / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+                 for a in n.names}
+        names |= {n.module.split(".")[0] for n in ast.walk(tree)
+                  if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+        calls = {n.func.id for n in ast.walk(tree)
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        assert not (names | calls) & forbidden, f"{path.name} does I/O"
