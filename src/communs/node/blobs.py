@@ -1,0 +1,200 @@
+"""Content-addressed blobs on disk: ``root/sha256/ab/cdef...``, named by their SHA-256.
+
+A blob is written to ``root/tmp/`` while it is hashed, flushed to disk, then renamed into
+place. A rename is atomic, so a crash can leave a stray temporary file but never a partial
+file under a blob's name. Files are streamed in chunks: a blob is never held whole in memory.
+"""
+
+import codecs
+import hashlib
+import io
+import mimetypes
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ..core.errors import BadInput, NotFound
+
+CHUNK = 1024 * 1024  # bytes read and hashed at a time
+SNIFF = 8 * 1024  # bytes looked at to tell text from binary
+STALE_TMP = 60 * 60  # seconds after which a temporary file is left over from a crash
+
+# mimetypes reports ".tar.gz" as a tar archive compressed with gzip; the bytes we store are
+# the compressed ones, so the compression decides the media type.
+_COMPRESSED = {
+    "gzip": "application/gzip",
+    "bzip2": "application/x-bzip2",
+    "xz": "application/x-xz",
+    "compress": "application/x-compress",
+    "br": "application/x-brotli",
+}
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    hash: bytes  # raw SHA-256, 32 bytes
+    size: int
+    media: str
+
+    @property
+    def hex(self) -> str:
+        return self.hash.hex()
+
+
+class BlobStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._blobs = self.root / "sha256"
+        self._tmp = self.root / "tmp"
+        self._blobs.mkdir(parents=True, exist_ok=True)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_tmp()
+
+    # -- adding --------------------------------------------------------------------------
+
+    def add_file(self, path: str | Path) -> BlobInfo:
+        path = Path(path)
+        with path.open("rb") as file:
+            return self.add_stream(file, name=path.name)
+
+    def add_bytes(self, data: bytes, name: str | None = None) -> BlobInfo:
+        return self.add_stream(io.BytesIO(data), name=name)
+
+    def add_stream(self, fileobj: BinaryIO, name: str | None = None) -> BlobInfo:
+        """Store everything ``fileobj`` yields; ``name`` (a file name) helps guess the media."""
+        digest = hashlib.sha256()
+        size = 0
+        head = b""
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="blob-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := fileobj.read(CHUNK):
+                    if len(head) < SNIFF:
+                        head += chunk[: SNIFF - len(head)]
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            final = self._path_for(digest.digest())
+            if final.exists():
+                tmp.unlink()  # same content is already stored: nothing to replace
+            else:
+                final.parent.mkdir(exist_ok=True)
+                os.replace(tmp, final)
+                _fsync_dir(final.parent)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return BlobInfo(digest.digest(), size, _guess_media(name, head, complete=size <= SNIFF))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def has(self, hash: bytes) -> bool:
+        return self._path_for(hash).is_file()
+
+    def path(self, hash: bytes) -> Path:
+        path = self._path_for(hash)
+        if not path.is_file():
+            raise NotFound(f"blob {hash.hex()[:12]} is not on this node: fetch it from a peer "
+                           "that has it, or import it")
+        return path
+
+    def open(self, hash: bytes) -> BinaryIO:
+        return self.path(hash).open("rb")
+
+    def size(self, hash: bytes) -> int:
+        return self.path(hash).stat().st_size
+
+    def read_bytes(self, hash: bytes, limit: int) -> bytes:
+        """The whole blob, for callers that need it in memory; BadInput past ``limit`` bytes."""
+        with self.open(hash) as file:
+            # Read one byte more than allowed rather than trusting stat(): the answer is the
+            # same, and it cannot be fooled by a size that changed in between.
+            data = file.read(limit + 1)
+        if len(data) > limit:
+            raise BadInput(f"blob {hash.hex()[:12]} is {self.size(hash)} bytes, more than the "
+                           f"{limit} bytes allowed here")
+        return data
+
+    def verify(self, hash: bytes) -> bool:
+        """Whether the stored file still hashes to its name (NotFound if it is missing)."""
+        digest = hashlib.sha256()
+        with self.open(hash) as file:
+            while chunk := file.read(CHUNK):
+                digest.update(chunk)
+        return digest.digest() == hash
+
+    def iter_hashes(self) -> Iterator[bytes]:
+        for folder in sorted(self._blobs.iterdir()):
+            if not folder.is_dir():
+                continue
+            for file in sorted(folder.iterdir()):
+                try:
+                    hash = bytes.fromhex(folder.name + file.name)
+                except ValueError:
+                    continue  # not a blob: someone else's file
+                if len(hash) == 32:
+                    yield hash
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _path_for(self, hash: bytes) -> Path:
+        if not isinstance(hash, bytes) or len(hash) != 32:
+            raise BadInput(f"{hash!r} is not a blob hash (expected 32 raw bytes of SHA-256)")
+        name = hash.hex()
+        return self._blobs / name[:2] / name[2:]
+
+    def _remove_stale_tmp(self) -> None:
+        # Only old files: a young one may belong to a write still under way in another
+        # BlobStore opened on the same folder.
+        cutoff = time.time() - STALE_TMP
+        for file in self._tmp.iterdir():
+            try:
+                if file.stat().st_mtime < cutoff:
+                    file.unlink()
+            except OSError:
+                pass  # already gone, or not ours to remove (a folder): leave it
+
+
+def _guess_media(name: str | None, head: bytes, complete: bool) -> str:
+    if name:
+        media, encoding = mimetypes.guess_type(name, strict=False)
+        if encoding:
+            return _COMPRESSED.get(encoding, "application/octet-stream")
+        if media:
+            return media
+    if _looks_like_text(head, complete):
+        return "text/plain; charset=utf-8"
+    return "application/octet-stream"
+
+
+def _looks_like_text(head: bytes, complete: bool) -> bool:
+    if b"\x00" in head:
+        return False
+    # A head cut from a longer file may end in the middle of a character: the incremental
+    # decoder accepts an unfinished sequence at the end unless told the data is complete.
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable; a no-op where folders cannot be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
