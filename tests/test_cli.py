@@ -37,8 +37,17 @@ def guide(run):
     anna = run("id", "new", "--name", "anna").strip()
     bao = run("id", "new", "--name", "bao").strip()
     commons = run("commons", "create", "--name", "Trail guide", "--kind", "text").strip()
-    first = run("contribution", "propose", commons, "--title", "Draft", "--as", "bao",
-                "--put", "guide.md=" + write(run, "g1.md", "one\ntwo\nthree\n")).strip()
+    first = run(
+        "contribution",
+        "propose",
+        commons,
+        "--title",
+        "Draft",
+        "--as",
+        "bao",
+        "--put",
+        "guide.md=" + write(run, "g1.md", "one\ntwo\nthree\n"),
+    ).strip()
     run("contribution", "accept", commons, first)
     return {"anna": anna, "bao": bao, "commons": commons, "first": first}
 
@@ -64,7 +73,8 @@ def test_propose_accept_and_read_artifacts(run, guide):
     c = guide["commons"]
     items = json.loads(run("contribution", "list", c, "--json"))
     assert [(i["id"], i["title"], i["author"], i["state"]) for i in items] == [
-        (guide["first"], "Draft", guide["bao"], "accepted")]
+        (guide["first"], "Draft", guide["bao"], "accepted")
+    ]
     assert run("artifact", "show", c, "guide.md") == "one\ntwo\nthree\n"
     history = json.loads(run("artifact", "history", c, "guide.md", "--json"))
     assert [h["action"] for h in history] == ["accept"]
@@ -73,11 +83,19 @@ def test_propose_accept_and_read_artifacts(run, guide):
 
 def test_non_maintainer_accept_is_refused_and_changes_nothing(run, guide):
     c = guide["commons"]
-    second = run("contribution", "propose", c, "--title", "More", "--put",
-                 "guide.md=" + write(run, "g2.md", "one\ntwo\nthree\nfour\n")).strip()
+    second = run(
+        "contribution",
+        "propose",
+        c,
+        "--title",
+        "More",
+        "--put",
+        "guide.md=" + write(run, "g2.md", "one\ntwo\nthree\nfour\n"),
+    ).strip()
     before = json.loads(run("commons", "show", c, "--json"))
-    result = CliRunner().invoke(cli, ["--home", str(run.home), "--as", "bao", "contribution",
-                                      "accept", c, second[:8]])
+    result = CliRunner().invoke(
+        cli, ["--home", str(run.home), "--as", "bao", "contribution", "accept", c, second[:8]]
+    )
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "only maintainers" in result.stderr
     after = json.loads(run("commons", "show", c, "--json"))
@@ -99,8 +117,17 @@ def test_unknown_commons_is_refused_with_a_hint(run, guide):
 
 def test_reject_revert_withdraw_review(run, guide):
     c = guide["commons"]
-    spam = run("contribution", "propose", c, "--title", "Ads", "--as", "bao",
-               "--put", "ads.md=" + write(run, "ads.md", "buy\n")).strip()
+    spam = run(
+        "contribution",
+        "propose",
+        c,
+        "--title",
+        "Ads",
+        "--as",
+        "bao",
+        "--put",
+        "ads.md=" + write(run, "ads.md", "buy\n"),
+    ).strip()
     run("contribution", "review", c, spam, "--request-changes", "--comment", "no ads")
     run("contribution", "reject", c, spam, "--reason", "advertising")
     shown = json.loads(run("contribution", "show", c, spam, "--json"))
@@ -108,8 +135,17 @@ def test_reject_revert_withdraw_review(run, guide):
     assert shown["reviews"][0]["verdict"] == "request_changes"
     run("contribution", "revert", c, guide["first"], "--reason", "too early")
     assert json.loads(run("artifact", "list", c, "--json")) == []
-    draft = run("contribution", "propose", c, "--title", "Draft 2", "--as", "bao",
-                "--put", "x.md=" + write(run, "x.md", "x\n")).strip()
+    draft = run(
+        "contribution",
+        "propose",
+        c,
+        "--title",
+        "Draft 2",
+        "--as",
+        "bao",
+        "--put",
+        "x.md=" + write(run, "x.md", "x\n"),
+    ).strip()
     run("contribution", "withdraw", c, draft, code=1)  # only its author
     run("contribution", "withdraw", c, draft, "--as", "bao")
     states = {i["title"]: i["state"] for i in json.loads(run("contribution", "list", c, "--json"))}
@@ -118,20 +154,53 @@ def test_reject_revert_withdraw_review(run, guide):
 
 def test_base_moved_merges_cleanly_or_refuses(run, guide):
     c = guide["commons"]
-    top = run("contribution", "propose", c, "--title", "Top", "--put",
-              "guide.md=" + write(run, "a.md", "ONE\ntwo\nthree\n")).strip()
-    bottom = run("contribution", "propose", c, "--title", "Bottom", "--as", "bao", "--put",
-                 "guide.md=" + write(run, "b.md", "one\ntwo\nTHREE\n")).strip()
-    clash = run("contribution", "propose", c, "--title", "Clash", "--as", "bao", "--put",
-                "guide.md=" + write(run, "c.md", "uno\ntwo\nthree\n")).strip()
+    top = run(
+        "contribution",
+        "propose",
+        c,
+        "--title",
+        "Top",
+        "--put",
+        "guide.md=" + write(run, "a.md", "ONE\ntwo\nthree\n"),
+    ).strip()
+    bottom = run(
+        "contribution",
+        "propose",
+        c,
+        "--title",
+        "Bottom",
+        "--as",
+        "bao",
+        "--put",
+        "guide.md=" + write(run, "b.md", "one\ntwo\nTHREE\n"),
+    ).strip()
+    clash = run(
+        "contribution",
+        "propose",
+        c,
+        "--title",
+        "Clash",
+        "--as",
+        "bao",
+        "--put",
+        "guide.md=" + write(run, "c.md", "uno\ntwo\nthree\n"),
+    ).strip()
     run("contribution", "accept", c, top)
     run("contribution", "accept", c, bottom)
     assert run("artifact", "show", c, "guide.md") == "ONE\ntwo\nTHREE\n"
     result = CliRunner().invoke(cli, ["--home", str(run.home), "contribution", "accept", c, clash])
     assert result.exit_code == 1 and "conflict on guide.md" in result.stderr
     assert json.loads(run("contribution", "show", c, clash, "--json"))["base_moved"] == ["guide.md"]
-    run("contribution", "revise", c, clash, "--as", "bao", "--put",
-        "guide.md=" + write(run, "d.md", "uno\ntwo\nTHREE\n"))
+    run(
+        "contribution",
+        "revise",
+        c,
+        clash,
+        "--as",
+        "bao",
+        "--put",
+        "guide.md=" + write(run, "d.md", "uno\ntwo\nTHREE\n"),
+    )
     run("contribution", "accept", c, clash)
     assert run("artifact", "show", c, "guide.md") == "uno\ntwo\nTHREE\n"
 
@@ -139,10 +208,27 @@ def test_base_moved_merges_cleanly_or_refuses(run, guide):
 def test_threshold_two_needs_two_maintainers(run):
     anna = run("id", "new", "--name", "anna").strip()
     chloe = run("id", "new", "--name", "chloe").strip()
-    c = run("commons", "create", "--name", "Maps", "--maintainer", anna, "--maintainer", chloe,
-            "--threshold", "2").strip()
-    p = run("contribution", "propose", c, "--title", "Legend", "--put",
-            "legend.md=" + write(run, "l.md", "legend\n")).strip()
+    c = run(
+        "commons",
+        "create",
+        "--name",
+        "Maps",
+        "--maintainer",
+        anna,
+        "--maintainer",
+        chloe,
+        "--threshold",
+        "2",
+    ).strip()
+    p = run(
+        "contribution",
+        "propose",
+        c,
+        "--title",
+        "Legend",
+        "--put",
+        "legend.md=" + write(run, "l.md", "legend\n"),
+    ).strip()
     run("contribution", "accept", c, p)
     assert json.loads(run("contribution", "show", c, p, "--json"))["state"] == "open"
     run("contribution", "accept", c, p, code=1)  # the same maintainer twice counts once
@@ -154,8 +240,17 @@ def test_publish_first_patrol_and_revert(run):
     run("id", "new", "--name", "anna")
     run("id", "new", "--name", "bao")
     c = run("commons", "create", "--name", "Wiki", "--mode", "publish").strip()
-    p = run("contribution", "propose", c, "--title", "Page", "--as", "bao", "--put",
-            "page.md=" + write(run, "p.md", "hello\n")).strip()
+    p = run(
+        "contribution",
+        "propose",
+        c,
+        "--title",
+        "Page",
+        "--as",
+        "bao",
+        "--put",
+        "page.md=" + write(run, "p.md", "hello\n"),
+    ).strip()
     assert run("artifact", "show", c, "page.md") == "hello\n"
     run("contribution", "patrol", c, p)
     run("contribution", "patrol", c, p, code=1)
@@ -176,11 +271,31 @@ def test_fork_lineage_and_propose_back(run, guide):
     c = guide["commons"]
     fork = run("fork", c, "--name", "Guide (Breton)", "--as", "bao").strip()
     assert run("artifact", "show", fork, "guide.md") == "one\ntwo\nthree\n"
-    change = run("contribution", "propose", fork, "--title", "Unan", "--as", "bao", "--put",
-                 "guide.md=" + write(run, "br.md", "unan\ntwo\nthree\n")).strip()
+    change = run(
+        "contribution",
+        "propose",
+        fork,
+        "--title",
+        "Unan",
+        "--as",
+        "bao",
+        "--put",
+        "guide.md=" + write(run, "br.md", "unan\ntwo\nthree\n"),
+    ).strip()
     run("contribution", "accept", fork, change, "--as", "bao")
-    back = json.loads(run("contribution", "propose", fork, "--to-parent", "--title", "Breton",
-                          "--as", "bao", "--json"))
+    back = json.loads(
+        run(
+            "contribution",
+            "propose",
+            fork,
+            "--to-parent",
+            "--title",
+            "Breton",
+            "--as",
+            "bao",
+            "--json",
+        )
+    )
     assert back["commons"] == c
     run("contribution", "accept", c, back["id"])
     assert run("artifact", "show", c, "guide.md") == "unan\ntwo\nthree\n"
@@ -200,10 +315,14 @@ def test_export_import_same_digest_and_tampering_refused(run, guide, tmp_path):
     fresh = tmp_path / "fresh"
     imported = json.loads(run("commons", "import", str(exported), "--json", home_dir=fresh))
     assert imported["id"] == fork
-    assert json.loads(run("commons", "show", fork, "--json", home_dir=fresh))["state_digest"] == digest
+    assert (
+        json.loads(run("commons", "show", fork, "--json", home_dir=fresh))["state_digest"] == digest
+    )
     assert run("artifact", "show", fork, "guide.md", home_dir=fresh) == "one\ntwo\nthree\n"
     # The parent came along: lineage is known in the new home too.
-    assert json.loads(run("commons", "lineage", fork, "--json", home_dir=fresh))["ancestors"][0]["name"]
+    assert json.loads(run("commons", "lineage", fork, "--json", home_dir=fresh))["ancestors"][0][
+        "name"
+    ]
 
     for target in ("events/", "blobs/"):
         tampered = tmp_path / f"tampered-{target[:-1]}.communs"
@@ -231,17 +350,24 @@ def test_encrypted_identity_needs_its_passphrase(run, tmp_path):
     secret.write_text("correct horse\n")
     runner = CliRunner()
     base = ["--home", str(run.home)]
-    assert runner.invoke(cli, [*base, "--passphrase-file", str(secret), "id", "new", "--name",
-                               "anna", "--encrypt"]).exit_code == 0
+    assert (
+        runner.invoke(
+            cli,
+            [*base, "--passphrase-file", str(secret), "id", "new", "--name", "anna", "--encrypt"],
+        ).exit_code
+        == 0
+    )
     refused = runner.invoke(cli, [*base, "commons", "create", "--name", "X"])
     assert refused.exit_code == 1 and "passphrase" in refused.stderr
     secret.write_text("wrong\n")
-    wrong = runner.invoke(cli, [*base, "--passphrase-file", str(secret), "commons", "create",
-                                "--name", "X"])
+    wrong = runner.invoke(
+        cli, [*base, "--passphrase-file", str(secret), "commons", "create", "--name", "X"]
+    )
     assert wrong.exit_code == 1 and "wrong passphrase" in wrong.stderr
     secret.write_text("correct horse\n")
-    ok = runner.invoke(cli, [*base, "--passphrase-file", str(secret), "commons", "create",
-                             "--name", "X"])
+    ok = runner.invoke(
+        cli, [*base, "--passphrase-file", str(secret), "commons", "create", "--name", "X"]
+    )
     assert ok.exit_code == 0, ok.output
 
 

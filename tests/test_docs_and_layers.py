@@ -4,8 +4,8 @@ import ast
 from pathlib import Path
 
 from communs import domain
-from communs.cli.reference import commands, reference
 from communs.cli.main import cli
+from communs.cli.reference import commands, reference
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "communs"
@@ -15,7 +15,8 @@ LAYERS = ["core", "domain", "store", "node", "cli"]
 
 def test_cli_reference_is_current():
     assert (ROOT / "docs" / "cli.md").read_text() == reference(), (
-        "docs/cli.md is stale: run python3 -m communs.cli.reference > docs/cli.md")
+        "docs/cli.md is stale: run python3 -m communs.cli.reference > docs/cli.md"
+    )
 
 
 def test_every_command_has_help_with_a_sentence():
@@ -63,10 +64,20 @@ def test_core_does_no_io():
     forbidden = {"os", "socket", "sqlite3", "pathlib", "subprocess", "asyncio", "open"}
     for path in (PACKAGE / "core").rglob("*.py"):
         tree = ast.parse(path.read_text())
-        names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
-                 for a in n.names}
-        names |= {n.module.split(".")[0] for n in ast.walk(tree)
-                  if isinstance(n, ast.ImportFrom) and n.module and not n.level}
-        calls = {n.func.id for n in ast.walk(tree)
-                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        names = {
+            a.name.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import)
+            for a in n.names
+        }
+        names |= {
+            n.module.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module and not n.level
+        }
+        calls = {
+            n.func.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
         assert not (names | calls) & forbidden, f"{path.name} does I/O"

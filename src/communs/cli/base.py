@@ -61,11 +61,20 @@ class CommunsCommand(click.Command):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.params += [
-            click.Option(["--as"], metavar="NAME", expose_value=False,
-                         callback=_late_option("acting_as"),
-                         help="Act as this identity of the home (a name or a DID prefix)."),
-            click.Option(["--home"], type=click.Path(file_okay=False), expose_value=False,
-                         callback=_late_option("home_path"), help="The node's folder."),
+            click.Option(
+                ["--as"],
+                metavar="NAME",
+                expose_value=False,
+                callback=_late_option("acting_as"),
+                help="Act as this identity of the home (a name or a DID prefix).",
+            ),
+            click.Option(
+                ["--home"],
+                type=click.Path(file_okay=False),
+                expose_value=False,
+                callback=_late_option("home_path"),
+                help="The node's folder.",
+            ),
         ]
 
 
@@ -113,9 +122,12 @@ def table(rows: list[list[str]], headers: list[str]) -> None:
         return
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
-        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        click.echo(
+            "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 def progress(length: int, label: str):  # noqa: ANN201
-    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True,
-                             show_eta=True)
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, show_pos=True, show_eta=True
+    )

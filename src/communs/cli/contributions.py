@@ -18,8 +18,9 @@ def parse_puts(puts: tuple[str, ...]) -> dict[str, Path]:
     for item in puts:
         path, sep, file = item.partition("=")
         if not sep or not path or not file:
-            raise click.BadParameter(f"{item!r}: expected PATH=FILE, e.g. README.md=./readme.md",
-                                     param_hint="--put")
+            raise click.BadParameter(
+                f"{item!r}: expected PATH=FILE, e.g. README.md=./readme.md", param_hint="--put"
+            )
         if not Path(file).is_file():
             raise click.BadParameter(f"{file}: no such file", param_hint="--put")
         result[path] = Path(file)
@@ -27,10 +28,20 @@ def parse_puts(puts: tuple[str, ...]) -> dict[str, Path]:
 
 
 def change_options(command):  # noqa: ANN001, ANN201
-    command = click.option("--delete", "deletes", multiple=True, metavar="PATH",
-                           help="Delete the artifact at PATH (repeat).")(command)
-    return click.option("--put", "puts", multiple=True, metavar="PATH=FILE",
-                        help="Put FILE's content at PATH in the commons (repeat).")(command)
+    command = click.option(
+        "--delete",
+        "deletes",
+        multiple=True,
+        metavar="PATH",
+        help="Delete the artifact at PATH (repeat).",
+    )(command)
+    return click.option(
+        "--put",
+        "puts",
+        multiple=True,
+        metavar="PATH=FILE",
+        help="Put FILE's content at PATH in the commons (repeat).",
+    )(command)
 
 
 @click.group("contribution", cls=CommunsGroup)
@@ -43,12 +54,23 @@ def contribution_group() -> None:
 @click.option("--title", required=True)
 @click.option("--description", default="")
 @change_options
-@click.option("--to-parent", is_flag=True,
-              help="COMMONS is a fork: propose to its parent what the fork changed.")
+@click.option(
+    "--to-parent",
+    is_flag=True,
+    help="COMMONS is a fork: propose to its parent what the fork changed.",
+)
 @json_option
 @pass_ctx
-def propose(ctx: Context, commons: str, title: str, description: str, puts: tuple[str, ...],
-            deletes: tuple[str, ...], to_parent: bool, as_json: bool) -> None:
+def propose(
+    ctx: Context,
+    commons: str,
+    title: str,
+    description: str,
+    puts: tuple[str, ...],
+    deletes: tuple[str, ...],
+    to_parent: bool,
+    as_json: bool,
+) -> None:
     """Propose a contribution to COMMONS.
 
     Example: communs contribution propose guide --title "Fix typo" --put README.md=README.md
@@ -56,13 +78,21 @@ def propose(ctx: Context, commons: str, title: str, description: str, puts: tupl
     if to_parent:
         if puts or deletes:
             raise click.UsageError("--to-parent takes the fork's changes; drop --put/--delete")
-        parent, cid = actions.propose_from_fork(ctx.home, ctx.identity(), ctx.commons(commons),
-                                                title=title, description=description)
+        parent, cid = actions.propose_from_fork(
+            ctx.home, ctx.identity(), ctx.commons(commons), title=title, description=description
+        )
         return created(as_json, cid, "contribution", commons=parent.hex())
     if not puts and not deletes:
         raise click.UsageError("say what changes: --put PATH=FILE and/or --delete PATH")
-    cid = actions.propose(ctx.home, ctx.identity(), ctx.commons(commons), title=title,
-                          description=description, puts=parse_puts(puts), deletes=deletes)
+    cid = actions.propose(
+        ctx.home,
+        ctx.identity(),
+        ctx.commons(commons),
+        title=title,
+        description=description,
+        puts=parse_puts(puts),
+        deletes=deletes,
+    )
     created(as_json, cid, "contribution")
 
 
@@ -74,14 +104,29 @@ def propose(ctx: Context, commons: str, title: str, description: str, puts: tupl
 @change_options
 @json_option
 @pass_ctx
-def revise(ctx: Context, commons: str, contribution: str, title: str | None,
-           description: str | None, puts: tuple[str, ...], deletes: tuple[str, ...],
-           as_json: bool) -> None:
+def revise(
+    ctx: Context,
+    commons: str,
+    contribution: str,
+    title: str | None,
+    description: str | None,
+    puts: tuple[str, ...],
+    deletes: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Replace your contribution's changes with a new revision, based on the current version."""
     commons_id = ctx.commons(commons)
     target = ctx.home.event_id(commons_id, contribution, "contribution")
-    event = actions.revise(ctx.home, ctx.identity(), commons_id, target, puts=parse_puts(puts),
-                           deletes=deletes, title=title, description=description)
+    event = actions.revise(
+        ctx.home,
+        ctx.identity(),
+        commons_id,
+        target,
+        puts=parse_puts(puts),
+        deletes=deletes,
+        title=title,
+        description=description,
+    )
     created(as_json, event, "revision")
 
 
@@ -97,8 +142,13 @@ def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
         return emit_json(items)
     if not items:
         click.echo("No contribution" + (f" is {state}" if state else " yet"))
-    table([[short(c["id"]), c["state"], c["author_name"] or short(c["author"]), c["title"]]
-           for c in items], ["ID", "STATE", "AUTHOR", "TITLE"])
+    table(
+        [
+            [short(c["id"]), c["state"], c["author_name"] or short(c["author"]), c["title"]]
+            for c in items
+        ],
+        ["ID", "STATE", "AUTHOR", "TITLE"],
+    )
 
 
 @contribution_group.command("show")
@@ -110,8 +160,9 @@ def show(ctx: Context, commons: str, contribution: str, as_json: bool) -> None:
     """A contribution with its changes (as a diff for text), reviews and decision."""
     home = ctx.home
     commons_id = ctx.commons(commons)
-    info = queries.contribution_show(home, commons_id,
-                                     home.event_id(commons_id, contribution, "contribution"))
+    info = queries.contribution_show(
+        home, commons_id, home.event_id(commons_id, contribution, "contribution")
+    )
     if as_json:
         return emit_json(info)
     click.echo(f"{info['title']}  [{info['state']}]  ({info['id']})")
@@ -127,8 +178,10 @@ def show(ctx: Context, commons: str, contribution: str, as_json: bool) -> None:
     for change in info["changes"]:
         click.echo(diff(home, change))
     for r in info["reviews"]:
-        click.echo(f"  review by {r['by_name'] or r['by'][:16]}: {r['verdict']}"
-                   + (f" — {r['comment']}" if r["comment"] else ""))
+        click.echo(
+            f"  review by {r['by_name'] or r['by'][:16]}: {r['verdict']}"
+            + (f" — {r['comment']}" if r["comment"] else "")
+        )
 
 
 def diff(home, change: dict) -> str:  # noqa: ANN001
@@ -148,9 +201,12 @@ def diff(home, change: dict) -> str:  # noqa: ANN001
     old, new = content(change["base"]), content(change["blob"])
     if old is None or new is None or not is_text(old) or not is_text(new):
         return f"*** {path}: {change['size']} bytes ({change['media'] or 'binary'})"
-    lines = difflib.unified_diff(old.decode().splitlines(keepends=True),
-                                 new.decode().splitlines(keepends=True),
-                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    lines = difflib.unified_diff(
+        old.decode().splitlines(keepends=True),
+        new.decode().splitlines(keepends=True),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
     return "".join(lines).rstrip("\n") or f"=== {path}: unchanged"
 
 
@@ -161,8 +217,9 @@ def decision(name: str, doc: str, needs_reason: bool = False):  # noqa: ANN201
     @click.argument("contribution")
     @json_option
     @pass_ctx
-    def command(ctx: Context, commons: str, contribution: str, as_json: bool,
-                reason: str | None = None) -> None:
+    def command(
+        ctx: Context, commons: str, contribution: str, as_json: bool, reason: str | None = None
+    ) -> None:
         home, me = ctx.home, ctx.identity()
         commons_id = ctx.commons(commons)
         target = home.event_id(commons_id, contribution, "contribution")
@@ -181,7 +238,9 @@ def decision(name: str, doc: str, needs_reason: bool = False):  # noqa: ANN201
 
     command.__doc__ = doc
     if needs_reason:
-        command = click.option("--reason", required=True, help="Why, for everyone to read.")(command)
+        command = click.option("--reason", required=True, help="Why, for everyone to read.")(
+            command
+        )
     contribution_group.command(name)(command)
 
 
@@ -196,20 +255,30 @@ decision("patrol", "Mark a published CONTRIBUTION as reviewed (publish-first com
 @click.argument("commons")
 @click.argument("contribution")
 @click.option("--approve", "verdict", flag_value="approve", help="Approve it.")
-@click.option("--request-changes", "verdict", flag_value="request_changes",
-              help="Ask for changes (say which with --comment).")
+@click.option(
+    "--request-changes",
+    "verdict",
+    flag_value="request_changes",
+    help="Ask for changes (say which with --comment).",
+)
 @click.option("--comment", default="", help="What you think; alone, a plain comment.")
 @json_option
 @pass_ctx
-def review(ctx: Context, commons: str, contribution: str, verdict: str | None, comment: str,
-           as_json: bool) -> None:
+def review(
+    ctx: Context, commons: str, contribution: str, verdict: str | None, comment: str, as_json: bool
+) -> None:
     """Review CONTRIBUTION: anyone can. Example: ... review guide 3fa2 --approve"""
     if verdict is None and not comment:
         raise click.UsageError("give --approve, --request-changes or --comment TEXT")
     commons_id = ctx.commons(commons)
-    event = actions.review(ctx.home, ctx.identity(), commons_id,
-                           ctx.home.event_id(commons_id, contribution, "contribution"),
-                           verdict=verdict or "comment", comment=comment)
+    event = actions.review(
+        ctx.home,
+        ctx.identity(),
+        commons_id,
+        ctx.home.event_id(commons_id, contribution, "contribution"),
+        verdict=verdict or "comment",
+        comment=comment,
+    )
     created(as_json, event, "review")
 
 
@@ -229,19 +298,24 @@ def artifact_list(ctx: Context, commons: str, as_json: bool) -> None:
         return emit_json(items)
     if not items:
         click.echo("No artifact yet: propose one with 'communs contribution propose'")
-    table([[a["path"], str(a["size"]), a["media"], short(a["blob"])] for a in items],
-          ["PATH", "BYTES", "TYPE", "BLOB"])
+    table(
+        [[a["path"], str(a["size"]), a["media"], short(a["blob"])] for a in items],
+        ["PATH", "BYTES", "TYPE", "BLOB"],
+    )
 
 
 @artifact_group.command("show")
 @click.argument("commons")
 @click.argument("path")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="Write the content to this file.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the content to this file.",
+)
 @json_option
 @pass_ctx
-def artifact_show(ctx: Context, commons: str, path: str, output: str | None,
-                  as_json: bool) -> None:
+def artifact_show(ctx: Context, commons: str, path: str, output: str | None, as_json: bool) -> None:
     """Print the canonical content of PATH (text), or write it with --output."""
     home = ctx.home
     info = queries.artifact(home, ctx.commons(commons), path)
@@ -271,8 +345,10 @@ def artifact_history(ctx: Context, commons: str, path: str, as_json: bool) -> No
         return emit_json(entries)
     for e in entries:
         change = "deleted" if e["after"] is None else f"{short(e['after'])} ({e['size']} bytes)"
-        click.echo(f"{short(e['event'])}  {e['action']:<8} by {e['by_name'] or short(e['by'])}: "
-                   f"{change}  (contribution {short(e['contribution'])})")
+        click.echo(
+            f"{short(e['event'])}  {e['action']:<8} by {e['by_name'] or short(e['by'])}: "
+            f"{change}  (contribution {short(e['contribution'])})"
+        )
 
 
 def register(cli: click.Group) -> None:

@@ -26,16 +26,28 @@ from .base import (
 
 
 @click.group(cls=CommunsGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", envvar="COMMUNS_HOME", type=click.Path(file_okay=False),
-              help="The node's folder (default: $COMMUNS_HOME or the user data folder).")
-@click.option("--as", "acting_as", metavar="NAME",
-              help="Act as this identity of the home (a name or a DID prefix).")
-@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
-              help="Read the identity's passphrase from this file (or set $COMMUNS_PASSPHRASE).")
+@click.option(
+    "--home",
+    envvar="COMMUNS_HOME",
+    type=click.Path(file_okay=False),
+    help="The node's folder (default: $COMMUNS_HOME or the user data folder).",
+)
+@click.option(
+    "--as",
+    "acting_as",
+    metavar="NAME",
+    help="Act as this identity of the home (a name or a DID prefix).",
+)
+@click.option(
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Read the identity's passphrase from this file (or set $COMMUNS_PASSPHRASE).",
+)
 @click.version_option(__version__, prog_name="communs")
 @click.pass_context
-def cli(ctx: click.Context, home: str | None, acting_as: str | None,
-        passphrase_file: str | None) -> None:
+def cli(
+    ctx: click.Context, home: str | None, acting_as: str | None, passphrase_file: str | None
+) -> None:
     """Communs: communities produce commons together, peer to peer.
 
     Anyone contributes; maintainers named by each commons validate after the fact; anyone
@@ -53,6 +65,7 @@ def cli(ctx: click.Context, home: str | None, acting_as: str | None,
 
 # -- identities ---------------------------------------------------------------------------
 
+
 @cli.group("id")
 def id_group() -> None:
     """Identities (Ed25519 keys shown as did:key) kept in this home."""
@@ -60,16 +73,20 @@ def id_group() -> None:
 
 @id_group.command("new")
 @click.option("--name", required=True, help="Local name, also signed as your display name.")
-@click.option("--encrypt", is_flag=True,
-              help="Encrypt the key with a passphrase (asked, or from --passphrase-file).")
+@click.option(
+    "--encrypt",
+    is_flag=True,
+    help="Encrypt the key with a passphrase (asked, or from --passphrase-file).",
+)
 @json_option
 @pass_ctx
 def id_new(ctx: Context, name: str, encrypt: bool, as_json: bool) -> None:
     """Create an identity. Example: communs id new --name anna"""
     passphrase = None
     if encrypt:
-        passphrase = ctx.passphrase() or click.prompt("Passphrase", hide_input=True,
-                                                      confirmation_prompt=True)
+        passphrase = ctx.passphrase() or click.prompt(
+            "Passphrase", hide_input=True, confirmation_prompt=True
+        )
     identity = ctx.home.keyring.create(name, passphrase)
     created(as_json, identity.did, "identity", name=name)
 
@@ -80,16 +97,24 @@ def id_new(ctx: Context, name: str, encrypt: bool, as_json: bool) -> None:
 def id_list(ctx: Context, as_json: bool) -> None:
     """The identities of this home; * marks the default."""
     default = ctx.home.keyring.default()
-    keys = [{"name": k.name, "did": k.did, "encrypted": k.encrypted,
-             "default": default is not None and k.name == default.name}
-            for k in ctx.home.keyring.list()]
+    keys = [
+        {
+            "name": k.name,
+            "did": k.did,
+            "encrypted": k.encrypted,
+            "default": default is not None and k.name == default.name,
+        }
+        for k in ctx.home.keyring.list()
+    ]
     if as_json:
         return emit_json(keys)
     if not keys:
         click.echo("No identity yet: communs id new --name NAME")
     for k in keys:
-        click.echo(f"{'*' if k['default'] else ' '} {k['name']:<16} {k['did']}"
-                   f"{'  (encrypted)' if k['encrypted'] else ''}")
+        click.echo(
+            f"{'*' if k['default'] else ' '} {k['name']:<16} {k['did']}"
+            f"{'  (encrypted)' if k['encrypted'] else ''}"
+        )
 
 
 @id_group.command("use")
@@ -102,6 +127,7 @@ def id_use(ctx: Context, name: str) -> None:
 
 # -- commons ------------------------------------------------------------------------------
 
+
 @cli.group("commons")
 def commons_group() -> None:
     """Commons: create, list, show, read the log, export and import."""
@@ -112,21 +138,52 @@ def commons_group() -> None:
 @click.option("--description", default="")
 @click.option("--kind", type=click.Choice(actions.KINDS), default="other", show_default=True)
 @click.option("--licence", default="CC-BY-SA-4.0", show_default=True, help="SPDX identifier.")
-@click.option("--maintainer", "maintainers", multiple=True, metavar="DID",
-              help="A maintainer (repeat; default: you).")
-@click.option("--threshold", type=click.IntRange(min=1), default=1, show_default=True,
-              help="How many maintainers must accept a contribution.")
-@click.option("--mode", type=click.Choice(["review", "publish"]), default="review",
-              show_default=True, help="review: canonical once accepted; publish: at once, "
-              "patrolled or reverted after.")
+@click.option(
+    "--maintainer",
+    "maintainers",
+    multiple=True,
+    metavar="DID",
+    help="A maintainer (repeat; default: you).",
+)
+@click.option(
+    "--threshold",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="How many maintainers must accept a contribution.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["review", "publish"]),
+    default="review",
+    show_default=True,
+    help="review: canonical once accepted; publish: at once, patrolled or reverted after.",
+)
 @json_option
 @pass_ctx
-def commons_create(ctx: Context, name: str, description: str, kind: str, licence: str,
-                   maintainers: tuple[str, ...], threshold: int, mode: str, as_json: bool) -> None:
+def commons_create(
+    ctx: Context,
+    name: str,
+    description: str,
+    kind: str,
+    licence: str,
+    maintainers: tuple[str, ...],
+    threshold: int,
+    mode: str,
+    as_json: bool,
+) -> None:
     """Create a commons with its charter. Example: communs commons create --name "Bird songs" """
     commons_id = actions.create_commons(
-        ctx.home, ctx.identity(), name=name, description=description, kind=kind,
-        licence=licence, maintainers=maintainers, threshold=threshold, mode=mode)
+        ctx.home,
+        ctx.identity(),
+        name=name,
+        description=description,
+        kind=kind,
+        licence=licence,
+        maintainers=maintainers,
+        threshold=threshold,
+        mode=mode,
+    )
     created(as_json, commons_id, "commons", name=name)
 
 
@@ -140,9 +197,18 @@ def commons_list(ctx: Context, as_json: bool) -> None:
         return emit_json(rows)
     if not rows:
         click.echo("No commons yet: communs commons create --name NAME")
-    table([[short(r["id"]), r["name"], str(r["events"]),
-            f"fork of {short(r['forked_from'])}" if r["forked_from"] else ""] for r in rows],
-          ["ID", "NAME", "EVENTS", ""])
+    table(
+        [
+            [
+                short(r["id"]),
+                r["name"],
+                str(r["events"]),
+                f"fork of {short(r['forked_from'])}" if r["forked_from"] else "",
+            ]
+            for r in rows
+        ],
+        ["ID", "NAME", "EVENTS", ""],
+    )
 
 
 @commons_group.command("show")
@@ -157,8 +223,10 @@ def commons_show(ctx: Context, commons: str, as_json: bool) -> None:
     click.echo(f"{info['name']}  ({info['id']})")
     if info["description"]:
         click.echo(f"  {info['description']}")
-    click.echo(f"  kind {info['kind']}, licence {info['licence']}, "
-               f"{actions.MODES[info['mode']]}, threshold {info['threshold']}")
+    click.echo(
+        f"  kind {info['kind']}, licence {info['licence']}, "
+        f"{actions.MODES[info['mode']]}, threshold {info['threshold']}"
+    )
     click.echo("  maintainers: " + ", ".join(m["name"] for m in info["maintainers"]))
     if info["forked_from"]:
         click.echo(f"  forked from {short(info['forked_from']['commons'])}")
@@ -224,8 +292,11 @@ def commons_export(ctx: Context, commons: str, file: str, as_json: bool) -> None
         return emit_json(manifest)
     click.echo(f"{file}: {manifest['events']} events, {manifest['blobs']} files")
     if manifest["missing_blobs"]:
-        click.echo(f"warning: {len(manifest['missing_blobs'])} referenced file(s) are not in "
-                   "this home and were left out", err=True)
+        click.echo(
+            f"warning: {len(manifest['missing_blobs'])} referenced file(s) are not in "
+            "this home and were left out",
+            err=True,
+        )
 
 
 @commons_group.command("import")
@@ -239,11 +310,15 @@ def commons_import(ctx: Context, file: str, as_json: bool) -> None:
     if as_json:
         return emit_json({"id": result["commons"], **result})
     click.echo(result["commons"])
-    click.echo(f"{result['added']} events added ({result['already_known']} already known), "
-               f"{result['blobs']} files", err=True)
+    click.echo(
+        f"{result['added']} events added ({result['already_known']} already known), "
+        f"{result['blobs']} files",
+        err=True,
+    )
 
 
 # -- maintainers and forks ----------------------------------------------------------------
+
 
 @cli.group("maintainer")
 def maintainer_group() -> None:
@@ -257,8 +332,9 @@ def maintainer_group() -> None:
 @pass_ctx
 def maintainer_add(ctx: Context, commons: str, did: str, as_json: bool) -> None:
     """Endorse adding DID as a maintainer of COMMONS."""
-    event = actions.change_charter(ctx.home, ctx.identity(), ctx.commons(commons),
-                                   {"op": "add_maintainer", "did": did})
+    event = actions.change_charter(
+        ctx.home, ctx.identity(), ctx.commons(commons), {"op": "add_maintainer", "did": did}
+    )
     created(as_json, event, "endorsement")
 
 
@@ -269,8 +345,9 @@ def maintainer_add(ctx: Context, commons: str, did: str, as_json: bool) -> None:
 @pass_ctx
 def maintainer_remove(ctx: Context, commons: str, did: str, as_json: bool) -> None:
     """Endorse removing DID from the maintainers of COMMONS."""
-    event = actions.change_charter(ctx.home, ctx.identity(), ctx.commons(commons),
-                                   {"op": "remove_maintainer", "did": did})
+    event = actions.change_charter(
+        ctx.home, ctx.identity(), ctx.commons(commons), {"op": "remove_maintainer", "did": did}
+    )
     created(as_json, event, "endorsement")
 
 
@@ -285,8 +362,9 @@ def fork(ctx: Context, commons: str, name: str, description: str | None, as_json
 
     Example: communs fork "trail guide" --name "Trail guide (Breton edition)"
     """
-    fork_id = actions.fork(ctx.home, ctx.identity(), ctx.commons(commons), name=name,
-                           description=description)
+    fork_id = actions.fork(
+        ctx.home, ctx.identity(), ctx.commons(commons), name=name, description=description
+    )
     created(as_json, fork_id, "fork", name=name)
 
 
@@ -301,7 +379,9 @@ def demo(ctx: Context, as_json: bool) -> None:
     if as_json:
         return emit_json(made)
     click.echo(f"Demo home: {ctx.home.path}")
-    click.echo("Identities: " + ", ".join(f"{n} ({d[:24]}…)" for n, d in made["identities"].items()))
+    click.echo(
+        "Identities: " + ", ".join(f"{n} ({d[:24]}…)" for n, d in made["identities"].items())
+    )
     for c in made["commons"]:
         click.echo(f"Commons {short(c['id'])}  {c['name']}: {c['summary']}")
     click.echo("\nTry:")

@@ -18,11 +18,19 @@ def commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[s
 
 
 def reference() -> str:
-    parts = ["# The `communs` command\n",
-             "Generated from `--help` by `python3 -m communs.cli.reference > docs/cli.md`.\n",
-             "```text", cli.get_help(click.Context(cli, info_name="communs", terminal_width=100)), "```\n"]
+    parts = [
+        "# The `communs` command\n",
+        "Generated from `--help` by `python3 -m communs.cli.reference > docs/cli.md`.\n",
+        "```text",
+        cli.get_help(
+            click.Context(cli, info_name="communs", terminal_width=100, **cli.context_settings)
+        ),
+        "```\n",
+    ]
     for name, command in commands(cli):
-        with click.Context(command, info_name=f"communs {name}", terminal_width=100) as ctx:
+        with click.Context(
+            command, info_name=f"communs {name}", terminal_width=100, **cli.context_settings
+        ) as ctx:
             parts += [f"## communs {name}\n", "```text", command.get_help(ctx), "```\n"]
     return "\n".join(parts)
 

@@ -21,16 +21,31 @@ from .merge import merge_text
 MERGE_LIMIT = 16 * 1024 * 1024  # text files larger than this are not merged in memory
 
 
-def create_commons(home: Home, identity: Identity, *, name: str, description: str = "",
-                   kind: str = "other", licence: str = "CC-BY-SA-4.0",
-                   maintainers: Iterable[str] = (), threshold: int = 1,
-                   mode: str = "review") -> bytes:
+def create_commons(
+    home: Home,
+    identity: Identity,
+    *,
+    name: str,
+    description: str = "",
+    kind: str = "other",
+    licence: str = "CC-BY-SA-4.0",
+    maintainers: Iterable[str] = (),
+    threshold: int = 1,
+    mode: str = "review",
+) -> bytes:
     chosen = list(dict.fromkeys(maintainers)) or [identity.did]
     for did in chosen:
         if not is_did(did):
             raise BadInput(f"maintainer {did!r} is not a did:key; 'communs id list' shows yours")
-    charter = {"name": name, "description": description, "kind": kind, "licence": licence,
-               "maintainers": sorted(chosen), "threshold": threshold, "mode": mode}
+    charter = {
+        "name": name,
+        "description": description,
+        "kind": kind,
+        "licence": licence,
+        "maintainers": sorted(chosen),
+        "threshold": threshold,
+        "mode": mode,
+    }
     commons_id = home.emit(identity, None, "commons.create", {"charter": charter})
     home.emit(identity, commons_id, "profile.set", {"name": _local_name(home, identity)})
     return commons_id
@@ -40,26 +55,36 @@ def _local_name(home: Home, identity: Identity) -> str:
     return next((k.name for k in home.keyring.list() if k.did == identity.did), "anonymous")
 
 
-def fork(home: Home, identity: Identity, commons_id: bytes, *, name: str,
-         description: str | None = None) -> bytes:
+def fork(
+    home: Home, identity: Identity, commons_id: bytes, *, name: str, description: str | None = None
+) -> bytes:
     """A new commons starting from this one's canonical state, with its history and lineage."""
     charter = dict(home.state(commons_id).get("charter"))
     new_charter = {
         "name": name,
-        "description": description if description is not None
+        "description": description
+        if description is not None
         else f"Fork of {charter['name']}. {charter['description']}".strip(),
-        "kind": charter["kind"], "licence": charter["licence"],
-        "maintainers": [identity.did], "threshold": 1, "mode": charter["mode"],
+        "kind": charter["kind"],
+        "licence": charter["licence"],
+        "maintainers": [identity.did],
+        "threshold": 1,
+        "mode": charter["mode"],
     }
     heads = home.store.heads(home.cid(commons_id))
-    fork_id = home.emit(identity, None, "commons.create",
-                        {"charter": new_charter, "forked_from": {"commons": commons_id, "heads": heads}})
+    fork_id = home.emit(
+        identity,
+        None,
+        "commons.create",
+        {"charter": new_charter, "forked_from": {"commons": commons_id, "heads": heads}},
+    )
     home.emit(identity, fork_id, "profile.set", {"name": _local_name(home, identity)})
     return fork_id
 
 
-def _changes(home: Home, state: StoredState, puts: dict[str, Path], deletes: Iterable[str]
-             ) -> list[dict[str, Any]]:
+def _changes(
+    home: Home, state: StoredState, puts: dict[str, Path], deletes: Iterable[str]
+) -> list[dict[str, Any]]:
     changes = []
     for path, file in sorted(puts.items()):
         _check_path(path)
@@ -69,15 +94,23 @@ def _changes(home: Home, state: StoredState, puts: dict[str, Path], deletes: Ite
         info = home.blobs.add_file(Path(file))
         if current and current["blob"] == info.hash:
             continue
-        changes.append({"path": path, "base": current["blob"] if current else None,
-                        "blob": info.hash, "size": info.size, "media": info.media})
+        changes.append(
+            {
+                "path": path,
+                "base": current["blob"] if current else None,
+                "blob": info.hash,
+                "size": info.size,
+                "media": info.media,
+            }
+        )
     for path in sorted(set(deletes)):
         _check_path(path)
         current = state.get(artifact_key(path))
         if current is None:
             raise Refused(f"cannot delete {path}: there is no such artifact in this commons")
-        changes.append({"path": path, "base": current["blob"], "blob": None, "size": 0,
-                        "media": ""})
+        changes.append(
+            {"path": path, "base": current["blob"], "blob": None, "size": 0, "media": ""}
+        )
     if not changes:
         raise Refused("nothing to contribute: the files are identical to the canonical versions")
     return changes
@@ -90,16 +123,28 @@ def _check_path(path: str) -> None:
         raise BadInput(str(error)) from None
 
 
-def propose(home: Home, identity: Identity, commons_id: bytes, *, title: str,
-            description: str = "", puts: dict[str, Path] | None = None,
-            deletes: Iterable[str] = ()) -> bytes:
+def propose(
+    home: Home,
+    identity: Identity,
+    commons_id: bytes,
+    *,
+    title: str,
+    description: str = "",
+    puts: dict[str, Path] | None = None,
+    deletes: Iterable[str] = (),
+) -> bytes:
     changes = _changes(home, home.state(commons_id), puts or {}, deletes)
-    return home.emit(identity, commons_id, "contribution.propose",
-                     {"title": title, "description": description, "changes": changes})
+    return home.emit(
+        identity,
+        commons_id,
+        "contribution.propose",
+        {"title": title, "description": description, "changes": changes},
+    )
 
 
-def propose_from_fork(home: Home, identity: Identity, fork_id: bytes, *, title: str,
-                      description: str = "") -> tuple[bytes, bytes]:
+def propose_from_fork(
+    home: Home, identity: Identity, fork_id: bytes, *, title: str, description: str = ""
+) -> tuple[bytes, bytes]:
     """Propose to a fork's parent what the fork changed since it forked. Each change is based
     on the blob at the fork point, so the parent's maintainers merge if the parent moved."""
     store = home.store
@@ -116,20 +161,29 @@ def propose_from_fork(home: Home, identity: Identity, fork_id: bytes, *, title: 
     for path in sorted(at_fork.keys() | now.keys()):
         before, after = at_fork.get(path), now.get(path)
         if (before or {}).get("blob") != (after or {}).get("blob"):
-            changes.append({"path": path, "base": before["blob"] if before else None,
-                            "blob": after["blob"] if after else None,
-                            "size": after["size"] if after else 0,
-                            "media": after["media"] if after else ""})
+            changes.append(
+                {
+                    "path": path,
+                    "base": before["blob"] if before else None,
+                    "blob": after["blob"] if after else None,
+                    "size": after["size"] if after else 0,
+                    "media": after["media"] if after else "",
+                }
+            )
     if not changes:
         raise Refused("the fork has changed nothing since it was made")
-    body = {"title": title, "description": description, "changes": changes,
-            "origin": {"commons": fork_id, "heads": store.heads(home.cid(fork_id))}}
+    body = {
+        "title": title,
+        "description": description,
+        "changes": changes,
+        "origin": {"commons": fork_id, "heads": store.heads(home.cid(fork_id))},
+    }
     return parent_id, home.emit(identity, parent_id, "contribution.propose", body)
 
 
 def _artifacts(records: dict[str, Any]) -> dict[str, Any]:
     prefix = "artifact/"
-    return {k[len(prefix):]: v for k, v in records.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in records.items() if k.startswith(prefix)}
 
 
 def contribution(home: Home, commons_id: bytes, contribution_id: bytes) -> dict[str, Any]:
@@ -139,25 +193,53 @@ def contribution(home: Home, commons_id: bytes, contribution_id: bytes) -> dict[
     return record
 
 
-def revise(home: Home, identity: Identity, commons_id: bytes, contribution_id: bytes, *,
-           puts: dict[str, Path] | None = None, deletes: Iterable[str] = (),
-           title: str | None = None, description: str | None = None) -> bytes:
+def revise(
+    home: Home,
+    identity: Identity,
+    commons_id: bytes,
+    contribution_id: bytes,
+    *,
+    puts: dict[str, Path] | None = None,
+    deletes: Iterable[str] = (),
+    title: str | None = None,
+    description: str | None = None,
+) -> bytes:
     contribution(home, commons_id, contribution_id)
     changes = _changes(home, home.state(commons_id), puts or {}, deletes)
-    return home.emit(identity, commons_id, "contribution.revise",
-                     {"contribution": contribution_id, "changes": changes, "title": title,
-                      "description": description})
+    return home.emit(
+        identity,
+        commons_id,
+        "contribution.revise",
+        {
+            "contribution": contribution_id,
+            "changes": changes,
+            "title": title,
+            "description": description,
+        },
+    )
 
 
-def review(home: Home, identity: Identity, commons_id: bytes, contribution_id: bytes, *,
-           verdict: str, comment: str = "") -> bytes:
+def review(
+    home: Home,
+    identity: Identity,
+    commons_id: bytes,
+    contribution_id: bytes,
+    *,
+    verdict: str,
+    comment: str = "",
+) -> bytes:
     contribution(home, commons_id, contribution_id)
-    return home.emit(identity, commons_id, "contribution.review",
-                     {"contribution": contribution_id, "verdict": verdict, "comment": comment})
+    return home.emit(
+        identity,
+        commons_id,
+        "contribution.review",
+        {"contribution": contribution_id, "verdict": verdict, "comment": comment},
+    )
 
 
-def merges_needed(home: Home, state: StoredState, targets: list[tuple[str, Any, Any]]
-                  ) -> list[dict[str, Any]]:
+def merges_needed(
+    home: Home, state: StoredState, targets: list[tuple[str, Any, Any]]
+) -> list[dict[str, Any]]:
     """Three-way merges for the targets ``(path, base blob, wanted blob)`` whose canonical
     blob moved; Refused naming the paths that do not merge cleanly."""
     merged, conflicts = [], []
@@ -174,11 +256,20 @@ def merges_needed(home: Home, state: StoredState, targets: list[tuple[str, Any, 
             conflicts.append(path)
             continue
         info = home.blobs.add_bytes(result.merged, name=path)
-        merged.append({"path": path, "onto": onto, "blob": info.hash, "size": info.size,
-                       "media": current["media"] or info.media})
+        merged.append(
+            {
+                "path": path,
+                "onto": onto,
+                "blob": info.hash,
+                "size": info.size,
+                "media": current["media"] or info.media,
+            }
+        )
     if conflicts:
-        raise Refused("conflict on " + ", ".join(conflicts) + ": the canonical version changed "
-                      "and the changes do not merge cleanly; a new revision is needed")
+        raise Refused(
+            "conflict on " + ", ".join(conflicts) + ": the canonical version changed "
+            "and the changes do not merge cleanly; a new revision is needed"
+        )
     return merged
 
 
@@ -190,28 +281,47 @@ def accept(home: Home, identity: Identity, commons_id: bytes, contribution_id: b
     record = contribution(home, commons_id, contribution_id)
     revision = len(record["revisions"]) - 1
     targets = [(c["path"], c["base"], c["blob"]) for c in record["revisions"][-1]["changes"]]
-    merged = merges_needed(home, home.state(commons_id), targets) if record["state"] == "open" else []
-    return home.emit(identity, commons_id, "contribution.accept",
-                     {"contribution": contribution_id, "revision": revision, "merged": merged})
+    merged = (
+        merges_needed(home, home.state(commons_id), targets) if record["state"] == "open" else []
+    )
+    return home.emit(
+        identity,
+        commons_id,
+        "contribution.accept",
+        {"contribution": contribution_id, "revision": revision, "merged": merged},
+    )
 
 
-def revert(home: Home, identity: Identity, commons_id: bytes, contribution_id: bytes, *,
-           reason: str) -> bytes:
+def revert(
+    home: Home, identity: Identity, commons_id: bytes, contribution_id: bytes, *, reason: str
+) -> bytes:
     record = contribution(home, commons_id, contribution_id)
     targets = [(a["path"], a["after"], a["before"]) for a in record.get("applied") or []]
     merged = merges_needed(home, home.state(commons_id), targets)
-    return home.emit(identity, commons_id, "contribution.revert",
-                     {"contribution": contribution_id, "reason": reason, "merged": merged})
+    return home.emit(
+        identity,
+        commons_id,
+        "contribution.revert",
+        {"contribution": contribution_id, "reason": reason, "merged": merged},
+    )
 
 
-def decide(home: Home, identity: Identity, commons_id: bytes, contribution_id: bytes,
-           action: str, **body: Any) -> bytes:
+def decide(
+    home: Home,
+    identity: Identity,
+    commons_id: bytes,
+    contribution_id: bytes,
+    action: str,
+    **body: Any,
+) -> bytes:
     """reject (with ``reason``), withdraw or patrol."""
     contribution(home, commons_id, contribution_id)
-    return home.emit(identity, commons_id, f"contribution.{action}",
-                     {"contribution": contribution_id, **body})
+    return home.emit(
+        identity, commons_id, f"contribution.{action}", {"contribution": contribution_id, **body}
+    )
 
 
-def change_charter(home: Home, identity: Identity, commons_id: bytes, change: dict[str, Any]
-                   ) -> bytes:
+def change_charter(
+    home: Home, identity: Identity, commons_id: bytes, change: dict[str, Any]
+) -> bytes:
     return home.emit(identity, commons_id, "charter.change", {"change": change})

@@ -54,16 +54,20 @@ def _referenced_blobs(events: list[Event]) -> set[bytes]:
     return blobs
 
 
-def export(home: Home, commons_id: bytes, target: Path,
-           progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def export(
+    home: Home, commons_id: bytes, target: Path, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
     chain = _chain(home, commons_id)
     blobs = sorted(set().union(*(_referenced_blobs(events) for _, events in chain)))
     present = [b for b in blobs if home.blobs.has(b)]
     manifest = {
-        "format": FORMAT, "version": VERSION, "commons": commons_id.hex(),
+        "format": FORMAT,
+        "version": VERSION,
+        "commons": commons_id.hex(),
         "ancestors": [c.hex() for c, _ in chain[1:]],
         "events": sum(len(events) for _, events in chain),
-        "blobs": len(present), "missing_blobs": [b.hex() for b in blobs if b not in present],
+        "blobs": len(present),
+        "missing_blobs": [b.hex() for b in blobs if b not in present],
     }
     partial = target.with_name(target.name + ".partial")
     with tarfile.open(partial, "w") as tar:
@@ -101,8 +105,9 @@ def _read_events(stream: IO[bytes], name: str) -> Iterator[bytes]:
         yield raw
 
 
-def import_(home: Home, source: Path, progress: Callable[[int], None] | None = None
-            ) -> dict[str, Any]:
+def import_(
+    home: Home, source: Path, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
     """Verify the whole file, then keep it: events in one transaction, blobs after."""
     try:
         tar = tarfile.open(source, "r")
@@ -133,17 +138,26 @@ def import_(home: Home, source: Path, progress: Callable[[int], None] | None = N
         with home.store.transaction():  # the ingest batches join this one transaction
             report = home.ingestor.ingest(raws)
             if report.refused or report.pending:
-                problem = (report.refused[0][1] if report.refused
-                           else f"{len(report.pending)} event(s) whose parents are not in the file")
+                problem = (
+                    report.refused[0][1]
+                    if report.refused
+                    else f"{len(report.pending)} event(s) whose parents are not in the file"
+                )
                 raise Refused(f"{source} was refused whole, nothing was imported: {problem}")
             if home.store.commons_cid(commons_id) is None:
-                raise Refused(f"{source} was refused whole: it does not hold the commons "
-                              f"{commons_id.hex()[:12]} its manifest names")
-        for blob, path in staged:
+                raise Refused(
+                    f"{source} was refused whole: it does not hold the commons "
+                    f"{commons_id.hex()[:12]} its manifest names"
+                )
+        for _, path in staged:
             home.blobs.add_file(path)
-        return {"commons": commons_id.hex(), "events": len(raws),
-                "added": len(report.added), "already_known": report.duplicates,
-                "blobs": len(staged)}
+        return {
+            "commons": commons_id.hex(),
+            "events": len(raws),
+            "added": len(report.added),
+            "already_known": report.duplicates,
+            "blobs": len(staged),
+        }
 
 
 def _check_manifest(data: bytes, source: Path) -> dict[str, Any]:

@@ -51,8 +51,9 @@ class Home:
         if name is None:
             default = self.keyring.default()
             if default is None:
-                raise Refused("this home has no identity yet: create one with "
-                              "'communs id new --name NAME'")
+                raise Refused(
+                    "this home has no identity yet: create one with 'communs id new --name NAME'"
+                )
             name = default.name
         info = self.keyring.info(name)
         return self.keyring.load(info.name, passphrase)
@@ -63,7 +64,7 @@ class Home:
         """A commons by unique hex prefix of its id (as git allows), or by exact name."""
         ref = ref.strip().lower()
         if ref.startswith("communs://"):
-            ref = ref[len("communs://"):].split("?")[0].strip("/")
+            ref = ref[len("communs://") :].split("?")[0].strip("/")
         if ref and len(ref) <= 64 and all(c in "0123456789abcdef" for c in ref):
             found = self.store.find_commons(ref)
             if len(found) == 1:
@@ -75,7 +76,9 @@ class Home:
             return named[0]
         if len(named) > 1:
             raise Ambiguous(f"several commons are named '{ref}'; use the id instead")
-        raise NotFound(f"no commons matches '{ref}' in this home; 'communs commons list' shows them")
+        raise NotFound(
+            f"no commons matches '{ref}' in this home; 'communs commons list' shows them"
+        )
 
     def cid(self, commons_id: bytes) -> int:
         cid = self.store.commons_cid(commons_id)
@@ -114,8 +117,15 @@ class Home:
             cid = self.cid(commons_id)
             parents = self.store.heads(cid)
             clock = 1 + max(c for _, c in self.store.clocks(parents).values())
-        raw = sign_event(identity, commons=commons_id, type=type, parents=parents, clock=clock,
-                         time=now_ms(), body=body)
+        raw = sign_event(
+            identity,
+            commons=commons_id,
+            type=type,
+            parents=parents,
+            clock=clock,
+            time=now_ms(),
+            body=body,
+        )
         event = domain.parse(raw)
         if commons_id is not None:
             _, reason = domain.apply(self.state(commons_id), event)

@@ -32,7 +32,7 @@ def state_digest(home: Home, cid: int) -> str:
 def names(home: Home, cid: int) -> dict[str, str]:
     """Display names of the people who signed a profile in this commons."""
     prefix = "profile/"
-    return {k[len(prefix):]: v["name"] for k, v in home.store.scan_records(cid, prefix)}
+    return {k[len(prefix) :]: v["name"] for k, v in home.store.scan_records(cid, prefix)}
 
 
 def person(did: str, known: dict[str, str]) -> dict[str, str]:
@@ -41,8 +41,12 @@ def person(did: str, known: dict[str, str]) -> dict[str, str]:
 
 def commons_list(home: Home) -> list[dict[str, Any]]:
     return [
-        {"id": row["id"].hex(), "name": row["name"], "events": row["events"],
-         "forked_from": row["parent"].hex() if row["parent"] else None}
+        {
+            "id": row["id"].hex(),
+            "name": row["name"],
+            "events": row["events"],
+            "forked_from": row["parent"].hex() if row["parent"] else None,
+        }
         for row in home.store.commons_rows()
     ]
 
@@ -89,12 +93,13 @@ def lineage(home: Home, commons_id: bytes) -> dict[str, Any]:
         ancestors.append({"id": parent.hex(), "name": charter["name"]})
 
     def tree(cid: bytes) -> list[dict[str, Any]]:
-        return [{"id": f.hex(), "name": home.state(f).get("charter")["name"], "forks": tree(f)}
-                for f in store.forks_of(cid)]
+        return [
+            {"id": f.hex(), "name": home.state(f).get("charter")["name"], "forks": tree(f)}
+            for f in store.forks_of(cid)
+        ]
 
     name = home.state(commons_id).get("charter")["name"]
-    return {"id": commons_id.hex(), "name": name, "ancestors": ancestors,
-            "forks": tree(commons_id)}
+    return {"id": commons_id.hex(), "name": name, "ancestors": ancestors, "forks": tree(commons_id)}
 
 
 def contributions(home: Home, commons_id: bytes, state: str | None = None) -> list[dict[str, Any]]:
@@ -104,17 +109,19 @@ def contributions(home: Home, commons_id: bytes, state: str | None = None) -> li
     for key, record in home.store.scan_records(cid, "contribution/"):
         if state and record["state"] != state:
             continue
-        items.append({
-            "id": key.split("/", 1)[1],
-            "title": record["title"],
-            "author": record["author"],
-            "author_name": known.get(record["author"]),
-            "state": record["state"],
-            "revision": len(record["revisions"]) - 1,
-            "accepted_by": record["accepted_by"],
-            "clock": record["clock"],
-            "time": record["time"],
-        })
+        items.append(
+            {
+                "id": key.split("/", 1)[1],
+                "title": record["title"],
+                "author": record["author"],
+                "author_name": known.get(record["author"]),
+                "state": record["state"],
+                "revision": len(record["revisions"]) - 1,
+                "accepted_by": record["accepted_by"],
+                "clock": record["clock"],
+                "time": record["time"],
+            }
+        )
     items.sort(key=lambda c: (c["clock"], c["id"]))
     return items
 
@@ -131,8 +138,11 @@ def contribution_show(home: Home, commons_id: bytes, contribution_id: bytes) -> 
         for _, r in home.store.scan_records(cid, f"review/{contribution_id.hex()}/")
     ]
     changes = record["revisions"][-1]["changes"]
-    moved = [c["path"] for c in changes
-             if (state.get(artifact_key(c["path"])) or {}).get("blob") != c["base"]]
+    moved = [
+        c["path"]
+        for c in changes
+        if (state.get(artifact_key(c["path"])) or {}).get("blob") != c["base"]
+    ]
     return {
         "id": contribution_id.hex(),
         **hexed({k: v for k, v in record.items() if k != "revisions"}),
@@ -147,7 +157,7 @@ def contribution_show(home: Home, commons_id: bytes, contribution_id: bytes) -> 
 def artifacts(home: Home, commons_id: bytes) -> list[dict[str, Any]]:
     prefix = "artifact/"
     return [
-        {"path": key[len(prefix):], **hexed(record)}
+        {"path": key[len(prefix) :], **hexed(record)}
         for key, record in home.store.scan_records(home.cid(commons_id), prefix)
     ]
 
@@ -175,23 +185,26 @@ def log(home: Home, commons_id: bytes, limit: int | None = None) -> list[dict[st
     """Every event, newest first, with a readable line and its effect."""
     cid = home.cid(commons_id)
     known = names(home, cid)
-    titles = {k.split("/", 1)[1]: r["title"]
-              for k, r in home.store.scan_records(cid, "contribution/")}
+    titles = {
+        k.split("/", 1)[1]: r["title"] for k, r in home.store.scan_records(cid, "contribution/")
+    }
     entries = []
     for row in home.store.events(cid, newest_first=True, limit=limit):
         event = domain.parse(row.raw, verify_signature=False)
-        entries.append({
-            "id": row.id.hex(),
-            "type": row.type,
-            "author": row.author,
-            "author_name": known.get(row.author),
-            "clock": row.clock,
-            "time": row.time,
-            "parents": [p.hex() for p in event.parents],
-            "effective": row.reason is None,
-            "reason": row.reason,
-            "summary": describe(event, known, titles),
-        })
+        entries.append(
+            {
+                "id": row.id.hex(),
+                "type": row.type,
+                "author": row.author,
+                "author_name": known.get(row.author),
+                "clock": row.clock,
+                "time": row.time,
+                "parents": [p.hex() for p in event.parents],
+                "effective": row.reason is None,
+                "reason": row.reason,
+                "summary": describe(event, known, titles),
+            }
+        )
     return entries
 
 
@@ -220,6 +233,12 @@ def describe(event: Any, known: dict[str, str], titles: dict[str, str]) -> str:
         return f"{who} proposed '{body.title}' ({len(body.changes)} change(s))"
     if kind == "contribution.review":
         return f"{who} reviewed {title}: {body.verdict.replace('_', ' ')}"
-    verbs = {"revise": "revised", "accept": "accepted", "reject": "rejected",
-             "revert": "reverted", "patrol": "patrolled", "withdraw": "withdrew"}
+    verbs = {
+        "revise": "revised",
+        "accept": "accepted",
+        "reject": "rejected",
+        "revert": "reverted",
+        "patrol": "patrolled",
+        "withdraw": "withdrew",
+    }
     return f"{who} {verbs[kind.split('.')[1]]} {title}"
