@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from ..core.errors import Ambiguous, BadInput, CommunsError
-from ..core.identity import Identity
 from ..node.home import Home
+from ..node.service import Actor, Service
 
 
 class Context:
@@ -19,28 +19,30 @@ class Context:
         self.home_path = home
         self.acting_as = acting_as
         self.passphrase_file = passphrase_file
-        self._home: Home | None = None
+        self._service: Service | None = None
+
+    @property
+    def service(self) -> Service:
+        if self._service is None:
+            self._service = Service(Home(self.home_path))
+        return self._service
 
     @property
     def home(self) -> Home:
-        if self._home is None:
-            self._home = Home(self.home_path)
-        return self._home
+        return self.service.home
 
     def passphrase(self) -> str | None:
         if self.passphrase_file:
             return Path(self.passphrase_file).read_text().rstrip("\n")
         return os.environ.get("COMMUNS_PASSPHRASE")
 
-    def identity(self) -> Identity:
-        return self.home.identity(self.acting_as, self.passphrase())
-
-    def commons(self, ref: str) -> bytes:
-        return self.home.commons_id(ref)
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.acting_as, self.passphrase())
 
     def close(self) -> None:
-        if self._home is not None:
-            self._home.close()
+        if self._service is not None:
+            self._service.close()
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -6,15 +6,17 @@ from pathlib import Path
 
 import click
 
-from ..node import actions, queries
+from ..core.errors import NotFound
+from ..domain.contributions import STATES
 from ..node.merge import is_text
 from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
 
 PREVIEW_LIMIT = 1024 * 1024
 
 
-def parse_puts(puts: tuple[str, ...]) -> dict[str, Path]:
-    result = {}
+def upload(ctx: Context, puts: tuple[str, ...]) -> dict[str, str]:
+    """Add each PATH=FILE's content to the node's blobs: {path: blob hash}."""
+    files = {}
     for item in puts:
         path, sep, file = item.partition("=")
         if not sep or not path or not file:
@@ -23,8 +25,9 @@ def parse_puts(puts: tuple[str, ...]) -> dict[str, Path]:
             )
         if not Path(file).is_file():
             raise click.BadParameter(f"{file}: no such file", param_hint="--put")
-        result[path] = Path(file)
-    return result
+        with open(file, "rb") as stream:
+            files[path] = ctx.service.blob_add(stream, name=path)["hash"]
+    return files
 
 
 def change_options(command):  # noqa: ANN001, ANN201
@@ -78,22 +81,14 @@ def propose(
     if to_parent:
         if puts or deletes:
             raise click.UsageError("--to-parent takes the fork's changes; drop --put/--delete")
-        parent, cid = actions.propose_from_fork(
-            ctx.home, ctx.identity(), ctx.commons(commons), title=title, description=description
-        )
-        return created(as_json, cid, "contribution", commons=parent.hex())
+        made = ctx.service.propose_to_parent(ctx.actor, commons, title, description)
+        return created(as_json, made["id"], "contribution", commons=made["commons"])
     if not puts and not deletes:
         raise click.UsageError("say what changes: --put PATH=FILE and/or --delete PATH")
-    cid = actions.propose(
-        ctx.home,
-        ctx.identity(),
-        ctx.commons(commons),
-        title=title,
-        description=description,
-        puts=parse_puts(puts),
-        deletes=deletes,
+    made = ctx.service.propose(
+        ctx.actor, commons, title, description, files=upload(ctx, puts), deletes=list(deletes)
     )
-    created(as_json, cid, "contribution")
+    created(as_json, made["id"], "contribution")
 
 
 @contribution_group.command("revise")
@@ -115,29 +110,26 @@ def revise(
     as_json: bool,
 ) -> None:
     """Replace your contribution's changes with a new revision, based on the current version."""
-    commons_id = ctx.commons(commons)
-    target = ctx.home.event_id(commons_id, contribution, "contribution")
-    event = actions.revise(
-        ctx.home,
-        ctx.identity(),
-        commons_id,
-        target,
-        puts=parse_puts(puts),
-        deletes=deletes,
+    made = ctx.service.revise(
+        ctx.actor,
+        commons,
+        contribution,
         title=title,
         description=description,
+        files=upload(ctx, puts),
+        deletes=list(deletes),
     )
-    created(as_json, event, "revision")
+    created(as_json, made["id"], "revision")
 
 
 @contribution_group.command("list")
 @click.argument("commons")
-@click.option("--state", type=click.Choice(actions.STATES), default=None)
+@click.option("--state", type=click.Choice(STATES), default=None)
 @json_option
 @pass_ctx
 def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
     """Contributions to COMMONS, oldest first."""
-    items = queries.contributions(ctx.home, ctx.commons(commons), state)
+    items = ctx.service.contributions(commons, state)
     if as_json:
         return emit_json(items)
     if not items:
@@ -158,11 +150,7 @@ def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
 @pass_ctx
 def show(ctx: Context, commons: str, contribution: str, as_json: bool) -> None:
     """A contribution with its changes (as a diff for text), reviews and decision."""
-    home = ctx.home
-    commons_id = ctx.commons(commons)
-    info = queries.contribution_show(
-        home, commons_id, home.event_id(commons_id, contribution, "contribution")
-    )
+    info = ctx.service.contribution(commons, contribution)
     if as_json:
         return emit_json(info)
     click.echo(f"{info['title']}  [{info['state']}]  ({info['id']})")
@@ -176,7 +164,7 @@ def show(ctx: Context, commons: str, contribution: str, as_json: bool) -> None:
     if info["base_moved"]:
         click.echo("  the canonical version moved since: " + ", ".join(info["base_moved"]))
     for change in info["changes"]:
-        click.echo(diff(home, change))
+        click.echo(diff(ctx, change))
     for r in info["reviews"]:
         click.echo(
             f"  review by {r['by_name'] or r['by'][:16]}: {r['verdict']}"
@@ -184,7 +172,7 @@ def show(ctx: Context, commons: str, contribution: str, as_json: bool) -> None:
         )
 
 
-def diff(home, change: dict) -> str:  # noqa: ANN001
+def diff(ctx: Context, change: dict) -> str:
     """A unified diff for text, a one-line summary for anything else."""
     path = change["path"]
     if change["blob"] is None:
@@ -193,13 +181,15 @@ def diff(home, change: dict) -> str:  # noqa: ANN001
     def content(blob: str | None) -> bytes | None:
         if blob is None:
             return b""
-        raw = bytes.fromhex(blob)
-        if not home.blobs.has(raw) or home.blobs.size(raw) > PREVIEW_LIMIT:
+        try:
+            with ctx.service.blob_open(blob) as stream:
+                data = stream.read(PREVIEW_LIMIT + 1)
+        except NotFound:
             return None
-        return home.blobs.read_bytes(raw, PREVIEW_LIMIT)
+        return data if len(data) <= PREVIEW_LIMIT and is_text(data) else None
 
     old, new = content(change["base"]), content(change["blob"])
-    if old is None or new is None or not is_text(old) or not is_text(new):
+    if old is None or new is None:
         return f"*** {path}: {change['size']} bytes ({change['media'] or 'binary'})"
     lines = difflib.unified_diff(
         old.decode().splitlines(keepends=True),
@@ -220,21 +210,10 @@ def decision(name: str, doc: str, needs_reason: bool = False):  # noqa: ANN201
     def command(
         ctx: Context, commons: str, contribution: str, as_json: bool, reason: str | None = None
     ) -> None:
-        home, me = ctx.home, ctx.identity()
-        commons_id = ctx.commons(commons)
-        target = home.event_id(commons_id, contribution, "contribution")
-        if name == "accept":
-            event = actions.accept(home, me, commons_id, target)
-        elif name == "revert":
-            event = actions.revert(home, me, commons_id, target, reason=reason)
-        elif name == "reject":
-            event = actions.decide(home, me, commons_id, target, "reject", reason=reason)
-        else:
-            event = actions.decide(home, me, commons_id, target, name)
-        created(as_json, event, name)
+        made = ctx.service.decide(ctx.actor, commons, contribution, name, reason)
+        created(as_json, made["id"], name)
         if not as_json and sys.stdout.isatty():
-            state = queries.contribution_show(home, commons_id, target)["state"]
-            click.echo(f"the contribution is now {state}", err=True)
+            click.echo(f"the contribution is now {made['state']}", err=True)
 
     command.__doc__ = doc
     if needs_reason:
@@ -270,16 +249,8 @@ def review(
     """Review CONTRIBUTION: anyone can. Example: ... review guide 3fa2 --approve"""
     if verdict is None and not comment:
         raise click.UsageError("give --approve, --request-changes or --comment TEXT")
-    commons_id = ctx.commons(commons)
-    event = actions.review(
-        ctx.home,
-        ctx.identity(),
-        commons_id,
-        ctx.home.event_id(commons_id, contribution, "contribution"),
-        verdict=verdict or "comment",
-        comment=comment,
-    )
-    created(as_json, event, "review")
+    made = ctx.service.review(ctx.actor, commons, contribution, verdict or "comment", comment)
+    created(as_json, made["id"], "review")
 
 
 @click.group("artifact", cls=CommunsGroup)
@@ -293,7 +264,7 @@ def artifact_group() -> None:
 @pass_ctx
 def artifact_list(ctx: Context, commons: str, as_json: bool) -> None:
     """Canonical artifacts of COMMONS."""
-    items = queries.artifacts(ctx.home, ctx.commons(commons))
+    items = ctx.service.artifacts(commons)
     if as_json:
         return emit_json(items)
     if not items:
@@ -317,20 +288,20 @@ def artifact_list(ctx: Context, commons: str, as_json: bool) -> None:
 @pass_ctx
 def artifact_show(ctx: Context, commons: str, path: str, output: str | None, as_json: bool) -> None:
     """Print the canonical content of PATH (text), or write it with --output."""
-    home = ctx.home
-    info = queries.artifact(home, ctx.commons(commons), path)
+    info = ctx.service.artifact(commons, path)
     if as_json:
-        return emit_json(queries.hexed(info))
-    blob = info["blob"]
-    if output:
-        with home.blobs.open(blob) as source, open(output, "wb") as target:
-            while chunk := source.read(1 << 20):
-                target.write(chunk)
-        return
-    if info["size"] > PREVIEW_LIMIT or not is_text(home.blobs.read_bytes(blob, PREVIEW_LIMIT)):
+        return emit_json(info)
+    with ctx.service.blob_open(info["blob"]) as source:
+        if output:
+            with open(output, "wb") as target:
+                while chunk := source.read(1 << 20):
+                    target.write(chunk)
+            return
+        head = source.read(PREVIEW_LIMIT + 1)
+    if len(head) > PREVIEW_LIMIT or not is_text(head):
         click.echo(f"{path}: {info['size']} bytes ({info['media']}); use --output FILE", err=True)
         return
-    click.echo(home.blobs.read_bytes(blob, PREVIEW_LIMIT).decode(), nl=False)
+    click.echo(head.decode(), nl=False)
 
 
 @artifact_group.command("history")
@@ -340,7 +311,7 @@ def artifact_show(ctx: Context, commons: str, path: str, output: str | None, as_
 @pass_ctx
 def artifact_history(ctx: Context, commons: str, path: str, as_json: bool) -> None:
     """Every change of PATH, oldest first: who, how, and which contribution."""
-    entries = queries.artifact_history(ctx.home, ctx.commons(commons), path)
+    entries = ctx.service.artifact_history(commons, path)
     if as_json:
         return emit_json(entries)
     for e in entries:

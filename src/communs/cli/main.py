@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..node import actions, archive, queries
+from ..domain.charter import KINDS, MODES
 from . import contributions
 from .base import (
     CommunsGroup,
@@ -87,8 +87,8 @@ def id_new(ctx: Context, name: str, encrypt: bool, as_json: bool) -> None:
         passphrase = ctx.passphrase() or click.prompt(
             "Passphrase", hide_input=True, confirmation_prompt=True
         )
-    identity = ctx.home.keyring.create(name, passphrase)
-    created(as_json, identity.did, "identity", name=name)
+    made = ctx.service.identity_new(name, passphrase)
+    created(as_json, made["id"], "identity", name=name)
 
 
 @id_group.command("list")
@@ -96,16 +96,7 @@ def id_new(ctx: Context, name: str, encrypt: bool, as_json: bool) -> None:
 @pass_ctx
 def id_list(ctx: Context, as_json: bool) -> None:
     """The identities of this home; * marks the default."""
-    default = ctx.home.keyring.default()
-    keys = [
-        {
-            "name": k.name,
-            "did": k.did,
-            "encrypted": k.encrypted,
-            "default": default is not None and k.name == default.name,
-        }
-        for k in ctx.home.keyring.list()
-    ]
+    keys = ctx.service.identities()
     if as_json:
         return emit_json(keys)
     if not keys:
@@ -122,7 +113,7 @@ def id_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def id_use(ctx: Context, name: str) -> None:
     """Make NAME the identity commands act as by default."""
-    ctx.home.keyring.set_default(ctx.home.keyring.info(name).name)
+    ctx.service.identity_use(name)
 
 
 # -- commons ------------------------------------------------------------------------------
@@ -136,7 +127,7 @@ def commons_group() -> None:
 @commons_group.command("create")
 @click.option("--name", required=True)
 @click.option("--description", default="")
-@click.option("--kind", type=click.Choice(actions.KINDS), default="other", show_default=True)
+@click.option("--kind", type=click.Choice(KINDS), default="other", show_default=True)
 @click.option("--licence", default="CC-BY-SA-4.0", show_default=True, help="SPDX identifier.")
 @click.option(
     "--maintainer",
@@ -173,18 +164,17 @@ def commons_create(
     as_json: bool,
 ) -> None:
     """Create a commons with its charter. Example: communs commons create --name "Bird songs" """
-    commons_id = actions.create_commons(
-        ctx.home,
-        ctx.identity(),
+    made = ctx.service.commons_create(
+        ctx.actor,
         name=name,
         description=description,
         kind=kind,
         licence=licence,
-        maintainers=maintainers,
+        maintainers=list(maintainers),
         threshold=threshold,
         mode=mode,
     )
-    created(as_json, commons_id, "commons", name=name)
+    created(as_json, made["id"], "commons", name=name)
 
 
 @commons_group.command("list")
@@ -192,7 +182,7 @@ def commons_create(
 @pass_ctx
 def commons_list(ctx: Context, as_json: bool) -> None:
     """The commons this home holds."""
-    rows = queries.commons_list(ctx.home)
+    rows = ctx.service.commons_list()
     if as_json:
         return emit_json(rows)
     if not rows:
@@ -217,7 +207,7 @@ def commons_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def commons_show(ctx: Context, commons: str, as_json: bool) -> None:
     """Charter, maintainers, heads and state digest of COMMONS (id prefix or name)."""
-    info = queries.commons_show(ctx.home, ctx.commons(commons))
+    info = ctx.service.commons_show(commons)
     if as_json:
         return emit_json(info)
     click.echo(f"{info['name']}  ({info['id']})")
@@ -225,7 +215,7 @@ def commons_show(ctx: Context, commons: str, as_json: bool) -> None:
         click.echo(f"  {info['description']}")
     click.echo(
         f"  kind {info['kind']}, licence {info['licence']}, "
-        f"{actions.MODES[info['mode']]}, threshold {info['threshold']}"
+        f"{MODES[info['mode']]}, threshold {info['threshold']}"
     )
     click.echo("  maintainers: " + ", ".join(m["name"] for m in info["maintainers"]))
     if info["forked_from"]:
@@ -245,7 +235,7 @@ def commons_show(ctx: Context, commons: str, as_json: bool) -> None:
 @pass_ctx
 def commons_log(ctx: Context, commons: str, limit: int | None, as_json: bool) -> None:
     """Every event of COMMONS, newest first, ineffective ones with their reason."""
-    entries = queries.log(ctx.home, ctx.commons(commons), limit)
+    entries = ctx.service.commons_log(commons, limit)
     if as_json:
         return emit_json(entries)
     for e in entries:
@@ -262,7 +252,7 @@ def commons_log(ctx: Context, commons: str, limit: int | None, as_json: bool) ->
 @pass_ctx
 def commons_lineage(ctx: Context, commons: str, as_json: bool) -> None:
     """Where COMMONS was forked from, and the forks made of it."""
-    info = queries.lineage(ctx.home, ctx.commons(commons))
+    info = ctx.service.commons_lineage(commons)
     if as_json:
         return emit_json(info)
     for depth, a in enumerate(reversed(info["ancestors"])):
@@ -285,9 +275,8 @@ def commons_lineage(ctx: Context, commons: str, as_json: bool) -> None:
 @pass_ctx
 def commons_export(ctx: Context, commons: str, file: str, as_json: bool) -> None:
     """Write COMMONS (events, files, and ancestors for a fork) to one FILE anyone can import."""
-    commons_id = ctx.commons(commons)
-    with progress(queries.commons_show(ctx.home, commons_id)["events"], "exporting") as bar:
-        manifest = archive.export(ctx.home, commons_id, Path(file), progress=bar.update)
+    with progress(ctx.service.commons_show(commons)["events"], "exporting") as bar:
+        manifest = ctx.service.export(commons, Path(file), progress=bar.update)
     if as_json:
         return emit_json(manifest)
     click.echo(f"{file}: {manifest['events']} events, {manifest['blobs']} files")
@@ -306,9 +295,9 @@ def commons_export(ctx: Context, commons: str, file: str, as_json: bool) -> None
 def commons_import(ctx: Context, file: str, as_json: bool) -> None:
     """Verify and import a commons exported with 'communs commons export'."""
     with progress(0, "importing") as bar:
-        result = archive.import_(ctx.home, Path(file), progress=bar.update)
+        result = ctx.service.import_(Path(file), progress=bar.update)
     if as_json:
-        return emit_json({"id": result["commons"], **result})
+        return emit_json(result)
     click.echo(result["commons"])
     click.echo(
         f"{result['added']} events added ({result['already_known']} already known), "
@@ -332,10 +321,8 @@ def maintainer_group() -> None:
 @pass_ctx
 def maintainer_add(ctx: Context, commons: str, did: str, as_json: bool) -> None:
     """Endorse adding DID as a maintainer of COMMONS."""
-    event = actions.change_charter(
-        ctx.home, ctx.identity(), ctx.commons(commons), {"op": "add_maintainer", "did": did}
-    )
-    created(as_json, event, "endorsement")
+    made = ctx.service.maintainer(ctx.actor, commons, "add", did)
+    created(as_json, made["id"], "endorsement")
 
 
 @maintainer_group.command("remove")
@@ -345,10 +332,8 @@ def maintainer_add(ctx: Context, commons: str, did: str, as_json: bool) -> None:
 @pass_ctx
 def maintainer_remove(ctx: Context, commons: str, did: str, as_json: bool) -> None:
     """Endorse removing DID from the maintainers of COMMONS."""
-    event = actions.change_charter(
-        ctx.home, ctx.identity(), ctx.commons(commons), {"op": "remove_maintainer", "did": did}
-    )
-    created(as_json, event, "endorsement")
+    made = ctx.service.maintainer(ctx.actor, commons, "remove", did)
+    created(as_json, made["id"], "endorsement")
 
 
 @cli.command("fork")
@@ -362,10 +347,8 @@ def fork(ctx: Context, commons: str, name: str, description: str | None, as_json
 
     Example: communs fork "trail guide" --name "Trail guide (Breton edition)"
     """
-    fork_id = actions.fork(
-        ctx.home, ctx.identity(), ctx.commons(commons), name=name, description=description
-    )
-    created(as_json, fork_id, "fork", name=name)
+    made = ctx.service.fork(ctx.actor, commons, name=name, description=description)
+    created(as_json, made["id"], "fork", name=name)
 
 
 @cli.command("demo")
@@ -373,19 +356,17 @@ def fork(ctx: Context, commons: str, name: str, description: str | None, as_json
 @pass_ctx
 def demo(ctx: Context, as_json: bool) -> None:
     """Fill this home with demo identities, commons, contributions in every state and a fork."""
-    from ..node.demo import build_demo
-
-    made = build_demo(ctx.home)
+    made = ctx.service.demo()
     if as_json:
         return emit_json(made)
-    click.echo(f"Demo home: {ctx.home.path}")
+    click.echo(f"Demo home: {made['home']}")
     click.echo(
         "Identities: " + ", ".join(f"{n} ({d[:24]}…)" for n, d in made["identities"].items())
     )
     for c in made["commons"]:
         click.echo(f"Commons {short(c['id'])}  {c['name']}: {c['summary']}")
     click.echo("\nTry:")
-    click.echo(f"  export COMMUNS_HOME={ctx.home.path}")
+    click.echo(f"  export COMMUNS_HOME={made['home']}")
     first = made["commons"][0]["id"][:8]
     click.echo(f"  communs commons show {first}")
     click.echo(f"  communs contribution list {first}")

@@ -2,7 +2,6 @@
 computing three-way merges) and goes through ``Home.emit``, the one write path."""
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from ..core.errors import BadInput, Refused
@@ -83,15 +82,14 @@ def fork(
 
 
 def _changes(
-    home: Home, state: StoredState, puts: dict[str, Path], deletes: Iterable[str]
+    home: Home, state: StoredState, files: dict[str, bytes], deletes: Iterable[str]
 ) -> list[dict[str, Any]]:
+    """Changes putting stored blobs (``files``: path -> blob hash) and deleting paths."""
     changes = []
-    for path, file in sorted(puts.items()):
+    for path, blob in sorted(files.items()):
         _check_path(path)
-        if not Path(file).is_file():
-            raise BadInput(f"{file}: no such file")
+        info = home.blobs.info(blob, name=path)
         current = state.get(artifact_key(path))
-        info = home.blobs.add_file(Path(file))
         if current and current["blob"] == info.hash:
             continue
         changes.append(
@@ -130,10 +128,10 @@ def propose(
     *,
     title: str,
     description: str = "",
-    puts: dict[str, Path] | None = None,
+    files: dict[str, bytes] | None = None,
     deletes: Iterable[str] = (),
 ) -> bytes:
-    changes = _changes(home, home.state(commons_id), puts or {}, deletes)
+    changes = _changes(home, home.state(commons_id), files or {}, deletes)
     return home.emit(
         identity,
         commons_id,
@@ -199,13 +197,13 @@ def revise(
     commons_id: bytes,
     contribution_id: bytes,
     *,
-    puts: dict[str, Path] | None = None,
+    files: dict[str, bytes] | None = None,
     deletes: Iterable[str] = (),
     title: str | None = None,
     description: str | None = None,
 ) -> bytes:
     contribution(home, commons_id, contribution_id)
-    changes = _changes(home, home.state(commons_id), puts or {}, deletes)
+    changes = _changes(home, home.state(commons_id), files or {}, deletes)
     return home.emit(
         identity,
         commons_id,

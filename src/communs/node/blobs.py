@@ -95,6 +95,13 @@ class BlobStore:
 
     # -- reading -------------------------------------------------------------------------
 
+    def info(self, hash: bytes, name: str | None = None) -> BlobInfo:
+        """Size and media type of a stored blob (``name`` helps guess the media)."""
+        size = self.size(hash)
+        with self.open(hash) as file:
+            head = file.read(SNIFF)
+        return BlobInfo(hash, size, _guess_media(name, head, complete=size <= SNIFF))
+
     def has(self, hash: bytes) -> bool:
         return self._path_for(hash).is_file()
 

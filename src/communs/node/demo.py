@@ -1,8 +1,6 @@
 """A demo home: people, two commons, contributions in every state, an ineffective event
 and a fork — enough to feel how peer production works before inviting anyone."""
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from ..core.events import sign_event
@@ -42,151 +40,148 @@ def build_demo(home: Home) -> dict[str, Any]:
         return summary(home)
     people = {name: home.keyring.create(name) for name in PEOPLE}
     anna, bao, chloe, dara = (people[n] for n in PEOPLE)
-    with tempfile.TemporaryDirectory() as folder:
 
-        def file(name: str, text: str) -> Path:
-            path = Path(folder) / name
-            path.write_text(text)
-            return path
+    def file(name: str, text: str) -> bytes:
+        return home.blobs.add_bytes(text.encode(), name=name).hash
 
-        guide = create_commons(
-            home,
-            anna,
-            name="Aber valley trail guide",
-            kind="text",
-            licence="CC-BY-SA-4.0",
-            description="A walking guide to the Aber valley, written by its walkers.",
-            maintainers=[anna.did, chloe.did],
-            threshold=1,
-            mode="review",
-        )
-        first = propose(
-            home,
-            bao,
-            guide,
-            title="First draft of the guide",
-            puts={"guide.md": file("guide.md", GUIDE)},
-        )
-        review(home, chloe, guide, first, verdict="approve", comment="Lovely start.")
-        accept(home, anna, guide, first)
-        tides = propose(
-            home,
-            dara,
-            guide,
-            title="Add tide times",
-            puts={"tides.md": file("tides.md", "Low tide: check the harbour office.\n")},
-        )
-        accept(home, chloe, guide, tides)
-        revert(
-            home,
-            anna,
-            guide,
-            tides,
-            reason="Tide times change daily; link the official tables instead.",
-        )
-        map_ = propose(
-            home,
-            chloe,
-            guide,
-            title="Describe the ridge path",
-            puts={
-                "guide.md": file(
-                    "g2.md",
-                    GUIDE.replace(
-                        "## Birds", "## Ridge\n\nThe ridge path is steep after rain.\n\n## Birds"
-                    ),
-                )
-            },
-        )
-        revise(
-            home,
-            chloe,
-            guide,
-            map_,
-            title="Describe the ridge path (and the stiles)",
-            puts={
-                "guide.md": file(
-                    "g3.md",
-                    GUIDE.replace(
-                        "## Birds", "## Ridge\n\nSteep after rain; three stiles.\n\n## Birds"
-                    ),
-                )
-            },
-        )
-        review(
-            home,
-            bao,
-            guide,
-            map_,
-            verdict="request_changes",
-            comment="Could you say how long the ridge takes?",
-        )
-        spam = propose(
-            home,
-            dara,
-            guide,
-            title="Buy cheap boots",
-            puts={"ads.md": file("ads.md", "Visit our shop!\n")},
-        )
-        decide(home, chloe, guide, spam, "reject", reason="Advertising is not part of the guide.")
-        draft = propose(
-            home,
-            bao,
-            guide,
-            title="Parking fees",
-            puts={"parking.md": file("p.md", "Parking is free.\n")},
-        )
-        decide(home, bao, guide, draft, "withdraw")
-        _ineffective_accept(home, dara, guide, map_)
+    guide = create_commons(
+        home,
+        anna,
+        name="Aber valley trail guide",
+        kind="text",
+        licence="CC-BY-SA-4.0",
+        description="A walking guide to the Aber valley, written by its walkers.",
+        maintainers=[anna.did, chloe.did],
+        threshold=1,
+        mode="review",
+    )
+    first = propose(
+        home,
+        bao,
+        guide,
+        title="First draft of the guide",
+        files={"guide.md": file("guide.md", GUIDE)},
+    )
+    review(home, chloe, guide, first, verdict="approve", comment="Lovely start.")
+    accept(home, anna, guide, first)
+    tides = propose(
+        home,
+        dara,
+        guide,
+        title="Add tide times",
+        files={"tides.md": file("tides.md", "Low tide: check the harbour office.\n")},
+    )
+    accept(home, chloe, guide, tides)
+    revert(
+        home,
+        anna,
+        guide,
+        tides,
+        reason="Tide times change daily; link the official tables instead.",
+    )
+    map_ = propose(
+        home,
+        chloe,
+        guide,
+        title="Describe the ridge path",
+        files={
+            "guide.md": file(
+                "g2.md",
+                GUIDE.replace(
+                    "## Birds", "## Ridge\n\nThe ridge path is steep after rain.\n\n## Birds"
+                ),
+            )
+        },
+    )
+    revise(
+        home,
+        chloe,
+        guide,
+        map_,
+        title="Describe the ridge path (and the stiles)",
+        files={
+            "guide.md": file(
+                "g3.md",
+                GUIDE.replace(
+                    "## Birds", "## Ridge\n\nSteep after rain; three stiles.\n\n## Birds"
+                ),
+            )
+        },
+    )
+    review(
+        home,
+        bao,
+        guide,
+        map_,
+        verdict="request_changes",
+        comment="Could you say how long the ridge takes?",
+    )
+    spam = propose(
+        home,
+        dara,
+        guide,
+        title="Buy cheap boots",
+        files={"ads.md": file("ads.md", "Visit our shop!\n")},
+    )
+    decide(home, chloe, guide, spam, "reject", reason="Advertising is not part of the guide.")
+    draft = propose(
+        home,
+        bao,
+        guide,
+        title="Parking fees",
+        files={"parking.md": file("p.md", "Parking is free.\n")},
+    )
+    decide(home, bao, guide, draft, "withdraw")
+    _ineffective_accept(home, dara, guide, map_)
 
-        songs = create_commons(
-            home,
-            chloe,
-            name="Bird songs of the estuary",
-            kind="media",
-            licence="CC-BY-4.0",
-            description="Recordings and notes, published at once and patrolled.",
-            mode="publish",
-        )
-        curlew = propose(
-            home,
-            dara,
-            songs,
-            title="Curlew notes",
-            puts={"curlew.md": file("curlew.md", "Heard at dawn, 12 March.\n")},
-        )
-        decide(home, chloe, songs, curlew, "patrol")
-        propose(
-            home,
-            bao,
-            songs,
-            title="Oystercatcher notes",
-            puts={"oystercatcher.md": file("o.md", "Loud piping along the shore.\n")},
-        )
+    songs = create_commons(
+        home,
+        chloe,
+        name="Bird songs of the estuary",
+        kind="media",
+        licence="CC-BY-4.0",
+        description="Recordings and notes, published at once and patrolled.",
+        mode="publish",
+    )
+    curlew = propose(
+        home,
+        dara,
+        songs,
+        title="Curlew notes",
+        files={"curlew.md": file("curlew.md", "Heard at dawn, 12 March.\n")},
+    )
+    decide(home, chloe, songs, curlew, "patrol")
+    propose(
+        home,
+        bao,
+        songs,
+        title="Oystercatcher notes",
+        files={"oystercatcher.md": file("o.md", "Loud piping along the shore.\n")},
+    )
 
-        breton = fork(
-            home,
-            bao,
-            guide,
-            name="Aber valley trail guide (Breton edition)",
-            description="The guide, in Breton and French.",
-        )
-        translated = propose(
-            home,
-            bao,
-            breton,
-            title="Breton title",
-            puts={
-                "guide.md": file(
-                    "br.md", GUIDE.replace("# The Aber valley trail", "# Hent traoñienn an Aber")
-                )
-            },
-        )
-        accept(home, bao, breton, translated)
-        propose_from_fork(
-            home, bao, breton, title="Add the Breton title", description="From the Breton edition."
-        )
-        change_charter(home, anna, guide, {"op": "add_maintainer", "did": bao.did})
+    breton = fork(
+        home,
+        bao,
+        guide,
+        name="Aber valley trail guide (Breton edition)",
+        description="The guide, in Breton and French.",
+    )
+    translated = propose(
+        home,
+        bao,
+        breton,
+        title="Breton title",
+        files={
+            "guide.md": file(
+                "br.md", GUIDE.replace("# The Aber valley trail", "# Hent traoñienn an Aber")
+            )
+        },
+    )
+    accept(home, bao, breton, translated)
+    propose_from_fork(
+        home, bao, breton, title="Add the Breton title", description="From the Breton edition."
+    )
+    change_charter(home, anna, guide, {"op": "add_maintainer", "did": bao.did})
     return summary(home)
 
 

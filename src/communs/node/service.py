@@ -1,0 +1,265 @@
+"""Everything a person can do with a node, JSON in and JSON out.
+
+The CLI calls a ``Service`` directly when no node runs on its home, and the HTTP API (which
+the CLI uses when a node runs) calls the same methods: one set of operations, two faces.
+Ids go in as unique hex prefixes (or names, for commons) and come out as full hex.
+"""
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..core.errors import BadInput
+from ..core.identity import Identity
+from . import actions, archive, queries
+from .demo import build_demo
+from .home import Home
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who signs: an identity of the home (None: the default) and its passphrase if any."""
+
+    name: str | None = None
+    passphrase: str | None = None
+
+
+def _blob(value: str) -> bytes:
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise BadInput(f"{value!r} is not a blob hash (64 hexadecimal characters)")
+    return raw
+
+
+class Service:
+    def __init__(self, home: Home):
+        self.home = home
+        # One writer at a time on the home, whatever thread a request runs on.
+        self.lock = threading.RLock()
+
+    def close(self) -> None:
+        self.home.close()
+
+    def _me(self, actor: Actor) -> Identity:
+        return self.home.identity(actor.name, actor.passphrase)
+
+    def _commons(self, ref: str) -> bytes:
+        return self.home.commons_id(ref)
+
+    def _contribution(self, commons: bytes, ref: str) -> bytes:
+        return self.home.event_id(commons, ref, "contribution")
+
+    # -- identities ----------------------------------------------------------------------
+
+    def identities(self) -> list[dict[str, Any]]:
+        keyring = self.home.keyring
+        default = keyring.default()
+        return [
+            {
+                "name": k.name,
+                "did": k.did,
+                "encrypted": k.encrypted,
+                "default": default is not None and k.name == default.name,
+            }
+            for k in keyring.list()
+        ]
+
+    def identity_new(self, name: str, passphrase: str | None = None) -> dict[str, Any]:
+        with self.lock:
+            identity = self.home.keyring.create(name, passphrase)
+        return {"id": identity.did, "name": name}
+
+    def identity_use(self, name: str) -> dict[str, Any]:
+        with self.lock:
+            info = self.home.keyring.info(name)
+            self.home.keyring.set_default(info.name)
+        return {"id": info.did, "name": info.name}
+
+    # -- commons ---------------------------------------------------------------------------
+
+    def commons_list(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return queries.commons_list(self.home)
+
+    def commons_show(self, ref: str) -> dict[str, Any]:
+        with self.lock:
+            return queries.commons_show(self.home, self._commons(ref))
+
+    def commons_log(self, ref: str, limit: int | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return queries.log(self.home, self._commons(ref), limit)
+
+    def commons_lineage(self, ref: str) -> dict[str, Any]:
+        with self.lock:
+            return queries.lineage(self.home, self._commons(ref))
+
+    def commons_create(self, actor: Actor, **charter: Any) -> dict[str, Any]:
+        with self.lock:
+            new = actions.create_commons(self.home, self._me(actor), **charter)
+        return {"id": new.hex(), "name": charter["name"]}
+
+    def fork(
+        self, actor: Actor, ref: str, name: str, description: str | None = None
+    ) -> dict[str, Any]:
+        with self.lock:
+            new = actions.fork(
+                self.home, self._me(actor), self._commons(ref), name=name, description=description
+            )
+        return {"id": new.hex(), "name": name}
+
+    def maintainer(self, actor: Actor, ref: str, op: str, did: str) -> dict[str, Any]:
+        if op not in ("add", "remove"):
+            raise BadInput("op must be 'add' or 'remove'")
+        with self.lock:
+            event = actions.change_charter(
+                self.home,
+                self._me(actor),
+                self._commons(ref),
+                {"op": f"{op}_maintainer", "did": did},
+            )
+        return {"id": event.hex()}
+
+    def export(self, ref: str, target: Path, progress: Any = None) -> dict[str, Any]:
+        with self.lock:
+            return archive.export(self.home, self._commons(ref), target, progress)
+
+    def import_(self, source: Path, progress: Any = None) -> dict[str, Any]:
+        with self.lock:
+            result = archive.import_(self.home, source, progress)
+        return {"id": result["commons"], **result}
+
+    def demo(self) -> dict[str, Any]:
+        with self.lock:
+            return build_demo(self.home)
+
+    # -- contributions ---------------------------------------------------------------------
+
+    def contributions(self, ref: str, state: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return queries.contributions(self.home, self._commons(ref), state)
+
+    def contribution(self, ref: str, contribution: str) -> dict[str, Any]:
+        with self.lock:
+            commons = self._commons(ref)
+            return queries.contribution_show(
+                self.home, commons, self._contribution(commons, contribution)
+            )
+
+    def propose(
+        self,
+        actor: Actor,
+        ref: str,
+        title: str,
+        description: str = "",
+        files: dict[str, str] | None = None,
+        deletes: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """``files`` maps a path to the hash of a blob already added (``blob_add``)."""
+        blobs = {path: _blob(h) for path, h in (files or {}).items()}
+        with self.lock:
+            commons = self._commons(ref)
+            new = actions.propose(
+                self.home,
+                self._me(actor),
+                commons,
+                title=title,
+                description=description,
+                files=blobs,
+                deletes=deletes or [],
+            )
+        return {"id": new.hex(), "commons": commons.hex()}
+
+    def propose_to_parent(
+        self, actor: Actor, ref: str, title: str, description: str = ""
+    ) -> dict[str, Any]:
+        with self.lock:
+            parent, new = actions.propose_from_fork(
+                self.home, self._me(actor), self._commons(ref), title=title, description=description
+            )
+        return {"id": new.hex(), "commons": parent.hex()}
+
+    def revise(
+        self,
+        actor: Actor,
+        ref: str,
+        contribution: str,
+        title: str | None = None,
+        description: str | None = None,
+        files: dict[str, str] | None = None,
+        deletes: list[str] | None = None,
+    ) -> dict[str, Any]:
+        blobs = {path: _blob(h) for path, h in (files or {}).items()}
+        with self.lock:
+            commons = self._commons(ref)
+            event = actions.revise(
+                self.home,
+                self._me(actor),
+                commons,
+                self._contribution(commons, contribution),
+                files=blobs,
+                deletes=deletes or [],
+                title=title,
+                description=description,
+            )
+        return {"id": event.hex()}
+
+    def review(
+        self, actor: Actor, ref: str, contribution: str, verdict: str, comment: str = ""
+    ) -> dict[str, Any]:
+        with self.lock:
+            commons = self._commons(ref)
+            event = actions.review(
+                self.home,
+                self._me(actor),
+                commons,
+                self._contribution(commons, contribution),
+                verdict=verdict,
+                comment=comment,
+            )
+        return {"id": event.hex()}
+
+    def decide(
+        self, actor: Actor, ref: str, contribution: str, action: str, reason: str | None = None
+    ) -> dict[str, Any]:
+        """accept, reject (reason), revert (reason), withdraw or patrol."""
+        with self.lock:
+            home, me = self.home, self._me(actor)
+            commons = self._commons(ref)
+            target = self._contribution(commons, contribution)
+            if action == "accept":
+                event = actions.accept(home, me, commons, target)
+            elif action == "revert":
+                event = actions.revert(home, me, commons, target, reason=reason or "")
+            elif action == "reject":
+                event = actions.decide(home, me, commons, target, "reject", reason=reason)
+            elif action in ("withdraw", "patrol"):
+                event = actions.decide(home, me, commons, target, action)
+            else:
+                raise BadInput(f"unknown decision {action!r}")
+            state = queries.contribution_show(home, commons, target)["state"]
+        return {"id": event.hex(), "state": state}
+
+    # -- artifacts and blobs ---------------------------------------------------------------
+
+    def artifacts(self, ref: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return queries.artifacts(self.home, self._commons(ref))
+
+    def artifact(self, ref: str, path: str) -> dict[str, Any]:
+        with self.lock:
+            return queries.hexed(queries.artifact(self.home, self._commons(ref), path))
+
+    def artifact_history(self, ref: str, path: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return queries.artifact_history(self.home, self._commons(ref), path)
+
+    def blob_add(self, stream: BinaryIO, name: str | None = None) -> dict[str, Any]:
+        info = self.home.blobs.add_stream(stream, name=name)
+        return {"hash": info.hex, "size": info.size, "media": info.media}
+
+    def blob_open(self, blob: str) -> BinaryIO:
+        return self.home.blobs.open(_blob(blob))
