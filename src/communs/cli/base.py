@@ -9,8 +9,11 @@ from typing import Any
 
 import click
 
+from ..api.app import ensure_token
 from ..core.errors import Ambiguous, BadInput, CommunsError
-from ..node.home import Home
+from ..node.client import HttpService
+from ..node.home import Home, default_home
+from ..node.lock import running_node
 from ..node.service import Actor, Service
 
 
@@ -22,14 +25,16 @@ class Context:
         self._service: Service | None = None
 
     @property
-    def service(self) -> Service:
+    def service(self) -> Service | HttpService:
+        """The home itself, or the node running on it: a home has one writer."""
         if self._service is None:
-            self._service = Service(Home(self.home_path))
+            path = Path(self.home_path) if self.home_path else default_home()
+            running = running_node(path)
+            if running:
+                self._service = HttpService(running["url"], ensure_token(path))
+            else:
+                self._service = Service(Home(path))
         return self._service
-
-    @property
-    def home(self) -> Home:
-        return self.service.home
 
     def passphrase(self) -> str | None:
         if self.passphrase_file:

@@ -11,6 +11,7 @@ import click
 
 from .. import __version__
 from ..domain.charter import KINDS, MODES
+from ..node.home import default_home
 from . import contributions
 from .base import (
     CommunsGroup,
@@ -372,6 +373,29 @@ def demo(ctx: Context, as_json: bool) -> None:
     click.echo(f"  communs contribution list {first}")
     click.echo(f"  communs commons log {first}")
     click.echo(f"  communs commons lineage {first}")
+
+
+@cli.command("serve")
+@click.option(
+    "--listen",
+    default="127.0.0.1:8470",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Address to listen on (port 0 picks a free one).",
+)
+@pass_ctx
+def serve(ctx: Context, listen: str) -> None:
+    """Run a node on this home: the HTTP API (OpenAPI at /openapi.json) until Ctrl-C.
+
+    While it runs, other communs commands on the same home go through it.
+    """
+    from ..api.server import serve as run
+
+    def started(url: str) -> None:
+        click.echo(f"Communs node on {url} (home {ctx.home_path or default_home()})", err=True)
+        click.echo(url)
+
+    run(ctx.home_path, listen, started=started)
 
 
 contributions.register(cli)

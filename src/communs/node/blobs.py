@@ -108,8 +108,10 @@ class BlobStore:
     def path(self, hash: bytes) -> Path:
         path = self._path_for(hash)
         if not path.is_file():
-            raise NotFound(f"blob {hash.hex()[:12]} is not on this node: fetch it from a peer "
-                           "that has it, or import it")
+            raise NotFound(
+                f"blob {hash.hex()[:12]} is not on this node: fetch it from a peer "
+                "that has it, or import it"
+            )
         return path
 
     def open(self, hash: bytes) -> BinaryIO:
@@ -125,8 +127,10 @@ class BlobStore:
             # same, and it cannot be fooled by a size that changed in between.
             data = file.read(limit + 1)
         if len(data) > limit:
-            raise BadInput(f"blob {hash.hex()[:12]} is {self.size(hash)} bytes, more than the "
-                           f"{limit} bytes allowed here")
+            raise BadInput(
+                f"blob {hash.hex()[:12]} is {self.size(hash)} bytes, more than the "
+                f"{limit} bytes allowed here"
+            )
         return data
 
     def verify(self, hash: bytes) -> bool:

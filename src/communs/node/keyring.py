@@ -77,8 +77,9 @@ class Keyring:
 
     def list(self) -> list[KeyInfo]:
         """Every identity, oldest first."""
-        infos = [self._info(file) for file in self.root.glob("*.json")
-                 if not file.name.startswith(".")]
+        infos = [
+            self._info(file) for file in self.root.glob("*.json") if not file.name.startswith(".")
+        ]
         return sorted(infos, key=lambda info: (info.created, info.name))
 
     def info(self, name_or_did_prefix: str) -> KeyInfo:
@@ -94,8 +95,9 @@ class Keyring:
         if found:
             names = ", ".join(info.name for info in found)
             raise Ambiguous(f"'{ref}' matches several identities ({names}); give more characters")
-        raise NotFound(f"no identity is named '{ref}' or has a DID starting with it; "
-                       f"{self._known()}")
+        raise NotFound(
+            f"no identity is named '{ref}' or has a DID starting with it; {self._known()}"
+        )
 
     def default(self) -> KeyInfo | None:
         """The identity named in the ``default`` file, else the oldest, else None."""
@@ -104,8 +106,10 @@ class Keyring:
             name = chosen.read_text(encoding="utf-8").strip()
             if not _NAME.fullmatch(name) or not self._file(name).exists():
                 # Falling back to another identity would sign as someone else without asking.
-                raise NotFound(f"the default identity '{name}' is missing from {self.root}; "
-                               f"choose another default ({self._known()})")
+                raise NotFound(
+                    f"the default identity '{name}' is missing from {self.root}; "
+                    f"choose another default ({self._known()})"
+                )
             return self._info(self._file(name))
         infos = self.list()
         return infos[0] if infos else None
@@ -122,14 +126,18 @@ class Keyring:
         if key["type"] == _PLAIN:
             seed = bytes.fromhex(key["seed"])
         elif passphrase is None:
-            raise Refused(f"identity '{name}' is encrypted: give its passphrase with "
-                          "--passphrase-file or COMMUNS_PASSPHRASE")
+            raise Refused(
+                f"identity '{name}' is encrypted: give its passphrase with "
+                "--passphrase-file or COMMUNS_PASSPHRASE"
+            )
         else:
             seed = _open(key, passphrase, name)
         identity = Identity(seed)
         if identity.did != info.did:
-            raise BadInput(f"the identity file for '{name}' is damaged: its key does not match "
-                           f"its DID {info.did}")
+            raise BadInput(
+                f"the identity file for '{name}' is damaged: its key does not match "
+                f"its DID {info.did}"
+            )
         return identity
 
     def export(self, name: str) -> dict[str, Any]:
@@ -143,8 +151,10 @@ class Keyring:
 
     def _check_new_name(self, name: str) -> None:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise BadInput(f"{name!r} cannot name an identity: use 1 to 40 letters, digits, "
-                           "'-', '_' or '.', not starting with '.'")
+            raise BadInput(
+                f"{name!r} cannot name an identity: use 1 to 40 letters, digits, "
+                "'-', '_' or '.', not starting with '.'"
+            )
         if self._file(name).exists():
             raise Refused(f"an identity named '{name}' already exists; choose another name")
 
@@ -162,8 +172,9 @@ class Keyring:
         info = _check_exported(self._read(file))
         if info.name != file.stem:
             # load() finds an identity by its file name: the two must agree.
-            raise BadInput(f"{file} holds the identity '{info.name}': rename the file "
-                           f"{info.name}.json")
+            raise BadInput(
+                f"{file} holds the identity '{info.name}': rename the file {info.name}.json"
+            )
         return info
 
     def _read(self, file: Path) -> dict[str, Any]:
@@ -203,8 +214,9 @@ def _passphrase_key(passphrase: str, salt: bytes, opslimit: int, memlimit: int) 
     # NFC, so the same passphrase typed on systems that compose accents differently still
     # opens the file on another node.
     secret = unicodedata.normalize("NFC", passphrase).encode("utf-8")
-    return nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, secret, salt,
-                                    opslimit=opslimit, memlimit=memlimit)
+    return nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE, secret, salt, opslimit=opslimit, memlimit=memlimit
+    )
 
 
 def _seal(seed: bytes, passphrase: str, opslimit: int, memlimit: int) -> dict[str, Any]:
@@ -212,14 +224,18 @@ def _seal(seed: bytes, passphrase: str, opslimit: int, memlimit: int) -> dict[st
         raise BadInput("an empty passphrase protects nothing: give a real one, or none")
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
     box = nacl.secret.SecretBox(_passphrase_key(passphrase, salt, opslimit, memlimit))
-    return {"type": _SEALED, "salt": salt.hex(), "opslimit": opslimit, "memlimit": memlimit,
-            "box": box.encrypt(seed).hex()}
+    return {
+        "type": _SEALED,
+        "salt": salt.hex(),
+        "opslimit": opslimit,
+        "memlimit": memlimit,
+        "box": box.encrypt(seed).hex(),
+    }
 
 
 def _open(key: dict[str, Any], passphrase: str, name: str) -> bytes:
     salt = bytes.fromhex(key["salt"])
-    box = nacl.secret.SecretBox(_passphrase_key(passphrase, salt, key["opslimit"],
-                                                key["memlimit"]))
+    box = nacl.secret.SecretBox(_passphrase_key(passphrase, salt, key["opslimit"], key["memlimit"]))
     try:
         return box.decrypt(bytes.fromhex(key["box"]))
     except nacl.exceptions.CryptoError:
@@ -228,6 +244,7 @@ def _open(key: dict[str, Any], passphrase: str, name: str) -> bytes:
 
 def _check_exported(data: dict[str, Any]) -> KeyInfo:
     """The KeyInfo of an identity file's content; BadInput naming what is wrong with it."""
+
     def bad(why: str) -> BadInput:
         return BadInput(f"not a usable identity ({data.get('name')!r}): {why}")
 

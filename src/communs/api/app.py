@@ -1,0 +1,300 @@
+"""The node's HTTP face: every CLI action as JSON, files as streams, and peer sync.
+
+Reads are open to all (holoptism); writes sign with the node's identities, so they need the
+home's API token (``Authorization: Bearer …``, kept in the home with 0600 permissions).
+Errors always have one shape: ``{"ok": false, "error": "...", "status": N}``.
+"""
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from .. import __version__
+from ..core.errors import CommunsError
+from ..node.service import Actor, Service
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
+
+
+class Signed(BaseModel):
+    """Who signs: an identity of this node (default: the home's default identity)."""
+
+    as_: str | None = Field(None, alias="as")
+    passphrase: str | None = None
+
+    def actor(self) -> Actor:
+        return Actor(self.as_, self.passphrase)
+
+
+class NewIdentity(BaseModel):
+    name: str
+    passphrase: str | None = None
+
+
+class Name(BaseModel):
+    name: str
+
+
+class NewCommons(Signed):
+    name: str
+    description: str = ""
+    kind: str = "other"
+    licence: str = "CC-BY-SA-4.0"
+    maintainers: list[str] = []
+    threshold: int = 1
+    mode: Literal["review", "publish"] = "review"
+
+
+class NewFork(Signed):
+    name: str
+    description: str | None = None
+
+
+class MaintainerChange(Signed):
+    op: Literal["add", "remove"]
+    did: str
+
+
+class NewContribution(Signed):
+    title: str
+    description: str = ""
+    files: dict[str, str] = Field(
+        {}, description="path -> hash of a blob added with POST /api/blobs"
+    )
+    deletes: list[str] = []
+    to_parent: bool = Field(
+        False, description="this commons is a fork: propose its changes to the parent"
+    )
+
+
+class Revision(Signed):
+    title: str | None = None
+    description: str | None = None
+    files: dict[str, str] = {}
+    deletes: list[str] = []
+
+
+class NewReview(Signed):
+    verdict: Literal["comment", "approve", "request_changes"] = "comment"
+    comment: str = ""
+
+
+class Decision(Signed):
+    reason: str | None = None
+
+
+def token_path(home: Path) -> Path:
+    return home / "api-token"
+
+
+def ensure_token(home: Path) -> str:
+    """The home's API token, made on first use, readable by its owner only."""
+    path = token_path(home)
+    if not path.exists():
+        partial = path.with_name(f".{path.name}.partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+        partial.replace(path)
+    return path.read_text().strip()
+
+
+def create_app(service: Service, extra_routes: Any = None) -> FastAPI:
+    app = FastAPI(
+        title="Communs node",
+        version=__version__,
+        description="Every action on the commons this node holds, as JSON.",
+    )
+    token = ensure_token(service.home.path)
+
+    @app.exception_handler(CommunsError)
+    async def communs_error(request: Request, exc: CommunsError) -> JSONResponse:
+        return error(exc.status, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return error(422, f"invalid request: {detail}")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return error(exc.status_code, str(exc.detail))
+
+    def writer(authorization: str | None = Header(None)) -> None:
+        if authorization != f"Bearer {token}":
+            raise HTTPException(
+                401,
+                "this action signs with the node's identities: send "
+                "'Authorization: Bearer <token>' (the token is in the home's "
+                "api-token file)",
+            )
+
+    W = [Depends(writer)]
+    s = service
+
+    @app.get("/api/node")
+    def node_info() -> dict[str, Any]:
+        return {"version": __version__, "home": str(s.home.path)}
+
+    @app.get("/api/identities")
+    def identities() -> list[dict[str, Any]]:
+        return s.identities()
+
+    @app.post("/api/identities", dependencies=W)
+    def identity_new(body: NewIdentity) -> dict[str, Any]:
+        return s.identity_new(body.name, body.passphrase)
+
+    @app.post("/api/identities/default", dependencies=W)
+    def identity_use(body: Name) -> dict[str, Any]:
+        return s.identity_use(body.name)
+
+    @app.get("/api/commons")
+    def commons_list() -> list[dict[str, Any]]:
+        return s.commons_list()
+
+    @app.post("/api/commons", dependencies=W)
+    def commons_create(body: NewCommons) -> dict[str, Any]:
+        charter = body.model_dump(exclude={"as_", "passphrase"})
+        return s.commons_create(body.actor(), **charter)
+
+    @app.get("/api/commons/{ref}")
+    def commons_show(ref: str) -> dict[str, Any]:
+        return s.commons_show(ref)
+
+    @app.get("/api/commons/{ref}/log")
+    def commons_log(ref: str, limit: int | None = None) -> list[dict[str, Any]]:
+        return s.commons_log(ref, limit)
+
+    @app.get("/api/commons/{ref}/lineage")
+    def commons_lineage(ref: str) -> dict[str, Any]:
+        return s.commons_lineage(ref)
+
+    @app.post("/api/commons/{ref}/fork", dependencies=W)
+    def fork(ref: str, body: NewFork) -> dict[str, Any]:
+        return s.fork(body.actor(), ref, body.name, body.description)
+
+    @app.post("/api/commons/{ref}/maintainers", dependencies=W)
+    def maintainer(ref: str, body: MaintainerChange) -> dict[str, Any]:
+        return s.maintainer(body.actor(), ref, body.op, body.did)
+
+    @app.get("/api/commons/{ref}/export", response_class=FileResponse)
+    def export(ref: str) -> FileResponse:
+        folder = Path(tempfile.mkdtemp(dir=s.home.blobs.root / "tmp"))
+        target = folder / "commons.communs"
+        manifest = s.export(ref, target)
+        return FileResponse(
+            target,
+            media_type="application/x-tar",
+            filename=f"{manifest['commons'][:12]}.communs",
+            background=BackgroundTask(_remove, folder),
+        )
+
+    @app.post("/api/import", dependencies=W)
+    async def import_(request: Request) -> dict[str, Any]:
+        spooled = await _spool(request, s)
+        try:
+            return await _in_thread(s.import_, spooled)
+        finally:
+            spooled.unlink(missing_ok=True)
+
+    @app.post("/api/demo", dependencies=W)
+    def demo() -> dict[str, Any]:
+        return s.demo()
+
+    @app.get("/api/commons/{ref}/contributions")
+    def contributions(ref: str, state: str | None = None) -> list[dict[str, Any]]:
+        return s.contributions(ref, state)
+
+    @app.post("/api/commons/{ref}/contributions", dependencies=W)
+    def propose(ref: str, body: NewContribution) -> dict[str, Any]:
+        if body.to_parent:
+            return s.propose_to_parent(body.actor(), ref, body.title, body.description)
+        return s.propose(body.actor(), ref, body.title, body.description, body.files, body.deletes)
+
+    @app.get("/api/commons/{ref}/contributions/{contribution}")
+    def contribution(ref: str, contribution: str) -> dict[str, Any]:
+        return s.contribution(ref, contribution)
+
+    @app.post("/api/commons/{ref}/contributions/{contribution}/revisions", dependencies=W)
+    def revise(ref: str, contribution: str, body: Revision) -> dict[str, Any]:
+        return s.revise(
+            body.actor(), ref, contribution, body.title, body.description, body.files, body.deletes
+        )
+
+    @app.post("/api/commons/{ref}/contributions/{contribution}/reviews", dependencies=W)
+    def review(ref: str, contribution: str, body: NewReview) -> dict[str, Any]:
+        return s.review(body.actor(), ref, contribution, body.verdict, body.comment)
+
+    @app.post("/api/commons/{ref}/contributions/{contribution}/{action}", dependencies=W)
+    def decide(
+        ref: str,
+        contribution: str,
+        action: Literal["accept", "reject", "revert", "withdraw", "patrol"],
+        body: Decision,
+    ) -> dict[str, Any]:
+        return s.decide(body.actor(), ref, contribution, action, body.reason)
+
+    @app.get("/api/commons/{ref}/artifacts")
+    def artifacts(ref: str) -> list[dict[str, Any]]:
+        return s.artifacts(ref)
+
+    @app.get("/api/commons/{ref}/artifacts/{path:path}")
+    def artifact(ref: str, path: str) -> dict[str, Any]:
+        return s.artifact(ref, path)
+
+    @app.get("/api/commons/{ref}/history/{path:path}")
+    def artifact_history(ref: str, path: str) -> list[dict[str, Any]]:
+        return s.artifact_history(ref, path)
+
+    @app.post("/api/blobs", dependencies=W)
+    async def blob_add(request: Request, name: str | None = None) -> dict[str, Any]:
+        spooled = await _spool(request, s)
+        try:
+            with open(spooled, "rb") as stream:
+                return await _in_thread(s.blob_add, stream, name)
+        finally:
+            spooled.unlink(missing_ok=True)
+
+    @app.get("/api/blobs/{blob}", response_class=FileResponse)
+    def blob(blob: str) -> FileResponse:
+        """The file's bytes; HTTP Range requests resume interrupted downloads."""
+        with s.blob_open(blob) as stream:
+            path = stream.name
+        return FileResponse(path, media_type="application/octet-stream")
+
+    if extra_routes:
+        extra_routes(app)
+    return app
+
+
+def _remove(folder: Path) -> None:
+    for child in folder.iterdir():
+        child.unlink()
+    folder.rmdir()
+
+
+async def _spool(request: Request, service: Service) -> Path:
+    """Write a request body to a temporary file as it arrives: uploads are never held whole."""
+    handle = tempfile.NamedTemporaryFile(dir=service.home.blobs.root / "tmp", delete=False)
+    with handle:
+        async for chunk in request.stream():
+            handle.write(chunk)
+    return Path(handle.name)
+
+
+async def _in_thread(function: Any, *args: Any) -> Any:
+    return await run_in_threadpool(function, *args)

@@ -1,0 +1,243 @@
+"""The same operations as ``Service``, over a running node's HTTP API.
+
+When a node runs on a home, the CLI talks to it through this client instead of opening the
+database itself: one writer per home.
+"""
+
+import io
+import json
+import socket
+import tarfile
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+
+from ..core.errors import Ambiguous, BadInput, CommunsError, InvalidEvent, NotFound, Refused
+from .service import Actor
+
+_ERRORS = {400: BadInput, 404: NotFound, 409: Refused, 422: InvalidEvent}
+
+
+def transport() -> httpx.HTTPTransport:
+    """TCP_NODELAY on every socket: small sync messages must not wait for Nagle."""
+    return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+
+
+def raise_for(response: httpx.Response) -> None:
+    if response.is_success:
+        return
+    try:
+        message = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        message = f"{response.status_code} {response.reason_phrase}"
+    kind = _ERRORS.get(
+        response.status_code, Refused if response.status_code < 500 else CommunsError
+    )
+    if kind is BadInput and "several" in message:
+        kind = Ambiguous
+    raise kind(message)
+
+
+class HttpService:
+    def __init__(self, url: str, token: str | None = None, timeout: float = 60.0):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.url = url.rstrip("/")
+        self.http = httpx.Client(
+            base_url=self.url, headers=headers, timeout=timeout, transport=transport()
+        )
+        self.home = None
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _get(self, path: str, **params: Any) -> Any:
+        response = self.http.get(path, params={k: v for k, v in params.items() if v is not None})
+        raise_for(response)
+        return response.json()
+
+    def _post(
+        self, path: str, body: dict[str, Any] | None = None, actor: Actor | None = None
+    ) -> Any:
+        payload = dict(body or {})
+        if actor is not None:
+            payload.update({"as": actor.name, "passphrase": actor.passphrase})
+        response = self.http.post(path, json=payload)
+        raise_for(response)
+        return response.json()
+
+    # identities
+    def identities(self) -> list[dict[str, Any]]:
+        return self._get("/api/identities")
+
+    def identity_new(self, name: str, passphrase: str | None = None) -> dict[str, Any]:
+        return self._post("/api/identities", {"name": name, "passphrase": passphrase})
+
+    def identity_use(self, name: str) -> dict[str, Any]:
+        return self._post("/api/identities/default", {"name": name})
+
+    # commons
+    def commons_list(self) -> list[dict[str, Any]]:
+        return self._get("/api/commons")
+
+    def commons_show(self, ref: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}")
+
+    def commons_log(self, ref: str, limit: int | None = None) -> list[dict[str, Any]]:
+        return self._get(f"/api/commons/{ref}/log", limit=limit)
+
+    def commons_lineage(self, ref: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/lineage")
+
+    def commons_create(self, actor: Actor, **charter: Any) -> dict[str, Any]:
+        return self._post("/api/commons", charter, actor)
+
+    def fork(
+        self, actor: Actor, ref: str, name: str, description: str | None = None
+    ) -> dict[str, Any]:
+        return self._post(
+            f"/api/commons/{ref}/fork", {"name": name, "description": description}, actor
+        )
+
+    def maintainer(self, actor: Actor, ref: str, op: str, did: str) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/maintainers", {"op": op, "did": did}, actor)
+
+    def export(self, ref: str, target: Path, progress: Any = None) -> dict[str, Any]:
+        partial = target.with_name(target.name + ".partial")
+        with self.http.stream("GET", f"/api/commons/{ref}/export") as response:
+            if not response.is_success:
+                response.read()
+                raise_for(response)
+            with open(partial, "wb") as out:
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+        partial.replace(target)
+        with tarfile.open(target) as tar:
+            return json.load(tar.extractfile("MANIFEST.json"))  # type: ignore[arg-type]
+
+    def import_(self, source: Path, progress: Any = None) -> dict[str, Any]:
+        with open(source, "rb") as stream:
+            response = self.http.post("/api/import", content=stream)
+        raise_for(response)
+        return response.json()
+
+    def demo(self) -> dict[str, Any]:
+        return self._post("/api/demo")
+
+    # contributions
+    def contributions(self, ref: str, state: str | None = None) -> list[dict[str, Any]]:
+        return self._get(f"/api/commons/{ref}/contributions", state=state)
+
+    def contribution(self, ref: str, contribution: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/contributions/{contribution}")
+
+    def propose(
+        self,
+        actor: Actor,
+        ref: str,
+        title: str,
+        description: str = "",
+        files: dict[str, str] | None = None,
+        deletes: list[str] | None = None,
+    ) -> dict[str, Any]:
+        body = {
+            "title": title,
+            "description": description,
+            "files": files or {},
+            "deletes": deletes or [],
+        }
+        return self._post(f"/api/commons/{ref}/contributions", body, actor)
+
+    def propose_to_parent(
+        self, actor: Actor, ref: str, title: str, description: str = ""
+    ) -> dict[str, Any]:
+        body = {"title": title, "description": description, "to_parent": True}
+        return self._post(f"/api/commons/{ref}/contributions", body, actor)
+
+    def revise(
+        self,
+        actor: Actor,
+        ref: str,
+        contribution: str,
+        title: str | None = None,
+        description: str | None = None,
+        files: dict[str, str] | None = None,
+        deletes: list[str] | None = None,
+    ) -> dict[str, Any]:
+        body = {
+            "title": title,
+            "description": description,
+            "files": files or {},
+            "deletes": deletes or [],
+        }
+        return self._post(f"/api/commons/{ref}/contributions/{contribution}/revisions", body, actor)
+
+    def review(
+        self, actor: Actor, ref: str, contribution: str, verdict: str, comment: str = ""
+    ) -> dict[str, Any]:
+        return self._post(
+            f"/api/commons/{ref}/contributions/{contribution}/reviews",
+            {"verdict": verdict, "comment": comment},
+            actor,
+        )
+
+    def decide(
+        self, actor: Actor, ref: str, contribution: str, action: str, reason: str | None = None
+    ) -> dict[str, Any]:
+        return self._post(
+            f"/api/commons/{ref}/contributions/{contribution}/{action}", {"reason": reason}, actor
+        )
+
+    # artifacts and blobs
+    def artifacts(self, ref: str) -> list[dict[str, Any]]:
+        return self._get(f"/api/commons/{ref}/artifacts")
+
+    def artifact(self, ref: str, path: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/artifacts/{path}")
+
+    def artifact_history(self, ref: str, path: str) -> list[dict[str, Any]]:
+        return self._get(f"/api/commons/{ref}/history/{path}")
+
+    def blob_add(self, stream: BinaryIO, name: str | None = None) -> dict[str, Any]:
+        response = self.http.post(
+            "/api/blobs",
+            params={"name": name} if name else None,
+            content=iter(lambda: stream.read(1 << 20), b""),
+        )
+        raise_for(response)
+        return response.json()
+
+    def blob_open(self, blob: str) -> BinaryIO:
+        return io.BufferedReader(RemoteFile(self.http, f"/api/blobs/{blob}"), 1 << 16)
+
+
+class RemoteFile(io.RawIOBase):
+    """A file-like view of a streamed download: large files never sit whole in memory."""
+
+    def __init__(self, http: httpx.Client, path: str):
+        self._stream = http.stream("GET", path)
+        response = self._stream.__enter__()
+        if not response.is_success:
+            response.read()
+            self._stream.__exit__(None, None, None)
+            raise_for(response)
+        self._chunks = response.iter_bytes()
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while not self._buffer:
+            self._buffer = next(self._chunks, b"")
+            if not self._buffer:
+                return 0
+        count = min(len(target), len(self._buffer))
+        target[:count] = self._buffer[:count]
+        self._buffer = self._buffer[count:]
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.__exit__(None, None, None)
+        super().close()
