@@ -1,1 +1,4 @@
-"""The core: identities, signed events, ordering and errors. No I/O, no imports from outer layers."""
+"""The core: identities, signed events, ordering and errors.
+
+No I/O, and no imports from outer layers.
+"""

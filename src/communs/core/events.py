@@ -106,19 +106,30 @@ def parse_event(raw: bytes, parse_body: BodyParser, *, verify_signature: bool = 
         raise InvalidEvent(f"event payload must be a map with exactly the fields {sorted(_FIELDS)}")
     if canonical.encode(fields) != payload:
         raise InvalidEvent("event payload is not in canonical CBOR form")
-    if fields["v"] != FORMAT_VERSION:
+    if type(fields["v"]) is not int or fields["v"] != FORMAT_VERSION:  # not 1.0, not true
         raise InvalidEvent(f"unsupported event format version {fields['v']!r}")
     author = fields["author"]
     try:
         public_key_from_did(author)
     except BadInput as error:
         raise InvalidEvent(f"author: {error}") from None
-    if verify_signature and not (len(signature) == 64 and verify(author, SIGNING_CONTEXT + payload, signature)):
+    if verify_signature and not (
+        len(signature) == 64 and verify(author, SIGNING_CONTEXT + payload, signature)
+    ):
         raise InvalidEvent("signature does not verify for the author's key")
     eid = event_id(raw)
-    commons, parents, clock, time = fields["commons"], fields["parents"], fields["clock"], fields["time"]
-    if type(clock) is not int or clock < 0 or type(time) is not int:
-        raise InvalidEvent("clock and time must be non-negative integers")
+    commons, parents, clock, time = (
+        fields["commons"],
+        fields["parents"],
+        fields["clock"],
+        fields["time"],
+    )
+    if (
+        type(clock) is not int
+        or type(time) is not int
+        or not (0 <= clock < 2**63 and -(2**63) <= time < 2**63)
+    ):
+        raise InvalidEvent("clock and time must be 64-bit integers, and the clock non-negative")
     if not isinstance(parents, list) or len(parents) > MAX_PARENTS:
         raise InvalidEvent(f"parents must be a list of at most {MAX_PARENTS} event ids")
     if any(not isinstance(p, bytes) or len(p) != 32 for p in parents):

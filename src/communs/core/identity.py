@@ -16,10 +16,16 @@ def did_from_public_key(public_key: bytes) -> str:
     return _DID_PREFIX + base58.b58encode(_ED25519_PREFIX + public_key).decode()
 
 
-@lru_cache(maxsize=4096)
 def public_key_from_did(did: str) -> bytes:
     """The raw 32-byte Ed25519 key of a did:key; BadInput if it is not one."""
-    if not isinstance(did, str) or not did.startswith(_DID_PREFIX):
+    if not isinstance(did, str):  # checked before the cache, which needs hashable arguments
+        raise BadInput(f"{did!r} is not a did:key identity (expected 'did:key:z6Mk...')")
+    return _public_key_from_did(did)
+
+
+@lru_cache(maxsize=4096)
+def _public_key_from_did(did: str) -> bytes:
+    if not did.startswith(_DID_PREFIX):
         raise BadInput(f"{did!r} is not a did:key identity (expected 'did:key:z6Mk...')")
     try:
         raw = base58.b58decode(did[len(_DID_PREFIX) :])

@@ -89,18 +89,25 @@ def write_changes(
                 conflicts.append(path)
                 continue
             blob, size, media = merge.blob, merge.size, merge.media
-        applied.append({
-            "path": path,
-            "before": before,
-            "after": blob,
-            "before_size": previous["size"] if previous else 0,
-            "before_media": previous["media"] if previous else "",
-        })
+        applied.append(
+            {
+                "path": path,
+                "before": before,
+                "after": blob,
+                "before_size": previous["size"] if previous else 0,
+                "before_media": previous["media"] if previous else "",
+            }
+        )
         writes[artifact_key(path)] = (
             None
             if blob is None
-            else {"blob": blob, "size": size, "media": media, "contribution": contribution,
-                  "event": event.id}
+            else {
+                "blob": blob,
+                "size": size,
+                "media": media,
+                "contribution": contribution,
+                "event": event.id,
+            }
         )
         writes[history_key(path, event)] = {
             "event": event.id,

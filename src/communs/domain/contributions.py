@@ -84,7 +84,9 @@ def review_key(cid: bytes, event: Event) -> str:
 def load(view: View, cid: bytes) -> dict[str, Any]:
     record = view.get(contribution_key(cid))
     if record is None:
-        raise Ineffective(f"no contribution {cid.hex()[:12]} is known in this commons at this point")
+        raise Ineffective(
+            f"no contribution {cid.hex()[:12]} is known in this commons at this point"
+        )
     return record
 
 
@@ -110,8 +112,12 @@ def publish(view: View, event: Event, cid: bytes, record: dict[str, Any]) -> Wri
         )
     except Ineffective as conflict:
         return {contribution_key(cid): {**record, "state": "conflict", "reason": conflict.reason}}
-    writes[contribution_key(cid)] = {**record, "state": "published", "applied": applied,
-                                     "reason": None}
+    writes[contribution_key(cid)] = {
+        **record,
+        "state": "published",
+        "applied": applied,
+        "reason": None,
+    }
     return writes
 
 
@@ -148,7 +154,10 @@ def revise(view: View, event: Event) -> Writes:
         **record,
         "title": body.title if body.title is not None else record["title"],
         "description": body.description if body.description is not None else record["description"],
-        "revisions": [*record["revisions"], {"event": event.id, "changes": to_builtins(body.changes)}],
+        "revisions": [
+            *record["revisions"],
+            {"event": event.id, "changes": to_builtins(body.changes)},
+        ],
         "accepted_by": [],
         "state": "open",
         "reason": None,
@@ -179,14 +188,18 @@ def accept(view: View, event: Event) -> Writes:
     require_maintainer(view, event, "accept contributions")
     charter = charter_of(view)
     if charter["mode"] != "review":
-        raise Ineffective("in a publish-first commons contributions are canonical at once; "
-                          "patrol or revert them instead")
+        raise Ineffective(
+            "in a publish-first commons contributions are canonical at once; "
+            "patrol or revert them instead"
+        )
     record = load(view, body.contribution)
     require_state(record, ("open",), "accept")
     current = len(record["revisions"]) - 1
     if body.revision != current:
-        raise Ineffective(f"accepts revision {body.revision}, but the current revision is "
-                          f"{current}; review the new revision")
+        raise Ineffective(
+            f"accepts revision {body.revision}, but the current revision is "
+            f"{current}; review the new revision"
+        )
     if event.author in record["accepted_by"]:
         raise Ineffective("this maintainer already accepted this revision")
     accepted_by = sorted([*record["accepted_by"], event.author])
@@ -195,11 +208,20 @@ def accept(view: View, event: Event) -> Writes:
     if len(counted) < charter["threshold"]:
         return {key: {**record, "accepted_by": accepted_by}}
     writes, applied = write_changes(
-        view, event, body.contribution, "accept",
-        targets(record["revisions"][current]["changes"]), body.merged,
+        view,
+        event,
+        body.contribution,
+        "accept",
+        targets(record["revisions"][current]["changes"]),
+        body.merged,
     )
-    writes[key] = {**record, "accepted_by": accepted_by, "state": "accepted",
-                   "applied": applied, "decided_by": event.author}
+    writes[key] = {
+        **record,
+        "accepted_by": accepted_by,
+        "state": "accepted",
+        "applied": applied,
+        "decided_by": event.author,
+    }
     return writes
 
 
@@ -208,8 +230,14 @@ def reject(view: View, event: Event) -> Writes:
     require_maintainer(view, event, "reject contributions")
     record = load(view, event.body.contribution)
     require_state(record, ("open", "conflict"), "reject")
-    return {contribution_key(event.body.contribution): {
-        **record, "state": "rejected", "reason": event.body.reason, "decided_by": event.author}}
+    return {
+        contribution_key(event.body.contribution): {
+            **record,
+            "state": "rejected",
+            "reason": event.body.reason,
+            "decided_by": event.author,
+        }
+    }
 
 
 @event_type("contribution.withdraw", Withdraw)
@@ -226,11 +254,17 @@ def revert(view: View, event: Event) -> Writes:
     require_maintainer(view, event, "revert contributions")
     record = load(view, body.contribution)
     require_state(record, ("accepted", "published"), "revert")
-    undo = [(a["path"], a["after"], a["before"], a["before_size"], a["before_media"])
-            for a in record["applied"]]
+    undo = [
+        (a["path"], a["after"], a["before"], a["before_size"], a["before_media"])
+        for a in record["applied"]
+    ]
     writes, _ = write_changes(view, event, body.contribution, "revert", undo, body.merged)
     writes[contribution_key(body.contribution)] = {
-        **record, "state": "reverted", "reason": body.reason, "decided_by": event.author}
+        **record,
+        "state": "reverted",
+        "reason": body.reason,
+        "decided_by": event.author,
+    }
     return writes
 
 
