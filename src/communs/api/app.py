@@ -8,6 +8,9 @@ Errors always have one shape: ``{"ok": false, "error": "...", "status": N}``.
 import os
 import secrets
 import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +25,7 @@ from starlette.exceptions import HTTPException
 from .. import __version__
 from ..core.errors import CommunsError
 from ..node.service import Actor, Service
+from .sync import add_sync_routes
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -111,13 +115,58 @@ def ensure_token(home: Path) -> str:
     return path.read_text().strip()
 
 
-def create_app(service: Service, extra_routes: Any = None) -> FastAPI:
+class Peer(BaseModel):
+    url: str
+
+
+class Target(BaseModel):
+    target: str = Field(description="a commons (id, name or communs:// link) or an author's DID")
+
+
+class SyncRequest(BaseModel):
+    peer: str | None = None
+    commons: str | None = None
+
+
+class Block(BaseModel):
+    did: str
+    reason: str = ""
+
+
+class Policy(BaseModel):
+    accept: Literal["anyone", "maintainers"]
+
+
+def create_app(service: Service, *, rate: float = 200.0, burst: int = 400) -> FastAPI:
+    """The app; peers may send ``rate`` sync requests a second (``burst`` at once)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.replicator.start()
+        yield
+        service.replicator.stop()
+
     app = FastAPI(
         title="Communs node",
         version=__version__,
-        description="Every action on the commons this node holds, as JSON.",
+        description="Every action on the commons this node holds, as JSON; and the sync "
+        "endpoints peers use.",
+        lifespan=lifespan,
     )
     token = ensure_token(service.home.path)
+    add_sync_routes(app, service.replicator)
+    limiter = RateLimiter(rate, burst)
+
+    @app.middleware("http")
+    async def limit_peers(request: Request, call_next: Any) -> Any:
+        if request.url.path.startswith("/sync/") and not limiter.allow(_client(request)):
+            service.local.refused(_client(request), None, None, "too many requests")
+            return error(
+                429,
+                f"too many sync requests from this peer: at most {rate:g} a "
+                "second; slow down and retry",
+            )
+        return await call_next(request)
 
     @app.exception_handler(CommunsError)
     async def communs_error(request: Request, exc: CommunsError) -> JSONResponse:
@@ -148,7 +197,51 @@ def create_app(service: Service, extra_routes: Any = None) -> FastAPI:
 
     @app.get("/api/node")
     def node_info() -> dict[str, Any]:
-        return {"version": __version__, "home": str(s.home.path)}
+        return {"version": __version__, **s.status()}
+
+    @app.get("/api/peers")
+    def peers() -> list[dict[str, Any]]:
+        return s.peers()
+
+    @app.post("/api/peers", dependencies=W)
+    def peer_add(body: Peer) -> dict[str, Any]:
+        return s.peer_add(body.url)
+
+    @app.post("/api/peers/remove", dependencies=W)
+    def peer_remove(body: Peer) -> dict[str, Any]:
+        return s.peer_remove(body.url)
+
+    @app.get("/api/follows")
+    def follows() -> dict[str, Any]:
+        return s.follows()
+
+    @app.post("/api/follows", dependencies=W)
+    def follow(body: Target) -> dict[str, Any]:
+        return s.follow(body.target)
+
+    @app.post("/api/follows/remove", dependencies=W)
+    def unfollow(body: Target) -> dict[str, Any]:
+        return s.unfollow(body.target)
+
+    @app.post("/api/sync", dependencies=W)
+    def sync(body: SyncRequest) -> list[dict[str, Any]]:
+        return s.sync(body.peer, body.commons)
+
+    @app.post("/api/blocks", dependencies=W)
+    def block(body: Block) -> dict[str, Any]:
+        return s.block(body.did, body.reason)
+
+    @app.post("/api/blocks/remove", dependencies=W)
+    def unblock(body: Block) -> dict[str, Any]:
+        return s.unblock(body.did)
+
+    @app.post("/api/commons/{ref}/policy", dependencies=W)
+    def policy(ref: str, body: Policy) -> dict[str, Any]:
+        return s.policy(ref, body.accept)
+
+    @app.get("/api/commons/{ref}/link")
+    def link(ref: str) -> dict[str, Any]:
+        return s.link(ref)
 
     @app.get("/api/identities")
     def identities() -> list[dict[str, Any]]:
@@ -276,9 +369,29 @@ def create_app(service: Service, extra_routes: Any = None) -> FastAPI:
             path = stream.name
         return FileResponse(path, media_type="application/octet-stream")
 
-    if extra_routes:
-        extra_routes(app)
     return app
+
+
+class RateLimiter:
+    """A token bucket per peer address."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst = rate, burst
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, peer: str) -> bool:
+        now = time.monotonic()
+        tokens, last = self.buckets.get(peer, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens < 1:
+            self.buckets[peer] = (tokens, now)
+            return False
+        self.buckets[peer] = (tokens - 1, now)
+        return True
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _remove(folder: Path) -> None:

@@ -2,7 +2,7 @@
 
 import socket
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
 import uvicorn
 
@@ -20,32 +20,56 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise BadInput(
+            f"cannot listen on {host}:{port}: {error.strerror}; choose another --listen address"
+        ) from None
+    return sock
+
+
 def serve(
-    home_path: Any, listen: str = "127.0.0.1:8470", started: Callable[[str], None] | None = None
+    home_path: str | Path | None,
+    listen: str = "127.0.0.1:8470",
+    *,
+    lan: bool = False,
+    started: Callable[[str], None] | None = None,
 ) -> None:
+    """Run until SIGINT/SIGTERM; uvicorn then finishes open requests and we close cleanly."""
     host, port = parse_listen(listen)
     home = Home(home_path)
     lock = NodeLock(home.path)
     try:
         lock.acquire()
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as error:
-            raise BadInput(
-                f"cannot listen on {host}:{port}: {error.strerror}; choose another --listen address"
-            ) from None
+    except BaseException:
+        home.close()
+        raise
+    service = Service(home)
+    discovery = None
+    try:
+        sock = bind(host, port)
         port = sock.getsockname()[1]
-        url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-        service = Service(home)
-        app = create_app(service)
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-        server = uvicorn.Server(config)
+        url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+        service.replicator.own_url = url
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(service), log_level="warning", access_log=False)
+        )
+        if lan:
+            from ..node.discovery import LanDiscovery
+
+            discovery = LanDiscovery(host, port, on_found=service.local.add_lan_peer)
+            discovery.start()
         lock.announce(url)
         if started:
             started(url)
         server.run(sockets=[sock])
     finally:
+        if discovery:
+            discovery.stop()
         lock.release()
-        home.close()
+        service.close()

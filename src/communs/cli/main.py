@@ -12,7 +12,7 @@ import click
 from .. import __version__
 from ..domain.charter import KINDS, MODES
 from ..node.home import default_home
-from . import contributions
+from . import contributions, peers
 from .base import (
     CommunsGroup,
     Context,
@@ -383,8 +383,13 @@ def demo(ctx: Context, as_json: bool) -> None:
     metavar="HOST:PORT",
     help="Address to listen on (port 0 picks a free one).",
 )
+@click.option(
+    "--lan",
+    is_flag=True,
+    help="Announce this node and find others on the local network (mDNS, service _communs._tcp).",
+)
 @pass_ctx
-def serve(ctx: Context, listen: str) -> None:
+def serve(ctx: Context, listen: str, lan: bool) -> None:
     """Run a node on this home: the HTTP API (OpenAPI at /openapi.json) until Ctrl-C.
 
     While it runs, other communs commands on the same home go through it.
@@ -395,10 +400,11 @@ def serve(ctx: Context, listen: str) -> None:
         click.echo(f"Communs node on {url} (home {ctx.home_path or default_home()})", err=True)
         click.echo(url)
 
-    run(ctx.home_path, listen, started=started)
+    run(ctx.home_path, listen, lan=lan, started=started)
 
 
 contributions.register(cli)
+peers.register(cli, commons_group)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 import httpx
 
 from ..core.errors import Ambiguous, BadInput, CommunsError, InvalidEvent, NotFound, Refused
-from .service import Actor
+from .home import Actor
 
 _ERRORS = {400: BadInput, 404: NotFound, 409: Refused, 422: InvalidEvent}
 
@@ -187,6 +187,43 @@ class HttpService:
         return self._post(
             f"/api/commons/{ref}/contributions/{contribution}/{action}", {"reason": reason}, actor
         )
+
+    # peers and replication
+    def peers(self) -> list[dict[str, Any]]:
+        return self._get("/api/peers")
+
+    def peer_add(self, url: str) -> dict[str, Any]:
+        return self._post("/api/peers", {"url": url})
+
+    def peer_remove(self, url: str) -> dict[str, Any]:
+        return self._post("/api/peers/remove", {"url": url})
+
+    def follow(self, target: str) -> dict[str, Any]:
+        return self._post("/api/follows", {"target": target})
+
+    def unfollow(self, target: str) -> dict[str, Any]:
+        return self._post("/api/follows/remove", {"target": target})
+
+    def follows(self) -> dict[str, Any]:
+        return self._get("/api/follows")
+
+    def sync(self, peer: str | None = None, ref: str | None = None) -> list[dict[str, Any]]:
+        return self._post("/api/sync", {"peer": peer, "commons": ref})
+
+    def block(self, did: str, reason: str = "") -> dict[str, Any]:
+        return self._post("/api/blocks", {"did": did, "reason": reason})
+
+    def unblock(self, did: str) -> dict[str, Any]:
+        return self._post("/api/blocks/remove", {"did": did})
+
+    def policy(self, ref: str, accept: str) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/policy", {"accept": accept})
+
+    def link(self, ref: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/link")
+
+    def status(self) -> dict[str, Any]:
+        return self._get("/api/node")
 
     # artifacts and blobs
     def artifacts(self, ref: str) -> list[dict[str, Any]]:

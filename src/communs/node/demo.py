@@ -200,7 +200,7 @@ def _ineffective_accept(home: Home, who: Any, commons: bytes, contribution: byte
         time=now_ms(),
         body={"contribution": contribution, "revision": 1},
     )
-    home.ingestor.ingest([raw])
+    home.ingest([raw])
 
 
 def summary(home: Home) -> dict[str, Any]:

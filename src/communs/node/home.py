@@ -2,6 +2,8 @@
 
 import os
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -9,12 +11,20 @@ import platformdirs
 
 from .. import domain
 from ..core.errors import Ambiguous, BadInput, NotFound, Refused
-from ..core.events import sign_event
+from ..core.events import event_id, sign_event
 from ..core.identity import Identity
 from ..store import SQLiteStore
 from .blobs import BlobStore
-from .ingest import Ingestor, StoredState
+from .ingest import Ingestor, IngestReport, StoredState
 from .keyring import Keyring
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who signs: an identity of the home (None: the default) and its passphrase if any."""
+
+    name: str | None = None
+    passphrase: str | None = None
 
 
 def default_home() -> Path:
@@ -33,6 +43,35 @@ class Home:
         self.blobs = BlobStore(self.path / "blobs")
         self.keyring = Keyring(self.path / "identities")
         self.ingestor = Ingestor(self.store, workers=workers)
+        # Called with [(commons id, raw event)] after events are added, e.g. to push them
+        # to peers at once. Listeners must be quick: they run inside the writer's call.
+        self.listeners: list[Callable[[list[tuple[bytes, bytes]]], None]] = []
+
+    def ingest(
+        self, raws: Iterable[bytes], progress: Callable[[int], None] | None = None
+    ) -> IngestReport:
+        """The one write path, telling listeners what was added."""
+        raws = list(raws)
+        report = self.ingestor.ingest(raws, progress=progress)
+        if report.added and self.listeners:
+            added = set(report.added)
+            events = []
+            for raw in raws:
+                if len(added) == len(events):
+                    break
+                eid = event_id(raw)
+                if eid in added:
+                    events.append(raw)
+            released = added - {event_id(raw) for raw in events}
+            rows = [self.store.event(eid) for eid in released]  # from the pending area
+            pairs = [(self._commons_of(raw), raw) for raw in events]
+            pairs += [(self.store.commons_id(row.cid), row.raw) for row in rows if row]
+            for listener in self.listeners:
+                listener(pairs)
+        return report
+
+    def _commons_of(self, raw: bytes) -> bytes:
+        return domain.parse(raw, verify_signature=False).commons
 
     def close(self) -> None:
         self.ingestor.close()
@@ -131,7 +170,7 @@ class Home:
             _, reason = domain.apply(self.state(commons_id), event)
             if reason:
                 raise Refused(reason)
-        report = self.ingestor.ingest([raw])
+        report = self.ingest([raw])
         if report.refused:
             raise Refused(report.refused[0][1])
         return event.id

@@ -6,23 +6,16 @@ Ids go in as unique hex prefixes (or names, for commons) and come out as full he
 """
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..core.errors import BadInput
-from ..core.identity import Identity
+from ..core.identity import Identity, is_did
 from . import actions, archive, queries
 from .demo import build_demo
-from .home import Home
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who signs: an identity of the home (None: the default) and its passphrase if any."""
-
-    name: str | None = None
-    passphrase: str | None = None
+from .home import Actor, Home
+from .local import LocalState
+from .replication import Replicator
 
 
 def _blob(value: str) -> bytes:
@@ -40,8 +33,12 @@ class Service:
         self.home = home
         # One writer at a time on the home, whatever thread a request runs on.
         self.lock = threading.RLock()
+        self.local = LocalState(home.path / "local.db")
+        self.replicator = Replicator(home, self.lock, self.local)
 
     def close(self) -> None:
+        self.replicator.stop()
+        self.local.close()
         self.home.close()
 
     def _me(self, actor: Actor) -> Identity:
@@ -100,6 +97,7 @@ class Service:
     def commons_create(self, actor: Actor, **charter: Any) -> dict[str, Any]:
         with self.lock:
             new = actions.create_commons(self.home, self._me(actor), **charter)
+        self.local.follow(new)
         return {"id": new.hex(), "name": charter["name"]}
 
     def fork(
@@ -109,6 +107,7 @@ class Service:
             new = actions.fork(
                 self.home, self._me(actor), self._commons(ref), name=name, description=description
             )
+        self.local.follow(new)
         return {"id": new.hex(), "name": name}
 
     def maintainer(self, actor: Actor, ref: str, op: str, did: str) -> dict[str, Any]:
@@ -130,11 +129,15 @@ class Service:
     def import_(self, source: Path, progress: Any = None) -> dict[str, Any]:
         with self.lock:
             result = archive.import_(self.home, source, progress)
+        self.local.follow(bytes.fromhex(result["commons"]))
         return {"id": result["commons"], **result}
 
     def demo(self) -> dict[str, Any]:
         with self.lock:
-            return build_demo(self.home)
+            made = build_demo(self.home)
+        for commons in made["commons"]:
+            self.local.follow(bytes.fromhex(commons["id"]))
+        return made
 
     # -- contributions ---------------------------------------------------------------------
 
@@ -263,3 +266,79 @@ class Service:
 
     def blob_open(self, blob: str) -> BinaryIO:
         return self.home.blobs.open(_blob(blob))
+
+    # -- peers and replication ---------------------------------------------------------------
+
+    def peers(self) -> list[dict[str, Any]]:
+        return self.local.peers()
+
+    def peer_add(self, url: str) -> dict[str, Any]:
+        added = self.local.add_peer(url)
+        self.replicator.wake()
+        return {"id": added}
+
+    def peer_remove(self, url: str) -> dict[str, Any]:
+        self.local.remove_peer(url)
+        return {"id": url}
+
+    def follow(self, target: str) -> dict[str, Any]:
+        """Follow a commons (id, name, or communs:// link to fetch it) or an author (DID)."""
+        if is_did(target):
+            self.local.set_author(target, "followed")
+            return {"id": target}
+        return self.replicator.follow(target)
+
+    def unfollow(self, target: str) -> dict[str, Any]:
+        if is_did(target):
+            self.local.set_author(target, None)
+            return {"id": target}
+        with self.lock:
+            commons = self._commons(target)
+        self.local.unfollow(commons)
+        return {"id": commons.hex()}
+
+    def follows(self) -> dict[str, Any]:
+        return {
+            "commons": [c.hex() for c in self.local.follows()],
+            "authors": sorted(self.local.authors("followed")),
+        }
+
+    def sync(self, peer: str | None = None, ref: str | None = None) -> list[dict[str, Any]]:
+        commons = None
+        if ref:
+            with self.lock:
+                commons = self._commons(ref)
+        return self.replicator.sync(peer, commons)
+
+    def block(self, did: str, reason: str = "") -> dict[str, Any]:
+        if not is_did(did):
+            raise BadInput(f"{did!r} is not a did:key identity")
+        self.local.set_author(did, "blocked", reason)
+        return {"id": did}
+
+    def unblock(self, did: str) -> dict[str, Any]:
+        self.local.set_author(did, None)
+        return {"id": did}
+
+    def policy(self, ref: str, accept: str) -> dict[str, Any]:
+        with self.lock:
+            commons = self._commons(ref)
+        self.local.set_policy(commons, accept)
+        return {"id": commons.hex(), "accept": accept}
+
+    def link(self, ref: str) -> dict[str, Any]:
+        return {"id": self.replicator.link(ref)}
+
+    def status(self) -> dict[str, Any]:
+        with self.lock:
+            pending = self.home.store.pending_count()
+        return {
+            "home": str(self.home.path),
+            "url": self.replicator.own_url,
+            "pending_events": pending,
+            "peers": len(self.local.peers()),
+            "follows": len(self.local.follows()),
+            "blocked": sorted(self.local.authors("blocked")),
+            "refused": self.local.refusal_counts(),
+            "recent_refusals": self.local.refusals(10),
+        }

@@ -1,0 +1,93 @@
+"""The endpoints peers use to replicate commons (see ``communs.node.sync`` for the protocol)."""
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import cbor2
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+
+from ..core.errors import BadInput
+from ..node.replication import HEARTBEAT, Replicator
+from ..node.sync import encode_stream
+
+CBOR_SEQ = "application/cbor-seq"
+
+
+def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
+    r = replicator
+
+    @app.get("/sync/commons")
+    def served() -> list[dict[str, Any]]:
+        """The commons this node serves, with their heads."""
+        return r.served()
+
+    @app.get("/sync/{commons}/info")
+    def info(commons: str) -> dict[str, Any]:
+        """Heads and ancestry of a commons: the ancestors come first when cloning a fork."""
+        return r.info(commons)
+
+    @app.post("/sync/{commons}/missing")
+    async def missing(commons: str, request: Request) -> StreamingResponse:
+        """Send our heads and the given heads we lack, then every event the asker lacks."""
+        asked = cbor2.loads(await request.body())
+        if not isinstance(asked, dict) or not isinstance(asked.get("heads"), list):
+            raise BadInput("expected a CBOR map {heads: [event ids]}")
+        header, pages = await run_in_threadpool(r.missing, commons, asked["heads"])
+        stream: Iterator[bytes] = encode_stream(_items(header, pages))
+        return StreamingResponse(iterate_in_threadpool(stream), media_type=CBOR_SEQ)
+
+    @app.post("/sync/{commons}/events")
+    async def receive(commons: str, request: Request) -> JSONResponse:
+        """Ingest a CBOR sequence of events sent by a peer; answer what became of them."""
+        body = await request.body()
+        report = await run_in_threadpool(r.receive, commons, body, _peer(request))
+        return JSONResponse(report)
+
+    @app.get("/sync/live")
+    async def live(request: Request, commons: str = "", node: str = "") -> StreamingResponse:
+        """Events as this node ingests them, for the commons listed (comma-separated ids).
+        ``node`` is the subscriber's own address: this node then need not push to it."""
+        wanted = {bytes.fromhex(c) for c in commons.split(",") if c}
+        queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=10_000)
+        loop = asyncio.get_running_loop()
+
+        def deliver(commons_id: bytes, raw: bytes) -> None:
+            if not wanted or commons_id in wanted:
+                loop.call_soon_threadsafe(_offer, queue, raw)
+
+        async def stream() -> AsyncIterator[bytes]:
+            r.listeners.add(deliver)
+            if node:
+                r.subscribers.add(node)
+            try:
+                yield cbor2.dumps({"live": True})  # tells the subscriber it is connected
+                while True:
+                    try:
+                        raw = await asyncio.wait_for(queue.get(), HEARTBEAT)
+                    except TimeoutError:
+                        yield cbor2.dumps({})  # keeps the connection known to be alive
+                        continue
+                    yield cbor2.dumps(raw)
+            finally:
+                r.listeners.discard(deliver)
+                r.subscribers.discard(node)
+
+        return StreamingResponse(stream(), media_type=CBOR_SEQ)
+
+
+def _offer(queue: "asyncio.Queue[bytes]", raw: bytes) -> None:
+    if not queue.full():  # a subscriber too slow to keep up catches up by a sync round
+        queue.put_nowait(raw)
+
+
+def _items(header: dict[str, Any], pages: Iterator[list[bytes]]) -> Iterator[object]:
+    yield header
+    for page in pages:
+        yield from page
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

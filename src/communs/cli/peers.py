@@ -1,0 +1,169 @@
+"""Peers, follows, sync, and the node's own policies against spam."""
+
+from datetime import UTC, datetime
+
+import click
+
+from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, table
+
+
+@click.group("peer", cls=CommunsGroup)
+def peer_group() -> None:
+    """The nodes this node syncs with."""
+
+
+@peer_group.command("add")
+@click.argument("url")
+@json_option
+@pass_ctx
+def peer_add(ctx: Context, url: str, as_json: bool) -> None:
+    """Sync with the node at URL (http://HOST:PORT). Example: communs peer add 10.0.0.5:8470"""
+    created(as_json, ctx.service.peer_add(url)["id"], "peer")
+
+
+@peer_group.command("list")
+@json_option
+@pass_ctx
+def peer_list(ctx: Context, as_json: bool) -> None:
+    """Known peers, how they were found, and how the last sync went."""
+    peers = ctx.service.peers()
+    if as_json:
+        return emit_json(peers)
+    if not peers:
+        click.echo("No peer yet: communs peer add http://HOST:PORT (or serve with --lan)")
+
+    def when(stamp: int | None) -> str:
+        return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M") if stamp else "never"
+
+    table(
+        [[p["url"], p["source"], when(p["last_ok"]), p["last_error"] or ""] for p in peers],
+        ["PEER", "FOUND", "LAST SYNC", "LAST ERROR"],
+    )
+
+
+@peer_group.command("remove")
+@click.argument("url")
+@pass_ctx
+def peer_remove(ctx: Context, url: str) -> None:
+    """Stop syncing with URL."""
+    ctx.service.peer_remove(url)
+
+
+@click.command("follow")
+@click.argument("target")
+@json_option
+@pass_ctx
+def follow(ctx: Context, target: str, as_json: bool) -> None:
+    """Follow a commons (id, name, or a communs://ID?peer=HOST:PORT link, which fetches it
+    from that peer), or an author (DID) whose events you accept.
+
+    Example: communs follow "communs://3fa2…?peer=192.168.1.20:8470"
+    """
+    result = ctx.service.follow(target)
+    if as_json:
+        return emit_json(result)
+    click.echo(result["id"])
+    if "pulled" in result:
+        click.echo(f"{result['pulled']} events fetched from {result['peer']}", err=True)
+
+
+@click.command("unfollow")
+@click.argument("target")
+@pass_ctx
+def unfollow(ctx: Context, target: str) -> None:
+    """Stop following a commons (its events stay here) or an author."""
+    ctx.service.unfollow(target)
+
+
+@click.command("sync")
+@click.argument("commons", required=False)
+@click.option("--peer", default=None, help="Only this peer (default: every known peer).")
+@json_option
+@pass_ctx
+def sync(ctx: Context, commons: str | None, peer: str | None, as_json: bool) -> None:
+    """Sync now: pull what peers have that this node lacks, push what they lack.
+
+    Without COMMONS, every followed commons.
+    """
+    results = ctx.service.sync(peer, commons)
+    if as_json:
+        return emit_json(results)
+    if not results:
+        click.echo("Nothing to sync: add a peer (communs peer add) and follow a commons.")
+    failed = False
+    for r in results:
+        if "error" in r:
+            failed = True
+            click.echo(f"{r['peer']}  {r['commons'][:12]}  failed: {r['error']}")
+        else:
+            note = f"  ({r['note']})" if r.get("note") else ""
+            click.echo(
+                f"{r['peer']}  {r['commons'][:12]}  pulled {r['pulled']}, "
+                f"pushed {r['pushed']}{note}"
+            )
+    if failed:
+        ctx_exit = click.get_current_context()
+        ctx_exit.exit(1)
+
+
+@click.command("block")
+@click.argument("did")
+@click.option("--reason", default="", help="Why, for your own records.")
+@pass_ctx
+def block(ctx: Context, did: str, reason: str) -> None:
+    """Neither store nor serve events by DID on this node."""
+    ctx.service.block(did, reason)
+
+
+@click.command("unblock")
+@click.argument("did")
+@pass_ctx
+def unblock(ctx: Context, did: str) -> None:
+    """Accept events by DID again."""
+    ctx.service.unblock(did)
+
+
+@click.command("status")
+@json_option
+@pass_ctx
+def status(ctx: Context, as_json: bool) -> None:
+    """This node: where it runs, its peers and follows, and the events it refused."""
+    info = ctx.service.status()
+    if as_json:
+        return emit_json(info)
+    click.echo(f"home {info['home']}")
+    click.echo(f"node {info['url'] or 'not running (commands work on the home directly)'}")
+    click.echo(
+        f"{info['peers']} peer(s), {info['follows']} followed commons, "
+        f"{info['pending_events']} event(s) waiting for their parents"
+    )
+    if info["blocked"]:
+        click.echo(f"blocked: {', '.join(info['blocked'])}")
+    for reason, count in info["refused"].items():
+        click.echo(f"refused {count}×: {reason}")
+
+
+def register(cli: click.Group, commons_group: click.Group) -> None:
+    for command in (peer_group, follow, unfollow, sync, block, unblock, status):
+        cli.add_command(command)
+
+    @commons_group.command("policy")
+    @click.argument("commons")
+    @click.option(
+        "--accept",
+        type=click.Choice(["anyone", "maintainers"]),
+        required=True,
+        help="anyone: every valid event; maintainers: only the commons' maintainers "
+        "and the authors you follow.",
+    )
+    @pass_ctx
+    def policy(ctx: Context, commons: str, accept: str) -> None:
+        """Which events this node accepts from peers for COMMONS."""
+        ctx.service.policy(commons, accept)
+
+    @commons_group.command("link")
+    @click.argument("commons")
+    @pass_ctx
+    def link(ctx: Context, commons: str) -> None:
+        """A communs:// link others can follow to fetch COMMONS from this node."""
+        click.echo(ctx.service.link(commons)["id"])

@@ -1,0 +1,474 @@
+"""Replication with peers: serving what they lack, pulling and pushing in causal batches,
+live propagation, and the background loop that keeps followed commons in sync.
+
+A peer can never make this node accept an invalid event: everything it sends goes through
+the same ingest as a local action, after this node's own admission policy (blocked authors,
+commons open to anyone or only to maintainers and followed authors).
+"""
+
+import io
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import cbor2
+import httpx
+
+from ..core.errors import BadInput, CommunsError, NotFound
+from ..core.events import event_id
+from .client import raise_for, transport
+from .home import Home
+from .ingest import BATCH
+from .local import LocalState, normalize_url
+from .sync import encode_stream, missing_ids
+
+log = logging.getLogger("communs.sync")
+
+PAGE = 2000  # events read from the store at a time when serving
+MAX_RECEIVED = 20_000  # events in one push
+MAX_BODY = 64 * 1024 * 1024
+INTERVAL = 30.0  # seconds between background rounds
+HEARTBEAT = 2.0  # seconds between keep-alive items on a quiet live stream
+
+
+def iter_cbor_seq(chunks: Iterable[bytes]) -> Iterator[Any]:
+    """Decode a CBOR sequence arriving in arbitrary chunks."""
+    buffer = b""
+    for chunk in chunks:
+        buffer += chunk
+        stream = io.BytesIO(buffer)
+        decoder = cbor2.CBORDecoder(stream)
+        start = 0
+        while start < len(buffer):
+            try:
+                item = decoder.decode()
+            except cbor2.CBORDecodeEOF:
+                break
+            except (cbor2.CBORDecodeError, ValueError) as error:
+                raise BadInput(f"not a CBOR sequence: {error}") from None
+            start = stream.tell()
+            yield item
+        buffer = buffer[start:]
+    if buffer:
+        raise BadInput("the stream ended in the middle of an item")
+
+
+def parse_link(link: str) -> tuple[bytes, str | None]:
+    """``communs://<commons id>?peer=host:port`` → (commons id, peer URL or None)."""
+    parsed = urlparse(link)
+    if parsed.scheme != "communs":
+        raise BadInput(f"{link!r} is not a commons link (communs://<id>?peer=HOST:PORT)")
+    try:
+        commons = bytes.fromhex(parsed.netloc or parsed.path.strip("/"))
+    except ValueError:
+        commons = b""
+    if len(commons) != 32:
+        raise BadInput(f"{link!r} does not hold a full commons id (64 hexadecimal characters)")
+    peers = parse_qs(parsed.query).get("peer")
+    return commons, normalize_url(peers[0]) if peers else None
+
+
+class Replicator:
+    def __init__(self, home: Home, lock: Any, local: LocalState):
+        self.home = home
+        self.lock = lock  # the home's writer lock, shared with the Service
+        self.local = local
+        self.own_url: str | None = None
+        self.listeners: set[Any] = set()
+        self.home.listeners.append(self._announce)
+        self._http: httpx.Client | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._live: dict[str, threading.Thread] = {}
+        self._threads: list[threading.Thread] = []
+        self._outbox: queue.Queue[list[tuple[bytes, bytes]]] = queue.Queue()
+        self.subscribers: set[str] = set()  # nodes holding a live stream from us
+
+    @property
+    def http(self) -> httpx.Client:
+        """Made on first use: building its TLS context costs tens of milliseconds."""
+        if self._http is None:
+            self._http = httpx.Client(
+                transport=transport(), timeout=httpx.Timeout(60.0, connect=5.0)
+            )
+        return self._http
+
+    def _announce(self, added: list[tuple[bytes, bytes]]) -> None:
+        """New events: to live subscribers at once, and to peers that do not subscribe."""
+        for listener in list(self.listeners):
+            for commons, raw in added:
+                listener(commons, raw)
+        if self._threads:  # the background jobs run: push too
+            self._outbox.put(added)
+
+    def _pusher(self) -> None:
+        """Push new events to the peers not holding a live stream from us (they may not know
+        our address, or not be able to reach us)."""
+        while not self._stop.is_set():
+            try:
+                added = self._outbox.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            while not self._outbox.empty():  # send what piled up in one go
+                added = added + self._outbox.get_nowait()
+            by_commons: dict[bytes, list[bytes]] = {}
+            for commons, raw in added:
+                by_commons.setdefault(commons, []).append(raw)
+            for peer in self.local.peers():
+                url = peer["url"]
+                if url == self.own_url or url in self.subscribers:
+                    continue
+                for commons, raws in by_commons.items():
+                    try:
+                        response = self.http.post(
+                            f"{url}/sync/{commons.hex()}/events",
+                            content=encode_stream(raws),
+                            timeout=5.0,
+                        )
+                    except httpx.HTTPError as error:
+                        log.info("push to %s failed: %s", url, error)
+                        break
+                    if response.status_code not in (200, 404):  # 404: it does not follow it
+                        log.info("push to %s refused: %s", url, response.text[:200])
+
+    # -- serving ---------------------------------------------------------------------------
+
+    def _cid(self, ref: str) -> tuple[bytes, int]:
+        try:
+            commons = bytes.fromhex(ref)
+        except ValueError:
+            commons = b""
+        cid = self.home.store.commons_cid(commons) if len(commons) == 32 else None
+        if cid is None:
+            raise NotFound(f"this node does not serve commons {ref[:12]}")
+        return commons, cid
+
+    def served(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                {
+                    "id": r["id"].hex(),
+                    "name": r["name"],
+                    "events": r["events"],
+                    "heads": [h.hex() for h in self.home.store.heads(r["cid"])],
+                }
+                for r in self.home.store.commons_rows()
+            ]
+
+    def ancestors(self, commons: bytes) -> list[bytes]:
+        """The commons a fork descends from, oldest first (those this node holds)."""
+        chain = []
+        charter = self.home.state(commons).get("charter")
+        while charter and charter.get("forked_from"):
+            parent = charter["forked_from"]["commons"]
+            chain.append(parent)
+            if self.home.store.commons_cid(parent) is None:
+                break
+            charter = self.home.state(parent).get("charter")
+        return chain[::-1]
+
+    def info(self, ref: str) -> dict[str, Any]:
+        with self.lock:
+            commons, cid = self._cid(ref)
+            return {
+                "id": commons.hex(),
+                "heads": [h.hex() for h in self.home.store.heads(cid)],
+                "ancestors": [a.hex() for a in self.ancestors(commons)],
+            }
+
+    def missing(self, ref: str, heads: list[Any]) -> tuple[dict[str, Any], Iterator[list[bytes]]]:
+        if any(not isinstance(h, bytes) or len(h) != 32 for h in heads) or len(heads) > 1024:
+            raise BadInput("heads must be at most 1024 event ids of 32 bytes")
+        store = self.home.store
+        with self.lock:
+            commons, cid = self._cid(ref)
+            ours = store.heads(cid)
+            unknown = [h for h in heads if h not in store.known(heads)]
+            ids = missing_ids(store, cid, heads)
+        blocked = self.local.authors("blocked")
+
+        def pages() -> Iterator[list[bytes]]:
+            if ids is None:  # they have nothing we know of: everything, in fold order
+                after = None
+                while True:
+                    with self.lock:
+                        rows = store.events_after(cid, after, PAGE)
+                    if not rows:
+                        return
+                    after = (rows[-1].clock, rows[-1].id)
+                    yield [r.raw for r in rows if r.author not in blocked]
+            for start in range(0, len(ids), PAGE):
+                with self.lock:
+                    rows = [store.event(eid) for eid in ids[start : start + PAGE]]
+                yield [r.raw for r in rows if r is not None and r.author not in blocked]
+
+        return {"heads": ours, "unknown": unknown}, pages()
+
+    def receive(self, ref: str, body: bytes, peer: str) -> dict[str, Any]:
+        if len(body) > MAX_BODY:
+            raise BadInput(f"at most {MAX_BODY // 2**20} MiB of events per request; send batches")
+        raws = list(iter_cbor_seq([body]))
+        if len(raws) > MAX_RECEIVED:
+            raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
+        if any(not isinstance(r, bytes) for r in raws):
+            raise BadInput("expected a CBOR sequence of events (byte strings)")
+        with self.lock:
+            commons, _ = self._cid(ref)  # only commons this node holds take pushes
+        return self._ingest(raws, peer, commons)
+
+    # -- admission and ingest --------------------------------------------------------------
+
+    def _ingest(self, raws: list[bytes], peer: str, commons: bytes) -> dict[str, Any]:
+        admitted, refused = self._admit(raws, commons)
+        with self.lock:
+            report = self.home.ingest(admitted)
+        refused += [(eid, reason) for eid, reason in report.refused]
+        for eid, reason in refused:
+            self.local.refused(peer, commons, eid, reason)
+            log.warning("refused event %s from %s: %s", eid.hex()[:12], peer, reason)
+        return {
+            "added": len(report.added),
+            "duplicates": report.duplicates,
+            "pending": len(report.pending),
+            "refused": [[eid.hex(), reason] for eid, reason in refused],
+        }
+
+    def _admit(self, raws: list[bytes], commons: bytes) -> tuple[list[bytes], list[tuple]]:
+        """This node's policy, before anything is verified or stored."""
+        blocked = self.local.authors("blocked")
+        restricted = self.local.policy(commons) == "maintainers"
+        if not blocked and not restricted:
+            return raws, []
+        trusted = self.local.authors("followed")
+        if restricted:
+            with self.lock:
+                charter = (
+                    self.home.state(commons).get("charter")
+                    if self.home.store.commons_cid(commons)
+                    else None
+                )
+            trusted |= set(charter["maintainers"]) if charter else set()
+        admitted, refused = [], []
+        for raw in raws:
+            author = _author_of(raw)
+            if author in blocked:
+                refused.append((event_id(raw), "its author is blocked on this node"))
+            elif restricted and author not in trusted and not _is_genesis(raw):
+                refused.append(
+                    (
+                        event_id(raw),
+                        "this node accepts events for this commons only "
+                        "from its maintainers and the authors it follows",
+                    )
+                )
+            else:
+                admitted.append(raw)
+        return admitted, refused
+
+    # -- syncing with a peer ---------------------------------------------------------------
+
+    def sync(self, peer: str | None = None, commons: bytes | None = None) -> list[dict[str, Any]]:
+        peers = [normalize_url(peer)] if peer else [p["url"] for p in self.local.peers()]
+        targets = [commons] if commons else self.local.follows()
+        results = []
+        for url in peers:
+            for target in targets:
+                try:
+                    result = self.sync_commons(url, target)
+                except (httpx.HTTPError, CommunsError) as error:
+                    self.local.peer_failed(url, str(error), time.monotonic())
+                    result = {"peer": url, "commons": target.hex(), "error": str(error)}
+                results.append(result)
+        return results
+
+    def sync_commons(self, peer: str, commons: bytes) -> dict[str, Any]:
+        """Pull what we lack (ancestors first, for a fork), then push what the peer lacks."""
+        response = self.http.get(f"{peer}/sync/{commons.hex()}/info")
+        if response.status_code == 404:
+            return {
+                "peer": peer,
+                "commons": commons.hex(),
+                "pulled": 0,
+                "pushed": 0,
+                "note": "the peer does not hold this commons",
+            }
+        raise_for(response)
+        info = response.json()
+        pulled = 0
+        for ancestor in info["ancestors"]:
+            pulled += self._pull(peer, bytes.fromhex(ancestor))[0]
+        added, their_heads = self._pull(peer, commons)
+        pushed = self._push(peer, commons, their_heads)
+        self.local.peer_ok(peer)
+        return {"peer": peer, "commons": commons.hex(), "pulled": pulled + added, "pushed": pushed}
+
+    def _heads(self, commons: bytes) -> list[bytes]:
+        with self.lock:
+            cid = self.home.store.commons_cid(commons)
+            return self.home.store.heads(cid) if cid is not None else []
+
+    def _pull(self, peer: str, commons: bytes) -> tuple[int, list[bytes]]:
+        added = 0
+        body = cbor2.dumps({"heads": self._heads(commons)})
+        with self.http.stream("POST", f"{peer}/sync/{commons.hex()}/missing", content=body) as r:
+            if not r.is_success:
+                r.read()
+                raise_for(r)
+            items = iter_cbor_seq(r.iter_bytes())
+            header = next(items, None)
+            if not isinstance(header, dict):
+                raise BadInput(f"{peer} answered a sync without its heads")
+            batch: list[bytes] = []
+            for item in items:
+                if isinstance(item, bytes):
+                    batch.append(item)
+                if len(batch) >= BATCH:
+                    added += self._ingest(batch, peer, commons)["added"]
+                    batch = []
+            if batch:
+                added += self._ingest(batch, peer, commons)["added"]
+        return added, header["heads"]
+
+    def _push(self, peer: str, commons: bytes, their_heads: list[bytes]) -> int:
+        store = self.home.store
+        with self.lock:
+            cid = store.commons_cid(commons)
+            ids = missing_ids(store, cid, their_heads) if cid is not None else []
+        if not ids:  # None: they hold nothing we know of; they pull it if they follow it
+            return 0
+        pushed = 0
+        for start in range(0, len(ids), MAX_RECEIVED):
+            with self.lock:
+                raws = [store.event(eid).raw for eid in ids[start : start + MAX_RECEIVED]]
+            response = self.http.post(
+                f"{peer}/sync/{commons.hex()}/events", content=encode_stream(raws)
+            )
+            raise_for(response)
+            pushed += response.json()["added"]
+        return pushed
+
+    # -- following -------------------------------------------------------------------------
+
+    def follow(self, target: str) -> dict[str, Any]:
+        """Follow a commons by link (fetching it from the link's peer) or by id or name."""
+        if target.startswith("communs://"):
+            commons, peer = parse_link(target)
+            self.local.follow(commons)
+            if peer:
+                self.local.add_peer(peer)
+                result = self.sync_commons(peer, commons)
+                self.wake()
+                return {"id": commons.hex(), **result}
+            return {"id": commons.hex()}
+        with self.lock:
+            commons = self.home.commons_id(target)
+        self.local.follow(commons)
+        self.wake()
+        return {"id": commons.hex()}
+
+    def link(self, ref: str) -> str:
+        with self.lock:
+            commons = self.home.commons_id(ref)
+        host = urlparse(self.own_url).netloc if self.own_url else None
+        return f"communs://{commons.hex()}" + (f"?peer={host}" if host else "")
+
+    # -- background ------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Run a background round now (a peer or a follow was added)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        for target, name in ((self._loop, "sync loop"), (self._pusher, "pusher")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self._http is not None:
+            self._http.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for peer in self.local.peers():
+                url = peer["url"]
+                if url == self.own_url:
+                    continue
+                if url not in self._live or not self._live[url].is_alive():
+                    self._live[url] = threading.Thread(
+                        target=self._subscribe, args=(url,), name=f"live {url}", daemon=True
+                    )
+                    self._live[url].start()
+                if peer["retry_at"] <= now:
+                    self.sync(url)
+            self._wake.wait(INTERVAL * random.uniform(0.8, 1.2))
+            self._wake.clear()
+
+    def _subscribe(self, peer: str) -> None:
+        """Hold a live stream open to a peer and ingest what it announces, at once."""
+        failures = 0
+        while not self._stop.is_set() and peer in {p["url"] for p in self.local.peers()}:
+            try:
+                timeout = httpx.Timeout(HEARTBEAT * 5, connect=5.0)
+                params = {"node": self.own_url} if self.own_url else None
+                with self.http.stream(
+                    "GET", f"{peer}/sync/live", params=params, timeout=timeout
+                ) as response:
+                    raise_for(response)
+                    failures = 0
+                    self.sync(peer)  # catch up with what was missed while not connected
+                    for item in iter_cbor_seq(response.iter_bytes()):
+                        if self._stop.is_set():
+                            return
+                        if isinstance(item, bytes):
+                            self._receive_live(peer, item)
+            except (httpx.HTTPError, CommunsError) as error:
+                failures += 1
+                log.info("live stream from %s interrupted: %s", peer, error)
+                self._stop.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
+
+    def _receive_live(self, peer: str, raw: bytes) -> None:
+        commons = _commons_of(raw)
+        if commons is None or commons not in set(self.local.follows()):
+            return
+        report = self._ingest([raw], peer, commons)
+        if report["pending"]:  # we missed something: a full round with that peer
+            try:
+                self.sync_commons(peer, commons)
+            except (httpx.HTTPError, CommunsError) as error:
+                log.info("sync with %s failed: %s", peer, error)
+
+
+def _payload(raw: bytes) -> dict[str, Any] | None:
+    try:
+        payload = cbor2.loads(cbor2.loads(raw)[0])
+    except Exception:  # noqa: BLE001  (ingest refuses it with the precise reason)
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _author_of(raw: bytes) -> str | None:
+    payload = _payload(raw)
+    return payload.get("author") if payload else None
+
+
+def _is_genesis(raw: bytes) -> bool:
+    payload = _payload(raw)
+    return bool(payload) and payload.get("commons") is None
+
+
+def _commons_of(raw: bytes) -> bytes | None:
+    payload = _payload(raw)
+    if not payload:
+        return None
+    return payload.get("commons") or event_id(raw)
