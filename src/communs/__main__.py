@@ -1,0 +1,5 @@
+"""``python -m communs`` is the ``communs`` command."""
+
+from .cli.main import main
+
+main()
