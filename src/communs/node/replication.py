@@ -188,7 +188,8 @@ class Replicator:
         with self.lock:
             commons, cid = self._cid(ref)
             ours = store.heads(cid)
-            unknown = [h for h in heads if h not in store.known(heads)]
+            known = store.known(heads)
+            unknown = [h for h in heads if h not in known]
             ids = missing_ids(store, cid, heads)
         blocked = self.local.authors("blocked")
 

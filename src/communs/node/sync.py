@@ -59,17 +59,16 @@ def missing_ids(store: Store, cid: int, their_heads: Iterable[bytes]) -> list[by
         push(eid, clocks[eid][1], True)
     for eid, (_, clock) in store.clocks(ours).items():
         push(eid, clock, False)
-    missing = []
+    missing: list[tuple[int, bytes]] = []
     while open_ours and heap:
-        _, eid = heapq.heappop(heap)
+        negative_clock, eid = heapq.heappop(heap)
         is_theirs = theirs[eid]
         if not is_theirs:
             open_ours -= 1
-            missing.append(eid)
+            missing.append((-negative_clock, eid))
         for parent, (_, clock) in store.clocks(parents_of(store, eid)).items():
             push(parent, clock, is_theirs)
-    missing.reverse()
-    return missing
+    return [eid for _, eid in sorted(missing)]
 
 
 def encode_stream(items: Iterable[object]) -> Iterator[bytes]:
