@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import msgspec
 
 from ..core.events import Event
+from .charter import sequence
 from .fold import Ineffective, View, Writes
 from .schema import Body, Id, check_path
 
@@ -52,9 +53,8 @@ def history_prefix(path: str) -> str:
     return f"history/{path}//"
 
 
-def history_key(path: str, event: Event) -> str:
-    # Zero-padded clock keeps each path's history in fold order when sorted by key.
-    return f"{history_prefix(path)}{event.clock:012d}.{event.id.hex()}"
+def history_key(path: str, view: View, event: Event) -> str:
+    return history_prefix(path) + sequence(view, event)
 
 
 def check_unique_paths(items: list[Any]) -> None:
@@ -109,7 +109,7 @@ def write_changes(
                 "event": event.id,
             }
         )
-        writes[history_key(path, event)] = {
+        writes[history_key(path, view, event)] = {
             "event": event.id,
             "contribution": contribution,
             "action": action,

@@ -97,7 +97,16 @@ def create(view: View, event: Event) -> Writes:
     charter = to_builtins(body.charter)
     charter["forked_from"] = to_builtins(body.forked_from) if body.forked_from else None
     charter["created_by"] = event.author
+    # A fork's state starts from its parent's, whose charter it replaces: one generation more.
+    inherited = view.get("charter") if body.forked_from else None
+    charter["generation"] = inherited["generation"] + 1 if inherited else 0
     return {"charter": charter}
+
+
+def sequence(view: View, event: Event) -> str:
+    """Where an event stands in the history of a commons and its ancestors, as a string that
+    sorts in fold order: a fork's own clocks restart at 0, so its generation comes first."""
+    return f"{charter_of(view)['generation']:03d}.{event.clock:012d}.{event.id.hex()}"
 
 
 def motion_key(change: Any) -> str:

@@ -13,7 +13,7 @@ import msgspec
 
 from ..core.events import Event
 from .artifacts import Change, Merged, check_unique_paths, write_changes
-from .charter import ForkOrigin, charter_of, require_maintainer
+from .charter import ForkOrigin, charter_of, require_maintainer, sequence
 from .fold import Ineffective, View, Writes, event_type
 from .schema import Body, Id, Reason, Text, Title, to_builtins
 
@@ -77,8 +77,8 @@ def contribution_key(cid: bytes) -> str:
     return "contribution/" + cid.hex()
 
 
-def review_key(cid: bytes, event: Event) -> str:
-    return f"review/{cid.hex()}/{event.clock:012d}.{event.id.hex()}"
+def review_key(cid: bytes, view: View, event: Event) -> str:
+    return f"review/{cid.hex()}/{sequence(view, event)}"
 
 
 def load(view: View, cid: bytes) -> dict[str, Any]:
@@ -136,7 +136,7 @@ def propose(view: View, event: Event) -> Writes:
         "reason": None,
         "patrolled_by": None,
         "origin": to_builtins(body.origin) if body.origin else None,
-        "clock": event.clock,
+        "order": sequence(view, event),
         "time": event.time,
     }
     if charter_of(view)["mode"] == "publish":
@@ -172,7 +172,7 @@ def review(view: View, event: Event) -> Writes:
     body: Review = event.body
     record = load(view, body.contribution)
     return {
-        review_key(body.contribution, event): {
+        review_key(body.contribution, view, event): {
             "by": event.author,
             "verdict": body.verdict,
             "comment": body.comment,

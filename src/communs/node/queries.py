@@ -118,11 +118,11 @@ def contributions(home: Home, commons_id: bytes, state: str | None = None) -> li
                 "state": record["state"],
                 "revision": len(record["revisions"]) - 1,
                 "accepted_by": record["accepted_by"],
-                "clock": record["clock"],
+                "order": record["order"],
                 "time": record["time"],
             }
         )
-    items.sort(key=lambda c: (c["clock"], c["id"]))
+    items.sort(key=lambda c: c["order"])
     return items
 
 
