@@ -29,6 +29,10 @@ class Charter(Body, kw_only=True):
     maintainers: Annotated[list[str], msgspec.Meta(min_length=1, max_length=255)]
     threshold: Annotated[int, msgspec.Meta(ge=1)] = 1
     mode: Mode = "review"
+    # The task board: how long a claim holds, how fast signals cool, who validates work.
+    claim_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 365)] = 72
+    half_life_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 365)] = 168
+    validators: Literal["maintainers", "anyone"] = "maintainers"
 
     def __post_init__(self) -> None:
         for did in self.maintainers:
@@ -68,7 +72,17 @@ class RemoveMaintainer(Body, kw_only=True, tag="remove_maintainer", tag_field="o
 class SetField(Body, kw_only=True, tag="set", tag_field="op"):
     """Set one charter field; the new charter is validated as a whole when it takes effect."""
 
-    field: Literal["name", "description", "kind", "licence", "threshold", "mode"]
+    field: Literal[
+        "name",
+        "description",
+        "kind",
+        "licence",
+        "threshold",
+        "mode",
+        "claim_hours",
+        "half_life_hours",
+        "validators",
+    ]
     value: str | int
 
 
