@@ -1,0 +1,295 @@
+"""Threads: discussion attached to every object of a commons, by anyone.
+
+A message is posted on a subject: the commons itself, an artifact (its path), a contribution
+or a task (its id), or a person (their DID); it may reply to an earlier message of the same
+subject. Only its author edits it (the previous texts are kept) or retracts it. Events are
+public and permanent: a retraction empties the text in the record as a courtesy of the fold,
+but the log still holds every text ever posted. Maintainers hide a message with a reason; it
+stays in place, shown as hidden with who hid it and why. Anyone reacts, once per emoji.
+
+Records: ``message/<subject key>//<sequence>`` (one subject's messages scan in fold order;
+the subject key is ``commons``, ``artifact/<path>``, ``contribution/<hex>``, ``task/<hex>`` or
+``person/<did>``, and ``//`` cannot occur in it) and ``message-id/<hex>`` -> that key.
+``thread`` and ``notifications`` read them; both need only the ``message/`` records.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from ..core.events import Event
+from ..core.identity import is_did
+from .charter import require_maintainer, sequence
+from .fold import Ineffective, View, Writes, event_type
+from .schema import MAX_PATH, Body, Id, Reason, check_did, check_path
+
+SubjectKind = Literal["commons", "artifact", "contribution", "task", "person"]
+MessageText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+Emoji = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+HEX_ID = re.compile(r"[0-9a-f]{64}")
+# ``@did:key:z…`` standing alone: not inside a word or an address, and ending at a non-word.
+MENTION = re.compile(r"(?<![\w@])@(did:key:z[1-9A-HJ-NP-Za-km-z]{40,60})(?!\w)")
+Records = Mapping[str, Any] | Iterable[tuple[str, Any]]
+
+
+class Subject(Body, kw_only=True):
+    """What a thread is about: ``ref`` is "" for the commons, else a path, a lowercase hex id
+    (contribution, task) or a DID (person)."""
+
+    kind: SubjectKind
+    ref: Annotated[str, msgspec.Meta(max_length=MAX_PATH)] = ""
+
+    def __post_init__(self) -> None:
+        if self.kind == "commons":
+            if self.ref:
+                raise ValueError("a thread on the commons itself has an empty ref")
+        elif self.kind == "artifact":
+            check_path(self.ref)
+        elif self.kind == "person":
+            check_did(self.ref, "subject.ref")
+        elif not HEX_ID.fullmatch(self.ref):
+            raise ValueError(f"a {self.kind} is named by its id: 64 lowercase hex characters")
+
+
+class Post(Body, kw_only=True):
+    subject: Subject
+    text: MessageText
+    reply_to: Id | None = None
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("text must not be blank")
+
+
+class Edit(Body, kw_only=True):
+    message: Id
+    text: MessageText
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("text must not be blank")
+
+
+class Retract(Body, kw_only=True):
+    message: Id
+
+
+class Hide(Body, kw_only=True):
+    message: Id
+    reason: Reason
+
+
+class Unhide(Body, kw_only=True):
+    message: Id
+
+
+class React(Body, kw_only=True):
+    message: Id
+    emoji: Emoji
+
+    def __post_init__(self) -> None:
+        if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in self.emoji):
+            raise ValueError("emoji must have no whitespace or control character")
+
+
+class Unreact(React, kw_only=True):
+    pass
+
+
+def subject_key(subject: Subject | Mapping[str, str]) -> str:
+    """``commons``, or ``<kind>/<ref>``: paths have no empty part, so ``//`` ends it."""
+    if isinstance(subject, Subject):
+        subject = {"kind": subject.kind, "ref": subject.ref}
+    return f"{subject['kind']}/{subject['ref']}" if subject["ref"] else subject["kind"]
+
+
+def describe(subject: Mapping[str, str]) -> str:
+    if subject["kind"] == "commons":
+        return "the commons"
+    ref = subject["ref"]
+    return f"{subject['kind']} {ref[:12] if HEX_ID.fullmatch(ref) else ref}"
+
+
+def index_key(mid: bytes) -> str:
+    return "message-id/" + mid.hex()
+
+
+def mentions(text: str) -> list[str]:
+    """The DIDs mentioned as ``@did:key:z…`` in a text, sorted and unique."""
+    return sorted({did for did in MENTION.findall(text) if is_did(did)})
+
+
+def load(view: View, mid: bytes) -> tuple[str, dict[str, Any]]:
+    key = view.get(index_key(mid))
+    if key is None:
+        raise Ineffective(f"no message {mid.hex()[:12]} is known in this commons at this point")
+    return key, view.get(key)
+
+
+def require_author(record: dict[str, Any], event: Event, action: str) -> None:
+    if event.author != record["author"]:
+        raise Ineffective(f"only the author of a message can {action} it")
+
+
+@event_type("thread.post", Post)
+def post(view: View, event: Event) -> Writes:
+    body: Post = event.body
+    subject = {"kind": body.subject.kind, "ref": body.subject.ref}
+    if body.reply_to is not None:
+        _, parent = load(view, body.reply_to)
+        if parent["subject"] != subject:
+            raise Ineffective(
+                f"a reply belongs to the subject of the message it answers: message "
+                f"{body.reply_to.hex()[:12]} is on {describe(parent['subject'])}, "
+                f"not on {describe(subject)}"
+            )
+    order = sequence(view, event)
+    key = f"message/{subject_key(body.subject)}//{order}"
+    record = {
+        "id": event.id,
+        "subject": subject,
+        "author": event.author,
+        "text": body.text,
+        "reply_to": body.reply_to,
+        "mentions": mentions(body.text),
+        "time": event.time,
+        "order": order,
+        "edits": [],
+        "retracted": False,
+        "hidden": None,
+        "reactions": {},
+    }
+    return {key: record, index_key(event.id): key}
+
+
+@event_type("thread.edit", Edit)
+def edit(view: View, event: Event) -> Writes:
+    body: Edit = event.body
+    key, record = load(view, body.message)
+    require_author(record, event, "edit")
+    if record["retracted"]:
+        raise Ineffective("cannot edit a retracted message")
+    if body.text == record["text"]:
+        raise Ineffective("the new text is the same as the current one")
+    change = {
+        "event": event.id,
+        "time": event.time,
+        "order": sequence(view, event),
+        "previous": record["text"],
+    }
+    return {
+        key: {
+            **record,
+            "text": body.text,
+            "mentions": mentions(body.text),
+            "edits": [*record["edits"], change],
+        }
+    }
+
+
+@event_type("thread.retract", Retract)
+def retract(view: View, event: Event) -> Writes:
+    """The record forgets the text and its earlier versions (a courtesy of the fold: the
+    events that carried them are public and stay in the log)."""
+    key, record = load(view, event.body.message)
+    require_author(record, event, "retract")
+    if record["retracted"]:
+        raise Ineffective("this message is already retracted")
+    edits = [{**change, "previous": ""} for change in record["edits"]]
+    return {key: {**record, "text": "", "mentions": [], "edits": edits, "retracted": True}}
+
+
+@event_type("thread.hide", Hide)
+def hide(view: View, event: Event) -> Writes:
+    require_maintainer(view, event, "hide messages")
+    key, record = load(view, event.body.message)
+    if record["hidden"]:
+        raise Ineffective(f"this message is already hidden by {record['hidden']['by']}")
+    return {key: {**record, "hidden": {"by": event.author, "reason": event.body.reason}}}
+
+
+@event_type("thread.unhide", Unhide)
+def unhide(view: View, event: Event) -> Writes:
+    require_maintainer(view, event, "unhide messages")
+    key, record = load(view, event.body.message)
+    if not record["hidden"]:
+        raise Ineffective("this message is not hidden")
+    return {key: {**record, "hidden": None}}
+
+
+@event_type("thread.react", React)
+def react(view: View, event: Event) -> Writes:
+    body: React = event.body
+    key, record = load(view, body.message)
+    if record["retracted"]:
+        raise Ineffective("cannot react to a retracted message")
+    people = record["reactions"].get(body.emoji, [])
+    if event.author in people:
+        raise Ineffective(f"this person already reacted with {body.emoji}")
+    reactions = {**record["reactions"], body.emoji: sorted([*people, event.author])}
+    return {key: {**record, "reactions": reactions}}
+
+
+@event_type("thread.unreact", Unreact)
+def unreact(view: View, event: Event) -> Writes:
+    body: Unreact = event.body
+    key, record = load(view, body.message)
+    people = record["reactions"].get(body.emoji, [])
+    if event.author not in people:
+        raise Ineffective(f"this person has no {body.emoji} reaction on this message")
+    reactions = dict(record["reactions"])
+    rest = [did for did in people if did != event.author]
+    if rest:
+        reactions[body.emoji] = rest
+    else:
+        del reactions[body.emoji]
+    return {key: {**record, "reactions": reactions}}
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def messages(records: Records, prefix: str = "message/") -> list[dict[str, Any]]:
+    """The message records under a key prefix, in fold order within each subject."""
+    items = records.items() if isinstance(records, Mapping) else records
+    return [value for key, value in sorted(items) if key.startswith(prefix)]
+
+
+def thread(records: Records, subject: Subject | Mapping[str, str]) -> list[dict[str, Any]]:
+    """A subject's messages in reading order: each message followed by its replies (and
+    theirs), siblings in fold order, each record with a ``depth`` (0 for a message that
+    replies to nothing). Hidden and retracted messages are included, shown as such."""
+    found = messages(records, f"message/{subject_key(subject)}//")
+    replies: dict[bytes | None, list[dict[str, Any]]] = {}
+    for record in found:
+        replies.setdefault(record["reply_to"], []).append(record)
+    ordered: list[dict[str, Any]] = []
+    stack = [(record, 0) for record in reversed(replies.get(None, []))]
+    while stack:
+        record, depth = stack.pop()
+        ordered.append({**record, "depth": depth})
+        stack.extend((child, depth + 1) for child in reversed(replies.get(record["id"], [])))
+    return ordered
+
+
+def notifications(records: Records, did: str) -> list[dict[str, Any]]:
+    """The messages that concern a person, newest first (by fold order): those that mention
+    them or reply to one of their messages, but not their own, nor retracted or hidden ones.
+    Each is the record with ``because``: a sorted list of "mention" and "reply"."""
+    found = messages(records)
+    authors = {record["id"]: record["author"] for record in found}
+    concern = []
+    for record in found:
+        if record["author"] == did or record["retracted"] or record["hidden"]:
+            continue
+        because = []
+        if did in record["mentions"]:
+            because.append("mention")
+        if record["reply_to"] is not None and authors.get(record["reply_to"]) == did:
+            because.append("reply")
+        if because:
+            concern.append({**record, "because": because})
+    return sorted(concern, key=lambda record: record["order"], reverse=True)
