@@ -9,8 +9,8 @@ from communs.cli.reference import commands, reference
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "communs"
-# Each layer may import only the layers before it: core ← domain ← store ← node ← api ← cli.
-LAYERS = ["core", "domain", "store", "node", "api", "cli"]
+# Each layer may import only the layers before it: core ← domain ← store ← node ← web ← api ← cli.
+LAYERS = ["core", "domain", "store", "node", "web", "api", "cli"]
 
 
 def test_cli_reference_is_current():

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from .. import __version__
 from ..core.errors import CommunsError
 from ..node.service import Actor, Service
+from ..web.app import create_web_app
 from .sync import add_sync_routes
 
 
@@ -137,8 +138,11 @@ class Policy(BaseModel):
     accept: Literal["anyone", "maintainers"]
 
 
-def create_app(service: Service, *, rate: float = 200.0, burst: int = 400) -> FastAPI:
-    """The app; peers may send ``rate`` sync requests a second (``burst`` at once)."""
+def create_app(
+    service: Service, *, hub: bool = False, rate: float = 200.0, burst: int = 400
+) -> FastAPI:
+    """The node's app: API, sync and web pages (``hub``: citizens may register).
+    Peers may send ``rate`` sync requests a second (``burst`` at once)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -369,6 +373,7 @@ def create_app(service: Service, *, rate: float = 200.0, burst: int = 400) -> Fa
             path = stream.name
         return FileResponse(path, media_type="application/octet-stream")
 
+    app.mount("/", create_web_app(service, hub=hub))
     return app
 
 

@@ -38,6 +38,7 @@ def serve(
     listen: str = "127.0.0.1:8470",
     *,
     lan: bool = False,
+    hub: bool = False,
     started: Callable[[str], None] | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM; uvicorn then finishes open requests and we close cleanly."""
@@ -57,7 +58,7 @@ def serve(
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         service.replicator.own_url = url
         server = uvicorn.Server(
-            uvicorn.Config(create_app(service), log_level="warning", access_log=False)
+            uvicorn.Config(create_app(service, hub=hub), log_level="warning", access_log=False)
         )
         if lan:
             from ..node.discovery import LanDiscovery

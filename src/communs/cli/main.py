@@ -388,9 +388,16 @@ def demo(ctx: Context, as_json: bool) -> None:
     is_flag=True,
     help="Announce this node and find others on the local network (mDNS, service _communs._tcp).",
 )
+@click.option(
+    "--hub",
+    is_flag=True,
+    help="Let citizens register in the web app with a name and "
+    "passphrase; the node keeps each key encrypted and signs for them.",
+)
 @pass_ctx
-def serve(ctx: Context, listen: str, lan: bool) -> None:
-    """Run a node on this home: the HTTP API (OpenAPI at /openapi.json) until Ctrl-C.
+def serve(ctx: Context, listen: str, lan: bool, hub: bool) -> None:
+    """Run a node on this home: the web app, the HTTP API (OpenAPI at /openapi.json) and
+    replication with peers, until Ctrl-C.
 
     While it runs, other communs commands on the same home go through it.
     """
@@ -400,7 +407,7 @@ def serve(ctx: Context, listen: str, lan: bool) -> None:
         click.echo(f"Communs node on {url} (home {ctx.home_path or default_home()})", err=True)
         click.echo(url)
 
-    run(ctx.home_path, listen, lan=lan, started=started)
+    run(ctx.home_path, listen, lan=lan, hub=hub, started=started)
 
 
 contributions.register(cli)

@@ -25,6 +25,7 @@ class Actor:
 
     name: str | None = None
     passphrase: str | None = None
+    identity: Identity | None = None  # already unlocked (a signed-in web session)
 
 
 def default_home() -> Path:

@@ -42,6 +42,8 @@ class Service:
         self.home.close()
 
     def _me(self, actor: Actor) -> Identity:
+        if actor.identity is not None:
+            return actor.identity
         return self.home.identity(actor.name, actor.passphrase)
 
     def _commons(self, ref: str) -> bytes:

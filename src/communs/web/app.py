@@ -1,0 +1,188 @@
+"""The web app: pages rendered on the server (readable without JavaScript, usable on a phone),
+in English and French, each with a JSON twin (add ``.json`` to any page's path).
+
+Each page module (``pages``, ``contributions``, ``files``, ``board``, ``people``) adds its
+routes through ``Web``, which holds what they share: the service, templates, sessions, CSRF.
+"""
+
+import asyncio
+import ipaddress
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import cbor2
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..core.errors import CommunsError
+from ..node.home import Actor
+from ..node.queries import hexed
+from ..node.service import Service
+from . import render
+from .i18n import LANGUAGES, negotiate, translator
+from .sessions import COOKIE, Session, Sessions, Throttle
+
+STATIC = Path(__file__).parent / "static"
+
+
+class JsonTwin:
+    """``/any/page.json`` is ``/any/page`` answered as JSON (as Datasette does)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith(".json"):
+            scope = dict(scope, path=scope["path"][: -len(".json")])
+            scope.setdefault("state", {})["json"] = True
+        await self.app(scope, receive, send)
+
+
+class Web:
+    def __init__(self, service: Service, *, hub: bool = False):
+        self.service = service
+        self.hub = hub
+        self.sessions = Sessions()
+        self.throttle = Throttle()
+        self.templates = Environment(
+            loader=PackageLoader("communs.web", "templates"),
+            autoescape=select_autoescape(["html"]),
+        )
+        self.templates.globals.update(
+            markdown=render.markdown, when=render.when, short=render.short, quote=quote
+        )
+        self.routes: list[BaseRoute] = []
+
+    # -- building pages ----------------------------------------------------------------------
+
+    def route(self, path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
+        def register(endpoint: Callable) -> Callable:
+            async def handle(request: Request) -> Response:
+                try:
+                    return await endpoint(request)
+                except CommunsError as error:
+                    return self.error(request, error.status, str(error))
+
+            self.routes.append(Route(path, handle, methods=list(methods)))
+            return endpoint
+
+        return register
+
+    def session(self, request: Request) -> Session | None:
+        return self.sessions.get(request.cookies.get(COOKIE))
+
+    def lang(self, request: Request) -> str:
+        return negotiate(request.cookies.get("lang"), request.headers.get("accept-language"))
+
+    def page(
+        self, request: Request, template: str, data: dict[str, Any], status: int = 200
+    ) -> Response:
+        """The page, or its JSON twin: the same data a person sees, for a program."""
+        if request.scope.get("state", {}).get("json"):
+            return JSONResponse(hexed(data), status_code=status)
+        session = self.session(request)
+        lang = self.lang(request)
+        html = self.templates.get_template(template).render(
+            **data,
+            _=translator(lang),
+            lang=lang,
+            languages=LANGUAGES,
+            request=request,
+            me=session,
+            hub=self.hub,
+            csrf=session.csrf if session else "",
+            path=request.url.path,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        return self.page(request, "error.html", {"status": status, "message": message}, status)
+
+    async def form(self, request: Request) -> FormData:
+        """A posted form, refused unless it carries this session's CSRF token."""
+        form = await request.form()
+        session = self.session(request)
+        if session is None or form.get("csrf") != session.csrf:
+            raise HTTPException(
+                403,
+                "this form expired or did not come from this site: reload the page and try again",
+            )
+        return form
+
+    def actor(self, request: Request) -> Actor:
+        session = self.session(request)
+        if session is None or session.identity is None:
+            raise HTTPException(401, "sign in first")
+        return Actor(session.name, identity=session.identity)
+
+    @staticmethod
+    def back(request: Request, default: str = "/") -> RedirectResponse:
+        target = request.headers.get("referer") or default
+        return RedirectResponse(target, status_code=303)
+
+    @staticmethod
+    def is_local(request: Request) -> bool:
+        try:
+            return ipaddress.ip_address(request.client.host).is_loopback  # type: ignore[union-attr]
+        except (ValueError, AttributeError):
+            return False
+
+    # -- live updates ------------------------------------------------------------------------
+
+    async def live(self, request: Request, commons: bytes) -> AsyncIterator[bytes]:
+        """Server-sent events: one per new event of the commons, so pages refresh parts."""
+        queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
+        loop = asyncio.get_running_loop()
+
+        def deliver(commons_id: bytes, raw: bytes) -> None:
+            if commons_id == commons and not queue.full():
+                loop.call_soon_threadsafe(queue.put_nowait, raw)
+
+        listeners = self.service.replicator.listeners
+        listeners.add(deliver)
+        try:
+            yield b"retry: 2000\n\n"
+            while not await request.is_disconnected():
+                try:
+                    raw = await asyncio.wait_for(queue.get(), 15)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                payload = cbor2.loads(cbor2.loads(raw)[0])
+                yield f"event: change\ndata: {payload['type']}\n\n".encode()
+        finally:
+            listeners.discard(deliver)
+
+
+def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
+    from . import pages
+
+    web = Web(service, hub=hub)
+    pages.add_routes(web)
+    for name in ("contributions", "files", "board", "people"):
+        try:
+            module = __import__(f"communs.web.{name}", fromlist=["add_routes"])
+        except ModuleNotFoundError:
+            continue
+        module.add_routes(web)
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 401:
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return web.error(request, exc.status_code, str(exc.detail))
+
+    app = Starlette(
+        routes=[*web.routes, Mount("/static", StaticFiles(directory=STATIC), name="static")],
+        exception_handlers={HTTPException: http_error},
+    )
+    app.state.web = web
+    return JsonTwin(app)

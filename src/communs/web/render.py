@@ -1,0 +1,27 @@
+"""Safe rendering of what people write: Markdown with raw HTML escaped and links checked,
+then cleaned again by nh3 (ammonia) so that no script can ever run from a message."""
+
+from datetime import UTC, datetime
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+
+
+def markdown(text: str) -> Markup:
+    html = _markdown.render(text or "")
+    return Markup(nh3.clean(html, url_schemes=_SAFE_SCHEMES, link_rel="nofollow noopener"))
+
+
+def when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def short(value: str | bytes | None, size: int = 12) -> str:
+    if value is None:
+        return ""
+    text = value.hex() if isinstance(value, bytes) else value
+    return text[:size]

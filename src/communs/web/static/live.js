@@ -1,0 +1,24 @@
+// Live updates, as progressive enhancement: without JavaScript every page still works.
+// An element with data-live="/c/ID/live" subscribes to the commons' server-sent events; on
+// each change the page is fetched again and every [data-refresh] region is swapped in place.
+(function () {
+  const source = document.querySelector("[data-live]");
+  if (!source || !window.EventSource) return;
+  let pending = null;
+  async function refresh() {
+    pending = null;
+    const response = await fetch(location.href, { headers: { "X-Live": "1" } });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const now = fresh.querySelectorAll("[data-refresh]");
+    document.querySelectorAll("[data-refresh]").forEach((region, i) => {
+      if (now[i]) region.innerHTML = now[i].innerHTML;
+    });
+    source.classList.add("pulse");
+    setTimeout(() => source.classList.remove("pulse"), 600);
+  }
+  const events = new EventSource(source.dataset.live);
+  events.addEventListener("change", () => { if (!pending) pending = setTimeout(refresh, 150); });
+  events.onopen = () => source.classList.add("on");
+  events.onerror = () => source.classList.remove("on");
+})();
