@@ -5,8 +5,6 @@ home's API token (``Authorization: Bearer …``, kept in the home with 0600 perm
 Errors always have one shape: ``{"ok": false, "error": "...", "status": N}``.
 """
 
-import os
-import secrets
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -24,6 +22,7 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..core.errors import CommunsError
+from ..node.lock import ensure_token
 from ..node.service import Actor, Service
 from ..web.app import create_web_app
 from .sync import add_sync_routes
@@ -98,22 +97,6 @@ class NewReview(Signed):
 
 class Decision(Signed):
     reason: str | None = None
-
-
-def token_path(home: Path) -> Path:
-    return home / "api-token"
-
-
-def ensure_token(home: Path) -> str:
-    """The home's API token, made on first use, readable by its owner only."""
-    path = token_path(home)
-    if not path.exists():
-        partial = path.with_name(f".{path.name}.partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(32))
-        partial.replace(path)
-    return path.read_text().strip()
 
 
 class Peer(BaseModel):

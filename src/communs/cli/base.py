@@ -9,11 +9,10 @@ from typing import Any
 
 import click
 
-from ..api.app import ensure_token
 from ..core.errors import Ambiguous, BadInput, CommunsError
 from ..node.client import HttpService
 from ..node.home import Home, default_home
-from ..node.lock import running_node
+from ..node.lock import ensure_token, running_node
 from ..node.service import Actor, Service
 
 

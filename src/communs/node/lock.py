@@ -3,6 +3,7 @@
 import fcntl
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,19 @@ def running_node(home: Path) -> dict[str, Any] | None:
         return None  # a note left by a node that died: nobody holds the lock
     finally:
         os.close(fd)
+
+
+def token_path(home: Path) -> Path:
+    return home / "api-token"
+
+
+def ensure_token(home: Path) -> str:
+    """The home's API token, made on first use, readable by its owner only."""
+    path = token_path(home)
+    if not path.exists():
+        partial = path.with_name(f".{path.name}.partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+        partial.replace(path)
+    return path.read_text().strip()
