@@ -1,0 +1,431 @@
+"""The task board: how a commons coordinates work through traces left in it (stigmergy).
+
+After OpenStreetMap's Tasking Manager. Nobody assigns work: anyone opens a task, and anyone
+claims one, which holds it for ``claim_hours`` (from the charter) so that two people do not
+do the same work twice; a claim lapses on its own when its holder goes quiet, and a lapsed
+claim can be taken over. The claimant marks the task done (or anyone, for a task nobody
+holds: they did it without claiming), and a validator checks the work: a maintainer, or
+anyone, as the charter's ``validators`` says, but never the doer, because nobody validates
+their own work. Invalid work goes back on the board with a comment saying why.
+
+Signals (needed, urgent, good first task) are the pheromones: anyone leaves at most one of
+each kind on a task, an open contribution or an artifact path, and their heat halves every
+``half_life_hours``. A flag marks an artifact as needing work. The board, a pure read,
+adds the signals nobody filed but the state shows: contributions waiting for review,
+conflicts, flagged artifacts, invalidated tasks.
+
+Times are the authors' advisory wall times: a claim runs ``claim_hours`` from the claiming
+event's ``time``, and has lapsed for an event whose ``time`` is at or after its ``until``;
+the reads take ``now_ms`` from their caller. Nothing here reads a clock.
+
+Records: ``task/<id>`` (the task, with its signals), ``task-history/<id>/<sequence>`` (who
+did what, when), ``signal/contribution/<id>`` and ``signal/artifact/<path>`` (signals on
+other things), ``flag/<path>``.
+"""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from ..core.events import Event
+from .artifacts import artifact_key
+from .charter import Charter, charter_of, is_maintainer, require_maintainer, sequence
+from .contributions import contribution_key
+from .contributions import load as load_contribution
+from .fold import Ineffective, View, Writes, event_type
+from .schema import Body, Id, Reason, Text, Title, check_path, to_builtins
+
+Links = Annotated[list[Id], msgspec.Meta(max_length=100)]
+SignalKind = Literal["needed", "urgent", "good_first_task"]
+WEIGHTS = {"needed": 1, "urgent": 3, "good_first_task": 1}
+STATES = ("open", "claimed", "done", "validated", "invalidated")
+HOUR = 3_600_000  # ms
+WEEK = 7 * 24 * HOUR
+REVIEW_WEEKS_CAP = 4  # a contribution waiting for review warms by 1 a week, 4 at most
+DEFAULTS = {f.name: f.default for f in msgspec.structs.fields(Charter)}
+
+
+def check_links(links: list[bytes]) -> None:
+    if len(set(links)) != len(links):
+        raise ValueError("each contribution may be linked only once")
+
+
+class OpenTask(Body, kw_only=True):
+    title: Title
+    description: Text = ""
+    links: Links = []  # contributions the task is about
+
+    def __post_init__(self) -> None:
+        check_links(self.links)
+
+
+class TaskRef(Body, kw_only=True):  # task.claim, task.extend, task.release
+    task: Id
+
+
+class Done(TaskRef, kw_only=True):
+    comment: Text = ""
+    links: Links = []  # the contributions that did the work
+
+    def __post_init__(self) -> None:
+        check_links(self.links)
+
+
+class Check(TaskRef, kw_only=True):  # task.validate, task.reopen
+    comment: Text = ""
+
+
+class Invalidate(TaskRef, kw_only=True):
+    comment: Reason  # what is wrong: required
+
+
+class OnTask(Body, kw_only=True, tag="task", tag_field="on"):
+    id: Id
+
+
+class OnContribution(Body, kw_only=True, tag="contribution", tag_field="on"):
+    id: Id
+
+
+class OnArtifact(Body, kw_only=True, tag="artifact", tag_field="on"):
+    path: str
+
+    def __post_init__(self) -> None:
+        check_path(self.path)
+
+
+class Signal(Body, kw_only=True):
+    target: OnTask | OnContribution | OnArtifact
+    kind: SignalKind
+
+
+class Unflag(Body, kw_only=True):
+    path: str
+
+    def __post_init__(self) -> None:
+        check_path(self.path)
+
+
+class Flag(Unflag, kw_only=True):
+    note: Reason  # what needs work
+
+
+def task_key(tid: bytes) -> str:
+    return "task/" + tid.hex()
+
+
+def history_key(tid: bytes, view: View, event: Event) -> str:
+    return f"task-history/{tid.hex()}/{sequence(view, event)}"
+
+
+def flag_key(path: str) -> str:
+    return "flag/" + path
+
+
+def signal_key(target: str) -> str:
+    """Signals on a contribution or an artifact: ``target`` is that thing's record key."""
+    return "signal/" + target
+
+
+def setting(charter: Mapping[str, Any], field: str) -> Any:
+    """A task-board field of the charter (charters older than the board lack them)."""
+    return charter.get(field, DEFAULTS[field])
+
+
+def when(ms: int) -> str:
+    try:
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    except OverflowError:
+        return f"{ms} ms"
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def load(view: View, tid: bytes) -> dict[str, Any]:
+    record = view.get(task_key(tid))
+    if record is None:
+        raise Ineffective(f"no task {tid.hex()[:12]} is known in this commons at this point")
+    return record
+
+
+def expired(task: Mapping[str, Any], now_ms: int) -> bool:
+    """Whether a task is claimed by a claim that has run out at ``now_ms``."""
+    return task["state"] == "claimed" and now_ms >= task["claim"]["until"]
+
+
+def held_by_other(task: Mapping[str, Any], event: Event) -> bool:
+    claimed = task["state"] == "claimed" and task["claim"]["by"] != event.author
+    return claimed and not expired(task, event.time)
+
+
+def require_state(task: Mapping[str, Any], allowed: tuple[str, ...], action: str) -> None:
+    if task["state"] not in allowed:
+        raise Ineffective(f"cannot {action} a task that is {task['state']}")
+
+
+def require_claimant(task: Mapping[str, Any], event: Event, action: str) -> None:
+    if task["claim"]["by"] != event.author:
+        raise Ineffective(f"only the person who claimed a task can {action} it")
+
+
+def require_known(view: View, links: list[bytes]) -> None:
+    for cid in links:
+        load_contribution(view, cid)
+
+
+def claimed_until(view: View, event: Event) -> int:
+    return event.time + setting(charter_of(view), "claim_hours") * HOUR
+
+
+def update(
+    view: View, event: Event, tid: bytes, task: dict[str, Any], action: str, comment: str = ""
+) -> Writes:
+    """Write the task and append who did what, and when, to its history."""
+    return {
+        task_key(tid): task,
+        history_key(tid, view, event): {
+            "event": event.id,
+            "by": event.author,
+            "action": action,
+            "comment": comment,
+            "time": event.time,
+        },
+    }
+
+
+@event_type("task.open", OpenTask)
+def open_task(view: View, event: Event) -> Writes:
+    body: OpenTask = event.body
+    require_known(view, body.links)
+    task = {
+        "author": event.author,
+        "title": body.title,
+        "description": body.description,
+        "links": list(body.links),
+        "state": "open",
+        "claim": None,
+        "doer": None,
+        "done_links": [],
+        "checked": None,
+        "signals": [],
+        "order": sequence(view, event),
+        "time": event.time,
+    }
+    return update(view, event, event.id, task, "open")
+
+
+@event_type("task.claim", TaskRef)
+def claim(view: View, event: Event) -> Writes:
+    task = load(view, event.body.task)
+    require_state(task, ("open", "claimed", "invalidated"), "claim")
+    action = "claim"
+    if task["state"] == "claimed":
+        if task["claim"]["by"] == event.author:
+            raise Ineffective("you already hold the claim on this task; extend it instead")
+        if held_by_other(task, event):
+            raise Ineffective(
+                f"this task is claimed by someone else until {when(task['claim']['until'])}; "
+                "it can be claimed when that claim is released or expires"
+            )
+        action = "take over"  # the previous claim expired
+    claim_ = {"by": event.author, "until": claimed_until(view, event)}
+    return update(
+        view, event, event.body.task, {**task, "state": "claimed", "claim": claim_}, action
+    )
+
+
+@event_type("task.extend", TaskRef)
+def extend(view: View, event: Event) -> Writes:
+    task = load(view, event.body.task)
+    require_state(task, ("claimed",), "extend the claim on")
+    require_claimant(task, event, "extend the claim on")
+    claim_ = {"by": event.author, "until": claimed_until(view, event)}
+    return update(view, event, event.body.task, {**task, "claim": claim_}, "extend")
+
+
+@event_type("task.release", TaskRef)
+def release(view: View, event: Event) -> Writes:
+    task = load(view, event.body.task)
+    require_state(task, ("claimed",), "release")
+    require_claimant(task, event, "release")
+    return update(view, event, event.body.task, {**task, "state": "open", "claim": None}, "release")
+
+
+@event_type("task.done", Done)
+def done(view: View, event: Event) -> Writes:
+    body: Done = event.body
+    task = load(view, body.task)
+    require_state(task, ("open", "claimed", "invalidated"), "mark done")
+    if held_by_other(task, event):
+        raise Ineffective(
+            f"this task is claimed by someone else until {when(task['claim']['until'])}; "
+            "only they can mark it done"
+        )
+    require_known(view, body.links)
+    task = {
+        **task,
+        "state": "done",
+        "claim": None,
+        "doer": event.author,
+        "done_links": list(body.links),
+        "checked": None,
+    }
+    return update(view, event, body.task, task, "done", body.comment)
+
+
+def check(view: View, event: Event, verdict: str) -> Writes:
+    task = load(view, event.body.task)
+    action = verdict[:-1]  # validated -> validate
+    require_state(task, ("done",), action)
+    if event.author == task["doer"]:
+        raise Ineffective(f"you cannot {action} your own work")
+    if setting(charter_of(view), "validators") == "maintainers":
+        require_maintainer(view, event, f"{action} tasks")
+    checked = {"by": event.author, "verdict": verdict, "comment": event.body.comment}
+    task = {**task, "state": verdict, "checked": checked}
+    return update(view, event, event.body.task, task, action, event.body.comment)
+
+
+validate = event_type("task.validate", Check)(partial(check, verdict="validated"))
+invalidate = event_type("task.invalidate", Invalidate)(partial(check, verdict="invalidated"))
+
+
+@event_type("task.reopen", Check)
+def reopen(view: View, event: Event) -> Writes:
+    task = load(view, event.body.task)
+    require_state(task, ("done", "validated", "invalidated"), "reopen")
+    if event.author != task["author"] and not is_maintainer(view, event.author):
+        raise Ineffective("only a maintainer or the task's author can reopen it")
+    task = {**task, "state": "open", "claim": None, "doer": None, "done_links": [], "checked": None}
+    return update(view, event, event.body.task, task, "reopen", event.body.comment)
+
+
+def add_signal(signals: list[dict[str, Any]], event: Event) -> list[dict[str, Any]]:
+    kind = event.body.kind
+    if any(s["by"] == event.author and s["kind"] == kind for s in signals):
+        raise Ineffective(f"you already signalled this as {kind}: one signal of a kind each")
+    return [*signals, {"by": event.author, "kind": kind, "time": event.time}]
+
+
+@event_type("task.signal", Signal)
+def signal(view: View, event: Event) -> Writes:
+    target = event.body.target
+    if isinstance(target, OnTask):
+        task = load(view, target.id)
+        if task["state"] == "validated":
+            raise Ineffective("this task is validated: reopen it before signalling it")
+        task = {**task, "signals": add_signal(task["signals"], event)}
+        return update(view, event, target.id, task, "signal", event.body.kind)
+    if isinstance(target, OnContribution):
+        contribution = load_contribution(view, target.id)
+        if contribution["state"] not in ("open", "conflict"):
+            raise Ineffective(f"cannot signal a contribution that is {contribution['state']}")
+        key = signal_key(contribution_key(target.id))
+    else:  # any path: a "needed" signal may ask for a file that does not exist yet
+        key = signal_key(artifact_key(target.path))
+    current = view.get(key) or {
+        "target": to_builtins(target),
+        "signals": [],
+        "order": sequence(view, event),
+    }
+    return {key: {**current, "signals": add_signal(current["signals"], event)}}
+
+
+@event_type("task.flag", Flag)
+def flag(view: View, event: Event) -> Writes:
+    path = event.body.path
+    if view.get(artifact_key(path)) is None:
+        raise Ineffective(f"there is no artifact {path} in this commons at this point")
+    if view.get(flag_key(path)) is not None:
+        raise Ineffective(f"{path} is already flagged as needing work; signal it instead")
+    return {
+        flag_key(path): {
+            "by": event.author,
+            "note": event.body.note,
+            "time": event.time,
+            "order": sequence(view, event),
+        }
+    }
+
+
+@event_type("task.unflag", Unflag)
+def unflag(view: View, event: Event) -> Writes:
+    path = event.body.path
+    current = view.get(flag_key(path))
+    if current is None:
+        raise Ineffective(f"{path} is not flagged")
+    if event.author != current["by"] and not is_maintainer(view, event.author):
+        raise Ineffective("only a maintainer or the person who flagged it can unflag it")
+    return {flag_key(path): None}
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+def heat(signals: list[Mapping[str, Any]], now_ms: int, half_life_hours: int) -> float:
+    """The sum of the signals' weights, each halved for every half-life of its age (signals
+    dated in the future count in full: their time is only the author's say)."""
+    half_life = half_life_hours * HOUR
+    return sum(
+        WEIGHTS[s["kind"]] * 0.5 ** (max(0, now_ms - s["time"]) / half_life) for s in signals
+    )
+
+
+def board(records: Mapping[str, Any], now_ms: int) -> list[dict[str, Any]]:
+    """What needs doing, hottest first (then oldest first): the tasks not yet validated,
+    and what the state itself signals: contributions waiting for review (warming with age),
+    conflicts, flagged artifacts, invalidated tasks; and paths that were signalled.
+
+    Each item: ``kind`` (task, invalidated, review, conflict, needs_work, signal), ``target``
+    (the record key of the thing: ``task/<id>``, ``contribution/<id>``, ``artifact/<path>``),
+    ``title``, ``state``, ``heat``, ``note``, ``claimed_by``, ``until``, ``signals`` (how
+    many), ``links`` (contribution ids) and ``order`` (its sequence)."""
+    half_life = setting(records.get("charter") or {}, "half_life_hours")
+    items = []
+
+    def add(target: str, kind: str, base: float, signals: list, **fields: Any) -> None:
+        warmth = round(base + heat(signals, now_ms, half_life), 2)
+        blank = {"note": None, "claimed_by": None, "until": None, "links": []}
+        items.append({"kind": kind, "target": target, **blank, **fields, "heat": warmth})
+        items[-1]["signals"] = len(signals)
+
+    def signals_on(target: str) -> list:
+        return (records.get(signal_key(target)) or {"signals": []})["signals"]
+
+    for key, record in records.items():
+        prefix, _, name = key.partition("/")
+        if prefix == "task" and record["state"] in ("open", "claimed", "done", "invalidated"):
+            state, claim_, note = record["state"], record["claim"], None
+            if expired(record, now_ms):
+                state, claim_, note = "open", None, "claim expired"
+            elif state == "done":
+                note = "waiting for validation"
+            elif state == "invalidated":
+                note = record["checked"]["comment"]
+            links = record["links"] + [c for c in record["done_links"] if c not in record["links"]]
+            fields = {"title": record["title"], "state": state, "note": note, "links": links}
+            if claim_:
+                fields.update(claimed_by=claim_["by"], until=claim_["until"])
+            kind, base = ("invalidated", 2) if state == "invalidated" else ("task", 0)
+            add(key, kind, base, record["signals"], order=record["order"], **fields)
+        elif prefix == "contribution" and record["state"] in ("open", "conflict"):
+            if record["state"] == "open":
+                waited = min(max(0, now_ms - record["time"]) / WEEK, REVIEW_WEEKS_CAP)
+                kind, base, note = "review", 1 + waited, "waiting for review"
+            else:
+                kind, base, note = "conflict", 2, record["reason"]
+            fields = {"title": record["title"], "state": record["state"], "note": note}
+            add(key, kind, base, signals_on(key), order=record["order"], **fields)
+        elif prefix == "flag":
+            fields = {"title": name, "state": "flagged", "note": record["note"]}
+            target = artifact_key(name)
+            add(target, "needs_work", 1, signals_on(target), order=record["order"], **fields)
+        elif prefix == "signal" and name.startswith("artifact/"):
+            path = name.removeprefix("artifact/")
+            if flag_key(path) not in records:  # else it warms the needs_work item
+                fields = {"title": path, "state": "signalled", "order": record["order"]}
+                add(name, "signal", 0, record["signals"], **fields)
+    items.sort(key=lambda i: (-i["heat"], i["order"]))
+    return items
