@@ -147,7 +147,6 @@ def create_app(
     @app.middleware("http")
     async def limit_peers(request: Request, call_next: Any) -> Any:
         if request.url.path.startswith("/sync/") and not limiter.allow(_client(request)):
-            service.local.refused(_client(request), None, None, "too many requests")
             return error(
                 429,
                 f"too many sync requests from this peer: at most {rate:g} a "
@@ -184,7 +183,7 @@ def create_app(
 
     @app.get("/api/node")
     def node_info() -> dict[str, Any]:
-        return {"version": __version__, **s.status()}
+        return {"version": __version__, **s.status(), "rate_limited": limiter.refused}
 
     @app.get("/api/peers")
     def peers() -> list[dict[str, Any]]:
@@ -361,11 +360,13 @@ def create_app(
 
 
 class RateLimiter:
-    """A token bucket per peer address."""
+    """A token bucket per peer address. Refusals are counted in memory only: a flood must
+    neither cost a disk write each nor push real refused events out of the log."""
 
     def __init__(self, rate: float, burst: int):
         self.rate, self.burst = rate, burst
         self.buckets: dict[str, tuple[float, float]] = {}
+        self.refused: dict[str, int] = {}
 
     def allow(self, peer: str) -> bool:
         now = time.monotonic()
@@ -373,6 +374,7 @@ class RateLimiter:
         tokens = min(self.burst, tokens + (now - last) * self.rate)
         if tokens < 1:
             self.buckets[peer] = (tokens, now)
+            self.refused[peer] = self.refused.get(peer, 0) + 1
             return False
         self.buckets[peer] = (tokens - 1, now)
         return True

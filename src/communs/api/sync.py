@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from ..core.errors import BadInput
-from ..node.replication import HEARTBEAT, Replicator
+from ..node.replication import HEARTBEAT, MAX_BODY, Replicator
 from ..node.sync import encode_stream
 
 CBOR_SEQ = "application/cbor-seq"
@@ -32,7 +32,10 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
     @app.post("/sync/{commons}/missing")
     async def missing(commons: str, request: Request) -> StreamingResponse:
         """Send our heads and the given heads we lack, then every event the asker lacks."""
-        asked = cbor2.loads(await request.body())
+        try:
+            asked = cbor2.loads(await _body(request, 1 << 20))
+        except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError):
+            asked = None
         if not isinstance(asked, dict) or not isinstance(asked.get("heads"), list):
             raise BadInput("expected a CBOR map {heads: [event ids]}")
         header, pages = await run_in_threadpool(r.missing, commons, asked["heads"])
@@ -42,15 +45,18 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
     @app.post("/sync/{commons}/events")
     async def receive(commons: str, request: Request) -> JSONResponse:
         """Ingest a CBOR sequence of events sent by a peer; answer what became of them."""
-        body = await request.body()
-        report = await run_in_threadpool(r.receive, commons, body, _peer(request))
+        body = await _body(request, MAX_BODY)
+        report = await run_in_threadpool(r.receive, commons, [body], _peer(request))
         return JSONResponse(report)
 
     @app.get("/sync/live")
     async def live(request: Request, commons: str = "", node: str = "") -> StreamingResponse:
         """Events as this node ingests them, for the commons listed (comma-separated ids).
         ``node`` is the subscriber's own address: this node then need not push to it."""
-        wanted = {bytes.fromhex(c) for c in commons.split(",") if c}
+        try:
+            wanted = {bytes.fromhex(c) for c in commons.split(",") if c}
+        except ValueError:
+            raise BadInput("commons must be comma-separated commons ids in hex") from None
         queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=10_000)
         loop = asyncio.get_running_loop()
 
@@ -87,6 +93,26 @@ def _items(header: dict[str, Any], pages: Iterator[list[bytes]]) -> Iterator[obj
     yield header
     for page in pages:
         yield from page
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused as soon as it grows past ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(limit)
+    return bytes(body)
+
+
+class PayloadTooLarge(BadInput):
+    status = 413
+
+    def __init__(self, limit: int):
+        super().__init__(f"at most {limit // 2**20} MiB per request: send smaller batches")
 
 
 def _peer(request: Request) -> str:

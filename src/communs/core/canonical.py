@@ -33,19 +33,25 @@ def decode(data: bytes) -> Any:
 def check_plain(value: Any) -> None:
     """Raise InvalidEvent unless ``value`` is plain data (see the module docstring)."""
     stack = [value]
+    seen: set[int] = set()  # CBOR shared references (tags 28/29) can make cycles
     while stack:
         item = stack.pop()
         kind = type(item)
+        if kind is list or kind is dict:
+            if id(item) in seen:
+                raise InvalidEvent("shared or cyclic values (CBOR tags 28/29) are not allowed")
+            seen.add(id(item))
         if kind is list:
             stack.extend(item)
         elif kind is dict:
             for key in item:
                 if type(key) is not str:
-                    raise InvalidEvent(f"map keys must be text, not {key!r}")
+                    raise InvalidEvent("map keys must be text")
             stack.extend(item.values())
         elif kind is int:
             if not -(2**64) <= item < 2**64:
-                raise InvalidEvent(f"integer {item} does not fit in 64 bits")
+                # Never format the number: a huge one cannot even be turned into text.
+                raise InvalidEvent("an integer does not fit in 64 bits")
         elif kind is float:
             raise InvalidEvent(f"floating-point numbers are not allowed ({item!r})")
         elif kind not in _SCALARS:

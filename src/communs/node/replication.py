@@ -20,7 +20,7 @@ import cbor2
 import httpx
 
 from ..core.errors import BadInput, CommunsError, NotFound
-from ..core.events import event_id
+from ..core.events import MAX_EVENT_SIZE, event_id
 from .client import raise_for, transport
 from .home import Home
 from .ingest import BATCH
@@ -28,18 +28,28 @@ from .local import LocalState, normalize_url
 from .sync import encode_stream, missing_ids
 
 log = logging.getLogger("communs.sync")
+# What a misbehaving peer can cause; a sync with it fails, the node goes on.
+PEER_ERRORS = (httpx.HTTPError, httpx.StreamError, CommunsError, ValueError, KeyError, TypeError)
 
 PAGE = 2000  # events read from the store at a time when serving
 MAX_RECEIVED = 20_000  # events in one push
 MAX_BODY = 64 * 1024 * 1024
 INTERVAL = 30.0  # seconds between background rounds
 HEARTBEAT = 2.0  # seconds between keep-alive items on a quiet live stream
+MAX_ITEM = 2 * MAX_EVENT_SIZE + 4096  # the largest item a stream may hold (headers included)
+MAX_ANCESTORS = 64
+PULL_SECONDS = 900.0  # a pull that takes longer is dropped (and resumed by the next round)
 
 
-def iter_cbor_seq(chunks: Iterable[bytes]) -> Iterator[Any]:
-    """Decode a CBOR sequence arriving in arbitrary chunks."""
+def iter_cbor_seq(
+    chunks: Iterable[bytes], *, max_item: int = MAX_ITEM, deadline: float | None = None
+) -> Iterator[Any]:
+    """Decode a CBOR sequence arriving in arbitrary chunks. A peer can neither make us buffer
+    more than ``max_item`` bytes waiting for one item, nor trickle past ``deadline``."""
     buffer = b""
     for chunk in chunks:
+        if deadline is not None and time.monotonic() > deadline:
+            raise BadInput("the peer is too slow: the transfer took too long, try again later")
         buffer += chunk
         stream = io.BytesIO(buffer)
         decoder = cbor2.CBORDecoder(stream)
@@ -54,6 +64,8 @@ def iter_cbor_seq(chunks: Iterable[bytes]) -> Iterator[Any]:
             start = stream.tell()
             yield item
         buffer = buffer[start:]
+        if len(buffer) > max_item:
+            raise BadInput(f"an item of the stream is over {max_item} bytes: events are smaller")
     if buffer:
         raise BadInput("the stream ended in the middle of an item")
 
@@ -210,14 +222,15 @@ class Replicator:
 
         return {"heads": ours, "unknown": unknown}, pages()
 
-    def receive(self, ref: str, body: bytes, peer: str) -> dict[str, Any]:
-        if len(body) > MAX_BODY:
-            raise BadInput(f"at most {MAX_BODY // 2**20} MiB of events per request; send batches")
-        raws = list(iter_cbor_seq([body]))
-        if len(raws) > MAX_RECEIVED:
-            raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
-        if any(not isinstance(r, bytes) for r in raws):
-            raise BadInput("expected a CBOR sequence of events (byte strings)")
+    def receive(self, ref: str, chunks: Iterable[bytes], peer: str) -> dict[str, Any]:
+        """Ingest a push; ``chunks`` is the request body as it arrives (at most MAX_BODY)."""
+        raws = []
+        for item in iter_cbor_seq(chunks):
+            if not isinstance(item, bytes):
+                raise BadInput("expected a CBOR sequence of events (byte strings)")
+            raws.append(item)
+            if len(raws) > MAX_RECEIVED:
+                raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
         with self.lock:
             commons, _ = self._cid(ref)  # only commons this node holds take pushes
         return self._ingest(raws, peer, commons)
@@ -225,7 +238,21 @@ class Replicator:
     # -- admission and ingest --------------------------------------------------------------
 
     def _ingest(self, raws: list[bytes], peer: str, commons: bytes) -> dict[str, Any]:
-        admitted, refused = self._admit(raws, commons)
+        """Ingest events a peer sent for ``commons``: events of any other commons are
+        refused, so each commons' policy applies to its own events."""
+        ours, refused = [], []
+        for raw in raws:
+            if _commons_of(raw) in (commons, None):  # None: malformed, ingest says why
+                ours.append(raw)
+            else:
+                refused.append(
+                    (
+                        event_id(raw),
+                        "this event belongs to another commons than the one being synced",
+                    )
+                )
+        admitted, denied = self._admit(ours, commons)
+        refused += denied
         with self.lock:
             report = self.home.ingest(admitted)
         refused += [(eid, reason) for eid, reason in report.refused]
@@ -281,7 +308,7 @@ class Replicator:
             for target in targets:
                 try:
                     result = self.sync_commons(url, target)
-                except (httpx.HTTPError, CommunsError) as error:
+                except PEER_ERRORS as error:
                     self.local.peer_failed(url, str(error), time.monotonic())
                     result = {"peer": url, "commons": target.hex(), "error": str(error)}
                 results.append(result)
@@ -299,10 +326,12 @@ class Replicator:
                 "note": "the peer does not hold this commons",
             }
         raise_for(response)
-        info = response.json()
+        ancestors = _shape(lambda: [bytes.fromhex(a) for a in response.json()["ancestors"]])
+        if len(ancestors) > MAX_ANCESTORS or any(len(a) != 32 for a in ancestors):
+            raise BadInput(f"{peer} named impossible ancestors for {commons.hex()[:12]}")
         pulled = 0
-        for ancestor in info["ancestors"]:
-            pulled += self._pull(peer, bytes.fromhex(ancestor))[0]
+        for ancestor in ancestors:
+            pulled += self._pull(peer, ancestor)[0]
         added, their_heads = self._pull(peer, commons)
         pushed = self._push(peer, commons, their_heads)
         self.local.peer_ok(peer)
@@ -320,10 +349,13 @@ class Replicator:
             if not r.is_success:
                 r.read()
                 raise_for(r)
-            items = iter_cbor_seq(r.iter_bytes())
+            items = iter_cbor_seq(r.iter_bytes(), deadline=time.monotonic() + PULL_SECONDS)
             header = next(items, None)
-            if not isinstance(header, dict):
-                raise BadInput(f"{peer} answered a sync without its heads")
+            heads = header.get("heads") if isinstance(header, dict) else None
+            if not isinstance(heads, list) or not all(
+                isinstance(h, bytes) and len(h) == 32 for h in heads
+            ):
+                raise BadInput(f"{peer} answered a sync without a valid list of its heads")
             batch: list[bytes] = []
             for item in items:
                 if isinstance(item, bytes):
@@ -333,7 +365,7 @@ class Replicator:
                     batch = []
             if batch:
                 added += self._ingest(batch, peer, commons)["added"]
-        return added, header["heads"]
+        return added, heads
 
     def _push(self, peer: str, commons: bytes, their_heads: list[bytes]) -> int:
         store = self.home.store
@@ -350,7 +382,7 @@ class Replicator:
                 f"{peer}/sync/{commons.hex()}/events", content=encode_stream(raws)
             )
             raise_for(response)
-            pushed += response.json()["added"]
+            pushed += _shape(lambda answer=response: int(answer.json()["added"]))
         return pushed
 
     # -- following -------------------------------------------------------------------------
@@ -425,7 +457,9 @@ class Replicator:
                 with self.http.stream(
                     "GET", f"{peer}/sync/live", params=params, timeout=timeout
                 ) as response:
-                    raise_for(response)
+                    if not response.is_success:
+                        response.read()
+                        raise_for(response)
                     failures = 0
                     self.sync(peer)  # catch up with what was missed while not connected
                     for item in iter_cbor_seq(response.iter_bytes()):
@@ -433,10 +467,11 @@ class Replicator:
                             return
                         if isinstance(item, bytes):
                             self._receive_live(peer, item)
-            except (httpx.HTTPError, CommunsError) as error:
+                failures += 1  # the peer closed the stream: reconnect, but not in a tight loop
+            except Exception as error:  # noqa: BLE001  (a bad peer must not kill this thread)
                 failures += 1
                 log.info("live stream from %s interrupted: %s", peer, error)
-                self._stop.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
+            self._stop.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
 
     def _receive_live(self, peer: str, raw: bytes) -> None:
         commons = _commons_of(raw)
@@ -446,7 +481,7 @@ class Replicator:
         if report["pending"]:  # we missed something: a full round with that peer
             try:
                 self.sync_commons(peer, commons)
-            except (httpx.HTTPError, CommunsError) as error:
+            except PEER_ERRORS as error:
                 log.info("sync with %s failed: %s", peer, error)
 
 
@@ -472,4 +507,17 @@ def _commons_of(raw: bytes) -> bytes | None:
     payload = _payload(raw)
     if not payload:
         return None
-    return payload.get("commons") or event_id(raw)
+    commons = payload.get("commons")
+    if commons is None:
+        return event_id(raw)  # a genesis: its id is the commons id
+    return commons if isinstance(commons, bytes) and len(commons) == 32 else None
+
+
+def _shape(read: Any) -> Any:
+    """Read a peer's answer; a malformed one is the peer's error, not ours."""
+    try:
+        return read()
+    except (ValueError, KeyError, TypeError, IndexError) as error:
+        raise BadInput(
+            f"the peer's answer is malformed ({type(error).__name__}: {error})"
+        ) from None
