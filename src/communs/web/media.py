@@ -1,0 +1,183 @@
+"""What a file is, for showing it (``kind``), and thumbnails of pictures (``thumbnail``).
+
+Thumbnails are made with Pillow from a blob's file into a file of their own, once: a blob
+never changes (it is named by its hash), so neither does its thumbnail. Only common raster
+formats are opened (never EPS, which would run Ghostscript), pictures above ``MAX_PIXELS``
+are refused before their pixels are decoded, and the EXIF orientation is applied so that
+phone photos stand the right way up.
+"""
+
+import mimetypes
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..core.errors import CommunsError
+
+THUMB_SIZE = 480  # pixels, the longest side
+MAX_PIXELS = 50_000_000  # a 50-megapixel photo is fine; a decompression bomb is not
+FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
+# Media types a browser shows in <img> and Pillow reads: "image" kind on a file's page.
+RASTER = {
+    "image/png",
+    "image/jpeg",
+    "image/pjpeg",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+    "image/x-ms-bmp",
+    "image/tiff",
+}
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+# Text that is not text/*: still shown as text.
+TEXT_TYPES = {
+    "application/json",
+    "application/xml",
+    "application/x-yaml",
+    "application/yaml",
+    "application/toml",
+    "application/x-sh",
+    "application/sql",
+    "application/x-tex",
+    "application/javascript",
+    "application/x-python-code",
+    "application/geo+json",
+    "application/ld+json",
+    "application/x-subrip",
+}
+
+# Decoding a picture takes memory and a core: at most two at a time (the node has few).
+_working = threading.BoundedSemaphore(2)
+
+
+class NotAnImage(CommunsError):
+    status = 415
+
+
+class TooManyPixels(CommunsError):
+    status = 422
+
+
+class DamagedImage(CommunsError):
+    status = 422
+
+
+def media_type(media: str | None) -> str:
+    """``text/plain; charset=utf-8`` → ``text/plain``."""
+    return (media or "").split(";")[0].strip().lower()
+
+
+def kind(media: str | None, path: str = "") -> str:
+    """How a file is shown: markdown, text, image, audio, video or binary."""
+    main = media_type(media)
+    lower = path.lower()
+    if main in ("text/markdown", "text/x-markdown") or lower.endswith(MARKDOWN_SUFFIXES):
+        return "markdown"
+    if main in RASTER:
+        return "image"
+    if main.startswith("audio/"):
+        return "audio"
+    if main.startswith("video/"):
+        return "video"
+    if main.startswith("text/") or main in TEXT_TYPES:
+        return "text"
+    if not main or main == "application/octet-stream":
+        guessed, encoding = mimetypes.guess_type(lower, strict=False)
+        if guessed and not encoding and guessed != main:
+            return kind(guessed)
+    return "binary"
+
+
+def thumb_paths(root: Path, blob_hex: str) -> tuple[Path, Path]:
+    """Where the thumbnail of a blob is cached: ``root/ab/cdef….jpg`` (or ``.png``)."""
+    folder = Path(root) / blob_hex[:2]
+    return folder / f"{blob_hex[2:]}.jpg", folder / f"{blob_hex[2:]}.png"
+
+
+def cached_thumb(root: Path, blob_hex: str) -> Path | None:
+    for path in thumb_paths(root, blob_hex):
+        if path.is_file():
+            return path
+    return None
+
+
+def thumbnail(
+    source: Path,
+    root: Path,
+    blob_hex: str,
+    *,
+    size: int = THUMB_SIZE,
+    max_pixels: int | None = None,
+) -> Path:
+    """The cached thumbnail of the picture ``source`` (blob ``blob_hex``), made if missing.
+
+    JPEG, or PNG when the picture has transparency. Written to a temporary file and renamed,
+    so a reader never sees half a thumbnail. NotAnImage (415), TooManyPixels or DamagedImage (422).
+    """
+    found = cached_thumb(root, blob_hex)
+    if found:
+        return found
+    with _working:
+        found = cached_thumb(root, blob_hex)  # made by another request while we waited
+        if found:
+            return found
+        picture, transparent = _shrunk(source, size, max_pixels or MAX_PIXELS)
+        jpg, png = thumb_paths(root, blob_hex)
+        target = png if transparent else jpg
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if transparent:
+                    picture.save(out, "PNG", optimize=True)
+                else:
+                    picture.save(out, "JPEG", quality=82, optimize=True, progressive=True)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return target
+
+
+def _shrunk(source: Path, size: int, max_pixels: int) -> tuple[Image.Image, bool]:
+    try:
+        with Image.open(source, formats=FORMATS) as opened:
+            width, height = opened.size
+            if width * height > max_pixels:
+                raise TooManyPixels(_too_many(width, height, max_pixels))
+            if opened.format == "JPEG":
+                opened.draft("RGB", (size, size))  # decode at 1/2, 1/4 or 1/8 scale: faster
+            upright = ImageOps.exif_transpose(opened)
+            if upright.mode.startswith("I;16") or upright.mode in ("I", "F"):
+                # 16-bit greys (scans, microscopes): scale down to 8 bits, do not clip
+                upright = upright.convert("I").point(lambda value: value / 256).convert("L")
+            transparent = upright.mode in ("RGBA", "LA", "PA") or (
+                upright.mode == "P" and "transparency" in upright.info
+            )
+            picture = upright.convert("RGBA" if transparent else "RGB")
+            picture.thumbnail((size, size))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise TooManyPixels(
+            f"this picture has too many pixels to make a thumbnail of it safely ({error})"
+        ) from None
+    except UnidentifiedImageError:
+        raise NotAnImage(
+            "this file is not a picture this node can show "
+            f"(it reads {', '.join(FORMATS)}): download it instead"
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise DamagedImage(
+            f"this picture is damaged or truncated and cannot be shown ({error})"
+        ) from None
+    return picture, transparent
+
+
+def _too_many(width: int, height: int, limit: int) -> str:
+    return (
+        f"this picture is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), "
+        f"more than the {limit / 1e6:.0f} megapixels this node makes thumbnails of: "
+        "download it instead"
+    )
