@@ -377,5 +377,8 @@ def test_demo_builds_every_state_and_is_idempotent(run):
     assert set(guide["contributions"]) >= {"accepted", "open", "rejected", "withdrawn", "reverted"}
     log = json.loads(run("commons", "log", guide["id"], "--json"))
     assert any(not e["effective"] for e in log)
+    types = {e["type"] for e in log}
+    assert {"task.validate", "task.signal", "thread.post"} <= types
+    assert not [e["summary"] for e in log if e["type"] in e["summary"]]  # all read as sentences
     assert any(c["summary"].endswith(guide["id"][:12]) for c in made["commons"])
     assert json.loads(run("demo", "--json")) == made

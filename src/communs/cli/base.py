@@ -47,6 +47,7 @@ class Context:
     def close(self) -> None:
         if self._service is not None:
             self._service.close()
+            self._service = None
 
 
 pass_ctx = click.make_pass_decorator(Context)

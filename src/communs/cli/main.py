@@ -353,10 +353,22 @@ def fork(ctx: Context, commons: str, name: str, description: str | None, as_json
 
 
 @cli.command("demo")
+@click.option("--serve", is_flag=True, help="Then run the node and its web app on this home.")
+@click.option(
+    "--listen",
+    default="127.0.0.1:8470",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="With --serve: the address of the web app.",
+)
 @json_option
 @pass_ctx
-def demo(ctx: Context, as_json: bool) -> None:
-    """Fill this home with demo identities, commons, contributions in every state and a fork."""
+def demo(ctx: Context, serve: bool, listen: str, as_json: bool) -> None:
+    """Fill this home with demo people, commons, contributions in every state, tasks, a
+    discussion and a fork (once: later runs show what is there).
+
+    Example: communs --home demo-home demo --serve   (then open the address it prints)
+    """
     made = ctx.service.demo()
     if as_json:
         return emit_json(made)
@@ -366,13 +378,19 @@ def demo(ctx: Context, as_json: bool) -> None:
     )
     for c in made["commons"]:
         click.echo(f"Commons {short(c['id'])}  {c['name']}: {c['summary']}")
-    click.echo("\nTry:")
-    click.echo(f"  export COMMUNS_HOME={made['home']}")
     first = made["commons"][0]["id"][:8]
-    click.echo(f"  communs commons show {first}")
-    click.echo(f"  communs contribution list {first}")
-    click.echo(f"  communs commons log {first}")
-    click.echo(f"  communs commons lineage {first}")
+    click.echo("\nTry, in another terminal:")
+    click.echo(f"  export COMMUNS_HOME={made['home']}")
+    for command in ("commons show", "contribution list", "commons log", "commons lineage"):
+        click.echo(f"  communs {command} {first}")
+    if serve:
+        ctx.close()
+        from ..api.server import serve as run
+
+        def started(url: str) -> None:
+            click.echo(f"\nWeb app: {url}/  (sign in as anna, bao, chloe or dara; Ctrl-C stops)")
+
+        run(made["home"], listen, started=started)
 
 
 @cli.command("serve")

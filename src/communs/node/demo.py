@@ -1,7 +1,12 @@
 """A demo home: people, two commons, contributions in every state, an ineffective event
 and a fork — enough to feel how peer production works before inviting anyone."""
 
+import io
+import math
+import wave
 from typing import Any
+
+from PIL import Image, ImageDraw
 
 from ..core.events import sign_event
 from . import queries
@@ -182,7 +187,104 @@ def build_demo(home: Home) -> dict[str, Any]:
         home, bao, breton, title="Add the Breton title", description="From the Breton edition."
     )
     change_charter(home, anna, guide, {"op": "add_maintainer", "did": bao.did})
+    _board_and_discussion(home, people, guide, map_)
+    _media(home, chloe, dara, songs)
     return summary(home)
+
+
+def _board_and_discussion(home: Home, people: dict[str, Any], guide: bytes, map_: bytes) -> None:
+    """Tasks in every state, signals, a flagged file and a conversation with a mention."""
+    anna, bao, chloe, dara = (people[n] for n in PEOPLE)
+    photo = home.emit(
+        anna,
+        guide,
+        "task.open",
+        {"title": "Photograph the old mill", "description": "From the bridge, morning light."},
+    )
+    home.emit(dara, guide, "task.claim", {"task": photo})
+    home.emit(dara, guide, "task.done", {"task": photo, "comment": "Three photos uploaded."})
+    home.emit(chloe, guide, "task.validate", {"task": photo, "comment": "Beautiful, thanks!"})
+    loop_map = home.emit(
+        anna,
+        guide,
+        "task.open",
+        {"title": "Draw a map of the loop", "description": "GPX or a sketch is fine."},
+    )
+    for who, kind in ((bao, "needed"), (dara, "urgent")):
+        home.emit(
+            who, guide, "task.signal", {"target": {"on": "task", "id": loop_map}, "kind": kind}
+        )
+    home.emit(bao, guide, "task.claim", {"task": loop_map})
+    breton = home.emit(chloe, guide, "task.open", {"title": "Translate the guide into Breton"})
+    home.emit(
+        anna,
+        guide,
+        "task.signal",
+        {"target": {"on": "task", "id": breton}, "kind": "good_first_task"},
+    )
+    home.emit(
+        chloe,
+        guide,
+        "task.flag",
+        {"path": "guide.md", "note": "The ridge section needs walking times."},
+    )
+    welcome = home.emit(
+        anna,
+        guide,
+        "thread.post",
+        {
+            "subject": {"kind": "commons", "ref": ""},
+            "text": f"Welcome to the guide! @{bao.did} could you check the parking section?",
+        },
+    )
+    home.emit(
+        bao,
+        guide,
+        "thread.post",
+        {
+            "subject": {"kind": "commons", "ref": ""},
+            "text": "On it this weekend.",
+            "reply_to": welcome,
+        },
+    )
+    home.emit(
+        dara,
+        guide,
+        "thread.post",
+        {
+            "subject": {"kind": "contribution", "ref": map_.hex()},
+            "text": "The stiles are **slippery** in winter: worth a warning?",
+        },
+    )
+
+
+def _media(home: Home, chloe: Any, dara: Any, songs: bytes) -> None:
+    """A photo and a recording, made here so the demo needs no download."""
+    image = io.BytesIO()
+    picture = Image.new("RGB", (640, 400), (196, 222, 235))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 280, 640, 400), fill=(120, 160, 110))
+    draw.ellipse((470, 40, 560, 130), fill=(250, 220, 120))
+    draw.polygon([(180, 280), (260, 170), (340, 280)], fill=(150, 110, 90))
+    picture.save(image, format="PNG")
+    recording = io.BytesIO()
+    with wave.open(recording, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        frames = bytearray()
+        for n in range(16000):  # a one-second rising whistle, like a curlew's call
+            pitch = 1800 + 1400 * n / 16000
+            value = int(
+                9000 * math.sin(2 * math.pi * pitch * n / 16000) * math.sin(math.pi * n / 16000)
+            )
+            frames += value.to_bytes(2, "little", signed=True)
+        out.writeframes(bytes(frames))
+    files = {
+        "photos/estuary.png": home.blobs.add_bytes(image.getvalue(), name="estuary.png").hash,
+        "recordings/curlew.wav": home.blobs.add_bytes(recording.getvalue(), name="curlew.wav").hash,
+    }
+    propose(home, dara, songs, title="A photo and a curlew recording", files=files)
 
 
 def _ineffective_accept(home: Home, who: Any, commons: bytes, contribution: bytes) -> None:

@@ -6,6 +6,7 @@ from .. import domain
 from ..core.errors import NotFound
 from ..domain.artifacts import artifact_key, history_prefix
 from ..domain.contributions import STATES, contribution_key
+from .describe import describe
 from .home import Home
 
 
@@ -186,7 +187,9 @@ def log(home: Home, commons_id: bytes, limit: int | None = None) -> list[dict[st
     cid = home.cid(commons_id)
     known = names(home, cid)
     titles = {
-        k.split("/", 1)[1]: r["title"] for k, r in home.store.scan_records(cid, "contribution/")
+        k.split("/", 1)[1]: r["title"]
+        for prefix in ("contribution/", "task/")
+        for k, r in home.store.scan_records(cid, prefix)
     }
     entries = []
     for row in home.store.events(cid, newest_first=True, limit=limit):
@@ -206,39 +209,3 @@ def log(home: Home, commons_id: bytes, limit: int | None = None) -> list[dict[st
             }
         )
     return entries
-
-
-def describe(event: Any, known: dict[str, str], titles: dict[str, str]) -> str:
-    """One readable line: "anna accepted 'Fix the map legend'"."""
-    who = known.get(event.author, event.author[:16] + "…")
-    body = event.body
-    target = getattr(body, "contribution", None)
-    title = f"'{titles.get(target.hex(), target.hex()[:12])}'" if target else ""
-    kind = event.type
-    if kind == "commons.create":
-        origin = body.forked_from
-        made = f"forked {origin.commons.hex()[:12]} as" if origin else "created"
-        return f"{who} {made} '{body.charter.name}'"
-    if kind == "profile.set":
-        return f"{who} is named '{body.name}'"
-    if kind == "charter.change":
-        change = body.change
-        op = type(change).__struct_config__.tag
-        if op == "set":
-            return f"{who} endorsed setting the charter's {change.field} to {change.value!r}"
-        whom = known.get(change.did, change.did[:16] + "…")
-        verb = "adding" if op == "add_maintainer" else "removing"
-        return f"{who} endorsed {verb} {whom} as a maintainer"
-    if kind == "contribution.propose":
-        return f"{who} proposed '{body.title}' ({len(body.changes)} change(s))"
-    if kind == "contribution.review":
-        return f"{who} reviewed {title}: {body.verdict.replace('_', ' ')}"
-    verbs = {
-        "revise": "revised",
-        "accept": "accepted",
-        "reject": "rejected",
-        "revert": "reverted",
-        "patrol": "patrolled",
-        "withdraw": "withdrew",
-    }
-    return f"{who} {verbs[kind.split('.')[1]]} {title}"
