@@ -5,11 +5,12 @@ the CLI uses when a node runs) calls the same methods: one set of operations, tw
 Ids go in as unique hex prefixes (or names, for commons) and come out as full hex.
 """
 
+import itertools
 import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..core.errors import BadInput
+from ..core.errors import Ambiguous, BadInput, NotFound
 from ..core.identity import Identity, is_did
 from . import actions, archive, queries
 from .demo import build_demo
@@ -50,7 +51,22 @@ class Service:
         return self.home.commons_id(ref)
 
     def _contribution(self, commons: bytes, ref: str) -> bytes:
-        return self.home.event_id(commons, ref, "contribution")
+        """By its records rather than its events: a fork holds contributions proposed to
+        its parent before the fork, whose events live in the parent."""
+        ref = ref.strip().lower()
+        if not ref or len(ref) > 64 or any(c not in "0123456789abcdef" for c in ref):
+            raise BadInput(f"'{ref}' is not an id: ids are hexadecimal (a unique prefix will do)")
+        found = [
+            key.split("/", 1)[1]
+            for key, _ in itertools.islice(
+                self.home.store.scan_records(self.home.cid(commons), "contribution/" + ref), 2
+            )
+        ]
+        if not found:
+            raise NotFound(f"no contribution '{ref}' in commons {commons.hex()[:12]}")
+        if len(found) > 1:
+            raise Ambiguous(f"'{ref}' matches several contributions; give more characters")
+        return bytes.fromhex(found[0])
 
     # -- identities ----------------------------------------------------------------------
 

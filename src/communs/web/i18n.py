@@ -100,6 +100,146 @@ FRENCH = {
     "Back": "Retour",
     "Export my key": "Exporter ma clé",
     "live": "en direct",
+    # files (web/files.py)
+    "Size": "Taille",
+    "Media type": "Type de média",
+    "Last changed by": "Dernière modification par",
+    "through": "via",
+    "Download": "Télécharger",
+    "accept": "acceptation",
+    "publish": "publication",
+    "revert": "annulation",
+    "deleted": "supprimé",
+    "When": "Quand",
+    "Who": "Qui",
+    "Action": "Action",
+    "Contribution": "Contribution",
+    "Version": "Version",
+    "See the full picture": "Voir l'image entière",
+    "Your browser cannot play this file:": "Votre navigateur ne peut pas lire ce fichier :",
+    "This kind of file is not shown in the browser.": (
+        "Ce type de fichier n'est pas affiché dans le navigateur."
+    ),
+    "Only the first {limit} of this file are shown: download it to read the rest.": (
+        "Seuls les premiers {limit} de ce fichier sont affichés : "
+        "téléchargez-le pour lire la suite."
+    ),
+    "The content of this file is not on this node yet: it comes with the next sync "
+    "from a peer that has it.": (
+        "Le contenu de ce fichier n'est pas encore sur ce nœud : il arrivera à la prochaine "
+        "synchronisation avec un pair qui l'a."
+    ),
+    # Contributions: the review queue, a contribution, proposing and revising.
+    "just now": "à l'instant",
+    "{n} min ago": "il y a {n} min",
+    "{n} h ago": "il y a {n} h",
+    "{n} d ago": "il y a {n} j",
+    "to patrol": "à relire",
+    "base moved": "base modifiée",
+    "revision": "révision",
+    "Revision": "Révision",
+    "Revisions": "Révisions",
+    "{n} of {m} accepts": "{n} acceptation(s) sur {m}",
+    "Accepts": "Acceptations",
+    "lines {a}–{b}": "lignes {a} à {b}",
+    "Before": "Avant",
+    "After": "Après",
+    "new file": "nouveau fichier",
+    "added": "ajouté",
+    "modified": "modifié",
+    "Too large to compare in the page (over 1 MiB).": (
+        "Trop grand pour être comparé dans la page (plus de 1 Mio)."
+    ),
+    "This file is not on this node yet.": "Ce fichier n'est pas encore sur ce nœud.",
+    "Only line endings or the final newline changed.": (
+        "Seules les fins de ligne ou la dernière fin de ligne ont changé."
+    ),
+    "No line changed.": "Aucune ligne n'a changé.",
+    "Type": "Type",
+    "Author": "Auteur·rice",
+    "Decided by": "Décidé par",
+    "Patrolled by": "Relu par",
+    "From the fork": "Depuis la bifurcation",
+    "The canonical version moved since this was proposed:": (
+        "La version canonique a changé depuis cette proposition :"
+    ),
+    "Accepting merges the changes if they merge cleanly; otherwise a new revision is needed.": (
+        "Accepter fusionne les modifications si elles se fusionnent proprement ; "
+        "sinon une nouvelle révision est nécessaire."
+    ),
+    "Revise": "Réviser",
+    "Changes": "Modifications",
+    "approved": "a approuvé",
+    "requested changes": "a demandé des changements",
+    "commented": "a commenté",
+    "No review yet.": "Pas encore de relecture.",
+    "Sign in to review": "Connectez-vous pour relire",
+    "change(s)": "modification(s)",
+    "Review-first: a contribution becomes canonical when {n} maintainer(s) accept it.": (
+        "Relecture d'abord : une contribution devient canonique quand {n} mainteneur(s) "
+        "l'acceptent."
+    ),
+    "Publish-first: contributions are canonical at once; maintainers patrol or revert them.": (
+        "Publication d'abord : les contributions sont canoniques tout de suite ; "
+        "les mainteneurs les relisent ou les annulent."
+    ),
+    "Waiting for review": "En attente de relecture",
+    "Nothing waits for review.": "Rien n'attend de relecture.",
+    "A new revision replaces the changes of the current one; reviews so far were about "
+    "the earlier revision.": (
+        "Une nouvelle révision remplace les modifications de l'actuelle ; les relectures "
+        "faites jusqu'ici portaient sur la révision précédente."
+    ),
+    "Edit a text file in the browser, upload files, or both: they make one contribution.": (
+        "Modifiez un fichier texte dans le navigateur, téléversez des fichiers, ou les deux : "
+        "ils forment une seule contribution."
+    ),
+    "Maintainers review it before it becomes canonical.": (
+        "Les mainteneurs la relisent avant qu'elle ne devienne canonique."
+    ),
+    "It becomes canonical at once; maintainers may revert it.": (
+        "Elle devient canonique tout de suite ; les mainteneurs peuvent l'annuler."
+    ),
+    "See the current version": "Voir la version actuelle",
+    "Files to upload must be chosen again.": "Les fichiers à téléverser sont à choisir de nouveau.",
+    "Sign in to propose": "Connectez-vous pour proposer",
+    "Open a file to edit": "Ouvrir un fichier à modifier",
+    "Open": "Ouvrir",
+    "Markdown": "Markdown",
+    "Changes of the current revision": "Modifications de la révision actuelle",
+    "edit": "modifier",
+    "Untick a change to leave it out of the new revision. A file edited or uploaded below "
+    "replaces the change to the same path.": (
+        "Décochez une modification pour la laisser hors de la nouvelle révision. Un fichier "
+        "modifié ou téléversé ci-dessous remplace la modification du même chemin."
+    ),
+    "{path} is not a text file: upload a new version below.": (
+        "{path} n'est pas un fichier texte : téléversez-en une nouvelle version ci-dessous."
+    ),
+    "{path} is too large to edit in the page (over 1 MiB): upload a new version below.": (
+        "{path} est trop grand pour être modifié dans la page (plus de 1 Mio) : "
+        "téléversez-en une nouvelle version ci-dessous."
+    ),
+    "{path} is not on this node yet: upload a new version below.": (
+        "{path} n'est pas encore sur ce nœud : téléversez-en une nouvelle version ci-dessous."
+    ),
+    "Content": "Contenu",
+    "Leave the path empty to only upload files.": (
+        "Laissez le chemin vide pour seulement téléverser des fichiers."
+    ),
+    "Folder": "Dossier",
+    "Each file goes to the folder under its own name; a file already at that path is replaced.": (
+        "Chaque fichier va dans le dossier sous son propre nom ; un fichier déjà à ce chemin "
+        "est remplacé."
+    ),
+    "Propose this revision": "Proposer cette révision",
+    "This contribution was made in the parent commons before the fork: review it and "
+    "decide on it there.": (
+        "Cette contribution a été faite dans le commun parent avant la bifurcation : "
+        "relisez-la et décidez-en là-bas."
+    ),
+    "Open it in the parent commons": "L'ouvrir dans le commun parent",
+    "an earlier revision": "une révision précédente",
 }
 
 
