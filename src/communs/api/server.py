@@ -3,6 +3,7 @@
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -11,6 +12,20 @@ from ..node.home import Home
 from ..node.lock import NodeLock
 from ..node.service import Service
 from .app import create_app
+
+
+class NodeServer(uvicorn.Server):
+    """uvicorn, stopping gracefully on SIGTERM/SIGINT but then returning instead of raising
+    the signal again, so that the node closes its home, its lock and its threads."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]):
+        super().__init__(config)
+        self.on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
+        self.on_exit()  # ends live streams at once: shutdown need not wait for subscribers
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -60,9 +75,14 @@ def serve(
         port = sock.getsockname()[1]
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         service.replicator.own_url = url
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(service, hub=hub), log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            create_app(service, hub=hub),
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=5,
         )
+        server = NodeServer(config, on_exit=service.replicator.closing)
+        sock.listen(128)  # before the address is announced: early callers wait, not fail
         if lan:
             from ..node.discovery import LanDiscovery
 

@@ -70,7 +70,7 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
                 r.subscribers.add(node)
             try:
                 yield cbor2.dumps({"live": True})  # tells the subscriber it is connected
-                while True:
+                while not r.stopping:
                     try:
                         raw = await asyncio.wait_for(queue.get(), HEARTBEAT)
                     except TimeoutError:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 
 from ..core.errors import Ambiguous, BadInput, CommunsError
 from ..node.client import HttpService
@@ -98,6 +99,13 @@ class CommunsGroup(click.Group):
         except CommunsError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(2 if isinstance(error, BadInput | Ambiguous) else 1)
+        except httpx.HTTPError as error:  # the node this home runs stopped answering
+            click.echo(
+                f"error: the node running on this home did not answer ({error}); "
+                "is it still running? 'communs status' tells",
+                err=True,
+            )
+            ctx.exit(1)
 
 
 def json_option(command: Callable[..., Any]) -> Callable[..., Any]:

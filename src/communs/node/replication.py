@@ -412,6 +412,15 @@ class Replicator:
 
     # -- background ------------------------------------------------------------------------
 
+    def closing(self) -> None:
+        """The node is stopping: background jobs and live streams end now."""
+        self._stop.set()
+        self._wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     def wake(self) -> None:
         """Run a background round now (a peer or a follow was added)."""
         self._wake.set()
@@ -438,11 +447,12 @@ class Replicator:
                 if url == self.own_url:
                     continue
                 if url not in self._live or not self._live[url].is_alive():
+                    # It syncs as soon as it connects: no round here, or we would pull twice.
                     self._live[url] = threading.Thread(
                         target=self._subscribe, args=(url,), name=f"live {url}", daemon=True
                     )
                     self._live[url].start()
-                if peer["retry_at"] <= now:
+                elif peer["retry_at"] <= now:
                     self.sync(url)
             self._wake.wait(INTERVAL * random.uniform(0.8, 1.2))
             self._wake.clear()
