@@ -46,7 +46,9 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
     async def receive(commons: str, request: Request) -> JSONResponse:
         """Ingest a CBOR sequence of events sent by a peer; answer what became of them."""
         body = await _body(request, MAX_BODY)
-        report = await run_in_threadpool(r.receive, commons, [body], _peer(request))
+        # A node says who it is, so what it pushed is not pushed back to it.
+        sender = request.headers.get("x-communs-node") or _peer(request)
+        report = await run_in_threadpool(r.receive, commons, [body], sender)
         return JSONResponse(report)
 
     @app.get("/sync/live")

@@ -57,12 +57,19 @@ class HttpService:
         return response.json()
 
     def _post(
-        self, path: str, body: dict[str, Any] | None = None, actor: Actor | None = None
+        self,
+        path: str,
+        body: dict[str, Any] | None = None,
+        actor: Actor | None = None,
+        *,
+        long: bool = False,
     ) -> Any:
+        """``long``: the node may work for minutes (cloning, syncing): no read timeout."""
         payload = dict(body or {})
         if actor is not None:
             payload.update({"as": actor.name, "passphrase": actor.passphrase})
-        response = self.http.post(path, json=payload)
+        timeout = httpx.Timeout(60.0, read=None) if long else httpx.USE_CLIENT_DEFAULT
+        response = self.http.post(path, json=payload, timeout=timeout)
         raise_for(response)
         return response.json()
 
@@ -117,7 +124,9 @@ class HttpService:
 
     def import_(self, source: Path, progress: Any = None) -> dict[str, Any]:
         with open(source, "rb") as stream:
-            response = self.http.post("/api/import", content=stream)
+            response = self.http.post(
+                "/api/import", content=stream, timeout=httpx.Timeout(60.0, read=None)
+            )
         raise_for(response)
         return response.json()
 
@@ -199,7 +208,7 @@ class HttpService:
         return self._post("/api/peers/remove", {"url": url})
 
     def follow(self, target: str) -> dict[str, Any]:
-        return self._post("/api/follows", {"target": target})
+        return self._post("/api/follows", {"target": target}, long=True)
 
     def unfollow(self, target: str) -> dict[str, Any]:
         return self._post("/api/follows/remove", {"target": target})
@@ -208,7 +217,7 @@ class HttpService:
         return self._get("/api/follows")
 
     def sync(self, peer: str | None = None, ref: str | None = None) -> list[dict[str, Any]]:
-        return self._post("/api/sync", {"peer": peer, "commons": ref})
+        return self._post("/api/sync", {"peer": peer, "commons": ref}, long=True)
 
     def block(self, did: str, reason: str = "") -> dict[str, Any]:
         return self._post("/api/blocks", {"did": did, "reason": reason})

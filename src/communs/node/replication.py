@@ -98,7 +98,11 @@ class Replicator:
         self._wake = threading.Event()
         self._live: dict[str, threading.Thread] = {}
         self._threads: list[threading.Thread] = []
-        self._outbox: queue.Queue[list[tuple[bytes, bytes]]] = queue.Queue()
+        # (the peer the events came from, or None for ours; [(commons, raw)])
+        self._outbox: queue.Queue[tuple[str | None, list[tuple[bytes, bytes]]]] = queue.Queue()
+        self._source = threading.local()  # which peer the ingest running on this thread serves
+        self._rounds: dict[tuple[str, bytes], threading.Lock] = {}
+        self._rounds_lock = threading.Lock()
         self.subscribers: set[str] = set()  # nodes holding a live stream from us
 
     @property
@@ -116,37 +120,45 @@ class Replicator:
             for commons, raw in added:
                 listener(commons, raw)
         if self._threads:  # the background jobs run: push too
-            self._outbox.put(added)
+            self._outbox.put((getattr(self._source, "peer", None), added))
 
     def _pusher(self) -> None:
         """Push new events to the peers not holding a live stream from us (they may not know
-        our address, or not be able to reach us)."""
+        our address, or not be able to reach us) — never back to the peer they came from."""
         while not self._stop.is_set():
             try:
-                added = self._outbox.get(timeout=1.0)
+                batch = [self._outbox.get(timeout=1.0)]
             except queue.Empty:
                 continue
             while not self._outbox.empty():  # send what piled up in one go
-                added = added + self._outbox.get_nowait()
-            by_commons: dict[bytes, list[bytes]] = {}
-            for commons, raw in added:
-                by_commons.setdefault(commons, []).append(raw)
+                batch.append(self._outbox.get_nowait())
             for peer in self.local.peers():
                 url = peer["url"]
                 if url == self.own_url or url in self.subscribers:
                     continue
-                for commons, raws in by_commons.items():
-                    try:
-                        response = self.http.post(
-                            f"{url}/sync/{commons.hex()}/events",
-                            content=encode_stream(raws),
-                            timeout=5.0,
-                        )
-                    except httpx.HTTPError as error:
-                        log.info("push to %s failed: %s", url, error)
-                        break
-                    if response.status_code not in (200, 404):  # 404: it does not follow it
-                        log.info("push to %s refused: %s", url, response.text[:200])
+                by_commons: dict[bytes, list[bytes]] = {}
+                for source, added in batch:
+                    if source != url:
+                        for commons, raw in added:
+                            by_commons.setdefault(commons, []).append(raw)
+                try:
+                    for commons, raws in by_commons.items():
+                        for start in range(0, len(raws), MAX_RECEIVED):
+                            self._push_raws(url, commons, raws[start : start + MAX_RECEIVED])
+                except PEER_ERRORS as error:
+                    log.info("push to %s failed: %s", url, error)
+
+    def _push_raws(self, url: str, commons: bytes, raws: list[bytes]) -> int:
+        response = self.http.post(
+            f"{url}/sync/{commons.hex()}/events",
+            content=encode_stream(raws),
+            headers={"X-Communs-Node": self.own_url} if self.own_url else None,
+            timeout=httpx.Timeout(60.0, connect=5.0),
+        )
+        if response.status_code == 404:  # it does not hold that commons: it may pull it
+            return 0
+        raise_for(response)
+        return _shape(lambda: int(response.json()["added"]))
 
     # -- serving ---------------------------------------------------------------------------
 
@@ -254,7 +266,11 @@ class Replicator:
         admitted, denied = self._admit(ours, commons)
         refused += denied
         with self.lock:
-            report = self.home.ingest(admitted)
+            self._source.peer = peer  # so that what came from a peer is not pushed back to it
+            try:
+                report = self.home.ingest(admitted)
+            finally:
+                self._source.peer = None
         refused += [(eid, reason) for eid, reason in report.refused]
         for eid, reason in refused:
             self.local.refused(peer, commons, eid, reason)
@@ -315,7 +331,15 @@ class Replicator:
         return results
 
     def sync_commons(self, peer: str, commons: bytes) -> dict[str, Any]:
-        """Pull what we lack (ancestors first, for a fork), then push what the peer lacks."""
+        """Pull what we lack (ancestors first, for a fork), then push what the peer lacks.
+        Rounds with one peer for one commons run one at a time: a second waits, then finds
+        little left to do, instead of streaming the same events again."""
+        with self._rounds_lock:
+            round_lock = self._rounds.setdefault((peer, commons), threading.Lock())
+        with round_lock:
+            return self._sync_commons(peer, commons)
+
+    def _sync_commons(self, peer: str, commons: bytes) -> dict[str, Any]:
         response = self.http.get(f"{peer}/sync/{commons.hex()}/info")
         if response.status_code == 404:
             return {
@@ -378,11 +402,7 @@ class Replicator:
         for start in range(0, len(ids), MAX_RECEIVED):
             with self.lock:
                 raws = [store.event(eid).raw for eid in ids[start : start + MAX_RECEIVED]]
-            response = self.http.post(
-                f"{peer}/sync/{commons.hex()}/events", content=encode_stream(raws)
-            )
-            raise_for(response)
-            pushed += _shape(lambda answer=response: int(answer.json()["added"]))
+            pushed += self._push_raws(peer, commons, raws)
         return pushed
 
     # -- following -------------------------------------------------------------------------
