@@ -164,15 +164,10 @@ class Web:
 
 
 def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
-    from . import pages
+    from . import board, contributions, files, pages, people
 
     web = Web(service, hub=hub)
-    pages.add_routes(web)
-    for name in ("contributions", "files", "board", "people"):
-        try:
-            module = __import__(f"communs.web.{name}", fromlist=["add_routes"])
-        except ModuleNotFoundError:
-            continue
+    for module in (pages, contributions, files, board, people):
         module.add_routes(web)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:

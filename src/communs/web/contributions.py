@@ -26,6 +26,7 @@ from ..core.errors import BadInput, CommunsError, NotFound, Refused
 from ..domain.contributions import STATES, contribution_key
 from ..node.home import Actor
 from .app import Web
+from .discussion import thread_for
 
 DIFF_LIMIT = 1024 * 1024  # bytes of each side compared (or put in the editor) in a page
 FORM_TEXT_LIMIT = 4 * 1024 * 1024  # a text field posted from the editor
@@ -320,6 +321,9 @@ def add_routes(web: Web) -> None:
             request.path_params["ref"],
             request.path_params["cid"],
             me_of(request),
+        )
+        data["thread"] = await run_in_threadpool(
+            thread_for, service, data["commons"]["id"], "contribution", data["contribution"]["id"]
         )
         return web.page(request, "contribution.html", data)
 

@@ -22,6 +22,7 @@ from ..domain.contributions import contribution_key
 from ..node.service import Service
 from . import media
 from .app import Web
+from .discussion import thread_for
 
 TEXT_LIMIT = 1024 * 1024  # bytes of text shown on a file's page
 IMMUTABLE = "public, max-age=31536000, immutable"  # a blob's bytes never change
@@ -232,6 +233,7 @@ def add_routes(web: Web) -> None:
                 "text": text,
                 "truncated": truncated,
                 "text_limit": TEXT_LIMIT,
+                "thread": thread_for(service, commons_id, "artifact", path),
             },
         )
 

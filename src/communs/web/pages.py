@@ -11,6 +11,7 @@ from ..core.errors import CommunsError, NotFound, Refused
 from ..domain import threads
 from ..node import queries
 from .app import Web
+from .discussion import thread_for
 from .i18n import LANGUAGES
 from .sessions import COOKIE, LIFETIME
 
@@ -65,6 +66,7 @@ def add_routes(web: Web) -> None:
         data = commons_data(ref)
         data["activity"] = service.commons_log(ref, limit=15)
         data["artifacts"] = service.artifacts(ref)
+        data["thread"] = thread_for(service, data["commons"]["id"], "commons", "")
         return web.page(request, "commons.html", data)
 
     @web.route("/c/{ref}/activity")
