@@ -8,7 +8,7 @@ events after it (each event stores the prior value of every record it wrote), so
 event costs the length of the tail it lands in, never a full refold.
 """
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,10 +20,15 @@ from .. import domain
 from ..core import canonical
 from ..core.errors import InvalidEvent
 from ..core.events import Event, event_id
+from ..domain.artifacts import artifact_key
+from ..domain.contributions import contribution_key
 from ..store import EventRow, Store
 
-BATCH = 4096  # events per transaction: an acknowledged batch survives a crash whole
-VERIFY_CHUNK = 512
+# Events per transaction: an acknowledged batch survives a crash whole. Big transactions
+# write each B-tree page they touch once for many events.
+BATCH = 16384
+MIN_BATCH = 2048  # while more events are coming (see Ingestor.ingest)
+VERIFY_CHUNK = 512  # events per task of the verification threads
 
 
 @dataclass
@@ -44,24 +49,174 @@ class IngestReport:
         return ", ".join(parts)
 
 
+_NULL = canonical.encode(None)
+
+
 class StoredState:
-    """A ``domain.View`` over one commons' records, with a write-back cache."""
+    """A ``domain.View`` over one commons' records, with a write-back cache.
+
+    It also remembers the canonical bytes of the values it holds (as read from the store,
+    or once encoded), so the undo of an event and the final write of a record never encode
+    the same value twice.
+    """
 
     def __init__(self, store: Store, cid: int):
         self.store, self.cid = store, cid
         self.cache: dict[str, Any] = {}
         self.dirty: dict[str, Any] = {}
+        self.encoded: dict[str, bytes] = {}  # key -> canonical bytes of cache[key]
+        self.memo: dict[int, tuple[Any, Any]] = {}  # parts of values, sorted (see _encode)
+        self._raw = getattr(store, "get_raw_records", None)
 
     def get(self, key: str) -> Any:
         try:
             return self.cache[key]
         except KeyError:
-            value = self.cache[key] = self.store.get_records(self.cid, (key,)).get(key)
-            return value
+            self.prefetch((key,))
+            return self.cache[key]
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the records among ``keys`` not cached yet, in one query."""
+        cache = self.cache
+        missing = list({key: None for key in keys if key not in cache})
+        if not missing:
+            return
+        if self._raw is None:
+            found = self.store.get_records(self.cid, missing)
+            for key in missing:
+                cache[key] = found.get(key)
+            return
+        raw = self._raw(self.cid, missing)
+        encoded, memo = self.encoded, self.memo
+        for key in missing:
+            data = raw.get(key)
+            if data is None:
+                cache[key] = None
+                encoded[key] = _NULL
+            else:
+                value = cache[key] = cbor2.loads(data)
+                encoded[key] = data
+                if type(value) is dict:
+                    # Decoded from canonical bytes, its parts are in canonical order already:
+                    # new versions of the record that share them need not sort them again.
+                    for part in value.values():
+                        if type(part) is list or type(part) is dict:
+                            memo[id(part)] = (part, part)
+
+    def stored_encodings(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The canonical bytes of the stored records among ``keys`` (absent: not stored),
+        bypassing the cache."""
+        keys = list(keys)
+        if self._raw is not None:
+            return self._raw(self.cid, keys)
+        return {k: _encode(v) for k, v in self.store.get_records(self.cid, keys).items()}
 
     def put(self, writes: dict[str, Any]) -> None:
         self.cache.update(writes)
         self.dirty.update(writes)
+        encoded = self.encoded
+        for key in writes:
+            encoded.pop(key, None)
+
+    def encoding(self, key: str) -> bytes:
+        """The canonical CBOR of the current value of ``key`` (null if absent)."""
+        try:
+            return self.encoded[key]
+        except KeyError:
+            data = self.encoded[key] = _encode(self.get(key), self.memo)
+            return data
+
+
+class _NotPlain(Exception):
+    """A value holding something else than maps with text keys, arrays, text, bytes,
+    integers, booleans and null."""
+
+
+_SCALARS = frozenset((str, bytes, int, bool, type(None)))
+_ORDERS: dict[tuple[Any, ...], tuple[str, ...]] = {}  # a map's keys -> in canonical order
+
+
+def _canonical_order(keys: tuple[Any, ...]) -> tuple[str, ...]:
+    # The canonical order sorts keys by their encoding; for text, that is the length of the
+    # UTF-8 bytes (the head holds it), then the bytes themselves.
+    if any(type(key) is not str for key in keys):
+        raise _NotPlain
+    order = tuple(sorted(keys, key=lambda key: (len(key.encode()), key.encode())))
+    if len(_ORDERS) > 4096:
+        _ORDERS.clear()
+    _ORDERS[keys] = order
+    return order
+
+
+def _sorted_maps(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
+    """``value`` with the keys of every map in canonical order.
+
+    With ``memo``, nested arrays and maps are remembered by identity: successive versions of
+    a record share most of their parts (``{**record, "state": ...}``), which are then
+    sorted once. The memo keeps each part alive, so an id is never reused while in it;
+    values in the fold are never mutated (reducers build new ones)."""
+    kind = type(value)
+    if kind is dict:
+        keys = tuple(value)
+        out = {}
+        for key in _ORDERS.get(keys) or _canonical_order(keys):
+            item = value[key]
+            out[key] = item if type(item) in _SCALARS else _sorted_part(item, memo)
+        return out
+    if kind is list or kind is tuple:
+        return [item if type(item) in _SCALARS else _sorted_part(item, memo) for item in value]
+    if kind in _SCALARS:
+        return value
+    raise _NotPlain
+
+
+def _sorted_part(value: Any, memo: dict[int, tuple[Any, Any]] | None) -> Any:
+    if memo is None:
+        return _sorted_maps(value)
+    seen = memo.get(id(value))
+    if seen is not None and seen[0] is value:
+        return seen[1]
+    out = _sorted_maps(value, memo)
+    memo[id(value)] = (value, out)
+    return out
+
+
+def _encode(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> bytes:
+    """``canonical.encode(value)``, faster: cbor2's canonical mode sorts every map by encoding
+    each key apart, which costs more than the rest of the encoding. For plain data, the
+    only difference with its default mode is the order of map keys, set here beforehand."""
+    try:
+        return cbor2.dumps(_sorted_maps(value, memo))
+    except _NotPlain:
+        return canonical.encode(value)
+
+
+def _head(major: int, size: int) -> bytes:
+    """The head of a CBOR data item: major type (shifted) and length."""
+    if size < 24:
+        return bytes((major | size,))
+    if size < 0x100:
+        return bytes((major | 24, size))
+    if size < 0x10000:
+        return bytes((major | 25,)) + size.to_bytes(2, "big")
+    return bytes((major | 26,)) + size.to_bytes(4, "big")
+
+
+_TEXT_HEADS = [_head(0x60, size) for size in range(0x100)]
+
+
+def _encode_map(items: dict[str, bytes]) -> bytes:
+    """``canonical.encode({key: value})`` for text keys and values already encoded:
+    keys in the canonical order (their encodings sorted bytewise)."""
+    keys = []
+    for key in items:
+        utf8 = key.encode()
+        size = len(utf8)
+        keys.append(((_TEXT_HEADS[size] if size < 0x100 else _head(0x60, size)) + utf8, key))
+    keys.sort()
+    return _head(0xA0, len(keys)) + b"".join(
+        [encoded_key + items[key] for encoded_key, key in keys]
+    )
 
 
 def _verify_chunk(raws: list[bytes]) -> list[Event | tuple[bytes, str]]:
@@ -88,45 +243,88 @@ def _batches(raws: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
 class Ingestor:
     def __init__(self, store: Store, workers: int = 2):
         self.store = store
-        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="verify") if workers > 1 else None
+        self.pool = (
+            ThreadPoolExecutor(workers, thread_name_prefix="verify") if workers > 1 else None
+        )
         self._commons_ids: dict[int, bytes] = {}
 
     def close(self) -> None:
         if self.pool:
             self.pool.shutdown()
 
-    def _verify_async(self, raws: list[bytes]) -> Callable[[], list[Event | tuple[bytes, str]]]:
-        if self.pool is None:
-            return lambda: _verify_chunk(raws)
-        futures: list[Future] = [
-            self.pool.submit(_verify_chunk, raws[i : i + VERIFY_CHUNK])
-            for i in range(0, len(raws), VERIFY_CHUNK)
-        ]
-        return lambda: [item for future in futures for item in future.result()]
+    def ingest(
+        self,
+        raws: Iterable[bytes],
+        progress: Callable[[int], None] | None = None,
+        *,
+        committed: Callable[[list[bytes]], None] | None = None,
+    ) -> IngestReport:
+        """Verify and apply events, in transactions of at most BATCH events.
 
-    def ingest(self, raws: Iterable[bytes], progress: Callable[[int], None] | None = None
-               ) -> IngestReport:
-        """Verify and apply events; each batch of BATCH events commits as one transaction."""
+        Signatures are verified ahead, in chunks, on the thread pool, while the main thread
+        stores and folds what is already verified: each transaction takes the verified
+        chunks that are ready (at least one), so it grows up to BATCH when the fold is the
+        slower side. After each transaction commits, ``progress`` gets the number of events
+        it handled and ``committed`` the ids of the events it added: an acknowledged batch
+        survives a crash whole.
+        """
         report = IngestReport()
-        batches = _batches(raws, BATCH)
-        upcoming = next(batches, None)
-        waiting = self._verify_async(upcoming) if upcoming is not None else None
-        while waiting is not None:
-            current, count = waiting, len(upcoming)  # type: ignore[arg-type]
-            upcoming = next(batches, None)
-            # Verify the next batch while this one is stored and folded.
-            waiting = self._verify_async(upcoming) if upcoming is not None else None
-            events: list[Event] = []
-            for item in current():
-                if isinstance(item, Event):
-                    events.append(item)
-                else:
-                    report.refused.append(item)
-            with self.store.transaction():
-                self._store_and_apply(events, report)
-            if progress:
-                progress(count)
+        if self.pool is None:
+            for batch in _batches(raws, BATCH):
+                self._commit(_verify_chunk(batch), len(batch), report, progress, committed)
+            return report
+        chunks = _batches(raws, VERIFY_CHUNK)
+        ahead: deque[tuple[Future, int]] = deque()  # verification in flight, in order
+        queued = 0  # events in ``ahead``
+
+        def verify_ahead() -> None:  # keep about a transaction's worth in verification
+            nonlocal queued
+            while queued < BATCH:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                ahead.append((self.pool.submit(_verify_chunk, chunk), len(chunk)))  # type: ignore[union-attr]
+                queued += len(chunk)
+
+        verify_ahead()
+        while ahead:
+            future, count = ahead.popleft()
+            results = future.result()
+            # Take what is verified, up to BATCH events, and no fewer than MIN_BATCH while more
+            # are coming: a commit has a cost of its own.
+            while ahead and count + ahead[0][1] <= BATCH:
+                if count >= MIN_BATCH and not ahead[0][0].done():
+                    break
+                future, size = ahead.popleft()
+                results += future.result()
+                count += size
+            queued -= count
+            verify_ahead()  # verification goes on while this batch is folded
+            self._commit(results, count, report, progress, committed)
         return report
+
+    def _commit(
+        self,
+        results: list[Event | tuple[bytes, str]],
+        count: int,
+        report: IngestReport,
+        progress: Callable[[int], None] | None,
+        committed: Callable[[list[bytes]], None] | None,
+    ) -> None:
+        """Store and fold one batch of verified events in one transaction."""
+        events: list[Event] = []
+        for item in results:
+            if isinstance(item, Event):
+                events.append(item)
+            else:
+                report.refused.append(item)
+        before = len(report.added)
+        with self.store.transaction():
+            self._store_and_apply(events, report)
+        if progress:
+            progress(count)
+        if committed:
+            committed(report.added[before:])
 
     # -- order and readiness ----------------------------------------------------------------
 
@@ -149,7 +347,10 @@ class Ingestor:
         work = list(unique.values())
         while work:
             work.sort(key=lambda e: e.position)
-            wanted = {p for e in work for p in _dependencies(e) if p not in clocks}
+            # Parents among the new events are not stored: no need to look them up.
+            wanted = {
+                p for e in work for p in _dependencies(e) if p not in clocks and p not in unique
+            }
             for eid, (cid, clock) in self.store.clocks(wanted).items():
                 clocks[eid] = (self._commons_of(cid), clock)
             newly: list[bytes] = []
@@ -204,22 +405,88 @@ class Ingestor:
             for row in store.tail(cid, new[0].position):  # newest first
                 state.put(cbor2.loads(row.undo) if row.undo else {})
                 replayed.append(domain.parse(row.raw, verify_signature=False))
+        events = sorted(new + replayed, key=lambda e: e.position) if replayed else new
+        state.prefetch(_likely_keys(events, state))
         results: dict[bytes, tuple[str | None, bytes | None]] = {}
-        for event in sorted(new + replayed, key=lambda e: e.position):
+        encoding, cache = state.encoding, state.cache
+        # The undo of an event holds the prior value of each record it writes. A record
+        # not cached yet was neither read nor written in this batch: its prior value is the
+        # stored one, read for all such records at once after the fold.
+        undos: list[tuple[bytes, str | None, dict[str, bytes | None] | None]] = []
+        unread: set[str] = set()
+        for event in events:
             writes, reason = domain.apply(state, event)
-            undo = None if event.is_genesis else canonical.encode({k: state.get(k) for k in writes})
+            if event.is_genesis:
+                undos.append((event.id, reason, None))
+            else:
+                prior: dict[str, bytes | None] = {}
+                for key in writes:
+                    if key in cache:
+                        prior[key] = encoding(key)
+                    else:
+                        prior[key] = None
+                        unread.add(key)
+                undos.append((event.id, reason, prior))
             state.put(writes)
-            results[event.id] = (reason, undo)
-        store.insert_events([
-            EventRow(e.id, cid, e.clock, e.type, e.author, e.time, e.raw, *results[e.id])
-            for e in new
-        ])
+        stored = state.stored_encodings(unread) if unread else {}
+        for eid, reason, prior in undos:
+            if prior is None:
+                results[eid] = (reason, None)
+                continue
+            for key, data in prior.items():
+                if data is None:
+                    prior[key] = stored.get(key, _NULL)
+            results[eid] = (reason, _encode_map(prior))  # type: ignore[arg-type]
+        store.insert_events(
+            [
+                EventRow(e.id, cid, e.clock, e.type, e.author, e.time, e.raw, *results[e.id])
+                for e in new
+            ]
+        )
         if replayed:
             store.update_results((e.id, *results[e.id]) for e in replayed)
-        store.put_records(cid, state.dirty)
+        put_raw = getattr(store, "put_raw_records", None)
+        if put_raw is None:
+            store.put_records(cid, state.dirty)
+        else:
+            put_raw(
+                cid,
+                {
+                    key: None if value is None else encoding(key)
+                    for key, value in state.dirty.items()
+                },
+            )
         parents = {p for e in new for p in e.parents}
         store.move_heads(cid, parents, [e.id for e in new if e.id not in parents])
         store.set_commons_info(cid, name=state.get("charter")["name"], added=len(new))
+
+
+def _likely_keys(events: list[Event], state: StoredState) -> list[str]:
+    """The records the reducers of ``events`` will probably read, to fetch them in bulk
+    rather than one query each. Only a guess: a record not named here is read when needed."""
+    keys = ["charter"]
+    paths: set[str] = set()
+    contributions: set[bytes] = set()
+    for event in events:
+        body = event.body
+        target = getattr(body, "contribution", None)
+        if isinstance(target, bytes):
+            contributions.add(target)
+        for change in getattr(body, "changes", None) or ():
+            path = getattr(change, "path", None)
+            if isinstance(path, str):
+                paths.add(path)
+    keys += [contribution_key(c) for c in contributions]
+    state.prefetch(keys)
+    # Accepting or reverting writes the paths of the contribution's changes.
+    for c in contributions:
+        record = state.cache.get(contribution_key(c))
+        if isinstance(record, dict):
+            for revision in record.get("revisions") or ():
+                for change in revision.get("changes") or ():
+                    if isinstance(change, dict) and isinstance(change.get("path"), str):
+                        paths.add(change["path"])
+    return [artifact_key(path) for path in paths]
 
 
 def _dependencies(event: Event) -> tuple[bytes, ...]:

@@ -17,6 +17,7 @@ from ..core.errors import Refused
 from .base import EventRow
 
 CHUNK = 5000  # ids per IN (...) query: well under SQLite's variable limit
+ROWS = 256  # rows per multi-row INSERT: one statement (and one GIL release) instead of 256
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -61,7 +62,7 @@ def _migration_1(db: sqlite3.Connection) -> None:
         CREATE TABLE pending (id BLOB PRIMARY KEY, raw BLOB NOT NULL);
         CREATE TABLE pending_needs (missing BLOB NOT NULL, id BLOB NOT NULL,
             PRIMARY KEY (missing, id)) WITHOUT ROWID;
-        """
+        """,
     )
 
 
@@ -104,8 +105,9 @@ class SQLiteStore:
             for version, migration in enumerate(MIGRATIONS, start=1):
                 if version not in done:
                     migration(self.db)
-                    self.db.execute("INSERT INTO migrations VALUES (?, ?)",
-                                    (version, migration.__name__))
+                    self.db.execute(
+                        "INSERT INTO migrations VALUES (?, ?)", (version, migration.__name__)
+                    )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -162,8 +164,9 @@ class SQLiteStore:
         return [row[0] for row in rows]
 
     def forks_of(self, commons_id: bytes) -> list[bytes]:
-        rows = self.db.execute("SELECT id FROM commons WHERE parent = ? ORDER BY created",
-                               (commons_id,))
+        rows = self.db.execute(
+            "SELECT id FROM commons WHERE parent = ? ORDER BY created", (commons_id,)
+        )
         return [row[0] for row in rows]
 
     def set_commons_info(self, cid: int, *, name: str, added: int) -> None:
@@ -184,8 +187,9 @@ class SQLiteStore:
         found: set[bytes] = set()
         for chunk in _chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.db.execute(
-                f"SELECT id FROM events WHERE id IN ({marks})", chunk))
+            found.update(
+                r[0] for r in self.db.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
+            )
         return found
 
     def clocks(self, ids: Iterable[bytes]) -> dict[bytes, tuple[int, int]]:
@@ -199,12 +203,28 @@ class SQLiteStore:
                 found[eid] = (cid, clock)
         return found
 
+    def _insert_rows(self, head: str, width: int, rows: Sequence[tuple]) -> None:
+        """``head VALUES (...), (...), ...`` in statements of up to ROWS rows.
+
+        executemany() steps once per row, and the sqlite3 module releases the GIL around
+        every step: while the verification threads run, each release costs a wait to get it
+        back. A multi-row INSERT does the same work in one step.
+        """
+        one = "(" + ",".join("?" * width) + ")"
+        full = f"{head} VALUES {','.join([one] * ROWS)}"
+        for start in range(0, len(rows), ROWS):
+            chunk = rows[start : start + ROWS]
+            sql = full if len(chunk) == ROWS else f"{head} VALUES {','.join([one] * len(chunk))}"
+            self.db.execute(sql, [value for row in chunk for value in row])
+
     def insert_events(self, rows: Sequence[EventRow]) -> None:
-        self.db.executemany(
-            "INSERT INTO events (id, cid, clock, type, author, time, raw, reason, undo)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r.id, r.cid, r.clock, r.type, r.author, r.time, r.raw, r.reason, r.undo)
-             for r in rows],
+        self._insert_rows(
+            "INSERT INTO events (id, cid, clock, type, author, time, raw, reason, undo)",
+            9,
+            sorted(
+                (r.id, r.cid, r.clock, r.type, r.author, r.time, r.raw, r.reason, r.undo)
+                for r in rows
+            ),
         )
 
     def update_results(self, results: Iterable[tuple[bytes, str | None, bytes | None]]) -> None:
@@ -225,26 +245,45 @@ class SQLiteStore:
     def tail(self, cid: int, after: tuple[int, bytes]) -> list[EventRow]:
         """Events after a position in the fold order, newest first (for rewinding)."""
         clock, eid = after
+        # "clock >= ?" bounds the index range: with the OR alone, SQLite would walk every
+        # event of the commons to find the few after the position.
         rows = self.db.execute(
-            f"SELECT {self._COLUMNS} FROM events WHERE cid = ? AND (clock > ? OR "
-            "(clock = ? AND id > ?)) ORDER BY clock DESC, id DESC",
+            f"SELECT {self._COLUMNS} FROM events WHERE cid = ? AND clock >= ? AND (clock > ? OR "
+            "id > ?) ORDER BY clock DESC, id DESC",
             (cid, clock, clock, eid),
         )
         return [EventRow(*row) for row in rows]
 
-    def events(self, cid: int, *, newest_first: bool = False, limit: int | None = None
-               ) -> Iterator[EventRow]:
+    def events(
+        self, cid: int, *, newest_first: bool = False, limit: int | None = None
+    ) -> Iterator[EventRow]:
         order = "DESC" if newest_first else "ASC"
-        sql = (f"SELECT {self._COLUMNS} FROM events WHERE cid = ? "
-               f"ORDER BY clock {order}, id {order}")
+        sql = f"SELECT {self._COLUMNS} FROM events WHERE cid = ? ORDER BY clock {order}, id {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         for row in self.db.execute(sql, (cid,)):
             yield EventRow(*row)
 
+    def events_after(self, cid: int, after: tuple[int, bytes] | None, limit: int) -> list[EventRow]:
+        """The next ``limit`` events after a position in fold order (keyset paging)."""
+        if after is None:
+            rows = self.db.execute(
+                f"SELECT {self._COLUMNS} FROM events WHERE cid = ? ORDER BY clock, id LIMIT ?",
+                (cid, limit),
+            )
+        else:
+            clock, eid = after
+            rows = self.db.execute(
+                f"SELECT {self._COLUMNS} FROM events WHERE cid = ? AND (clock > ? OR "
+                "(clock = ? AND id > ?)) ORDER BY clock, id LIMIT ?",
+                (cid, clock, clock, eid, limit),
+            )
+        return [EventRow(*row) for row in rows]
+
     def event(self, event_id: bytes) -> EventRow | None:
-        row = self.db.execute(f"SELECT {self._COLUMNS} FROM events WHERE id = ?",
-                              (event_id,)).fetchone()
+        row = self.db.execute(
+            f"SELECT {self._COLUMNS} FROM events WHERE id = ?", (event_id,)
+        ).fetchone()
         return EventRow(*row) if row else None
 
     def find_events(self, cid: int, prefix: str) -> list[bytes]:
@@ -255,14 +294,17 @@ class SQLiteStore:
         return [row[0] for row in rows]
 
     def heads(self, cid: int) -> list[bytes]:
-        return [r[0] for r in self.db.execute("SELECT id FROM heads WHERE cid = ? ORDER BY id",
-                                              (cid,))]
+        return [
+            r[0] for r in self.db.execute("SELECT id FROM heads WHERE cid = ? ORDER BY id", (cid,))
+        ]
 
     def move_heads(self, cid: int, remove: Iterable[bytes], add: Iterable[bytes]) -> None:
-        self.db.executemany("DELETE FROM heads WHERE cid = ? AND id = ?",
-                            [(cid, eid) for eid in remove])
-        self.db.executemany("INSERT OR IGNORE INTO heads VALUES (?, ?)",
-                            [(cid, eid) for eid in add])
+        # A batch names thousands of parents, of which only a few are current heads.
+        current = set(self.heads(cid))
+        for chunk in _chunks([eid for eid in set(remove) if eid in current]):
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM heads WHERE cid = ? AND id IN ({marks})", (cid, *chunk))
+        self._insert_rows("INSERT OR IGNORE INTO heads", 2, [(cid, eid) for eid in add])
 
     def ineffective(self, cid: int) -> Iterator[tuple[bytes, str]]:
         yield from self.db.execute(
@@ -273,21 +315,30 @@ class SQLiteStore:
 
     def add_pending(self, event_id: bytes, raw: bytes, missing: Iterable[bytes]) -> None:
         self.db.execute("INSERT OR IGNORE INTO pending VALUES (?, ?)", (event_id, raw))
-        self.db.executemany("INSERT OR IGNORE INTO pending_needs VALUES (?, ?)",
-                            [(m, event_id) for m in missing])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO pending_needs VALUES (?, ?)", [(m, event_id) for m in missing]
+        )
 
     def take_pending_children(self, ids: Iterable[bytes]) -> list[bytes]:
         """Remove and return the pending events that waited for any of ``ids``."""
+        if self.db.execute("SELECT 1 FROM pending_needs LIMIT 1").fetchone() is None:
+            return []
         children: set[bytes] = set()
         for chunk in _chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
-            children.update(r[0] for r in self.db.execute(
-                f"SELECT id FROM pending_needs WHERE missing IN ({marks})", chunk))
+            children.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT id FROM pending_needs WHERE missing IN ({marks})", chunk
+                )
+            )
         raws = []
         for chunk in _chunks(sorted(children)):
             marks = ",".join("?" * len(chunk))
-            raws += [r[0] for r in self.db.execute(
-                f"SELECT raw FROM pending WHERE id IN ({marks})", chunk)]
+            raws += [
+                r[0]
+                for r in self.db.execute(f"SELECT raw FROM pending WHERE id IN ({marks})", chunk)
+            ]
             self.db.execute(f"DELETE FROM pending WHERE id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM pending_needs WHERE id IN ({marks})", chunk)
         return raws
@@ -298,24 +349,44 @@ class SQLiteStore:
     # -- folded state ----------------------------------------------------------------------
 
     def get_records(self, cid: int, keys: Iterable[str]) -> dict[str, Any]:
-        found = {}
-        for chunk in _chunks(list(keys)):
+        return {key: cbor2.loads(value) for key, value in self.get_raw_records(cid, keys).items()}
+
+    def get_raw_records(self, cid: int, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored (canonical CBOR) values of the records among ``keys`` that exist."""
+        keys = list(keys)
+        if len(keys) == 1:
+            row = self.db.execute(
+                "SELECT value FROM records WHERE cid = ? AND key = ?", (cid, keys[0])
+            ).fetchone()
+            return {keys[0]: row[0]} if row else {}
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
-            for key, value in self.db.execute(
-                f"SELECT key, value FROM records WHERE cid = ? AND key IN ({marks})", (cid, *chunk)
-            ):
-                found[key] = cbor2.loads(value)
+            found.update(
+                self.db.execute(
+                    f"SELECT key, value FROM records WHERE cid = ? AND key IN ({marks})",
+                    (cid, *chunk),
+                ).fetchall()
+            )
         return found
 
     def put_records(self, cid: int, writes: dict[str, Any]) -> None:
-        self.db.executemany(
-            "INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
-            [(cid, k, canonical.encode(v)) for k, v in writes.items() if v is not None],
+        self.put_raw_records(
+            cid, {k: None if v is None else canonical.encode(v) for k, v in writes.items()}
         )
-        self.db.executemany(
-            "DELETE FROM records WHERE cid = ? AND key = ?",
-            [(cid, k) for k, v in writes.items() if v is None],
+
+    def put_raw_records(self, cid: int, writes: dict[str, bytes | None]) -> None:
+        """Like put_records, with the values already in canonical CBOR (None deletes)."""
+        self._insert_rows(
+            "INSERT OR REPLACE INTO records",
+            3,
+            sorted((cid, k, v) for k, v in writes.items() if v is not None),
         )
+        for chunk in _chunks([k for k, v in writes.items() if v is None]):
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(
+                f"DELETE FROM records WHERE cid = ? AND key IN ({marks})", (cid, *chunk)
+            )
 
     def scan_records(self, cid: int, prefix: str) -> Iterator[tuple[str, Any]]:
         # Keys sort as UTF-8 bytes; every key with the prefix lies below prefix + U+10FFFF.
@@ -327,7 +398,8 @@ class SQLiteStore:
 
     def raw_records(self, cid: int) -> Iterator[tuple[str, bytes]]:
         yield from self.db.execute(
-            "SELECT key, value FROM records WHERE cid = ? ORDER BY key", (cid,))
+            "SELECT key, value FROM records WHERE cid = ? ORDER BY key", (cid,)
+        )
 
     def copy_records(self, source_cid: int, target_cid: int) -> None:
         self.db.execute(
