@@ -480,9 +480,6 @@ def test_pending_events_survive_until_their_parents_come(peer, history):
     assert peer.digest(history[0].id) == domain.fold(history).digest()
 
 
-@pytest.mark.xfail(strict=True, reason="node/ingest.py: a pending event sent again together with "
-                   "its parent is released from pending *and* taken from the batch, so it is "
-                   "folded twice and the store refuses it (UNIQUE constraint failed: events.id)")
 def test_a_pending_event_sent_again_with_its_parent(peer, history):
     genesis, first, second, accept = history
     peer.ingest(genesis)

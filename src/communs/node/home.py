@@ -11,7 +11,7 @@ import platformdirs
 
 from .. import domain
 from ..core.errors import Ambiguous, BadInput, NotFound, Refused
-from ..core.events import event_id, sign_event
+from ..core.events import sign_event
 from ..core.identity import Identity
 from ..store import SQLiteStore
 from .blobs import BlobStore
@@ -52,27 +52,11 @@ class Home:
         self, raws: Iterable[bytes], progress: Callable[[int], None] | None = None
     ) -> IngestReport:
         """The one write path, telling listeners what was added."""
-        raws = list(raws)
         report = self.ingestor.ingest(raws, progress=progress)
-        if report.added and self.listeners:
-            added = set(report.added)
-            events = []
-            for raw in raws:
-                if len(added) == len(events):
-                    break
-                eid = event_id(raw)
-                if eid in added:
-                    events.append(raw)
-            released = added - {event_id(raw) for raw in events}
-            rows = [self.store.event(eid) for eid in released]  # from the pending area
-            pairs = [(self._commons_of(raw), raw) for raw in events]
-            pairs += [(self.store.commons_id(row.cid), row.raw) for row in rows if row]
+        if report.new:
             for listener in self.listeners:
-                listener(pairs)
+                listener(report.new)
         return report
-
-    def _commons_of(self, raw: bytes) -> bytes:
-        return domain.parse(raw, verify_signature=False).commons
 
     def close(self) -> None:
         self.ingestor.close()
