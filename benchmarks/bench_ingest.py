@@ -40,9 +40,10 @@ def _rss_mb() -> float:
 # -- children ---------------------------------------------------------------------------------
 
 def child_ingest(events_file: str, db_path: str) -> dict:
+    from workload import read_events
+
     from communs.node.ingest import Ingestor
     from communs.store import SQLiteStore
-    from workload import read_events
 
     raws = read_events(events_file)
     store = SQLiteStore(db_path)

@@ -373,6 +373,9 @@ def heat(signals: list[Mapping[str, Any]], now_ms: int, half_life_hours: int) ->
     )
 
 
+ON_BOARD = ("open", "claimed", "done", "invalidated")  # the states of tasks the board shows
+
+
 def board(records: Mapping[str, Any], now_ms: int) -> list[dict[str, Any]]:
     """What needs doing, hottest first (then oldest first): the tasks not yet validated,
     and what the state itself signals: contributions waiting for review (warming with age),
@@ -396,7 +399,7 @@ def board(records: Mapping[str, Any], now_ms: int) -> list[dict[str, Any]]:
 
     for key, record in records.items():
         prefix, _, name = key.partition("/")
-        if prefix == "task" and record["state"] in ("open", "claimed", "done", "invalidated"):
+        if prefix == "task" and record["state"] in ON_BOARD:
             state, claim_, note = record["state"], record["claim"], None
             if expired(record, now_ms):
                 state, claim_, note = "open", None, "claim expired"

@@ -24,7 +24,7 @@ from ..core.errors import InvalidEvent
 from ..core.events import Event, event_id
 from ..domain.artifacts import artifact_key
 from ..domain.contributions import contribution_key
-from ..store import EventRow, Store
+from ..store import EventRow, Store, summary_of
 
 # Events per transaction: an acknowledged batch survives a crash whole. Big transactions
 # write each B-tree page they touch once for many events.
@@ -69,7 +69,6 @@ class StoredState:
         self.dirty: dict[str, Any] = {}
         self.encoded: dict[str, bytes] = {}  # key -> canonical bytes of cache[key]
         self.memo: dict[int, tuple[Any, Any]] = {}  # parts of values, sorted (see _encode)
-        self._raw = getattr(store, "get_raw_records", None)
 
     def get(self, key: str) -> Any:
         try:
@@ -84,12 +83,7 @@ class StoredState:
         missing = list({key: None for key in keys if key not in cache})
         if not missing:
             return
-        if self._raw is None:
-            found = self.store.get_records(self.cid, missing)
-            for key in missing:
-                cache[key] = found.get(key)
-            return
-        raw = self._raw(self.cid, missing)
+        raw = self.store.get_raw_records(self.cid, missing)
         encoded, memo = self.encoded, self.memo
         for key in missing:
             data = raw.get(key)
@@ -109,10 +103,7 @@ class StoredState:
     def stored_encodings(self, keys: Iterable[str]) -> dict[str, bytes]:
         """The canonical bytes of the stored records among ``keys`` (absent: not stored),
         bypassing the cache."""
-        keys = list(keys)
-        if self._raw is not None:
-            return self._raw(self.cid, keys)
-        return {k: _encode(v) for k, v in self.store.get_records(self.cid, keys).items()}
+        return self.store.get_raw_records(self.cid, list(keys))
 
     def put(self, writes: dict[str, Any]) -> None:
         self.cache.update(writes)
@@ -481,17 +472,11 @@ class Ingestor:
         )
         if replayed:
             store.update_results((e.id, *results[e.id]) for e in replayed)
-        put_raw = getattr(store, "put_raw_records", None)
-        if put_raw is None:
-            store.put_records(cid, state.dirty)
-        else:
-            put_raw(
-                cid,
-                {
-                    key: None if value is None else encoding(key)
-                    for key, value in state.dirty.items()
-                },
-            )
+        store.put_raw_records(
+            cid,
+            {key: None if value is None else encoding(key) for key, value in state.dirty.items()},
+            {key: summary_of(value) for key, value in state.dirty.items()},
+        )
         parents = {p for e in new for p in e.parents}
         store.move_heads(cid, parents, [e.id for e in new if e.id not in parents])
         store.set_commons_info(cid, name=state.get("charter")["name"], added=len(new))

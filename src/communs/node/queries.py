@@ -52,15 +52,18 @@ def commons_list(home: Home) -> list[dict[str, Any]]:
     ]
 
 
-def commons_show(home: Home, commons_id: bytes) -> dict[str, Any]:
+def commons_show(home: Home, commons_id: bytes, digest: bool = True) -> dict[str, Any]:
+    """The commons at a glance; ``digest=False`` skips the state digest, which costs a pass
+    over every record once new events have come in."""
     store = home.store
     cid = home.cid(commons_id)
     row = next(r for r in store.commons_rows() if r["cid"] == cid)
     charter = home.state(commons_id).get("charter")
     known = names(home, cid)
     counts = dict.fromkeys(STATES, 0)
-    for _, record in store.scan_records(cid, "contribution/"):
-        counts[record["state"]] += 1
+    for state, count in store.count_states(cid, "contribution/").items():
+        if state in counts:
+            counts[state] = count
     return {
         "id": commons_id.hex(),
         "name": charter["name"],
@@ -74,9 +77,9 @@ def commons_show(home: Home, commons_id: bytes) -> dict[str, Any]:
         "forks": [f.hex() for f in store.forks_of(commons_id)],
         "heads": [h.hex() for h in store.heads(cid)],
         "events": row["events"],
-        "artifacts": sum(1 for _ in store.scan_records(cid, "artifact/")),
+        "artifacts": sum(store.count_states(cid, "artifact/").values()),
         "contributions": counts,
-        "state_digest": state_digest(home, cid),
+        "state_digest": state_digest(home, cid) if digest else None,
     }
 
 
@@ -182,30 +185,57 @@ def artifact_history(home: Home, commons_id: bytes, path: str) -> list[dict[str,
     return entries
 
 
-def log(home: Home, commons_id: bytes, limit: int | None = None) -> list[dict[str, Any]]:
-    """Every event, newest first, with a readable line and its effect."""
+def log(
+    home: Home,
+    commons_id: bytes,
+    limit: int | None = None,
+    *,
+    before: tuple[int, bytes] | None = None,
+    author: str | None = None,
+    type: str | None = None,
+) -> list[dict[str, Any]]:
+    """Events, newest first, each with a readable line and its effect; with ``limit``, one
+    page (``before`` a position, by an ``author``, of a ``type``)."""
     cid = home.cid(commons_id)
+    store = home.store
+    if limit is None and before is None and author is None and type is None:
+        rows = list(store.events(cid, newest_first=True))
+    else:
+        rows = store.events_page(cid, before=before, limit=limit or 100, author=author, type=type)
+    events = [domain.parse(row.raw, verify_signature=False) for row in rows]
     known = names(home, cid)
-    titles = {
-        k.split("/", 1)[1]: r["title"]
-        for prefix in ("contribution/", "task/")
-        for k, r in home.store.scan_records(cid, prefix)
-    }
-    entries = []
-    for row in home.store.events(cid, newest_first=True, limit=limit):
-        event = domain.parse(row.raw, verify_signature=False)
-        entries.append(
-            {
-                "id": row.id.hex(),
-                "type": row.type,
-                "author": row.author,
-                "author_name": known.get(row.author),
-                "clock": row.clock,
-                "time": row.time,
-                "parents": [p.hex() for p in event.parents],
-                "effective": row.reason is None,
-                "reason": row.reason,
-                "summary": describe(event, known, titles),
-            }
-        )
-    return entries
+    titles = _titles(home, cid, events)
+    return [
+        {
+            "id": row.id.hex(),
+            "type": row.type,
+            "author": row.author,
+            "author_name": known.get(row.author),
+            "clock": row.clock,
+            "time": row.time,
+            "parents": [p.hex() for p in event.parents],
+            "effective": row.reason is None,
+            "reason": row.reason,
+            "summary": describe(event, known, titles),
+        }
+        for row, event in zip(rows, events, strict=True)
+    ]
+
+
+def _titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
+    """Titles of the contributions and tasks these events name, read by key."""
+    wanted = set()
+    for event in events:
+        body = event.body
+        for ref in (
+            getattr(body, "contribution", None),
+            getattr(body, "task", None),
+            getattr(getattr(body, "target", None), "id", None),
+        ):
+            if isinstance(ref, bytes):
+                wanted |= {f"contribution/{ref.hex()}", f"task/{ref.hex()}"}
+        subject = getattr(body, "subject", None)
+        if subject is not None and subject.kind in ("contribution", "task"):
+            wanted.add(f"{subject.kind}/{subject.ref}")
+    records = home.store.get_records(cid, wanted) if wanted else {}
+    return {key.split("/", 1)[1]: record["title"] for key, record in records.items()}

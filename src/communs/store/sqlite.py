@@ -14,7 +14,7 @@ import cbor2
 
 from ..core import canonical
 from ..core.errors import Refused
-from .base import EventRow
+from .base import EventRow, Summary, summary_of
 
 CHUNK = 5000  # ids per IN (...) query: well under SQLite's variable limit
 ROWS = 256  # rows per multi-row INSERT: one statement (and one GIL release) instead of 256
@@ -66,7 +66,19 @@ def _migration_1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1]
+def _migration_2(db: sqlite3.Connection) -> None:
+    """Records remember their ``state`` and ``time`` (contributions, tasks…): pages count,
+    filter and order by them in SQL instead of decoding every record."""
+    db.execute("ALTER TABLE records ADD COLUMN state TEXT")
+    db.execute("ALTER TABLE records ADD COLUMN time INTEGER")
+    rows = db.execute("SELECT cid, key, value FROM records").fetchall()
+    db.executemany(
+        "UPDATE records SET state = ?, time = ? WHERE cid = ? AND key = ?",
+        [(*summary_of(cbor2.loads(value)), cid, key) for cid, key, value in rows],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -88,7 +100,7 @@ class SQLiteStore:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA busy_timeout = 10000")
-        self.db.execute("PRAGMA cache_size = -65536")
+        self.db.execute("PRAGMA cache_size = -16384")  # 16 MiB
         self._depth = 0
         self._migrate()
 
@@ -280,6 +292,41 @@ class SQLiteStore:
             )
         return [EventRow(*row) for row in rows]
 
+    def events_page(
+        self,
+        cid: int,
+        *,
+        before: tuple[int, bytes] | None = None,
+        limit: int = 100,
+        author: str | None = None,
+        type: str | None = None,
+    ) -> list[EventRow]:
+        """Newest first, before a position, by one author or of one type: the activity page."""
+        sql = f"SELECT {self._COLUMNS} FROM events WHERE cid = ?"
+        args: list[Any] = [cid]
+        if before is not None:
+            sql += " AND (clock < ? OR (clock = ? AND id < ?))"
+            args += [before[0], before[0], before[1]]
+        if author:
+            sql += " AND author = ?"
+            args.append(author)
+        if type:
+            sql += " AND type = ?"
+            args.append(type)
+        sql += " ORDER BY clock DESC, id DESC LIMIT ?"
+        return [EventRow(*row) for row in self.db.execute(sql, [*args, limit])]
+
+    def event_facets(self, cid: int) -> tuple[list[str], list[str]]:
+        """The authors and the types of a commons' events, for filters."""
+        authors = [
+            r[0]
+            for r in self.db.execute("SELECT DISTINCT author FROM events WHERE cid = ?", (cid,))
+        ]
+        types = [
+            r[0] for r in self.db.execute("SELECT DISTINCT type FROM events WHERE cid = ?", (cid,))
+        ]
+        return sorted(authors), sorted(types)
+
     def event(self, event_id: bytes) -> EventRow | None:
         row = self.db.execute(
             f"SELECT {self._COLUMNS} FROM events WHERE id = ?", (event_id,)
@@ -372,15 +419,24 @@ class SQLiteStore:
 
     def put_records(self, cid: int, writes: dict[str, Any]) -> None:
         self.put_raw_records(
-            cid, {k: None if v is None else canonical.encode(v) for k, v in writes.items()}
+            cid,
+            {k: None if v is None else canonical.encode(v) for k, v in writes.items()},
+            {k: summary_of(v) for k, v in writes.items()},
         )
 
-    def put_raw_records(self, cid: int, writes: dict[str, bytes | None]) -> None:
-        """Like put_records, with the values already in canonical CBOR (None deletes)."""
+    def put_raw_records(
+        self, cid: int, writes: dict[str, bytes | None], summaries: dict[str, Summary]
+    ) -> None:
+        """Like put_records, with the values already in canonical CBOR (None deletes) and
+        their ``summary_of`` given."""
         self._insert_rows(
-            "INSERT OR REPLACE INTO records",
-            3,
-            sorted((cid, k, v) for k, v in writes.items() if v is not None),
+            "INSERT OR REPLACE INTO records (cid, key, value, state, time)",
+            5,
+            sorted(
+                (cid, k, v, *summaries.get(k, (None, None)))
+                for k, v in writes.items()
+                if v is not None
+            ),
         )
         for chunk in _chunks([k for k, v in writes.items() if v is None]):
             marks = ",".join("?" * len(chunk))
@@ -388,21 +444,42 @@ class SQLiteStore:
                 f"DELETE FROM records WHERE cid = ? AND key IN ({marks})", (cid, *chunk)
             )
 
-    def scan_records(self, cid: int, prefix: str) -> Iterator[tuple[str, Any]]:
+    def scan_records(
+        self,
+        cid: int,
+        prefix: str,
+        states: Iterable[str] | None = None,
+        *,
+        oldest: int | None = None,
+    ) -> Iterator[tuple[str, Any]]:
+        """Records whose key starts with ``prefix`` (and whose state is among ``states``);
+        with ``oldest``, only that many, the oldest by time first."""
         # Keys sort as UTF-8 bytes; every key with the prefix lies below prefix + U+10FFFF.
-        for key, value in self.db.execute(
-            "SELECT key, value FROM records WHERE cid = ? AND key >= ? AND key < ? ORDER BY key",
-            (cid, prefix, prefix + "\U0010ffff"),
-        ):
+        sql = "SELECT key, value FROM records WHERE cid = ? AND key >= ? AND key < ?"
+        args: list[Any] = [cid, prefix, prefix + "\U0010ffff"]
+        if states is not None:
+            wanted = list(states)
+            sql += f" AND state IN ({','.join('?' * len(wanted))})"
+            args += wanted
+        if oldest is not None:
+            sql += " ORDER BY time, key LIMIT ?"
+            args.append(oldest)
+        else:
+            sql += " ORDER BY key"
+        for key, value in self.db.execute(sql, args):
             yield key, cbor2.loads(value)
+
+    def count_states(self, cid: int, prefix: str) -> dict[str | None, int]:
+        """How many records under ``prefix`` are in each state."""
+        return dict(
+            self.db.execute(
+                "SELECT state, count(*) FROM records WHERE cid = ? AND key >= ? AND key < ? "
+                "GROUP BY state",
+                (cid, prefix, prefix + "\U0010ffff"),
+            ).fetchall()
+        )
 
     def raw_records(self, cid: int) -> Iterator[tuple[str, bytes]]:
         yield from self.db.execute(
             "SELECT key, value FROM records WHERE cid = ? ORDER BY key", (cid,)
-        )
-
-    def copy_records(self, source_cid: int, target_cid: int) -> None:
-        self.db.execute(
-            "INSERT INTO records SELECT ?, key, value FROM records WHERE cid = ?",
-            (target_cid, source_cid),
         )

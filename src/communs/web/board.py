@@ -78,6 +78,9 @@ def signals_of(records: dict[str, Any], target: str) -> list[dict[str, Any]]:
     return (records.get(tasks.signal_key(target)) or {}).get("signals", [])
 
 
+SHOWN = 100  # contributions waiting for review shown on the board; the queue lists them all
+
+
 def add_routes(web: Web) -> None:
     service = web.service
     discussion.add_routes(web)
@@ -96,11 +99,21 @@ def add_routes(web: Web) -> None:
         with service.lock:
             home = service.home
             commons_id = home.commons_id(ref)
-            commons = queries.commons_show(home, commons_id)
+            commons = queries.commons_show(home, commons_id, digest=False)
             cid = home.cid(commons_id)
             records: dict[str, Any] = {"charter": home.state(commons_id).get("charter")}
-            for prefix in ("task/", "contribution/", "flag/", "signal/"):
-                records.update(home.store.scan_records(cid, prefix))
+            # Only what the board can show, chosen in SQL by the state and time kept beside
+            # each record: live tasks, conflicts, and of the contributions waiting for review
+            # the longest-waiting (their heat grows with age) and the signalled ones.
+            store = home.store
+            records.update(store.scan_records(cid, "task/", tasks.ON_BOARD))
+            records.update(store.scan_records(cid, "contribution/", ("conflict",)))
+            records.update(store.scan_records(cid, "contribution/", ("open",), oldest=SHOWN))
+            for prefix in ("flag/", "signal/"):
+                records.update(store.scan_records(cid, prefix))
+            signalled = [k.removeprefix("signal/") for k in records if k.startswith("signal/")]
+            records.update(store.get_records(cid, [k for k in signalled if k not in records]))
+            waiting = store.count_states(cid, "contribution/").get("open", 0)
             names = queries.names(home, cid)
         items = tasks.board(records, now)
         hottest = max((i["heat"] for i in items), default=0) or 1
@@ -119,9 +132,11 @@ def add_routes(web: Web) -> None:
                 item["flagged_by"] = flag.get("by")
                 item["flagged_name"] = names.get(flag.get("by") or "")
         maintainers = [m["did"] for m in commons["maintainers"]]
+        shown_reviews = sum(1 for i in items if i["kind"] == "review")
         return {
             "commons": commons,
             "items": items,
+            "more_waiting": max(0, waiting - shown_reviews),
             "now": now,
             "signals": [{"kind": k, "label": label} for k, label in SIGNALS],
             "is_maintainer": me is not None and me in maintainers,

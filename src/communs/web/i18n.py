@@ -100,6 +100,10 @@ FRENCH = {
     "Back": "Retour",
     "Export my key": "Exporter ma clé",
     "live": "en direct",
+    "Older events": "Événements plus anciens",
+    "…and {n} more contributions waiting for review:": (
+        "…et {n} autres contributions attendent une relecture :"
+    ),
     # files (web/files.py)
     "Size": "Taille",
     "Media type": "Type de média",

@@ -15,6 +15,17 @@ from .discussion import thread_for
 from .i18n import LANGUAGES
 from .sessions import COOKIE, LIFETIME
 
+PAGE = 100  # events on one page of activity
+
+
+def _position(value: str | None) -> tuple[int, bytes] | None:
+    """``clock.id`` (as the "older" link gives it) → a position in the fold order."""
+    clock, _, eid = (value or "").partition(".")
+    try:
+        return (int(clock), bytes.fromhex(eid)) if clock and len(eid) == 64 else None
+    except ValueError:
+        return None
+
 
 def add_routes(web: Web) -> None:
     service = web.service
@@ -71,25 +82,44 @@ def add_routes(web: Web) -> None:
 
     @web.route("/c/{ref}/activity")
     async def activity(request: Request) -> Response:
+        """Every event, newest first, a page at a time; filters by person and type run in
+        SQL, the object filter reads the page's lines (and a few pages more)."""
         ref = request.path_params["ref"]
         data = commons_data(ref)
-        person = request.query_params.get("person") or ""
-        kind = request.query_params.get("type") or ""
-        target = request.query_params.get("object") or ""
-        entries = service.commons_log(ref)
+        query = request.query_params
+        person, kind = query.get("person") or None, query.get("type") or None
+        target = (query.get("object") or "").strip()
+        before = _position(query.get("before"))
+        with service.lock:
+            home = service.home
+            commons = home.commons_id(ref)
+            cid = home.cid(commons)
+            authors, types = home.store.event_facets(cid)
+            known = queries.names(home, cid)
+            entries: list[dict[str, Any]] = []
+            for _ in range(20 if target else 1):
+                batch = queries.log(home, commons, PAGE, before=before, author=person, type=kind)
+                entries += [
+                    e
+                    for e in batch
+                    if not target or target in e["summary"] or e["id"].startswith(target)
+                ]
+                if len(batch) < PAGE or len(entries) >= PAGE:
+                    break
+                before = (batch[-1]["clock"], bytes.fromhex(batch[-1]["id"]))
+        entries = entries[:PAGE]
+        older = f"{entries[-1]['clock']}.{entries[-1]['id']}" if len(entries) == PAGE else None
         data["people"] = sorted(
-            {(e["author"], e["author_name"] or e["author"][:16]) for e in entries},
-            key=lambda p: p[1].lower(),
+            ((did, known.get(did, did[:16] + "…")) for did in authors), key=lambda p: p[1].lower()
         )
-        data["types"] = sorted({e["type"] for e in entries})
-        entries = [
-            e
-            for e in entries
-            if (not person or e["author"] == person)
-            and (not kind or e["type"] == kind)
-            and (not target or target in e["summary"] or e["id"].startswith(target))
-        ]
-        data.update(entries=entries, person=person, kind=kind, target=target)
+        data.update(
+            entries=entries,
+            types=types,
+            person=person or "",
+            kind=kind or "",
+            target=target,
+            older=older,
+        )
         return web.page(request, "activity.html", data)
 
     @web.route("/c/{ref}/live")

@@ -1,10 +1,13 @@
 // Live updates, as progressive enhancement: without JavaScript every page still works.
 // An element with data-live="/c/ID/live" subscribes to the commons' server-sent events; on
-// each change the page is fetched again and every [data-refresh] region is swapped in place.
+// each change the page is fetched again and every [data-refresh] region is swapped in place,
+// except a region where someone is typing.
 (function () {
   const source = document.querySelector("[data-live]");
   if (!source || !window.EventSource) return;
   let pending = null;
+  const edited = (region) => [...region.querySelectorAll("input, textarea")].some(
+    (field) => field.type !== "hidden" && field.value !== field.defaultValue);
   async function refresh() {
     pending = null;
     const response = await fetch(location.href, { headers: { "X-Live": "1" } });
@@ -12,7 +15,9 @@
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
     const now = fresh.querySelectorAll("[data-refresh]");
     document.querySelectorAll("[data-refresh]").forEach((region, i) => {
-      if (now[i]) region.innerHTML = now[i].innerHTML;
+      // Never throw away what someone is typing: a region being edited waits for a reload.
+      if (!now[i] || region.contains(document.activeElement) || edited(region)) return;
+      region.innerHTML = now[i].innerHTML;
     });
     source.classList.add("pulse");
     setTimeout(() => source.classList.remove("pulse"), 600);
