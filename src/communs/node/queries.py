@@ -77,7 +77,7 @@ def commons_show(home: Home, commons_id: bytes, digest: bool = True) -> dict[str
         "forks": [f.hex() for f in store.forks_of(commons_id)],
         "heads": [h.hex() for h in store.heads(cid)],
         "events": row["events"],
-        "artifacts": sum(store.count_states(cid, "artifact/").values()),
+        "artifacts": store.count_records(cid, "artifact/"),
         "contributions": counts,
         "state_digest": state_digest(home, cid) if digest else None,
     }

@@ -78,7 +78,13 @@ def _migration_2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+def _migration_3(db: sqlite3.Connection) -> None:
+    """Counting contributions by state and finding the longest-waiting ones read this index
+    alone (it holds the key too), never the records' values."""
+    db.execute("CREATE INDEX records_state ON records(cid, state, time) WHERE state IS NOT NULL")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -316,17 +322,6 @@ class SQLiteStore:
         sql += " ORDER BY clock DESC, id DESC LIMIT ?"
         return [EventRow(*row) for row in self.db.execute(sql, [*args, limit])]
 
-    def event_facets(self, cid: int) -> tuple[list[str], list[str]]:
-        """The authors and the types of a commons' events, for filters."""
-        authors = [
-            r[0]
-            for r in self.db.execute("SELECT DISTINCT author FROM events WHERE cid = ?", (cid,))
-        ]
-        types = [
-            r[0] for r in self.db.execute("SELECT DISTINCT type FROM events WHERE cid = ?", (cid,))
-        ]
-        return sorted(authors), sorted(types)
-
     def event(self, event_id: bytes) -> EventRow | None:
         row = self.db.execute(
             f"SELECT {self._COLUMNS} FROM events WHERE id = ?", (event_id,)
@@ -469,12 +464,18 @@ class SQLiteStore:
         for key, value in self.db.execute(sql, args):
             yield key, cbor2.loads(value)
 
+    def count_records(self, cid: int, prefix: str) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM records WHERE cid = ? AND key >= ? AND key < ?",
+            (cid, prefix, prefix + "\U0010ffff"),
+        ).fetchone()[0]
+
     def count_states(self, cid: int, prefix: str) -> dict[str | None, int]:
-        """How many records under ``prefix`` are in each state."""
+        """How many records under ``prefix`` are in each state (records with none left out)."""
         return dict(
             self.db.execute(
-                "SELECT state, count(*) FROM records WHERE cid = ? AND key >= ? AND key < ? "
-                "GROUP BY state",
+                "SELECT state, count(*) FROM records INDEXED BY records_state "
+                "WHERE cid = ? AND state IS NOT NULL AND key >= ? AND key < ? GROUP BY state",
                 (cid, prefix, prefix + "\U0010ffff"),
             ).fetchall()
         )

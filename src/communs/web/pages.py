@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ..core.errors import CommunsError, NotFound, Refused
-from ..domain import threads
+from ..domain import TYPES, threads
 from ..node import queries
 from .app import Web
 from .discussion import thread_for
@@ -94,8 +94,7 @@ def add_routes(web: Web) -> None:
             home = service.home
             commons = home.commons_id(ref)
             cid = home.cid(commons)
-            authors, types = home.store.event_facets(cid)
-            known = queries.names(home, cid)
+            known = queries.names(home, cid)  # people filter: those who signed a profile
             entries: list[dict[str, Any]] = []
             for _ in range(20 if target else 1):
                 batch = queries.log(home, commons, PAGE, before=before, author=person, type=kind)
@@ -109,12 +108,10 @@ def add_routes(web: Web) -> None:
                 before = (batch[-1]["clock"], bytes.fromhex(batch[-1]["id"]))
         entries = entries[:PAGE]
         older = f"{entries[-1]['clock']}.{entries[-1]['id']}" if len(entries) == PAGE else None
-        data["people"] = sorted(
-            ((did, known.get(did, did[:16] + "…")) for did in authors), key=lambda p: p[1].lower()
-        )
+        data["people"] = sorted(known.items(), key=lambda p: p[1].lower())
         data.update(
             entries=entries,
-            types=types,
+            types=sorted(TYPES),
             person=person or "",
             kind=kind or "",
             target=target,
