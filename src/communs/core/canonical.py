@@ -17,10 +17,6 @@ from .errors import InvalidEvent
 _SCALARS = (type(None), bool, str, bytes)
 
 
-def encode(value: Any) -> bytes:
-    return cbor2.dumps(value, canonical=True)
-
-
 def decode(data: bytes) -> Any:
     try:
         value = cbor2.loads(data)
@@ -58,3 +54,97 @@ def check_plain(value: Any) -> None:
             raise InvalidEvent(
                 f"CBOR tags and special values are not allowed (found a {kind.__name__})"
             )
+
+
+class _NotPlain(Exception):
+    """A value holding something else than maps with text keys, arrays, text, bytes,
+    integers, booleans and null."""
+
+
+_LEAVES = frozenset((str, bytes, int, bool, type(None)))
+_ORDERS: dict[tuple[Any, ...], tuple[str, ...]] = {}  # a map's keys -> in canonical order
+
+
+def _canonical_order(keys: tuple[Any, ...]) -> tuple[str, ...]:
+    # The canonical order sorts keys by their encoding; for text, that is the length of the
+    # UTF-8 bytes (the head holds it), then the bytes themselves.
+    if any(type(key) is not str for key in keys):
+        raise _NotPlain
+    order = tuple(sorted(keys, key=lambda key: (len(key.encode()), key.encode())))
+    if len(_ORDERS) > 4096:
+        _ORDERS.clear()
+    _ORDERS[keys] = order
+    return order
+
+
+def _sorted_maps(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
+    """``value`` with the keys of every map in canonical order.
+
+    With ``memo``, nested arrays and maps are remembered by identity: successive versions of
+    a record share most of their parts (``{**record, "state": ...}``), which are then
+    sorted once. The memo keeps each part alive, so an id is never reused while in it;
+    values in the fold are never mutated (reducers build new ones)."""
+    kind = type(value)
+    if kind is dict:
+        keys = tuple(value)
+        out = {}
+        for key in _ORDERS.get(keys) or _canonical_order(keys):
+            item = value[key]
+            out[key] = item if type(item) in _LEAVES else _sorted_part(item, memo)
+        return out
+    if kind is list or kind is tuple:
+        return [item if type(item) in _LEAVES else _sorted_part(item, memo) for item in value]
+    if kind in _LEAVES:
+        return value
+    raise _NotPlain
+
+
+def _sorted_part(value: Any, memo: dict[int, tuple[Any, Any]] | None) -> Any:
+    if memo is None:
+        return _sorted_maps(value)
+    seen = memo.get(id(value))
+    if seen is not None and seen[0] is value:
+        return seen[1]
+    out = _sorted_maps(value, memo)
+    memo[id(value)] = (value, out)
+    return out
+
+
+def encode(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> bytes:
+    """The canonical encoding of ``value``. cbor2's canonical mode sorts every map by
+    encoding each key apart, which costs more than the rest of the encoding; for plain data
+    the only difference with its default mode is the order of map keys, set here beforehand
+    (anything else goes to the canonical mode). ``memo`` lets successive versions of a value
+    share the sorting of their common parts."""
+    try:
+        return cbor2.dumps(_sorted_maps(value, memo))
+    except _NotPlain:
+        return cbor2.dumps(value, canonical=True)
+
+
+def _head(major: int, size: int) -> bytes:
+    """The head of a CBOR data item: major type (shifted) and length."""
+    if size < 24:
+        return bytes((major | size,))
+    if size < 0x100:
+        return bytes((major | 24, size))
+    if size < 0x10000:
+        return bytes((major | 25,)) + size.to_bytes(2, "big")
+    return bytes((major | 26,)) + size.to_bytes(4, "big")
+
+
+_TEXT_HEADS = [_head(0x60, size) for size in range(0x100)]
+
+
+def encode_map(items: dict[str, bytes]) -> bytes:
+    """``canonical.encode({key: value})`` for text keys and values already encoded:
+    keys in the canonical order (their encodings sorted bytewise)."""
+    keys = []
+    for key in items:
+        utf8 = key.encode()
+        size = len(utf8)
+        keys.append(((_TEXT_HEADS[size] if size < 0x100 else _head(0x60, size)) + utf8, key))
+    keys.sort()
+    return _head(0xA0, len(keys)) + b"".join(
+        [encoded_key + items[key] for encoded_key, key in keys]
+    )

@@ -68,7 +68,7 @@ class StoredState:
         self.cache: dict[str, Any] = {}
         self.dirty: dict[str, Any] = {}
         self.encoded: dict[str, bytes] = {}  # key -> canonical bytes of cache[key]
-        self.memo: dict[int, tuple[Any, Any]] = {}  # parts of values, sorted (see _encode)
+        self.memo: dict[int, tuple[Any, Any]] = {}  # parts of values, sorted (see canonical.encode)
 
     def get(self, key: str) -> Any:
         try:
@@ -117,100 +117,8 @@ class StoredState:
         try:
             return self.encoded[key]
         except KeyError:
-            data = self.encoded[key] = _encode(self.get(key), self.memo)
+            data = self.encoded[key] = canonical.encode(self.get(key), self.memo)
             return data
-
-
-class _NotPlain(Exception):
-    """A value holding something else than maps with text keys, arrays, text, bytes,
-    integers, booleans and null."""
-
-
-_SCALARS = frozenset((str, bytes, int, bool, type(None)))
-_ORDERS: dict[tuple[Any, ...], tuple[str, ...]] = {}  # a map's keys -> in canonical order
-
-
-def _canonical_order(keys: tuple[Any, ...]) -> tuple[str, ...]:
-    # The canonical order sorts keys by their encoding; for text, that is the length of the
-    # UTF-8 bytes (the head holds it), then the bytes themselves.
-    if any(type(key) is not str for key in keys):
-        raise _NotPlain
-    order = tuple(sorted(keys, key=lambda key: (len(key.encode()), key.encode())))
-    if len(_ORDERS) > 4096:
-        _ORDERS.clear()
-    _ORDERS[keys] = order
-    return order
-
-
-def _sorted_maps(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
-    """``value`` with the keys of every map in canonical order.
-
-    With ``memo``, nested arrays and maps are remembered by identity: successive versions of
-    a record share most of their parts (``{**record, "state": ...}``), which are then
-    sorted once. The memo keeps each part alive, so an id is never reused while in it;
-    values in the fold are never mutated (reducers build new ones)."""
-    kind = type(value)
-    if kind is dict:
-        keys = tuple(value)
-        out = {}
-        for key in _ORDERS.get(keys) or _canonical_order(keys):
-            item = value[key]
-            out[key] = item if type(item) in _SCALARS else _sorted_part(item, memo)
-        return out
-    if kind is list or kind is tuple:
-        return [item if type(item) in _SCALARS else _sorted_part(item, memo) for item in value]
-    if kind in _SCALARS:
-        return value
-    raise _NotPlain
-
-
-def _sorted_part(value: Any, memo: dict[int, tuple[Any, Any]] | None) -> Any:
-    if memo is None:
-        return _sorted_maps(value)
-    seen = memo.get(id(value))
-    if seen is not None and seen[0] is value:
-        return seen[1]
-    out = _sorted_maps(value, memo)
-    memo[id(value)] = (value, out)
-    return out
-
-
-def _encode(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> bytes:
-    """``canonical.encode(value)``, faster: cbor2's canonical mode sorts every map by encoding
-    each key apart, which costs more than the rest of the encoding. For plain data, the
-    only difference with its default mode is the order of map keys, set here beforehand."""
-    try:
-        return cbor2.dumps(_sorted_maps(value, memo))
-    except _NotPlain:
-        return canonical.encode(value)
-
-
-def _head(major: int, size: int) -> bytes:
-    """The head of a CBOR data item: major type (shifted) and length."""
-    if size < 24:
-        return bytes((major | size,))
-    if size < 0x100:
-        return bytes((major | 24, size))
-    if size < 0x10000:
-        return bytes((major | 25,)) + size.to_bytes(2, "big")
-    return bytes((major | 26,)) + size.to_bytes(4, "big")
-
-
-_TEXT_HEADS = [_head(0x60, size) for size in range(0x100)]
-
-
-def _encode_map(items: dict[str, bytes]) -> bytes:
-    """``canonical.encode({key: value})`` for text keys and values already encoded:
-    keys in the canonical order (their encodings sorted bytewise)."""
-    keys = []
-    for key in items:
-        utf8 = key.encode()
-        size = len(utf8)
-        keys.append(((_TEXT_HEADS[size] if size < 0x100 else _head(0x60, size)) + utf8, key))
-    keys.sort()
-    return _head(0xA0, len(keys)) + b"".join(
-        [encoded_key + items[key] for encoded_key, key in keys]
-    )
 
 
 def _verify_chunk(raws: list[bytes]) -> list[Event | tuple[bytes, str]]:
@@ -463,7 +371,7 @@ class Ingestor:
             for key, data in prior.items():
                 if data is None:
                     prior[key] = stored.get(key, _NULL)
-            results[eid] = (reason, _encode_map(prior))  # type: ignore[arg-type]
+            results[eid] = (reason, canonical.encode_map(prior))  # type: ignore[arg-type]
         store.insert_events(
             [
                 EventRow(e.id, cid, e.clock, e.type, e.author, e.time, e.raw, *results[e.id])
