@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,23 +54,7 @@ class HubNode(Node):
     """A node run as ``communs serve --hub``: citizens register and sign in with a
     passphrase. Started, awaited and stopped as tests/nodes.py's ``Node``."""
 
-    def launch(self) -> HubNode:
-        assert not self.running, f"{self} already runs"
-        self._stderr = open(self.stderr_path, "a")  # noqa: SIM115  (closed in _reap)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "communs", "--home", str(self.home), "serve", "--hub"]
-            + ["--listen", "127.0.0.1:0"],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-        )
-        self._lines = []
-        stdout = self.process.stdout
-        threading.Thread(
-            target=lambda: self._lines.extend(iter(stdout.readline, "")),  # type: ignore[union-attr]
-            daemon=True,
-        ).start()
-        return self
+    serve_options = ("--hub",)
 
 
 @dataclass

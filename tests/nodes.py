@@ -102,6 +102,8 @@ def run_cli(home: Path, *args: str, code: int | None = 0, timeout: float = CLI_T
 class Node:
     """A home directory, and the node process serving it while it runs."""
 
+    serve_options: tuple[str, ...] = ()  # more options of ``communs serve``
+
     def __init__(self, home: Path):
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
@@ -136,7 +138,7 @@ class Node:
         self._stderr = open(self.stderr_path, "a")  # noqa: SIM115  (closed in _reap)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "communs", "--home", str(self.home), "serve"]
-            + ["--listen", "127.0.0.1:0"],
+            + [*self.serve_options, "--listen", "127.0.0.1:0"],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
