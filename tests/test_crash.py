@@ -73,9 +73,17 @@ def test_sigkill_during_ingest_keeps_acknowledged_batches(tmp_path: Path) -> Non
     lines: queue.Queue[str | None] = queue.Queue()
     with open(tmp_path / "child.err", "wb") as errors:
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD.format(batch=BATCH), str(events_file), str(db_path),
-             str(BENCHMARKS)],
-            stdout=subprocess.PIPE, stderr=errors, text=True,
+            [
+                sys.executable,
+                "-c",
+                CHILD.format(batch=BATCH),
+                str(events_file),
+                str(db_path),
+                str(BENCHMARKS),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
         )
     assert child.stdout is not None
 
@@ -133,8 +141,9 @@ def test_sigkill_during_ingest_keeps_acknowledged_batches(tmp_path: Path) -> Non
         assert store.known(acknowledged) == set(acknowledged), "an acknowledged event was lost"
         cid = store.commons_cid(workload.genesis_id)
         assert cid is not None
-        present = [row[0] for row in store.db.execute("SELECT id FROM events WHERE cid = ?",
-                                                      (cid,))]
+        present = [
+            row[0] for row in store.db.execute("SELECT id FROM events WHERE cid = ?", (cid,))
+        ]
         assert len(present) >= len(acknowledged)
         assert len(present) < len(workload.raws), "the kill came after the end of the ingest"
         assert store.commons_rows()[0]["events"] == len(present)

@@ -99,7 +99,7 @@ def sync(ctx: Context, commons: str | None, peer: str | None, as_json: bool) -> 
             note = f"  ({r['note']})" if r.get("note") else ""
             click.echo(
                 f"{r['peer']}  {r['commons'][:12]}  pulled {r['pulled']}, "
-                f"pushed {r['pushed']}{note}"
+                f"pushed {r['pushed']}, {r.get('files', 0)} file(s) fetched{note}"
             )
     if failed:
         ctx_exit = click.get_current_context()

@@ -64,8 +64,11 @@ class BlobStore:
     def add_bytes(self, data: bytes, name: str | None = None) -> BlobInfo:
         return self.add_stream(io.BytesIO(data), name=name)
 
-    def add_stream(self, fileobj: BinaryIO, name: str | None = None) -> BlobInfo:
-        """Store everything ``fileobj`` yields; ``name`` (a file name) helps guess the media."""
+    def add_stream(
+        self, fileobj: BinaryIO, name: str | None = None, expected: bytes | None = None
+    ) -> BlobInfo:
+        """Store everything ``fileobj`` yields; ``name`` (a file name) helps guess the media.
+        With ``expected`` (a hash), content that does not match is refused and not kept."""
         digest = hashlib.sha256()
         size = 0
         head = b""
@@ -81,6 +84,11 @@ class BlobStore:
                     size += len(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+            if expected is not None and digest.digest() != expected:
+                raise BadInput(
+                    f"the content received for blob {expected.hex()[:12]} does not match its "
+                    "hash: the source is corrupt or lying; nothing was kept"
+                )
             final = self._path_for(digest.digest())
             if final.exists():
                 tmp.unlink()  # same content is already stored: nothing to replace

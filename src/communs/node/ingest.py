@@ -432,9 +432,16 @@ def _causal_refusal(event: Event, clocks: dict[bytes, tuple[bytes, int]]) -> str
         if origin and any(clocks[h][0] != origin.commons for h in origin.heads):
             return "a fork's heads must be events of the commons it forks"
         return None
-    if any(clocks[p][0] != event.commons for p in event.parents):
-        return "every parent must belong to the same commons as the event"
-    expected = 1 + max(clocks[p][1] for p in event.parents)
+    parents = event.parents
+    if len(parents) == 1:  # the common case, without generators
+        commons, clock = clocks[parents[0]]
+        if commons != event.commons:
+            return "every parent must belong to the same commons as the event"
+        expected = 1 + clock
+    else:
+        if any(clocks[p][0] != event.commons for p in parents):
+            return "every parent must belong to the same commons as the event"
+        expected = 1 + max(clocks[p][1] for p in parents)
     if event.clock != expected:
         return f"clock is {event.clock} but must be {expected} (one more than its highest parent)"
     return None

@@ -21,7 +21,7 @@ import httpx
 
 from ..core.errors import BadInput, CommunsError, NotFound
 from ..core.events import MAX_EVENT_SIZE, event_id
-from .client import raise_for, transport
+from .client import RemoteFile, raise_for, transport
 from .home import Home
 from .ingest import BATCH
 from .local import LocalState, normalize_url
@@ -357,9 +357,16 @@ class Replicator:
         for ancestor in ancestors:
             pulled += self._pull(peer, ancestor)[0]
         added, their_heads = self._pull(peer, commons)
+        files = self._fetch_files(peer, commons)
         pushed = self._push(peer, commons, their_heads)
         self.local.peer_ok(peer)
-        return {"peer": peer, "commons": commons.hex(), "pulled": pulled + added, "pushed": pushed}
+        return {
+            "peer": peer,
+            "commons": commons.hex(),
+            "pulled": pulled + added,
+            "pushed": pushed,
+            "files": files,
+        }
 
     def _heads(self, commons: bytes) -> list[bytes]:
         with self.lock:
@@ -390,6 +397,30 @@ class Replicator:
             if batch:
                 added += self._ingest(batch, peer, commons)["added"]
         return added, heads
+
+    def _fetch_files(self, peer: str, commons: bytes) -> int:
+        """Fetch from the peer, over HTTP, the files this commons names that we lack: the
+        canonical ones and those of open contributions (to review them). Each is checked
+        against its hash before it is kept; a peer that sends wrong bytes is skipped."""
+        with self.lock:
+            cid = self.home.store.commons_cid(commons)
+            if cid is None:
+                return 0
+            wanted = files_named(self.home.store, cid)
+            missing = [h for h in wanted if not self.home.blobs.has(h)]
+        fetched = 0
+        for blob in missing:
+            try:
+                with io.BufferedReader(
+                    RemoteFile(self.http, f"{peer}/api/blobs/{blob.hex()}")
+                ) as f:
+                    self.home.blobs.add_stream(f, expected=blob)
+                fetched += 1
+            except NotFound:
+                continue  # the peer does not have it either
+            except PEER_ERRORS as error:
+                log.warning("file %s from %s refused: %s", blob.hex()[:12], peer, error)
+        return fetched
 
     def _push(self, peer: str, commons: bytes, their_heads: list[bytes]) -> int:
         store = self.home.store
@@ -508,11 +539,13 @@ class Replicator:
         if commons is None or commons not in set(self.local.follows()):
             return
         report = self._ingest([raw], peer, commons)
-        if report["pending"]:  # we missed something: a full round with that peer
-            try:
+        try:
+            if report["pending"]:  # we missed something: a full round with that peer
                 self.sync_commons(peer, commons)
-            except PEER_ERRORS as error:
-                log.info("sync with %s failed: %s", peer, error)
+            elif report["added"] and _names_files(raw):
+                self._fetch_files(peer, commons)
+        except PEER_ERRORS as error:
+            log.info("sync with %s failed: %s", peer, error)
 
 
 def _payload(raw: bytes) -> dict[str, Any] | None:
@@ -541,6 +574,21 @@ def _commons_of(raw: bytes) -> bytes | None:
     if commons is None:
         return event_id(raw)  # a genesis: its id is the commons id
     return commons if isinstance(commons, bytes) and len(commons) == 32 else None
+
+
+def _names_files(raw: bytes) -> bool:
+    body = (_payload(raw) or {}).get("body")
+    return isinstance(body, dict) and bool(body.get("changes") or body.get("merged"))
+
+
+def files_named(store: Any, cid: int) -> set[bytes]:
+    """Blobs a node should hold to show a commons: its canonical files, and the proposed
+    and base versions in open contributions."""
+    blobs = {record["blob"] for _, record in store.scan_records(cid, "artifact/")}
+    for _, record in store.scan_records(cid, "contribution/", ("open", "conflict")):
+        for change in record["revisions"][-1]["changes"]:
+            blobs.update(b for b in (change["blob"], change["base"]) if b)
+    return blobs
 
 
 def _shape(read: Any) -> Any:
