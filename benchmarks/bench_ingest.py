@@ -39,6 +39,7 @@ def _rss_mb() -> float:
 
 # -- children ---------------------------------------------------------------------------------
 
+
 def child_ingest(events_file: str, db_path: str) -> dict:
     from workload import read_events
 
@@ -54,9 +55,16 @@ def child_ingest(events_file: str, db_path: str) -> dict:
     cpu = time.process_time() - cpu0
     ingestor.close()
     store.close()
-    return {"seconds": seconds, "cpu": cpu, "events": len(raws), "added": len(report.added),
-            "pending": len(report.pending), "refused": len(report.refused),
-            "duplicates": report.duplicates, "rss_mb": _rss_mb()}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "events": len(raws),
+        "added": len(report.added),
+        "pending": len(report.pending),
+        "refused": len(report.refused),
+        "duplicates": report.duplicates,
+        "rss_mb": _rss_mb(),
+    }
 
 
 def child_open(db_path: str, commons_hex: str, late_file: str) -> dict:
@@ -87,16 +95,26 @@ def child_open(db_path: str, commons_hex: str, late_file: str) -> dict:
     assert tip is not None and event.position < tip, "the late event does not land before the tip"
     rewound = store.db.execute(
         "SELECT count(*) FROM events WHERE cid = ? AND (clock > ? OR (clock = ? AND id > ?))",
-        (cid, event.clock, event.clock, event.id)).fetchone()[0]
+        (cid, event.clock, event.clock, event.id),
+    ).fetchone()[0]
     after = domain.state_digest(store.raw_records(cid), store.ineffective(cid))
     ingestor.close()
     store.close()
-    return {"imports": imports, "cold": cold, "events": row["events"], "heads": len(heads),
-            "digest": digest, "late_seconds": late_seconds, "late_added": len(report.added),
-            "rewound": rewound, "digest_after": after}
+    return {
+        "imports": imports,
+        "cold": cold,
+        "events": row["events"],
+        "heads": len(heads),
+        "digest": digest,
+        "late_seconds": late_seconds,
+        "late_added": len(report.added),
+        "rewound": rewound,
+        "digest_after": after,
+    }
 
 
 # -- parent -----------------------------------------------------------------------------------
+
 
 def raw_verify_rate(raws: list[bytes]) -> float:
     """Signatures per second, PyNaCl ``VerifyKey.verify`` on one thread, for these events."""
@@ -125,8 +143,13 @@ def run_child(*args: str) -> dict:
     env = dict(os.environ)
     here = str(Path(__file__).resolve().parent)
     env["PYTHONPATH"] = here + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, __file__, "--child", *args], env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -135,10 +158,17 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--authors", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--back", type=int, default=20,
-                        help="the late event's parent is this many events behind the end")
-    parser.add_argument("--no-check", action="store_true",
-                        help="skip the comparison with the reference in-memory fold")
+    parser.add_argument(
+        "--back",
+        type=int,
+        default=20,
+        help="the late event's parent is this many events behind the end",
+    )
+    parser.add_argument(
+        "--no-check",
+        action="store_true",
+        help="skip the comparison with the reference in-memory fold",
+    )
     parser.add_argument("--keep", metavar="DIR", help="keep the database in DIR")
     args = parser.parse_args()
 
@@ -147,9 +177,11 @@ def main() -> int:
     start = time.perf_counter()
     w = generate(args.events, authors=args.authors, seed=args.seed)
     generation = time.perf_counter() - start
-    print(f"generated {len(w.raws):,} events from {args.authors} authors in {generation:.2f} s "
-          f"({len(w.raws) / generation:,.0f}/s): "
-          + ", ".join(f"{k} {v}" for k, v in sorted(w.counts.items())))
+    print(
+        f"generated {len(w.raws):,} events from {args.authors} authors in {generation:.2f} s "
+        f"({len(w.raws) / generation:,.0f}/s): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(w.counts.items()))
+    )
     late = late_event(w, back=args.back)
 
     with tempfile.TemporaryDirectory(prefix="communs-bench-") as tmp:
@@ -166,22 +198,31 @@ def main() -> int:
         print(f"raw PyNaCl verify, one thread: {verify_before:,.0f}/s")
         ingest = run_child("ingest", str(events_file), str(db_path))
         rate = ingest["events"] / ingest["seconds"]
-        print(f"ingest: {ingest['added']:,} added in {ingest['seconds']:.2f} s = {rate:,.0f} "
-              f"events/s (process CPU {ingest['cpu']:.2f} s), {ingest['refused']} refused, "
-              f"{ingest['pending']} pending; peak RSS {ingest['rss_mb']:.0f} MB")
+        print(
+            f"ingest: {ingest['added']:,} added in {ingest['seconds']:.2f} s = {rate:,.0f} "
+            f"events/s (process CPU {ingest['cpu']:.2f} s), {ingest['refused']} refused, "
+            f"{ingest['pending']} pending; peak RSS {ingest['rss_mb']:.0f} MB"
+        )
         verify_after = raw_verify_rate(w.raws)
         verify = max(verify_before, verify_after)  # the faster one: the stricter ratio
         print(f"raw PyNaCl verify, one thread, again: {verify_after:,.0f}/s")
-        size = sum(Path(f"{db_path}{s}").stat().st_size for s in ("", "-wal", "-shm")
-                   if Path(f"{db_path}{s}").exists())
+        size = sum(
+            Path(f"{db_path}{s}").stat().st_size
+            for s in ("", "-wal", "-shm")
+            if Path(f"{db_path}{s}").exists()
+        )
         print(f"database: {size / 1e6:.0f} MB")
 
         opened = run_child("open", str(db_path), w.genesis_id.hex(), str(late_file))
-        print(f"cold open: {opened['cold'] * 1000:.0f} ms ({opened['events']:,} events, "
-              f"{opened['heads']} head(s), digest {opened['digest'][:16]}…; imports "
-              f"{opened['imports'] * 1000:.0f} ms, not counted)")
-        print(f"late event: {opened['late_seconds'] * 1000:.1f} ms "
-              f"({opened['rewound']} events after it in the fold, rewound and replayed)")
+        print(
+            f"cold open: {opened['cold'] * 1000:.0f} ms ({opened['events']:,} events, "
+            f"{opened['heads']} head(s), digest {opened['digest'][:16]}…; imports "
+            f"{opened['imports'] * 1000:.0f} ms, not counted)"
+        )
+        print(
+            f"late event: {opened['late_seconds'] * 1000:.1f} ms "
+            f"({opened['rewound']} events after it in the fold, rewound and replayed)"
+        )
 
     check = None
     if not args.no_check:
@@ -192,8 +233,10 @@ def main() -> int:
         before = domain.fold(events).digest()
         after = domain.fold([*events, domain.parse(late)]).digest()
         check = before == opened["digest"] and after == opened["digest_after"]
-        print(f"reference fold: {'same digests' if check else 'DIGESTS DIFFER'} "
-              f"({time.perf_counter() - start:.1f} s)")
+        print(
+            f"reference fold: {'same digests' if check else 'DIGESTS DIFFER'} "
+            f"({time.perf_counter() - start:.1f} s)"
+        )
 
     ratio = rate / verify
     rows = [
@@ -201,19 +244,37 @@ def main() -> int:
         ("ingest", f"{rate:,.0f} events/s", "", None),
         ("raw verify (1 thread)", f"{verify:,.0f} /s", "", None),
         ("ratio ingest / verify", f"{ratio:.2f}", f">= {GOAL_RATIO}", ratio >= GOAL_RATIO),
-        ("peak RSS (ingest)", f"{ingest['rss_mb']:.0f} MB", f"<= {GOAL_RSS_MB} MB",
-         ingest["rss_mb"] <= GOAL_RSS_MB),
-        ("cold open", f"{opened['cold'] * 1000:.0f} ms", f"<= {GOAL_COLD_S * 1000:.0f} ms",
-         opened["cold"] <= GOAL_COLD_S),
-        ("late event", f"{opened['late_seconds'] * 1000:.1f} ms", f"<= {GOAL_LATE_MS:.0f} ms",
-         opened["late_seconds"] * 1000 <= GOAL_LATE_MS),
-        ("all events added", f"{ingest['added'] + opened['late_added']:,}",
-         f"= {len(w.raws) + 1:,}", ingest["added"] + opened["late_added"] == len(w.raws) + 1),
+        (
+            "peak RSS (ingest)",
+            f"{ingest['rss_mb']:.0f} MB",
+            f"<= {GOAL_RSS_MB} MB",
+            ingest["rss_mb"] <= GOAL_RSS_MB,
+        ),
+        (
+            "cold open",
+            f"{opened['cold'] * 1000:.0f} ms",
+            f"<= {GOAL_COLD_S * 1000:.0f} ms",
+            opened["cold"] <= GOAL_COLD_S,
+        ),
+        (
+            "late event",
+            f"{opened['late_seconds'] * 1000:.1f} ms",
+            f"<= {GOAL_LATE_MS:.0f} ms",
+            opened["late_seconds"] * 1000 <= GOAL_LATE_MS,
+        ),
+        (
+            "all events added",
+            f"{ingest['added'] + opened['late_added']:,}",
+            f"= {len(w.raws) + 1:,}",
+            ingest["added"] + opened["late_added"] == len(w.raws) + 1,
+        ),
     ]
     if check is not None:
         rows.append(("digest = reference fold", "yes" if check else "no", "yes", check))
-    print(f"\n== summary: {len(w.raws):,} events, {args.authors} authors, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f} ==")
+    print(
+        f"\n== summary: {len(w.raws):,} events, {args.authors} authors, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f} =="
+    )
     for name, value, goal, ok in rows:
         verdict = "" if ok is None else ("PASS" if ok else "MISS")
         print(f"  {name:26s} {value:>18s}  {goal:>12s}  {verdict}")

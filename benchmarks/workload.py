@@ -40,25 +40,86 @@ MAINTAINERS = 3
 THRESHOLD = 2
 EPOCH = 1_700_000_000_000  # event times in milliseconds
 
-_DIRS = ["src", "src/core", "src/ui", "docs", "docs/guide", "assets", "data", "tests", "lib",
-         "tools", "examples", "i18n"]
+_DIRS = [
+    "src",
+    "src/core",
+    "src/ui",
+    "docs",
+    "docs/guide",
+    "assets",
+    "data",
+    "tests",
+    "lib",
+    "tools",
+    "examples",
+    "i18n",
+]
 _EXTS = ["py", "md", "txt", "json", "svg", "csv", "toml", "rs"]
-_WORDS = ["fix", "add", "update", "improve", "translate", "document", "refactor", "clarify",
-          "remove", "rename", "draft", "polish", "typo", "layout", "example", "section"]
-_COMMENTS = ["", "looks good", "nice", "please split this", "tested locally, works",
-             "see my remark on the second file", "+1", "could use an example"]
-_NAMES = ["Ada", "Bea", "Cy", "Dan", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea",
-          "Mo", "Nia", "Oto", "Pia", "Quy", "Rui", "Sam", "Tea", "Ume", "Vik", "Wen", "Xo",
-          "Yas", "Zoe"]
+_WORDS = [
+    "fix",
+    "add",
+    "update",
+    "improve",
+    "translate",
+    "document",
+    "refactor",
+    "clarify",
+    "remove",
+    "rename",
+    "draft",
+    "polish",
+    "typo",
+    "layout",
+    "example",
+    "section",
+]
+_COMMENTS = [
+    "",
+    "looks good",
+    "nice",
+    "please split this",
+    "tested locally, works",
+    "see my remark on the second file",
+    "+1",
+    "could use an example",
+]
+_NAMES = [
+    "Ada",
+    "Bea",
+    "Cy",
+    "Dan",
+    "Eli",
+    "Fay",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jun",
+    "Kai",
+    "Lea",
+    "Mo",
+    "Nia",
+    "Oto",
+    "Pia",
+    "Quy",
+    "Rui",
+    "Sam",
+    "Tea",
+    "Ume",
+    "Vik",
+    "Wen",
+    "Xo",
+    "Yas",
+    "Zoe",
+]
 
 
 @dataclass
 class Workload:
-    raws: list[bytes]                  # wire bytes, in a causal order (parents first)
-    ids: list[bytes]                   # ids[i] = sha256(raws[i])
+    raws: list[bytes]  # wire bytes, in a causal order (parents first)
+    ids: list[bytes]  # ids[i] = sha256(raws[i])
     clocks: list[int]
-    genesis_id: bytes                  # = commons id
-    identities: list[Identity]         # every author; the first MAINTAINERS are maintainers
+    genesis_id: bytes  # = commons id
+    identities: list[Identity]  # every author; the first MAINTAINERS are maintainers
     counts: dict[str, int] = field(default_factory=dict)  # events per kind, for the record
 
     @property
@@ -123,18 +184,20 @@ class _Generator:
         self.ids: list[bytes] = []
         self.clocks: list[int] = []
         self.counts: dict[str, int] = {}
-        self.main_heads: dict[bytes, int] = {}   # id -> clock
+        self.main_heads: dict[bytes, int] = {}  # id -> clock
         self.branch: tuple[bytes, int] | None = None  # tip of the active side branch
         self.branch_left = 0
         self.branch_proposals: list[_Contribution] = []
         self.profiled: set[int] = set()
         paths = set()
         while len(paths) < N_PATHS:
-            paths.add(f"{self.rng.choice(_DIRS)}/{self.rng.choice(_WORDS)}_"
-                      f"{self.rng.randrange(10_000)}.{self.rng.choice(_EXTS)}")
+            paths.add(
+                f"{self.rng.choice(_DIRS)}/{self.rng.choice(_WORDS)}_"
+                f"{self.rng.randrange(10_000)}.{self.rng.choice(_EXTS)}"
+            )
         self.paths = sorted(paths)
         self.canonical: dict[str, bytes] = {}
-        self.contributions: list[_Contribution] = []   # every known one (main line)
+        self.contributions: list[_Contribution] = []  # every known one (main line)
         self.open: list[_Contribution] = []
         self.commons: bytes | None = None
 
@@ -143,9 +206,18 @@ class _Generator:
     def emit(self, author: int, kind: str, body: dict, parents: dict[bytes, int]) -> bytes:
         clock = 1 + max(parents.values()) if parents else 0
         # What sign_event does, minus its per-call overhead (checked by the tests).
-        payload = encode({"v": FORMAT_VERSION, "commons": self.commons, "type": kind,
-                          "author": self.identities[author].did, "parents": sorted(parents),
-                          "clock": clock, "time": EPOCH + len(self.raws) * 1000, "body": body})
+        payload = encode(
+            {
+                "v": FORMAT_VERSION,
+                "commons": self.commons,
+                "type": kind,
+                "author": self.identities[author].did,
+                "parents": sorted(parents),
+                "clock": clock,
+                "time": EPOCH + len(self.raws) * 1000,
+                "body": body,
+            }
+        )
         signature = crypto_sign(SIGNING_CONTEXT + payload, self.secrets[author])[:64]
         raw = _ARRAY_2 + _bytes_header(len(payload)) + payload + _SIG_HEADER + signature
         eid = sha256(raw).digest()
@@ -181,8 +253,15 @@ class _Generator:
         rng = self.rng
         out = []
         for path in rng.sample(self.paths, rng.choice((1, 1, 1, 2, 2, 3))):
-            out.append({"path": path, "base": self.canonical.get(path), "blob": rng.randbytes(32),
-                        "size": rng.randrange(1, 200_000), "media": ""})
+            out.append(
+                {
+                    "path": path,
+                    "base": self.canonical.get(path),
+                    "blob": rng.randbytes(32),
+                    "size": rng.randrange(1, 200_000),
+                    "media": "",
+                }
+            )
         return out
 
     def title(self) -> str:
@@ -192,9 +271,14 @@ class _Generator:
     # -- actions --------------------------------------------------------------------------
 
     def genesis(self) -> None:
-        charter = {"name": "Benchmark commons", "description": "generated", "kind": "software",
-                   "maintainers": sorted(i.did for i in self.identities[:MAINTAINERS]),
-                   "threshold": THRESHOLD, "mode": "review"}
+        charter = {
+            "name": "Benchmark commons",
+            "description": "generated",
+            "kind": "software",
+            "maintainers": sorted(i.did for i in self.identities[:MAINTAINERS]),
+            "threshold": THRESHOLD,
+            "mode": "review",
+        }
         eid = self.emit(0, "commons.create", {"charter": charter}, {})
         self.commons = eid
         self.main_heads = {eid: 0}
@@ -228,13 +312,20 @@ class _Generator:
         old = [c for c in self.contributions[-200:] if c.clock < self.branch[1]]
         if roll < 0.5 and old:
             c = rng.choice(old)
-            self.emit_branch(author, "contribution.review",
-                             {"contribution": c.id, "verdict": rng.choice(("comment", "approve")),
-                              "comment": rng.choice(_COMMENTS)})
+            self.emit_branch(
+                author,
+                "contribution.review",
+                {
+                    "contribution": c.id,
+                    "verdict": rng.choice(("comment", "approve")),
+                    "comment": rng.choice(_COMMENTS),
+                },
+            )
         else:
             changes = self.changes()
-            eid = self.emit_branch(author, "contribution.propose",
-                                   {"title": self.title(), "changes": changes})
+            eid = self.emit_branch(
+                author, "contribution.propose", {"title": self.title(), "changes": changes}
+            )
             self.branch_proposals.append(_Contribution(eid, author, self.clocks[-1], changes))
 
     def main_step(self) -> None:
@@ -250,8 +341,11 @@ class _Generator:
             if self.profile_first(author):
                 return
             changes = self.changes()
-            eid = self.emit_main(author, "contribution.propose",
-                                 {"title": self.title(), "description": "", "changes": changes})
+            eid = self.emit_main(
+                author,
+                "contribution.propose",
+                {"title": self.title(), "description": "", "changes": changes},
+            )
             c = _Contribution(eid, author, self.clocks[-1], changes)
             self.open.append(c)
             self.contributions.append(c)
@@ -260,17 +354,24 @@ class _Generator:
             if self.profile_first(author):
                 return
             c = rng.choice(self.contributions[-300:])
-            self.emit_main(author, "contribution.review",
-                           {"contribution": c.id, "verdict": rng.choice(("comment", "approve")),
-                            "comment": rng.choice(_COMMENTS)})
+            self.emit_main(
+                author,
+                "contribution.review",
+                {
+                    "contribution": c.id,
+                    "verdict": rng.choice(("comment", "approve")),
+                    "comment": rng.choice(_COMMENTS),
+                },
+            )
         elif roll < 0.80:
             c = self.open[-rng.randint(1, min(len(self.open), 40))]
             candidates = [m for m in maintainers if m not in c.accepted_by]
             author = rng.choice(candidates)
             if self.profile_first(author):
                 return
-            self.emit_main(author, "contribution.accept",
-                           {"contribution": c.id, "revision": c.revision})
+            self.emit_main(
+                author, "contribution.accept", {"contribution": c.id, "revision": c.revision}
+            )
             if len(c.accepted_by) + 1 < THRESHOLD:
                 c.accepted_by.add(author)
             elif all(self.canonical.get(ch["path"]) == ch["base"] for ch in c.changes):
@@ -284,8 +385,11 @@ class _Generator:
             author = rng.choice(maintainers)
             if self.profile_first(author):
                 return
-            self.emit_main(author, "contribution.reject",
-                           {"contribution": c.id, "reason": "out of scope for this commons"})
+            self.emit_main(
+                author,
+                "contribution.reject",
+                {"contribution": c.id, "reason": "out of scope for this commons"},
+            )
             c.state = "rejected"
             self.open.remove(c)
         elif roll < 0.93:
@@ -293,24 +397,32 @@ class _Generator:
             if self.profile_first(c.author):
                 return
             # Rebase every change on the current canonical blob.
-            changes = [{**ch, "base": self.canonical.get(ch["path"]), "blob": rng.randbytes(32)}
-                       for ch in c.changes]
-            self.emit_main(c.author, "contribution.revise",
-                           {"contribution": c.id, "changes": changes,
-                            "title": self.title()})
+            changes = [
+                {**ch, "base": self.canonical.get(ch["path"]), "blob": rng.randbytes(32)}
+                for ch in c.changes
+            ]
+            self.emit_main(
+                c.author,
+                "contribution.revise",
+                {"contribution": c.id, "changes": changes, "title": self.title()},
+            )
             c.changes, c.revision, c.accepted_by = changes, c.revision + 1, set()
         elif roll < 0.96:
             c = rng.choice(self.open[-40:])
             author = rng.randrange(MAINTAINERS, len(self.identities))
             if self.profile_first(author):
                 return
-            self.emit_main(author, "contribution.accept",   # ineffective: not a maintainer
-                           {"contribution": c.id, "revision": c.revision})
+            self.emit_main(
+                author,
+                "contribution.accept",  # ineffective: not a maintainer
+                {"contribution": c.id, "revision": c.revision},
+            )
         else:
             author = rng.randrange(len(self.identities))
             self.profiled.add(author)
-            self.emit_main(author, "profile.set", {"name": rng.choice(_NAMES) + " " +
-                                                   rng.choice(_NAMES)})
+            self.emit_main(
+                author, "profile.set", {"name": rng.choice(_NAMES) + " " + rng.choice(_NAMES)}
+            )
 
     def profile_first(self, author: int) -> bool:
         if author in self.profiled:
@@ -320,8 +432,7 @@ class _Generator:
         return True
 
 
-def generate(n: int, *, authors: int = 50, seed: int = 1, concurrency: float = 0.02
-             ) -> Workload:
+def generate(n: int, *, authors: int = 50, seed: int = 1, concurrency: float = 0.02) -> Workload:
     """``n`` events (the genesis included) of one commons, in a causal order."""
     if authors < MAINTAINERS:
         raise ValueError(f"at least {MAINTAINERS} authors")
@@ -336,12 +447,19 @@ def late_event(w: Workload, back: int = 20, *, author: int = 7) -> bytes:
     """A valid event concurrent with the last ``back`` events: its only parent is the event
     ``back`` places from the end, so it lands before the tip of the fold (a rewind)."""
     index = len(w.ids) - back
-    return sign_event(w.identities[author], commons=w.genesis_id, type="profile.set",
-                      parents=[w.ids[index]], clock=w.clocks[index] + 1,
-                      time=EPOCH + len(w.raws) * 1000, body={"name": "Late"})
+    return sign_event(
+        w.identities[author],
+        commons=w.genesis_id,
+        type="profile.set",
+        parents=[w.ids[index]],
+        clock=w.clocks[index] + 1,
+        time=EPOCH + len(w.raws) * 1000,
+        body={"name": "Late"},
+    )
 
 
 # -- a simple file format for handing events to another process ------------------------------
+
 
 def write_events(path: str | Path, raws: Iterable[bytes]) -> None:
     with open(path, "wb") as out:
