@@ -106,26 +106,35 @@ def lineage(home: Home, commons_id: bytes) -> dict[str, Any]:
     return {"id": commons_id.hex(), "name": name, "ancestors": ancestors, "forks": tree(commons_id)}
 
 
-def contributions(home: Home, commons_id: bytes, state: str | None = None) -> list[dict[str, Any]]:
+def contributions(
+    home: Home,
+    commons_id: bytes,
+    state: str | None = None,
+    *,
+    oldest: int | None = None,
+    newest: int | None = None,
+) -> list[dict[str, Any]]:
+    """Contributions in fold order (in one ``state``); with ``oldest`` or ``newest``, only
+    that many, chosen by time in SQL — pages stay fast when thousands wait."""
     cid = home.cid(commons_id)
     known = names(home, cid)
-    items = []
-    for key, record in home.store.scan_records(cid, "contribution/"):
-        if state and record["state"] != state:
-            continue
-        items.append(
-            {
-                "id": key.split("/", 1)[1],
-                "title": record["title"],
-                "author": record["author"],
-                "author_name": known.get(record["author"]),
-                "state": record["state"],
-                "revision": len(record["revisions"]) - 1,
-                "accepted_by": record["accepted_by"],
-                "order": record["order"],
-                "time": record["time"],
-            }
-        )
+    states = (state,) if state else None
+    scanned = home.store.scan_records(cid, "contribution/", states, oldest=oldest, newest=newest)
+    items = [
+        {
+            "id": key.split("/", 1)[1],
+            "title": record["title"],
+            "author": record["author"],
+            "author_name": known.get(record["author"]),
+            "state": record["state"],
+            "revision": len(record["revisions"]) - 1,
+            "accepted_by": record["accepted_by"],
+            "patrolled_by": record.get("patrolled_by"),
+            "order": record["order"],
+            "time": record["time"],
+        }
+        for key, record in scanned
+    ]
     items.sort(key=lambda c: c["order"])
     return items
 

@@ -97,4 +97,5 @@ class Store(Protocol):
         states: Iterable[str] | None = None,
         *,
         oldest: int | None = None,
+        newest: int | None = None,
     ) -> Iterator[tuple[str, Any]]: ...

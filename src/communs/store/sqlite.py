@@ -446,19 +446,26 @@ class SQLiteStore:
         states: Iterable[str] | None = None,
         *,
         oldest: int | None = None,
+        newest: int | None = None,
     ) -> Iterator[tuple[str, Any]]:
         """Records whose key starts with ``prefix`` (and whose state is among ``states``);
-        with ``oldest``, only that many, the oldest by time first."""
+        with ``oldest`` or ``newest``, only that many, by time."""
         # Keys sort as UTF-8 bytes; every key with the prefix lies below prefix + U+10FFFF.
-        sql = "SELECT key, value FROM records WHERE cid = ? AND key >= ? AND key < ?"
+        by_state = states is not None and (oldest is not None or newest is not None)
+        # By state and time, the index holds the order: walk it rather than the keys.
+        table = "records INDEXED BY records_state" if by_state else "records"
+        sql = f"SELECT key, value FROM {table} WHERE cid = ? AND key >= ? AND key < ?"
         args: list[Any] = [cid, prefix, prefix + "\U0010ffff"]
         if states is not None:
             wanted = list(states)
-            sql += f" AND state IN ({','.join('?' * len(wanted))})"
+            sql += f" AND state IS NOT NULL AND state IN ({','.join('?' * len(wanted))})"
             args += wanted
         if oldest is not None:
             sql += " ORDER BY time, key LIMIT ?"
             args.append(oldest)
+        elif newest is not None:
+            sql += " ORDER BY time DESC, key DESC LIMIT ?"
+            args.append(newest)
         else:
             sql += " ORDER BY key"
         for key, value in self.db.execute(sql, args):

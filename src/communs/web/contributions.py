@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, CommunsError, NotFound, Refused
 from ..domain.contributions import STATES, contribution_key
+from ..node import queries
 from ..node.home import Actor
 from .app import Web
 from .discussion import thread_for
@@ -134,6 +135,10 @@ def form_text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+QUEUE = 100  # contributions waiting shown on the queue page (the longest-waiting)
+LATEST = 25  # contributions shown for every other state (the latest)
+
+
 def add_routes(web: Web) -> None:
     service = web.service
 
@@ -214,23 +219,44 @@ def add_routes(web: Web) -> None:
         return {"base_moved": moved, "patrolled_by": patrolled}
 
     def queue_data(ref: str) -> dict[str, Any]:
+        """The queue (the longest-waiting first) and the latest of every other state, a page
+        each, chosen in SQL: the page stays fast when thousands of contributions wait."""
         with service.lock:
-            commons = service.commons_show(ref)
-            items = service.contributions(ref)
             home = service.home
-            cid = home.cid(bytes.fromhex(commons["id"]))
-            records = {
-                key.split("/", 1)[1]: record
-                for key, record in home.store.scan_records(cid, "contribution/")
+            commons_id = home.commons_id(ref)
+            commons = queries.commons_show(home, commons_id, digest=False)
+            cid = home.cid(commons_id)
+            waiting = queries.contributions(home, commons_id, "open", oldest=QUEUE)
+            waiting += queries.contributions(home, commons_id, "conflict", oldest=QUEUE)
+            if commons["mode"] == "publish":
+                published = queries.contributions(home, commons_id, "published", oldest=QUEUE)
+                waiting += [c for c in published if not c["patrolled_by"]]
+            latest = {
+                state: queries.contributions(home, commons_id, state, newest=LATEST)
+                for state in STATES
+                if state not in ("open", "conflict")
+            }
+            shown = [*waiting, *(c for items in latest.values() for c in items)]
+            records = home.store.get_records(
+                cid, [contribution_key(bytes.fromhex(c["id"])) for c in shown]
+            )
+            paths = {
+                change["path"]
+                for record in records.values()
+                for change in record["revisions"][-1]["changes"]
             }
             prefix = "artifact/"
             artifacts = {
-                key[len(prefix) :]: record for key, record in home.store.scan_records(cid, prefix)
+                key[len(prefix) :]: record
+                for key, record in home.store.get_records(
+                    cid, [prefix + path for path in paths]
+                ).items()
             }
         maintainers = {m["did"] for m in commons["maintainers"]}
         now = time.time() * 1000
-        for item in items:
-            item.update(flags(records.get(item["id"]), artifacts))
+        for item in shown:
+            key = contribution_key(bytes.fromhex(item["id"]))
+            item.update(flags(records.get(key), artifacts))
             item["accepts"] = sum(1 for did in item["accepted_by"] if did in maintainers)
             item["age"] = max(0, int((now - item["time"]) / 1000))
             item["to_patrol"] = (
@@ -238,14 +264,26 @@ def add_routes(web: Web) -> None:
                 and item["state"] == "published"
                 and not item["patrolled_by"]
             )
-        queue = [c for c in items if c["state"] == "open" or c["to_patrol"]]
-        waiting = {c["id"] for c in queue}
+        queue = sorted(waiting, key=lambda c: c["time"])[:QUEUE]
+        in_queue = {c["id"] for c in queue}
         groups = []
-        for state in STATES:
-            members = [c for c in items if c["state"] == state and c["id"] not in waiting]
+        for state, items in latest.items():
+            members = [c for c in items if c["id"] not in in_queue]
             if members:
-                groups.append({"state": state, "contributions": members[::-1]})
-        return {"commons": commons, "contributions": items, "queue": queue, "groups": groups}
+                groups.append(
+                    {
+                        "state": state,
+                        "contributions": members[::-1],
+                        "total": commons["contributions"].get(state, len(members)),
+                    }
+                )
+        return {
+            "commons": commons,
+            "contributions": shown,
+            "queue": queue,
+            "groups": groups,
+            "waiting": commons["contributions"]["open"],
+        }
 
     def contribution_data(ref: str, cref: str, me: str | None) -> dict[str, Any]:
         with service.lock:

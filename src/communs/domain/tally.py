@@ -1,0 +1,435 @@
+"""Tallies: how each decision method turns ballots into a result, as pure functions.
+
+Binding methods decide (a proposal passes or fails); advisory polls inform whoever decides.
+Every function takes the counted ballots (in any order: none depends on it), the number of
+``abstentions`` to add (hidden ballots committed but never revealed count as abstentions),
+and its parameters; it returns a ``Result``: ``passed``, ``failed`` or ``undecided`` (the
+ballots do not settle it yet, or a tie), the counts, the winner(s) and the reason in words.
+Thresholds are integer fractions, never floats; averages are exact ``Fraction``s.
+
+Binding:
+
+- ``majority``: more yes than no. ``supermajority``: yes / (yes + no) at least num/den.
+  Abstentions count towards the quorum (how many take part) but not in the ratio.
+- ``k_of_n`` (and ``single_maintainer``, k = 1): passes with k yes; fails once the yes that
+  could still come (n minus those who said no or abstained) cannot reach k.
+- ``lazy_consensus``: passes unless an objection stands (one not withdrawn).
+- ``consent``: passes when no unresolved objection remains; an objection is resolved when
+  its author withdraws it; while one remains, the result is undecided.
+- ``consensus``: agree, stand aside, disagree or block; any block fails it, and it passes
+  with no block and at least one agree (disagreeing is a reservation, not a veto).
+
+Advisory (the winners are the options with the best count; a tie is undecided, no ballot or
+a missed quorum is failed):
+
+- ``advice``: each ballot is a piece of advice; the proposer decides (always undecided).
+- ``single_choice`` (an option index), ``multiple_choice`` (distinct indices, at most
+  ``max_choices`` when not 0), ``dot_vote`` (dots per option, at most ``dots`` in all).
+- ``score``: a score from 0 to ``max_score`` for every option; the best average wins.
+- ``ranked_choice``: instant runoff. Each round counts every ballot for its highest-ranked
+  option still in the race; an option with more than half of the ballots not yet exhausted
+  wins (so does the last one left). Otherwise the option with the fewest ballots is
+  eliminated. Ties for the fewest go to the earlier rounds, first preferences first: the
+  option with fewer ballots in the first round where the tied options differ is eliminated;
+  if they never differed, the option listed last is. When every option left is tied and the
+  earlier rounds do not part them, the result is a tie (undecided).
+- ``time_poll``: yes, if need be or no for every slot; the best slot has the most yes, then
+  the most "if need be".
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+Outcome = Literal["passed", "failed", "undecided"]
+BINDING = (
+    "single_maintainer",
+    "k_of_n",
+    "lazy_consensus",
+    "consent",
+    "consensus",
+    "majority",
+    "supermajority",
+)
+ADVISORY = (
+    "advice",
+    "single_choice",
+    "multiple_choice",
+    "score",
+    "ranked_choice",
+    "dot_vote",
+    "time_poll",
+)
+BY_OBJECTION = ("lazy_consensus", "consent")
+WITH_OPTIONS = ("single_choice", "multiple_choice", "score", "ranked_choice", "dot_vote")
+YES_NO = ("yes", "no", "abstain")
+CONSENSUS = ("agree", "stand_aside", "disagree", "block")
+AVAILABILITY = ("yes", "if_need_be", "no")
+MAX_ADVICE = 20_000
+
+
+@dataclass(frozen=True)
+class Round:
+    """One instant-runoff round: the ballots of each option still in the race."""
+
+    counts: Mapping[str, int]
+    exhausted: int
+    eliminated: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    reason: str
+    counts: Mapping[str, int] = field(default_factory=dict)
+    winners: tuple[str, ...] = ()
+    participants: int = 0  # ballots counted, abstentions included
+    averages: Mapping[str, Fraction] = field(default_factory=dict)  # score
+    if_need_be: Mapping[str, int] = field(default_factory=dict)  # time_poll
+    rounds: tuple[Round, ...] = ()  # ranked_choice
+
+    def record(self) -> dict[str, Any]:
+        """Plain CBOR-ready data: fractions as ``[numerator, denominator]``."""
+        return {
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "counts": dict(self.counts),
+            "winners": list(self.winners),
+            "participants": self.participants,
+            "averages": {k: [v.numerator, v.denominator] for k, v in self.averages.items()},
+            "if_need_be": dict(self.if_need_be),
+            "rounds": [
+                {"counts": dict(r.counts), "exhausted": r.exhausted, "eliminated": r.eliminated}
+                for r in self.rounds
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Objection:
+    by: str
+    reason: str
+    withdrawn: bool = False
+
+
+def tally_of(ballots: Sequence[str], choices: tuple[str, ...], abstentions: int) -> dict:
+    counts = dict.fromkeys(choices, 0)
+    for ballot in ballots:
+        counts[ballot] += 1
+    if "abstain" in counts:
+        counts["abstain"] += abstentions
+    return counts
+
+
+def missed(participants: int, quorum: int, counts: Mapping[str, int]) -> Result | None:
+    if participants >= quorum:
+        return None
+    reason = f"quorum not reached: {participants} took part, {quorum} needed"
+    return Result("failed", reason, counts, participants=participants)
+
+
+def majority(ballots: Sequence[str], *, quorum: int = 0, abstentions: int = 0) -> Result:
+    """Yes, no or abstain: passes with more yes than no."""
+    counts = tally_of(ballots, YES_NO, abstentions)
+    people = len(ballots) + abstentions
+    if result := missed(people, quorum, counts):
+        return result
+    yes, no = counts["yes"], counts["no"]
+    if yes > no:
+        return Result("passed", f"{yes} yes against {no} no", counts, participants=people)
+    reason = f"{yes} yes against {no} no: a majority needs more yes than no"
+    return Result("failed", reason, counts, participants=people)
+
+
+def supermajority(
+    ballots: Sequence[str], *, num: int, den: int, quorum: int = 0, abstentions: int = 0
+) -> Result:
+    """Yes, no or abstain: passes when yes are at least num/den of the yes and no."""
+    counts = tally_of(ballots, YES_NO, abstentions)
+    people = len(ballots) + abstentions
+    if result := missed(people, quorum, counts):
+        return result
+    yes, no = counts["yes"], counts["no"]
+    share = f"{yes} yes of {yes + no} yes or no, {num}/{den} needed"
+    if yes and yes * den >= num * (yes + no):
+        return Result("passed", share, counts, participants=people)
+    return Result("failed", share, counts, participants=people)
+
+
+def k_of_n(ballots: Sequence[str], *, k: int, n: int | None = None, abstentions: int = 0) -> Result:
+    """Yes, no or abstain: passes with ``k`` yes among ``n`` (None: any number) who may vote."""
+    counts = tally_of(ballots, YES_NO, abstentions)
+    people = len(ballots) + abstentions
+    yes = counts["yes"]
+    if yes >= k:
+        return Result("passed", f"{yes} approvals, {k} needed", counts, participants=people)
+    if n is not None and n - (people - yes) < k:
+        reason = f"{yes} approvals, {k} needed, and only {n - people} may still approve"
+        return Result("failed", reason, counts, participants=people)
+    return Result("undecided", f"{yes} approvals, {k} needed", counts, participants=people)
+
+
+def standing(objections: Sequence[Objection]) -> list[Objection]:
+    return sorted((o for o in objections if not o.withdrawn), key=lambda o: o.by)
+
+
+def lazy_consensus(objections: Sequence[Objection]) -> Result:
+    """Passes unless someone's objection stands."""
+    left = standing(objections)
+    counts = {"objections": len(objections), "standing": len(left)}
+    if left:
+        reason = f"{len(left)} objection(s) stand: " + "; ".join(o.reason for o in left)
+        return Result("failed", reason, counts)
+    return Result("passed", "no objection stands", counts)
+
+
+def consent(objections: Sequence[Objection]) -> Result:
+    """Passes when every objection has been resolved (withdrawn by its author)."""
+    left = standing(objections)
+    counts = {"objections": len(objections), "unresolved": len(left)}
+    if left:
+        reason = f"{len(left)} unresolved objection(s): " + "; ".join(o.reason for o in left)
+        return Result("undecided", reason, counts)
+    resolved = len(objections)
+    return Result("passed", f"no unresolved objection remains ({resolved} resolved)", counts)
+
+
+def consensus(ballots: Sequence[str], *, quorum: int = 0, abstentions: int = 0) -> Result:
+    """Agree, stand aside, disagree or block: any block fails it; one agree is needed."""
+    counts = tally_of(ballots, CONSENSUS, 0)
+    counts["stand_aside"] += abstentions
+    people = len(ballots) + abstentions
+    if result := missed(people, quorum, counts):
+        return result
+    if counts["block"]:
+        return Result("failed", f"blocked by {counts['block']}", counts, participants=people)
+    if not counts["agree"]:
+        return Result("failed", "nobody agreed", counts, participants=people)
+    reason = f"{counts['agree']} agree, {counts['disagree']} with reservations, no block"
+    return Result("passed", reason, counts, participants=people)
+
+
+def best(
+    values: Mapping[str, Any], options: Sequence[str], people: int, quorum: int, **extra: Any
+) -> Result:
+    """The options with the best value (in option order), or the tie, for a poll."""
+    counts = extra.pop("counts", values)
+    if not people:
+        return Result("failed", "no ballots", counts, participants=0, **extra)
+    if result := missed(people, quorum, counts):
+        return Result(result.outcome, result.reason, counts, participants=people, **extra)
+    top = max(values[o] for o in options)
+    winners = tuple(o for o in options if values[o] == top)
+    if len(winners) == 1:
+        reason = f"{winners[0]} comes first"
+        return Result("passed", reason, counts, winners, people, **extra)
+    reason = "tie between " + ", ".join(winners)
+    return Result("undecided", reason, counts, winners, people, **extra)
+
+
+def advice(ballots: Sequence[str], *, abstentions: int = 0) -> Result:
+    """Pieces of advice: counted; the proposer decides and states the outcome."""
+    reason = f"{len(ballots)} piece(s) of advice; the proposer decides"
+    counts = {"advice": len(ballots)}
+    return Result("undecided", reason, counts, participants=len(ballots) + abstentions)
+
+
+def single_choice(
+    ballots: Sequence[int], options: Sequence[str], *, quorum: int = 0, abstentions: int = 0
+) -> Result:
+    counts = dict.fromkeys(options, 0)
+    for choice in ballots:
+        counts[options[choice]] += 1
+    return best(counts, options, len(ballots) + abstentions, quorum)
+
+
+def multiple_choice(
+    ballots: Sequence[Sequence[int]], options: Sequence[str], *, quorum=0, abstentions=0
+) -> Result:
+    counts = dict.fromkeys(options, 0)
+    for choices in ballots:
+        for choice in choices:
+            counts[options[choice]] += 1
+    return best(counts, options, len(ballots) + abstentions, quorum)
+
+
+def dot_vote(
+    ballots: Sequence[Sequence[int]], options: Sequence[str], *, quorum=0, abstentions=0
+) -> Result:
+    counts = {o: sum(b[i] for b in ballots) for i, o in enumerate(options)}
+    return best(counts, options, len(ballots) + abstentions, quorum)
+
+
+def score(
+    ballots: Sequence[Sequence[int]], options: Sequence[str], *, quorum=0, abstentions=0
+) -> Result:
+    """Totals in ``counts``; the winner has the best average (over the ballots cast)."""
+    counts = {o: sum(b[i] for b in ballots) for i, o in enumerate(options)}
+    averages = {o: Fraction(counts[o], len(ballots) or 1) for o in options}
+    people = len(ballots) + abstentions
+    return best(averages, options, people, quorum, counts=counts, averages=averages)
+
+
+def time_poll(
+    ballots: Sequence[Sequence[str]], slots: Sequence[str], *, quorum=0, abstentions=0
+) -> Result:
+    """The slot most can attend (yes), then the one most can make if need be."""
+    yes = {s: sum(b[i] == "yes" for b in ballots) for i, s in enumerate(slots)}
+    maybe = {s: sum(b[i] == "if_need_be" for b in ballots) for i, s in enumerate(slots)}
+    rank = {s: (yes[s], maybe[s]) for s in slots}
+    people = len(ballots) + abstentions
+    return best(rank, slots, people, quorum, counts=yes, if_need_be=maybe)
+
+
+def eliminate(tied: list[str], rounds: list[Round], options: Sequence[str]) -> str | None:
+    """Which of the tied options goes: fewest ballots in the first earlier round that parts
+    them, else the one listed last; None when the earlier rounds never part them and
+    ``tied`` holds every option left (a true tie)."""
+    for earlier in rounds[:-1]:
+        low = min(earlier.counts[o] for o in tied)
+        fewest = [o for o in tied if earlier.counts[o] == low]
+        if len(fewest) < len(tied):
+            tied = fewest
+            if len(tied) == 1:
+                return tied[0]
+    if set(tied) == set(rounds[-1].counts):
+        return None
+    return max(tied, key=options.index)
+
+
+def ranked_choice(
+    ballots: Sequence[Sequence[int]], options: Sequence[str], *, quorum=0, abstentions=0
+) -> Result:
+    """Instant runoff (see the module docstring for eliminations and ties)."""
+    people = len(ballots) + abstentions
+    first = {o: 0 for o in options}
+    if not ballots:
+        return Result("failed", "no ballots", first, participants=people)
+    if result := missed(people, quorum, first):
+        return result
+    left = list(options)
+    rounds: list[Round] = []
+    while True:
+        counts = dict.fromkeys(left, 0)
+        exhausted = 0
+        for ranking in ballots:
+            top = next((options[i] for i in ranking if options[i] in counts), None)
+            if top is None:
+                exhausted += 1
+            else:
+                counts[top] += 1
+        rounds.append(Round(counts, exhausted))
+        active = len(ballots) - exhausted
+        leader = max(left, key=lambda o: (counts[o], -options.index(o)))
+        n = len(rounds)
+        if counts[leader] * 2 > active or len(left) == 1:
+            reason = f"{leader} wins in round {n} with {counts[leader]} of {active} ballots"
+            return Result(
+                "passed", reason, rounds[0].counts, (leader,), people, rounds=tuple(rounds)
+            )
+        low = min(counts.values())
+        out = eliminate([o for o in left if counts[o] == low], rounds, options)
+        if out is None:
+            reason = f"tie in round {n} between " + ", ".join(left)
+            return Result(
+                "undecided", reason, rounds[0].counts, tuple(left), people, rounds=tuple(rounds)
+            )
+        rounds[-1] = Round(counts, exhausted, out)
+        left.remove(out)
+
+
+def check_options(method: str, options: Sequence[str]) -> str | None:
+    """Why a poll's options do not fit its method, or None."""
+    if len(set(options)) != len(options):
+        return "options must be distinct"
+    if method in WITH_OPTIONS or method == "time_poll":
+        if len(options) < 2:
+            return f"a {method} poll needs at least two options"
+    elif options:
+        return f"{method} takes no options"
+    return None
+
+
+def is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def check_ballot(method: str, ballot: Any, params: Mapping[str, Any], options: int) -> str | None:
+    """Why a ballot does not fit the method (``params``: max_choices, max_score, dots), or
+    None. ``options`` is how many options the poll has."""
+    if method in BY_OBJECTION:
+        return f"{method} decides by objections: object instead of voting"
+    if method in ("majority", "supermajority", "k_of_n", "single_maintainer"):
+        return None if ballot in YES_NO else "the ballot must be yes, no or abstain"
+    if method == "consensus":
+        return None if ballot in CONSENSUS else "the ballot must be " + ", ".join(CONSENSUS)
+    if method == "advice":
+        ok = isinstance(ballot, str) and 0 < len(ballot) <= MAX_ADVICE
+        return None if ok else f"advice is a text of 1 to {MAX_ADVICE} characters"
+    if method == "single_choice":
+        ok = is_int(ballot) and 0 <= ballot < options
+        return None if ok else f"the ballot must be an option number from 0 to {options - 1}"
+    if not isinstance(ballot, list):
+        return "the ballot must be a list"
+    if method == "time_poll":
+        ok = len(ballot) == options and all(b in AVAILABILITY for b in ballot)
+        return None if ok else "the ballot must say yes, if_need_be or no for every slot"
+    if not all(is_int(b) for b in ballot):
+        return "the ballot must be a list of integers"
+    if method in ("multiple_choice", "ranked_choice"):
+        if not ballot or len(set(ballot)) != len(ballot):
+            return "the ballot must list distinct options, at least one"
+        if not all(0 <= b < options for b in ballot):
+            return f"options are numbered from 0 to {options - 1}"
+        most = params.get("max_choices", 0)
+        if method == "multiple_choice" and most and len(ballot) > most:
+            return f"at most {most} choices"
+        return None
+    if len(ballot) != options or any(b < 0 for b in ballot):
+        return "the ballot must give a number, 0 or more, for every option"
+    if method == "score" and any(b > params["max_score"] for b in ballot):
+        return f"scores go from 0 to {params['max_score']}"
+    if method == "dot_vote" and not 0 < sum(ballot) <= params["dots"]:
+        return f"place from 1 to {params['dots']} dots"
+    return None
+
+
+def tally(
+    method: Mapping[str, Any],
+    ballots: Sequence[Any],
+    *,
+    options: Sequence[str] = (),
+    objections: Sequence[Objection] = (),
+    abstentions: int = 0,
+    n: int | None = None,
+) -> Result:
+    """The result under a method record (``name``, ``quorum``, ``k``, ``threshold``
+    ``{num, den}``...) of ballots already checked with ``check_ballot``."""
+    name, quorum = method["name"], method.get("quorum", 0)
+    common = {"quorum": quorum, "abstentions": abstentions}
+    if name in ("k_of_n", "single_maintainer"):
+        k = 1 if name == "single_maintainer" else method["k"]
+        return k_of_n(ballots, k=k, n=n, abstentions=abstentions)
+    if name == "majority":
+        return majority(ballots, **common)
+    if name == "supermajority":
+        ratio = method["threshold"]
+        return supermajority(ballots, num=ratio["num"], den=ratio["den"], **common)
+    if name == "lazy_consensus":
+        return lazy_consensus(objections)
+    if name == "consent":
+        return consent(objections)
+    if name == "consensus":
+        return consensus(ballots, **common)
+    if name == "advice":
+        return advice(ballots, abstentions=abstentions)
+    polls = {
+        "single_choice": single_choice,
+        "multiple_choice": multiple_choice,
+        "score": score,
+        "ranked_choice": ranked_choice,
+        "dot_vote": dot_vote,
+        "time_poll": time_poll,
+    }
+    return polls[name](ballots, options, **common)
