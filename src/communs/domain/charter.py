@@ -141,7 +141,7 @@ def changed_charter(charter: dict[str, Any], change: Any) -> dict[str, Any]:
         new["maintainers"] = [m for m in maintainers if m != change.did]
     else:
         new[change.field] = change.value
-    fields = {k: new[k] for k in Charter.__struct_fields__}
+    fields = {k: new[k] for k in Charter.__struct_fields__ if k in new}
     try:
         msgspec.convert(fields, Charter)
     except msgspec.ValidationError as error:

@@ -130,6 +130,11 @@ def state_digest(
 
 
 def fork_base(records: Mapping[str, Any]) -> dict[str, Any]:
-    """What a fork inherits from its parent's state: everything but pending charter motions,
-    which belong to the parent's maintainers."""
-    return {key: value for key, value in records.items() if not key.startswith("motion/")}
+    """What a fork inherits from its parent's state: everything but what belongs to the
+    parent's own decision-making — pending charter motions, and proposals not yet settled."""
+    return {
+        key: value
+        for key, value in records.items()
+        if not key.startswith("motion/")
+        and not (key.startswith("proposal/") and value.get("state") in ("open", "closed"))
+    }

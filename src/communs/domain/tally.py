@@ -351,10 +351,6 @@ def check_options(method: str, options: Sequence[str]) -> str | None:
     return None
 
 
-def is_int(value: Any) -> bool:
-    return type(value) is int
-
-
 def check_ballot(method: str, ballot: Any, params: Mapping[str, Any], options: int) -> str | None:
     """Why a ballot does not fit the method (``params``: max_choices, max_score, dots), or
     None. ``options`` is how many options the poll has."""
@@ -368,14 +364,14 @@ def check_ballot(method: str, ballot: Any, params: Mapping[str, Any], options: i
         ok = isinstance(ballot, str) and 0 < len(ballot) <= MAX_ADVICE
         return None if ok else f"advice is a text of 1 to {MAX_ADVICE} characters"
     if method == "single_choice":
-        ok = is_int(ballot) and 0 <= ballot < options
+        ok = type(ballot) is int and 0 <= ballot < options
         return None if ok else f"the ballot must be an option number from 0 to {options - 1}"
     if not isinstance(ballot, list):
         return "the ballot must be a list"
     if method == "time_poll":
         ok = len(ballot) == options and all(b in AVAILABILITY for b in ballot)
         return None if ok else "the ballot must say yes, if_need_be or no for every slot"
-    if not all(is_int(b) for b in ballot):
+    if not all(type(b) is int for b in ballot):
         return "the ballot must be a list of integers"
     if method in ("multiple_choice", "ranked_choice"):
         if not ballot or len(set(ballot)) != len(ballot):
