@@ -99,6 +99,24 @@ class Decision(Signed):
     reason: str | None = None
 
 
+class NewProposal(Signed):
+    title: str
+    text: str = ""
+    kind: str = "custom"
+    method: dict[str, Any] | None = None
+    options: list[str] = []
+    closes_in_hours: float = 72
+    effect: dict[str, Any] | None = None
+    hidden: bool = False
+
+
+class ProposalAction(Signed):
+    ballot: Any = None
+    reason: str | None = None
+    note: str | None = None
+    outcome: str | None = None
+
+
 class Peer(BaseModel):
     url: str
 
@@ -224,6 +242,39 @@ def create_app(
     @app.post("/api/commons/{ref}/policy", dependencies=W)
     def policy(ref: str, body: Policy) -> dict[str, Any]:
         return s.policy(ref, body.accept)
+
+    @app.get("/api/commons/{ref}/proposals")
+    def proposals(ref: str) -> list[dict[str, Any]]:
+        return s.proposals(ref)
+
+    @app.post("/api/commons/{ref}/proposals", dependencies=W)
+    def proposal_open(ref: str, body: NewProposal) -> dict[str, Any]:
+        fields = body.model_dump(exclude={"as_", "passphrase", "title"})
+        return s.proposal_open(body.actor(), ref, body.title, **fields)
+
+    @app.get("/api/commons/{ref}/proposals/{proposal}")
+    def proposal(ref: str, proposal: str) -> dict[str, Any]:
+        return s.proposal(ref, proposal)
+
+    @app.post("/api/commons/{ref}/proposals/{proposal}/{action}", dependencies=W)
+    def proposal_act(
+        ref: str,
+        proposal: str,
+        action: Literal["vote", "reveal", "object", "withdraw_objection", "close", "settle"],
+        body: ProposalAction,
+    ) -> dict[str, Any]:
+        fields = {
+            k: v for k, v in body.model_dump(exclude={"as_", "passphrase"}).items() if v is not None
+        }
+        return s.proposal_act(body.actor(), ref, proposal, action, **fields)
+
+    @app.get("/api/commons/{ref}/charter")
+    def charter(ref: str) -> dict[str, Any]:
+        return s.charter(ref)
+
+    @app.get("/api/commons/{ref}/charter/history")
+    def charter_history(ref: str) -> list[dict[str, Any]]:
+        return s.charter_history(ref)
 
     @app.get("/api/commons/{ref}/link")
     def link(ref: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import click
 from .. import __version__
 from ..domain.charter import KINDS, MODES
 from ..node.home import default_home
-from . import contributions, peers
+from . import contributions, governance, peers
 from .base import (
     CommunsGroup,
     Context,
@@ -429,6 +429,7 @@ def serve(ctx: Context, listen: str, lan: bool, hub: bool) -> None:
 
 
 contributions.register(cli)
+governance.register(cli)
 peers.register(cli, commons_group)
 
 

@@ -234,6 +234,27 @@ class HttpService:
     def status(self) -> dict[str, Any]:
         return self._get("/api/node")
 
+    # governance
+    def proposals(self, ref: str) -> list[dict[str, Any]]:
+        return self._get(f"/api/commons/{ref}/proposals")
+
+    def proposal(self, ref: str, proposal: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/proposals/{proposal}")
+
+    def proposal_open(self, actor: Actor, ref: str, title: str, **fields: Any) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/proposals", {"title": title, **fields}, actor)
+
+    def proposal_act(
+        self, actor: Actor, ref: str, proposal: str, action: str, **fields: Any
+    ) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/proposals/{proposal}/{action}", fields, actor)
+
+    def charter(self, ref: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/charter")
+
+    def charter_history(self, ref: str) -> list[dict[str, Any]]:
+        return self._get(f"/api/commons/{ref}/charter/history")
+
     # artifacts and blobs
     def artifacts(self, ref: str) -> list[dict[str, Any]]:
         return self._get(f"/api/commons/{ref}/artifacts")

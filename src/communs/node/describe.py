@@ -20,11 +20,18 @@ VERBS = {
     "thread.edit": "edited a message",
     "thread.retract": "retracted a message",
     "thread.unhide": "showed a hidden message again",
+    "proposal.vote": "voted on",
+    "proposal.commit": "cast a hidden ballot on",
+    "proposal.reveal": "revealed a ballot on",
+    "proposal.withdraw_objection": "withdrew an objection to",
+    "proposal.close": "closed",
+    "proposal.settle": "settled",
 }
 
 
 def describe(event: Any, names: dict[str, str], titles: dict[str, str]) -> str:
-    """``names``: display names by DID; ``titles``: contribution and task titles by hex id."""
+    """``names``: display names by DID; ``titles``: contribution, task and proposal titles
+    by hex id."""
     who = names.get(event.author, event.author[:16] + "…")
     body = event.body
     kind = event.type
@@ -55,6 +62,10 @@ def describe(event: Any, names: dict[str, str], titles: dict[str, str]) -> str:
         flagged = "flagged" if kind == "task.flag" else "unflagged"
         note = f": {body.note}" if kind == "task.flag" else ""
         return f"{who} {flagged} {body.path}{note}"
+    if kind == "proposal.open":
+        return f"{who} opened the proposal '{body.title}' ({body.kind})"
+    if kind == "proposal.object":
+        return f"{who} objected to {named(body.proposal)}: {body.reason}"
     if kind == "thread.post":
         subject = body.subject
         where = {
@@ -68,7 +79,11 @@ def describe(event: Any, names: dict[str, str], titles: dict[str, str]) -> str:
     if kind in ("thread.react", "thread.unreact"):
         verb = "reacted" if kind == "thread.react" else "took back"
         return f"{who} {verb} {body.emoji}"
-    target = getattr(body, "contribution", None) or getattr(body, "task", None)
+    target = (
+        getattr(body, "contribution", None)
+        or getattr(body, "task", None)
+        or getattr(body, "proposal", None)
+    )
     return f"{who} {VERBS.get(kind, kind)}" + (f" {named(target)}" if target else "")
 
 

@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS follows (commons BLOB PRIMARY KEY, added INTEGER NOT 
 CREATE TABLE IF NOT EXISTS authors (did TEXT PRIMARY KEY, status TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '', added INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS policies (commons BLOB PRIMARY KEY, accept TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ballots (proposal BLOB NOT NULL, voter TEXT NOT NULL,
+    ballot BLOB NOT NULL, salt BLOB NOT NULL, PRIMARY KEY (proposal, voter));
 CREATE TABLE IF NOT EXISTS refusals (rowid INTEGER PRIMARY KEY, time INTEGER NOT NULL,
     peer TEXT NOT NULL, commons BLOB, event BLOB, reason TEXT NOT NULL);
 """
@@ -134,6 +136,19 @@ class LocalState:
     def policy(self, commons: bytes) -> str:
         row = self._run("SELECT accept FROM policies WHERE commons = ?", (commons,))
         return row[0][0] if row else "anyone"
+
+    # -- hidden ballots: what was committed, kept to reveal it after the close ---------------
+
+    def keep_ballot(self, proposal: bytes, voter: str, ballot: bytes, salt: bytes) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO ballots VALUES (?, ?, ?, ?)", (proposal, voter, ballot, salt)
+        )
+
+    def kept_ballot(self, proposal: bytes, voter: str) -> tuple[bytes, bytes] | None:
+        rows = self._run(
+            "SELECT ballot, salt FROM ballots WHERE proposal = ? AND voter = ?", (proposal, voter)
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
 
     # -- refusals --------------------------------------------------------------------------
 

@@ -232,17 +232,18 @@ def log(
 
 
 def _titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
-    """Titles of the contributions and tasks these events name, read by key."""
+    """Titles of the contributions, tasks and proposals these events name, read by key."""
     wanted = set()
     for event in events:
         body = event.body
         for ref in (
             getattr(body, "contribution", None),
             getattr(body, "task", None),
+            getattr(body, "proposal", None),
             getattr(getattr(body, "target", None), "id", None),
         ):
             if isinstance(ref, bytes):
-                wanted |= {f"contribution/{ref.hex()}", f"task/{ref.hex()}"}
+                wanted |= {f"{kind}/{ref.hex()}" for kind in ("contribution", "task", "proposal")}
         subject = getattr(body, "subject", None)
         if subject is not None and subject.kind in ("contribution", "task"):
             wanted.add(f"{subject.kind}/{subject.ref}")

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 from ..core.errors import Ambiguous, BadInput, NotFound
 from ..core.identity import Identity, is_did
-from . import actions, archive, queries
+from . import actions, archive, governing, queries
 from .demo import build_demo
 from .home import Actor, Home
 from .local import LocalState
@@ -360,3 +360,55 @@ class Service:
             "refused": self.local.refusal_counts(),
             "recent_refusals": self.local.refusals(10),
         }
+
+    # -- governance ------------------------------------------------------------------------
+
+    def _proposal(self, commons: bytes, ref: str) -> bytes:
+        return governing.proposal_id(self.home, commons, ref)
+
+    def proposals(self, ref: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return governing.proposals(self.home, self._commons(ref))
+
+    def proposal(self, ref: str, proposal: str) -> dict[str, Any]:
+        with self.lock:
+            commons = self._commons(ref)
+            return governing.show(self.home, commons, self._proposal(commons, proposal))
+
+    def proposal_open(self, actor: Actor, ref: str, title: str, **fields: Any) -> dict[str, Any]:
+        with self.lock:
+            new = governing.open_(
+                self.home, self._me(actor), self._commons(ref), title=title, **fields
+            )
+        return {"id": new.hex()}
+
+    def proposal_act(
+        self, actor: Actor, ref: str, proposal: str, action: str, **fields: Any
+    ) -> dict[str, Any]:
+        """vote (ballot, reason), reveal, object (reason), withdraw_objection (note), close
+        and settle (outcome)."""
+        with self.lock:
+            home, me = self.home, self._me(actor)
+            commons = self._commons(ref)
+            pid = self._proposal(commons, proposal)
+            if action == "vote":
+                event = governing.vote(
+                    home, self.local, me, commons, pid, fields["ballot"], fields.get("reason") or ""
+                )
+            elif action == "reveal":
+                event = governing.reveal(home, self.local, me, commons, pid)
+            elif action in ("object", "withdraw_objection", "close", "settle"):
+                body = {k: v for k, v in fields.items() if v is not None}
+                event = home.emit(me, commons, f"proposal.{action}", {"proposal": pid, **body})
+            else:
+                raise BadInput(f"unknown proposal action {action!r}")
+            state = governing.show(home, commons, pid)["state"]
+        return {"id": event.hex(), "state": state}
+
+    def charter(self, ref: str) -> dict[str, Any]:
+        with self.lock:
+            return queries.hexed(self.home.state(self._commons(ref)).get("charter"))
+
+    def charter_history(self, ref: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return governing.charter_history(self.home, self._commons(ref))

@@ -1,0 +1,249 @@
+"""communs proposal … and communs charter …: the rules of a commons, and changing them."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
+
+METHODS = (
+    "single_maintainer",
+    "k_of_n",
+    "lazy_consensus",
+    "consent",
+    "consensus",
+    "majority",
+    "supermajority",
+    "advice",
+    "single_choice",
+    "multiple_choice",
+    "score",
+    "ranked_choice",
+    "dot_vote",
+    "time_poll",
+)
+
+
+def parse_ballot(text: str) -> Any:
+    """yes / no / abstain / agree … as words; 2 as an option number; 0,2,1 as a list; or
+    JSON for anything else."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if "," in text:
+        parts = [p.strip() for p in text.split(",")]
+        return [int(p) if p.isdigit() else p for p in parts]
+    if text.startswith(("[", "{", '"')):
+        return json.loads(text)
+    return text
+
+
+@click.group("proposal", cls=CommunsGroup)
+def proposal_group() -> None:
+    """Proposals: anyone may challenge any rule; the charter says how each kind is decided."""
+
+
+@proposal_group.command("open")
+@click.argument("commons")
+@click.option("--title", required=True)
+@click.option("--text", default="", help="What and why (Markdown).")
+@click.option(
+    "--kind",
+    default="custom",
+    show_default=True,
+    help="charter, maintainer, or any other kind of decision.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default=None,
+    help="For a poll; binding decisions use the charter's rule for their kind.",
+)
+@click.option("--option", "options", multiple=True, help="A choice of a poll (repeat).")
+@click.option("--closes-in", type=float, default=72, show_default=True, metavar="HOURS")
+@click.option("--add-maintainer", metavar="DID", help="Effect when it passes.")
+@click.option("--remove-maintainer", metavar="DID", help="Effect when it passes.")
+@click.option("--set", "set_field", metavar="FIELD=VALUE", help="Charter field to set.")
+@click.option("--hidden", is_flag=True, help="Ballots stay secret until the close.")
+@json_option
+@pass_ctx
+def open_(
+    ctx: Context,
+    commons: str,
+    title: str,
+    text: str,
+    kind: str,
+    method: str | None,
+    options: tuple[str, ...],
+    closes_in: float,
+    add_maintainer: str | None,
+    remove_maintainer: str | None,
+    set_field: str | None,
+    hidden: bool,
+    as_json: bool,
+) -> None:
+    """Open a proposal. Example:
+    communs proposal open guide --kind maintainer --title "Welcome dara" --add-maintainer DID
+    """
+    effect = None
+    if add_maintainer:
+        effect = {"op": "add_maintainer", "did": add_maintainer}
+    elif remove_maintainer:
+        effect = {"op": "remove_maintainer", "did": remove_maintainer}
+    elif set_field:
+        field, _, value = set_field.partition("=")
+        effect = {"op": "set", "field": field, "value": int(value) if value.isdigit() else value}
+    made = ctx.service.proposal_open(
+        ctx.actor,
+        commons,
+        title,
+        text=text,
+        kind=kind,
+        method={"name": method} if method else None,
+        options=list(options),
+        closes_in_hours=closes_in,
+        effect=effect,
+        hidden=hidden,
+    )
+    created(as_json, made["id"], "proposal")
+
+
+def act(name: str, doc: str, *options: Any) -> None:
+    """One proposal action as a command: ``communs proposal NAME COMMONS PROPOSAL ...``."""
+
+    def command(ctx: Context, commons: str, proposal: str, as_json: bool, **fields: Any) -> None:
+        if "ballot" in fields:
+            fields["ballot"] = parse_ballot(fields["ballot"])
+        made = ctx.service.proposal_act(
+            ctx.actor,
+            commons,
+            proposal,
+            name.replace("-", "_"),
+            **{k: v for k, v in fields.items() if v is not None},
+        )
+        created(as_json, made["id"], name, state=made["state"])
+
+    command.__doc__ = doc
+    # Decorators apply bottom-up: the arguments come first on the command line.
+    decorators = [
+        click.argument("commons"),
+        click.argument("proposal"),
+        *options,
+        json_option,
+        pass_ctx,
+    ]
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    proposal_group.command(name)(command)
+
+
+act(
+    "vote",
+    "Vote on PROPOSAL: BALLOT is yes, no, abstain (agree, block… for consensus), an "
+    "option number, or a list like 2,0,1. A hidden proposal keeps your ballot on this node "
+    "until you reveal it.",
+    click.argument("ballot"),
+    click.option("--reason", default=None),
+)
+act("reveal", "Reveal your hidden ballot, once the proposal is closed.")
+act(
+    "object",
+    "Object to PROPOSAL (lazy consensus, consent), saying why.",
+    click.option("--reason", required=True),
+)
+act(
+    "withdraw-objection",
+    "Withdraw your objection: it is resolved.",
+    click.option("--note", default=None),
+)
+act(
+    "close",
+    "Close PROPOSAL: votes after this do not count.",
+    click.option("--outcome", default=None, help="The outcome, in words."),
+)
+act(
+    "settle",
+    "Count the revealed ballots of a hidden proposal.",
+    click.option("--outcome", default=None, help="The outcome, in words."),
+)
+
+
+@proposal_group.command("list")
+@click.argument("commons")
+@json_option
+@pass_ctx
+def list_(ctx: Context, commons: str, as_json: bool) -> None:
+    """Proposals of COMMONS, by closing time."""
+    items = ctx.service.proposals(commons)
+    if as_json:
+        return emit_json(items)
+    if not items:
+        click.echo("No proposal yet: communs proposal open COMMONS --title T")
+    table(
+        [[short(p["id"]), p["state"], p["kind"], p["method"], p["title"]] for p in items],
+        ["ID", "STATE", "KIND", "METHOD", "TITLE"],
+    )
+
+
+@proposal_group.command("show")
+@click.argument("commons")
+@click.argument("proposal")
+@json_option
+@pass_ctx
+def show(ctx: Context, commons: str, proposal: str, as_json: bool) -> None:
+    """A proposal: method, ballots (or commitments), objections, result."""
+    p = ctx.service.proposal(commons, proposal)
+    if as_json:
+        return emit_json(p)
+    closes = datetime.fromtimestamp(p["closes_at"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+    click.echo(f"{p['title']}  [{p['state']}]  ({p['id']})")
+    click.echo(f"  {p['kind']} decided by {p['method']['name']}; closes {closes} UTC")
+    if p["options"]:
+        click.echo("  options: " + ", ".join(f"{i}={o}" for i, o in enumerate(p["options"])))
+    if p["effect"]:
+        click.echo(f"  effect if it passes: {p['effect']}")
+    click.echo(
+        f"  {len(p['ballots'])} ballot(s), {len(p['commitments'])} hidden, "
+        f"{len(p['objections'])} objection(s)"
+    )
+    if p.get("result"):
+        click.echo(f"  result: {p['result'].get('outcome')} — {p['result'].get('reason')}")
+
+
+@click.group("charter", cls=CommunsGroup)
+def charter_group() -> None:
+    """The charter of a commons, and how it came to be."""
+
+
+@charter_group.command("show")
+@click.argument("commons")
+@json_option
+@pass_ctx
+def charter_show(ctx: Context, commons: str, as_json: bool) -> None:
+    """The charter in force, rules included."""
+    charter = ctx.service.charter(commons)
+    if as_json:
+        return emit_json(charter)
+    for key, value in charter.items():
+        click.echo(f"{key}: {value}")
+
+
+@charter_group.command("history")
+@click.argument("commons")
+@json_option
+@pass_ctx
+def charter_history(ctx: Context, commons: str, as_json: bool) -> None:
+    """Every change of the charter and every proposal, oldest first."""
+    entries = ctx.service.charter_history(commons)
+    if as_json:
+        return emit_json(entries)
+    for e in entries:
+        line = f"{short(e['id'])}  {e['summary']}"
+        click.echo(line + ("" if e["effective"] else f"  [ineffective: {e['reason']}]"))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(proposal_group)
+    cli.add_command(charter_group)

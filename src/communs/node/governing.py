@@ -1,0 +1,149 @@
+"""Governance for people: open proposals, vote (openly or by commitment), object, close,
+and read the charter and its history. Signs through ``Home.emit`` like every action."""
+
+import itertools
+import os
+import time
+from typing import Any
+
+import cbor2
+
+from ..core.errors import Ambiguous, BadInput, NotFound, Refused
+from ..core.identity import Identity
+from ..domain.governance import commitment, proposal_key
+from .home import Home
+from .local import LocalState
+from .queries import hexed, log
+
+CHARTER_EVENTS = (
+    "commons.create",
+    "charter.change",
+    "proposal.open",
+    "proposal.close",
+    "proposal.settle",
+)
+
+
+def proposal_id(home: Home, commons: bytes, ref: str) -> bytes:
+    ref = ref.strip().lower()
+    if not ref or len(ref) > 64 or any(c not in "0123456789abcdef" for c in ref):
+        raise BadInput(f"'{ref}' is not an id: ids are hexadecimal (a unique prefix will do)")
+    found = [
+        k.split("/", 1)[1]
+        for k, _ in itertools.islice(
+            home.store.scan_records(home.cid(commons), "proposal/" + ref), 2
+        )
+    ]
+    if not found:
+        raise NotFound(f"no proposal '{ref}' in commons {commons.hex()[:12]}")
+    if len(found) > 1:
+        raise Ambiguous(f"'{ref}' matches several proposals; give more characters")
+    return bytes.fromhex(found[0])
+
+
+def proposals(home: Home, commons: bytes) -> list[dict[str, Any]]:
+    cid = home.cid(commons)
+    items = [
+        {"id": key.split("/", 1)[1], **summary(record)}
+        for key, record in home.store.scan_records(cid, "proposal/")
+    ]
+    return sorted(items, key=lambda p: p["closes_at"])
+
+
+def summary(record: dict[str, Any]) -> dict[str, Any]:
+    result = record.get("result") or {}
+    return {
+        "title": record["title"],
+        "kind": record["kind"],
+        "state": record["state"],
+        "method": record["method"]["name"],
+        "closes_at": record["closes_at"],
+        "hidden": record["hidden"],
+        "votes": len(record["ballots"]),
+        "commitments": len(record["commitments"]),
+        "objections": len(record["objections"]),
+        "outcome": result.get("outcome"),
+        "reason": result.get("reason"),
+    }
+
+
+def show(home: Home, commons: bytes, pid: bytes) -> dict[str, Any]:
+    record = home.state(commons).get(proposal_key(pid))
+    return {"id": pid.hex(), **hexed(record)}
+
+
+def open_(
+    home: Home,
+    me: Identity,
+    commons: bytes,
+    *,
+    title: str,
+    text: str = "",
+    kind: str = "custom",
+    method: dict[str, Any] | None = None,
+    options: list[str] | None = None,
+    closes_in_hours: float = 72,
+    effect: dict[str, Any] | None = None,
+    hidden: bool = False,
+) -> bytes:
+    body = {
+        "title": title,
+        "text": text,
+        "kind": kind,
+        "options": options or [],
+        "closes_at": int((time.time() + closes_in_hours * 3600) * 1000),
+        "hidden": hidden,
+    }
+    if method:
+        body["method"] = method
+    if effect:
+        body["effect"] = effect
+    return home.emit(me, commons, "proposal.open", body)
+
+
+def vote(
+    home: Home,
+    local: LocalState,
+    me: Identity,
+    commons: bytes,
+    pid: bytes,
+    ballot: Any,
+    reason: str = "",
+) -> bytes:
+    """An open ballot, or — for a hidden proposal — a commitment whose ballot and salt this
+    node keeps, to reveal them after the close."""
+    record = home.state(commons).get(proposal_key(pid))
+    if record and record["hidden"]:
+        salt = os.urandom(32)
+        event = home.emit(
+            me,
+            commons,
+            "proposal.commit",
+            {"proposal": pid, "commitment": commitment(pid, me.did, ballot, salt)},
+        )
+        local.keep_ballot(pid, me.did, cbor2.dumps(ballot), salt)
+        return event
+    return home.emit(
+        me, commons, "proposal.vote", {"proposal": pid, "ballot": ballot, "reason": reason}
+    )
+
+
+def reveal(home: Home, local: LocalState, me: Identity, commons: bytes, pid: bytes) -> bytes:
+    kept = local.kept_ballot(pid, me.did)
+    if kept is None:
+        raise Refused("this node holds no hidden ballot of yours for this proposal")
+    ballot, salt = kept
+    return home.emit(
+        me,
+        commons,
+        "proposal.reveal",
+        {"proposal": pid, "ballot": cbor2.loads(ballot), "salt": salt},
+    )
+
+
+def charter_history(home: Home, commons: bytes) -> list[dict[str, Any]]:
+    """How the charter came to be: its creation, endorsed changes, and proposals."""
+    entries = []
+    for kind in CHARTER_EVENTS:
+        entries += log(home, commons, 500, type=kind)
+    return sorted(entries, key=lambda e: (e["clock"], e["id"]))

@@ -1,0 +1,67 @@
+"""Governance from the terminal: a proposal changes the charter when it passes; hidden
+ballots stay secret until the close, late ones do not count."""
+
+import json
+
+from click.testing import CliRunner
+
+from communs.cli.main import cli
+
+
+def test_a_proposal_adds_a_maintainer_and_a_hidden_poll_is_settled(tmp_path):
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(cli, ["--home", str(tmp_path), *args])
+        assert result.exit_code == code, (args, result.output)
+        return result.stdout.strip()
+
+    run("id", "new", "--name", "anna")
+    bao = run("id", "new", "--name", "bao")
+    commons = run("commons", "create", "--name", "Gov")
+    welcome = run(
+        "proposal",
+        "open",
+        commons,
+        "--kind",
+        "maintainer",
+        "--title",
+        "Welcome bao",
+        "--add-maintainer",
+        bao,
+    )
+    run("proposal", "vote", commons, welcome[:8], "yes")
+    run("proposal", "vote", commons, welcome, "maybe", code=1)  # not a ballot: refused
+    run("proposal", "close", commons, welcome, "--outcome", "bao joins")
+    maintainers = json.loads(run("commons", "show", commons, "--json"))["maintainers"]
+    assert bao in [m["did"] for m in maintainers]
+
+    poll = run(
+        "proposal",
+        "open",
+        commons,
+        "--title",
+        "Picnic day",
+        "--method",
+        "single_choice",
+        "--option",
+        "Sat",
+        "--option",
+        "Sun",
+        "--hidden",
+        "--closes-in",
+        "0",
+    )
+    run("proposal", "vote", commons, poll, "1", "--as", "bao")
+    run("proposal", "vote", commons, poll, "1")
+    hidden = json.loads(run("proposal", "show", commons, poll, "--json"))
+    assert hidden["ballots"] == {} and len(hidden["commitments"]) == 2  # nobody can read them
+    run("proposal", "close", commons, poll)
+    run("proposal", "vote", commons, poll, "0", "--as", "bao", code=1)  # too late
+    run("proposal", "reveal", commons, poll, "--as", "bao")
+    run("proposal", "reveal", commons, poll)
+    run("proposal", "settle", commons, poll, "--outcome", "Sunday")
+    settled = json.loads(run("proposal", "show", commons, poll, "--json"))
+    assert settled["state"] == "settled" and settled["result"]["winners"] == ["Sun"]
+    history = json.loads(run("charter", "history", commons, "--json"))
+    assert [e["type"] for e in history][:2] == ["commons.create", "proposal.open"]
