@@ -65,3 +65,42 @@ def test_a_proposal_adds_a_maintainer_and_a_hidden_poll_is_settled(tmp_path):
     assert settled["state"] == "settled" and settled["result"]["winners"] == ["Sun"]
     history = json.loads(run("charter", "history", commons, "--json"))
     assert [e["type"] for e in history][:2] == ["commons.create", "proposal.open"]
+
+
+def test_a_lost_decision_becomes_a_fork_with_its_change(tmp_path):
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(cli, ["--home", str(tmp_path), *args])
+        assert result.exit_code == code, (args, result.output)
+        return result.stdout.strip()
+
+    run("id", "new", "--name", "anna")
+    run("id", "new", "--name", "bao")
+    dara = run("id", "new", "--name", "dara")
+    commons = run("commons", "create", "--name", "Gov")
+    lost = run(
+        "proposal",
+        "open",
+        commons,
+        "--kind",
+        "maintainer",
+        "--title",
+        "Add dara",
+        "--add-maintainer",
+        dara,
+        "--closes-in",
+        "0",
+        "--as",
+        "bao",
+    )
+    run("proposal", "vote", commons, lost, "no")
+    run("proposal", "close", commons, lost)
+    assert json.loads(run("proposal", "show", commons, lost, "--json"))["state"] == "failed"
+    fork = run("proposal", "fork", commons, lost, "--name", "Gov (with bao)", "--as", "bao")
+    maintainers = [
+        m["did"] for m in json.loads(run("commons", "show", fork, "--json"))["maintainers"]
+    ]
+    assert dara in maintainers  # the change the parent refused holds in the fork
+    lineage = json.loads(run("commons", "lineage", fork, "--json"))
+    assert lineage["ancestors"][0]["id"] == commons

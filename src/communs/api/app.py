@@ -256,6 +256,10 @@ def create_app(
     def proposal(ref: str, proposal: str) -> dict[str, Any]:
         return s.proposal(ref, proposal)
 
+    @app.post("/api/commons/{ref}/proposals/{proposal}/fork", dependencies=W)
+    def proposal_fork(ref: str, proposal: str, body: NewFork) -> dict[str, Any]:
+        return s.proposal_fork(body.actor(), ref, proposal, body.name)
+
     @app.post("/api/commons/{ref}/proposals/{proposal}/{action}", dependencies=W)
     def proposal_act(
         ref: str,

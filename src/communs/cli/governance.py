@@ -170,6 +170,18 @@ act(
 )
 
 
+@proposal_group.command("fork")
+@click.argument("commons")
+@click.argument("proposal")
+@click.option("--name", required=True, help="Name of the new commons.")
+@json_option
+@pass_ctx
+def fork(ctx: Context, commons: str, proposal: str, name: str, as_json: bool) -> None:
+    """Lost a decision? Fork the commons with the change the proposal asked for, in one go."""
+    made = ctx.service.proposal_fork(ctx.actor, commons, proposal, name)
+    created(as_json, made["id"], "fork", name=name)
+
+
 @proposal_group.command("list")
 @click.argument("commons")
 @json_option

@@ -249,6 +249,9 @@ class HttpService:
     ) -> dict[str, Any]:
         return self._post(f"/api/commons/{ref}/proposals/{proposal}/{action}", fields, actor)
 
+    def proposal_fork(self, actor: Actor, ref: str, proposal: str, name: str) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/proposals/{proposal}/fork", {"name": name}, actor)
+
     def charter(self, ref: str) -> dict[str, Any]:
         return self._get(f"/api/commons/{ref}/charter")
 

@@ -147,3 +147,45 @@ def charter_history(home: Home, commons: bytes) -> list[dict[str, Any]]:
     for kind in CHARTER_EVENTS:
         entries += log(home, commons, 500, type=kind)
     return sorted(entries, key=lambda e: (e["clock"], e["id"]))
+
+
+def fork_with(home: Home, me: Identity, commons: bytes, pid: bytes, name: str) -> bytes:
+    """Counter-power in one action: fork the commons and, in the fork, decide the change the
+    proposal asked for and lost (its proposer alone maintains the fork)."""
+    from .actions import fork  # actions imports nothing from here: no cycle
+
+    record = home.state(commons).get(proposal_key(pid))
+    if record["state"] not in ("failed", "closed", "settled") or not record.get("effect"):
+        raise Refused(
+            "only a decided proposal that did not pass and carried a change can be "
+            "turned into a fork with that change"
+        )
+    result = record.get("result") or {}
+    if result.get("outcome") == "passed":
+        raise Refused("this proposal passed: its change is already in the charter")
+    forked = fork(
+        home,
+        me,
+        commons,
+        name=name,
+        description=f"Fork made to apply the change proposed in '{record['title']}'.",
+    )
+    effect = record["effect"]
+    if effect == {"op": "add_maintainer", "did": me.did}:
+        return forked  # the one who forks maintains the fork already
+    kind = "maintainer" if effect["op"].endswith("_maintainer") else "charter"
+    again = home.emit(
+        me,
+        forked,
+        "proposal.open",
+        {
+            "title": record["title"],
+            "text": record["text"],
+            "kind": kind,
+            "closes_at": int(time.time() * 1000),
+            "effect": record["effect"],
+        },
+    )
+    home.emit(me, forked, "proposal.vote", {"proposal": again, "ballot": "yes"})
+    home.emit(me, forked, "proposal.close", {"proposal": again, "outcome": "applied in this fork"})
+    return forked

@@ -405,6 +405,15 @@ class Service:
             state = governing.show(home, commons, pid)["state"]
         return {"id": event.hex(), "state": state}
 
+    def proposal_fork(self, actor: Actor, ref: str, proposal: str, name: str) -> dict[str, Any]:
+        with self.lock:
+            commons = self._commons(ref)
+            forked = governing.fork_with(
+                self.home, self._me(actor), commons, self._proposal(commons, proposal), name
+            )
+        self.local.follow(forked)
+        return {"id": forked.hex(), "name": name}
+
     def charter(self, ref: str) -> dict[str, Any]:
         with self.lock:
             return queries.hexed(self.home.state(self._commons(ref)).get("charter"))
