@@ -26,6 +26,7 @@ from ..node.lock import ensure_token
 from ..node.service import Actor, Service
 from ..web.app import create_web_app
 from .sync import add_sync_routes
+from .tracker import add_torrent_routes, add_tracker_routes
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -160,6 +161,8 @@ def create_app(
     )
     token = ensure_token(service.home.path)
     add_sync_routes(app, service.replicator)
+    add_tracker_routes(app)
+    add_torrent_routes(app, service)
     limiter = RateLimiter(rate, burst)
 
     @app.middleware("http")

@@ -12,7 +12,7 @@ import click
 from .. import __version__
 from ..domain.charter import KINDS, MODES
 from ..node.home import default_home
-from . import contributions, governance, peers
+from . import blobs, contributions, governance, peers
 from .base import (
     CommunsGroup,
     Context,
@@ -430,6 +430,7 @@ def serve(ctx: Context, listen: str, lan: bool, hub: bool) -> None:
 
 contributions.register(cli)
 governance.register(cli)
+blobs.register(cli)
 peers.register(cli, commons_group)
 
 
