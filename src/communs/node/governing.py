@@ -113,31 +113,39 @@ def vote(
     """An open ballot, or — for a hidden proposal — a commitment whose ballot and salt this
     node keeps, to reveal them after the close."""
     record = home.state(commons).get(proposal_key(pid))
+    credits = my_credits(home, commons, me.did)
     if record and record["hidden"]:
         salt = os.urandom(32)
-        event = home.emit(
-            me,
-            commons,
-            "proposal.commit",
-            {"proposal": pid, "commitment": commitment(pid, me.did, ballot, salt)},
-        )
-        local.keep_ballot(pid, me.did, cbor2.dumps(ballot), salt)
+        body = {"proposal": pid, "commitment": commitment(pid, me.did, ballot, salt)}
+        event = home.emit(me, commons, "proposal.commit", {**body, "credits": credits})
+        local.keep_ballot(pid, me.did, cbor2.dumps([ballot, reason]), salt)
         return event
-    return home.emit(
-        me, commons, "proposal.vote", {"proposal": pid, "ballot": ballot, "reason": reason}
-    )
+    body = {"proposal": pid, "ballot": ballot, "reason": reason, "credits": credits}
+    return home.emit(me, commons, "proposal.vote", body)
+
+
+def my_credits(home: Home, commons: bytes, did: str, most: int = 100) -> list[bytes]:
+    """The accepted contributions of ``did``: what proves it may take part in decisions
+    open to contributors (the fold reads records by key, so the voter names them)."""
+    cid = home.cid(commons)
+    mine = [
+        bytes.fromhex(key.split("/", 1)[1])
+        for key, record in home.store.scan_records(cid, "contribution/", ("accepted",))
+        if record["author"] == did
+    ]
+    return mine[:most]
 
 
 def reveal(home: Home, local: LocalState, me: Identity, commons: bytes, pid: bytes) -> bytes:
     kept = local.kept_ballot(pid, me.did)
     if kept is None:
         raise Refused("this node holds no hidden ballot of yours for this proposal")
-    ballot, salt = kept
+    (ballot, reason), salt = cbor2.loads(kept[0]), kept[1]
     return home.emit(
         me,
         commons,
         "proposal.reveal",
-        {"proposal": pid, "ballot": cbor2.loads(ballot), "salt": salt},
+        {"proposal": pid, "ballot": ballot, "salt": salt, "reason": reason},
     )
 
 

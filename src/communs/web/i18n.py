@@ -335,6 +335,295 @@ FRENCH = {
     "Did": "Faites",
     "Discussion in": "Discussion dans",
     "Heat": "Chaleur",
+    # Governance (web/governance.py): proposals, a proposal, the charter, health.
+    "Governance": "Gouvernance",
+    "Proposals": "Propositions",
+    "Charter": "Charte",
+    "Health": "Santé",
+    "Decisions": "Décisions",
+    "Decision log": "Journal des décisions",
+    "Anyone may challenge any rule: open a proposal. The charter says who takes part and how "
+    "each kind of decision is taken.": (
+        "Chacun peut contester n'importe quelle règle : ouvrez une proposition. La charte dit qui "
+        "prend part et comment chaque type de décision est pris."
+    ),
+    "{n} min": "{n} min",
+    "{n} h": "{n} h",
+    "{n} days": "{n} jours",
+    "add {who} as a maintainer": "ajouter {who} aux mainteneurs",
+    "remove {who} from the maintainers": "retirer {who} des mainteneurs",
+    "set the charter's {field} to {value}": "mettre le champ {field} de la charte à {value}",
+    "return {kind} decisions to the default rule": (
+        "ramener les décisions {kind} à la règle par défaut"
+    ),
+    "decide {kind} decisions by {method}, {who} taking part": (
+        "prendre les décisions {kind} par {method}, avec la participation de : {who}"
+    ),
+    "{k} of {n} maintainers approve": "{k} mainteneurs sur {n} approuvent",
+    "one maintainer approves": "un mainteneur approuve",
+    "more yes than no": "plus de oui que de non",
+    "at least {num}/{den} of yes and no are yes": (
+        "au moins {num}/{den} des oui et non sont des oui"
+    ),
+    "passes unless an objection stands": "adoptée sauf si une objection est maintenue",
+    "passes once no objection remains unresolved": (
+        "adoptée quand plus aucune objection ne reste sans réponse"
+    ),
+    "no block and at least one agree": "aucun blocage et au moins un accord",
+    "advice; the proposer decides": "des avis ; l'auteur de la proposition décide",
+    "one option each": "une option chacun",
+    "up to {n} options each": "jusqu'à {n} options chacun",
+    "any number of options": "autant d'options que l'on veut",
+    "a score from 0 to {n} for each option": "une note de 0 à {n} pour chaque option",
+    "A score from 0 to {n} for each option": "Une note de 0 à {n} pour chaque option",
+    "options ranked, instant runoff": "options classées, vote alternatif",
+    "{n} dots to place among the options": "{n} gommettes à répartir entre les options",
+    "yes, if need be or no for each slot": "oui, si besoin ou non pour chaque créneau",
+    "quorum {n}": "quorum {n}",
+    "a reason with every ballot": "une raison avec chaque bulletin",
+    "single maintainer": "un seul mainteneur",
+    "k of n": "k sur n",
+    "lazy consensus": "consensus tacite",
+    "consent": "consentement",
+    "consensus": "consensus",
+    "majority": "majorité",
+    "supermajority": "majorité qualifiée",
+    "advice": "avis",
+    "single choice": "choix unique",
+    "multiple choice": "choix multiple",
+    "score": "vote par notes",
+    "ranked choice": "vote par classement",
+    "dot vote": "vote par gommettes",
+    "time poll": "sondage de date",
+    "yes": "oui",
+    "no": "non",
+    "abstain": "abstention",
+    "agree": "d'accord",
+    "stand aside": "en retrait",
+    "disagree": "pas d'accord",
+    "block": "blocage",
+    "if need be": "si besoin",
+    "charter": "charte",
+    "maintainer": "mainteneur",
+    "custom": "autre",
+    "closed": "close",
+    "passed": "adoptée",
+    "failed": "rejetée",
+    "settled": "tranchée",
+    "undecided": "indécise",
+    "maintainers": "les mainteneurs",
+    "contributors with accepted contributions": (
+        "les contributeurs et contributrices ayant des contributions acceptées"
+    ),
+    "members (maintainers and authors of an accepted contribution)": (
+        "les membres (mainteneurs et auteurs d'une contribution acceptée)"
+    ),
+    "anyone": "tout le monde",
+    "name": "nom",
+    "kind": "type",
+    "licence": "licence",
+    "mode": "mode",
+    "claim hours": "durée d'une prise (heures)",
+    "half life hours": "demi-vie des signaux (heures)",
+    "validators": "qui valide",
+    "objections": "objections",
+    "unresolved": "sans réponse",
+    "{n} objection(s)": "{n} objection(s)",
+    "{n} standing": "{n} maintenue(s)",
+    "{n} hidden ballot(s)": "{n} bulletin(s) secret(s)",
+    "{n} vote(s)": "{n} vote(s)",
+    "hidden ballots": "bulletins secrets",
+    "closes": "close le",
+    "may be closed now": "peut être close maintenant",
+    "If it passes:": "Si elle est adoptée :",
+    "No open proposal.": "Aucune proposition ouverte.",
+    "Closed, ballots being revealed": "Closes, bulletins en cours de révélation",
+    "Decided": "Décidées",
+    "not applied": "non appliqué",
+    "applied": "appliqué",
+    "Outcome": "Issue",
+    "Nothing decided yet.": "Rien n'est encore décidé.",
+    "Open a proposal": "Ouvrir une proposition",
+    "What and why": "Quoi et pourquoi",
+    "Kind of decision": "Type de décision",
+    "Method": "Méthode",
+    "Binding: the charter's rule for this kind": "Décision : la règle de la charte pour ce type",
+    "Advisory poll": "Sondage consultatif",
+    "advisory poll": "sondage consultatif",
+    "Options, one per line": "Options, une par ligne",
+    "polls; time poll: one slot per line": "sondages ; sondage de date : un créneau par ligne",
+    "Closes in (hours)": "Close dans (heures)",
+    "Hidden ballots: secret until the close, then revealed": (
+        "Bulletins secrets : cachés jusqu'à la clôture, puis révélés"
+    ),
+    "Effect if it passes": "Effet si elle est adoptée",
+    "Change": "Changement",
+    "none": "aucun",
+    "add a maintainer (DID)": "ajouter un mainteneur (DID)",
+    "remove a maintainer (DID)": "retirer un mainteneur (DID)",
+    "set a charter field (field=value)": "changer un champ de la charte (champ=valeur)",
+    "set the rule of a kind (kind=method)": "changer la règle d'un type (type=méthode)",
+    "Value": "Valeur",
+    "A custom proposal with a maintainer change becomes a maintainer decision; with a charter "
+    "change, a charter decision.": (
+        "Une proposition « autre » qui change les mainteneurs devient une décision de type "
+        "mainteneur ; qui change la charte, une décision de type charte."
+    ),
+    "Poll parameters": "Paramètres du sondage",
+    "Quorum (how many must take part)": "Quorum (combien doivent participer)",
+    "Most choices (multiple choice; 0: any)": "Choix au plus (choix multiple ; 0 : sans limite)",
+    "Highest score (score)": "Note maximale (vote par notes)",
+    "Dots each (dot vote)": "Gommettes par personne (vote par gommettes)",
+    "Every ballot comes with its reason": "Chaque bulletin donne sa raison",
+    "Open the proposal": "Ouvrir la proposition",
+    "to open proposals and vote.": "pour ouvrir des propositions et voter.",
+    "average": "moyenne",
+    "Kind": "Type",
+    "Who takes part": "Qui prend part",
+    "at least {n}": "au moins {n}",
+    "Ballots": "Bulletins",
+    "hidden until the close, then revealed within {n} h": (
+        "secrets jusqu'à la clôture, puis révélés dans les {n} h"
+    ),
+    "Options": "Options",
+    "Slots": "Créneaux",
+    "Closes": "Clôture",
+    "closed by": "close par",
+    "settled by": "tranchée par",
+    "Effect": "Effet",
+    "Result": "Résultat",
+    "Comes first": "En tête",
+    "Tied": "À égalité",
+    "Runoff rounds": "Tours de décompte",
+    "eliminated": "éliminée",
+    "To be reviewed on": "À revoir le",
+    "So far": "Pour l'instant",
+    "{n} commitment(s)": "{n} engagement(s)",
+    "{n} revealed": "{n} révélé(s)",
+    "Hidden ballots are shown once the result is settled.": (
+        "Les bulletins secrets s'affichent une fois le résultat tranché."
+    ),
+    "You committed a ballot; this node keeps it until you reveal it after the close.": (
+        "Vous avez déposé un bulletin secret ; ce nœud le garde jusqu'à ce que vous le révéliez "
+        "après la clôture."
+    ),
+    "Ballot": "Bulletin",
+    "No ballot yet.": "Aucun bulletin pour l'instant.",
+    "Objections": "Objections",
+    "standing": "maintenue",
+    "Resolved": "Résolue",
+    "No objection: it passes at the close unless someone objects.": (
+        "Aucune objection : elle sera adoptée à la clôture sauf si quelqu'un objecte."
+    ),
+    "No objection yet.": "Aucune objection pour l'instant.",
+    "Your ballot": "Votre bulletin",
+    "now": "actuellement",
+    "a new ballot replaces it": "un nouveau bulletin le remplace",
+    "Your advice": "Votre avis",
+    "Rank the options: 1 for your first choice, 2 for the next; leave empty what you do not "
+    "rank.": (
+        "Classez les options : 1 pour votre premier choix, 2 pour le suivant ; laissez vide ce "
+        "que vous ne classez pas."
+    ),
+    "optional": "facultatif",
+    "Commit my hidden ballot": "Déposer mon bulletin secret",
+    "Vote": "Voter",
+    "Only maintainers vote on this proposal.": (
+        "Seuls les mainteneurs votent sur cette proposition."
+    ),
+    "Object": "Objecter",
+    "Why you object": "Pourquoi vous objectez",
+    "Withdraw my objection": "Retirer mon objection",
+    "How it was resolved": "Comment elle a été résolue",
+    "Close": "Clore",
+    "Outcome statement": "Déclaration d'issue",
+    "Ballots and objections after the close do not count.": (
+        "Les bulletins et objections après la clôture ne comptent pas."
+    ),
+    "Then everyone reveals their ballot.": "Ensuite chacun révèle son bulletin.",
+    "Close the proposal": "Clore la proposition",
+    "Can be closed from {time} UTC.": "Peut être close à partir du {time} UTC.",
+    "Reveal my ballot": "Révéler mon bulletin",
+    "Settle": "Trancher",
+    "{n} ballot(s) were not revealed: they count as abstentions.": (
+        "{n} bulletin(s) non révélé(s) : ils comptent comme des abstentions."
+    ),
+    "Count the revealed ballots": "Compter les bulletins révélés",
+    "{n} ballot(s) may still be revealed until {time} UTC; it can be settled then, or once "
+    "every ballot is revealed.": (
+        "{n} bulletin(s) peuvent encore être révélés jusqu'au {time} UTC ; on pourra trancher "
+        "alors, ou dès que tous les bulletins seront révélés."
+    ),
+    "to take part in this decision.": "pour prendre part à cette décision.",
+    "The charter of": "La charte de",
+    "Created by": "Créé par",
+    "How decisions are taken": "Comment les décisions sont prises",
+    "Who proposes": "Qui propose",
+    "any other kind": "tout autre type",
+    "default": "par défaut",
+    "Anyone may propose a charter decision: every rule, even the rule for changing rules, can "
+    "be challenged.": (
+        "Chacun peut proposer une décision de charte : toute règle, même celle qui change les "
+        "règles, peut être contestée."
+    ),
+    "Propose a change": "Proposer un changement",
+    "How {name} is doing": "Comment va {name}",
+    "Over the last 12 months, from the events this node holds.": (
+        "Sur les 12 derniers mois, d'après les événements que détient ce nœud."
+    ),
+    "Only the latest events were counted.": "Seuls les événements les plus récents sont comptés.",
+    "contributors": "contributeurs et contributrices",
+    "contributions": "contributions",
+    "contributions decided": "contributions décidées",
+    "median time to a decision": "délai médian avant décision",
+    "objections standing": "objections maintenues",
+    "Objections standing": "Objections maintenues",
+    "Active contributors per month": "Contributeurs actifs par mois",
+    "People who proposed at least one contribution in the month.": (
+        "Les personnes qui ont proposé au moins une contribution dans le mois."
+    ),
+    "Review": "Relecture",
+    "Time from proposal to decision": "Délai entre la proposition et la décision",
+    "under an hour": "moins d'une heure",
+    "under a day": "moins d'un jour",
+    "under a week": "moins d'une semaine",
+    "under a month": "moins d'un mois",
+    "longer": "plus",
+    "No contribution decided in the last 12 months.": (
+        "Aucune contribution décidée ces 12 derniers mois."
+    ),
+    "{n} of this commons' {total} contributors took part": (
+        "{n} des {total} contributeurs et contributrices de ce commun y ont pris part"
+    ),
+    "{n} people active there": "{n} personnes actives là-bas",
+    "No fork known to this node.": "Aucune bifurcation connue de ce nœud.",
+    "No objection stands on an open proposal.": (
+        "Aucune objection n'est maintenue sur une proposition ouverte."
+    ),
+    "{k} maintainers approve": "{k} mainteneurs approuvent",
+    "Mode": "Mode",
+    "Threshold": "Seuil",
+    "A claim on a task lasts (hours)": "Une tâche prise le reste (heures)",
+    "Signals cool by half in (hours)": "Les signaux refroidissent de moitié en (heures)",
+    "Who validates tasks": "Qui valide les tâches",
+    "Enough maintainers approved: it may be closed now, before its closing time.": (
+        "Assez de mainteneurs ont approuvé : elle peut être close dès maintenant, avant l'heure "
+        "prévue."
+    ),
+    "Or as soon as enough maintainers approve.": "Ou dès qu'assez de mainteneurs approuvent.",
+    "text": "texte",
+    "software": "logiciel",
+    "design": "design",
+    "media": "médias",
+    "places": "lieux",
+    "data": "données",
+    "equipment": "équipement",
+    "other": "autre",
+    "This node holds no hidden ballot of yours for this proposal: reveal it from the node you "
+    "voted on.": (
+        "Ce nœud ne détient aucun bulletin secret de vous pour cette proposition : révélez-le "
+        "depuis le nœud où vous avez voté."
+    ),
 }
 
 
