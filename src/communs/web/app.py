@@ -164,10 +164,10 @@ class Web:
 
 
 def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
-    from . import board, contributions, files, governance, pages, people
+    from . import board, contributions, files, governance, invite, pages, people
 
     web = Web(service, hub=hub)
-    for module in (pages, contributions, files, board, people, governance):
+    for module in (pages, contributions, files, board, people, governance, invite):
         module.add_routes(web)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -101,6 +101,7 @@ FRENCH = {
     "Export my key": "Exporter ma clé",
     "live": "en direct",
     "Older events": "Événements plus anciens",
+    "Add to my calendar": "Ajouter à mon agenda",
     "The {n} that waited longest are shown.": "Les {n} qui attendent depuis le plus longtemps.",
     "…and {n} more contributions waiting for review:": (
         "…et {n} autres contributions attendent une relecture :"
