@@ -336,3 +336,21 @@ def test_the_governance_pages_speak_french(node):
     assert "Voter" in page and "plus de oui que de non" in page
     assert "Charte" in text(anna.get(node.at("/charter")))
     assert "Contributeurs actifs par mois" in text(anna.get(node.at("/health")))
+
+
+def test_a_voter_is_reminded_of_a_proposal_closing_soon(tmp_path):
+    service = Service(Home(tmp_path / "home"))
+    try:
+        service.identity_new("anna")
+        commons = service.commons_create(Actor("anna"), name="Choir")["id"]
+        soon = service.proposal_open(Actor("anna"), commons, "Robes or not", closes_in_hours=2)
+        service.proposal_open(Actor("anna"), commons, "Next season", closes_in_hours=24 * 30)
+        client = TestClient(create_app(service), client=("127.0.0.1", 50000))
+        assert client.post("/login", data={"name": "anna"}).status_code in (200, 303)
+        page = client.get("/").text
+        assert "Robes or not" in page and "you have not answered yet" in page
+        assert "Next season" not in page.split("What changed")[0]  # not due yet
+        service.proposal_act(Actor("anna"), commons, soon["id"], "vote", ballot="yes")
+        assert "you have not answered yet" not in client.get("/").text
+    finally:
+        service.close()

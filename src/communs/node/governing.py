@@ -197,3 +197,28 @@ def fork_with(home: Home, me: Identity, commons: bytes, pid: bytes, name: str) -
     home.emit(me, forked, "proposal.vote", {"proposal": again, "ballot": "yes"})
     home.emit(me, forked, "proposal.close", {"proposal": again, "outcome": "applied in this fork"})
     return forked
+
+
+REMIND_BEFORE = 48 * 3600 * 1000  # ms before the close when a voter is reminded
+
+
+def reminders(home: Home, commons: bytes, did: str, now: int) -> list[dict[str, Any]]:
+    """Open proposals closing soon that ``did`` may decide on and has not answered yet."""
+    cid = home.cid(commons)
+    maintainers = home.state(commons).get("charter")["maintainers"]
+    due = []
+    for key, record in home.store.scan_records(cid, "proposal/", ("open",)):
+        if record["closes_at"] - now > REMIND_BEFORE:
+            continue
+        if record["rule"]["eligible"] == "maintainers" and did not in maintainers:
+            continue
+        answered = {*record["ballots"], *record["commitments"], *record["objections"]}
+        if did not in answered:
+            due.append(
+                {
+                    "id": key.split("/", 1)[1],
+                    "title": record["title"],
+                    "closes_at": record["closes_at"],
+                }
+            )
+    return sorted(due, key=lambda r: r["closes_at"])

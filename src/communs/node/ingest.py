@@ -29,7 +29,7 @@ from ..store import EventRow, Store, summary_of
 # Events per transaction: an acknowledged batch survives a crash whole. Big transactions
 # write each B-tree page they touch once for many events.
 BATCH = 16384
-MIN_BATCH = 2048  # while more events are coming (see Ingestor.ingest)
+MIN_BATCH = 4096  # while more events are coming (see Ingestor.ingest)
 VERIFY_CHUNK = 512  # events per task of the verification threads
 
 

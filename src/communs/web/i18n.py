@@ -102,6 +102,9 @@ FRENCH = {
     "live": "en direct",
     "Older events": "Événements plus anciens",
     "Add to my calendar": "Ajouter à mon agenda",
+    "closes {when}: you have not answered yet": (
+        "se clôt le {when} : vous n'avez pas encore répondu"
+    ),
     "The {n} that waited longest are shown.": "Les {n} qui attendent depuis le plus longtemps.",
     "…and {n} more contributions waiting for review:": (
         "…et {n} autres contributions attendent une relecture :"

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ..core.errors import CommunsError, NotFound, Refused
 from ..domain import TYPES, threads
-from ..node import queries
+from ..node import governing, queries
 from .app import Web
 from .discussion import thread_for
 from .i18n import LANGUAGES
@@ -44,16 +44,21 @@ def add_routes(web: Web) -> None:
         since = session.last_visit if session else None
         followed = set(c.hex() for c in service.local.follows())
         items = [c for c in service.commons_list() if c["id"] in followed or not followed]
-        changes, notes = [], []
+        changes, notes, due = [], [], []
+        now = int(time.time() * 1000)
         with service.lock:
             for c in items:
                 commons = bytes.fromhex(c["id"])
-                c["open"] = len(queries.contributions(service.home, commons, "open"))
+                cid = service.home.cid(commons)
+                c["open"] = service.home.store.count_states(cid, "contribution/").get("open", 0)
                 for entry in queries.log(service.home, commons, limit=20):
                     if since is None or entry["time"] > since:
                         changes.append({**entry, "commons": c["id"], "commons_name": c["name"]})
                 if session and session.identity:
-                    cid = service.home.cid(commons)
+                    for reminder in governing.reminders(
+                        service.home, commons, session.identity.did, now
+                    ):
+                        due.append({**reminder, "commons": c["id"], "commons_name": c["name"]})
                     records = dict(service.home.store.scan_records(cid, "message/"))
                     for note in threads.notifications(records, session.identity.did):
                         notes.append({**note, "commons": c["id"], "commons_name": c["name"]})
@@ -68,6 +73,7 @@ def add_routes(web: Web) -> None:
                 "changes": changes[:30],
                 "since": since,
                 "notifications": notes[:30],
+                "reminders": due,
             },
         )
 
