@@ -354,3 +354,36 @@ def test_a_voter_is_reminded_of_a_proposal_closing_soon(tmp_path):
         assert "you have not answered yet" not in client.get("/").text
     finally:
         service.close()
+
+
+def test_a_lost_decision_forks_in_one_click(tmp_path):
+    service = Service(Home(tmp_path / "home"))
+    try:
+        service.identity_new("anna")
+        dara = service.identity_new("dara")["id"]
+        commons = service.commons_create(Actor("anna"), name="Choir")["id"]
+        lost = service.proposal_open(
+            Actor("dara"),
+            commons,
+            "Dara maintains too",
+            kind="maintainer",
+            effect={"op": "add_maintainer", "did": dara},
+            closes_in_hours=0,
+        )["id"]
+        service.proposal_act(Actor("anna"), commons, lost, "vote", ballot="no")
+        service.proposal_act(Actor("anna"), commons, lost, "close")
+        client = TestClient(
+            create_app(service), client=("127.0.0.1", 50000), follow_redirects=False
+        )
+        client.post("/login", data={"name": "dara"})
+        page = client.get(f"/c/{commons}/proposals/{lost}").text
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        assert f"/proposals/{lost}/fork" in page
+        answer = client.post(
+            f"/c/{commons}/proposals/{lost}/fork", data={"csrf": token, "name": "Choir (with Dara)"}
+        )
+        assert answer.status_code == 303
+        fork = answer.headers["location"].rsplit("/", 1)[1]
+        assert dara in [m["did"] for m in service.commons_show(fork)["maintainers"]]
+    finally:
+        service.close()

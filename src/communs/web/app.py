@@ -167,7 +167,8 @@ def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
     from . import board, contributions, files, governance, invite, pages, people
 
     web = Web(service, hub=hub)
-    for module in (pages, contributions, files, board, people, governance, invite):
+    # invite before governance: its routes are more specific than {action}.
+    for module in (pages, contributions, files, board, people, invite, governance):
         module.add_routes(web)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -102,6 +102,10 @@ FRENCH = {
     "live": "en direct",
     "Older events": "Événements plus anciens",
     "Add to my calendar": "Ajouter à mon agenda",
+    "Lost? Fork the commons with this change applied: you will maintain the fork.": (
+        "Perdu ? Bifurquez le commun avec ce changement : vous maintiendrez la bifurcation."
+    ),
+    "Fork with this change": "Bifurquer avec ce changement",
     "closes {when}: you have not answered yet": (
         "se clôt le {when} : vous n'avez pas encore répondu"
     ),

@@ -1,11 +1,12 @@
-"""The iCalendar invite of a time poll's chosen slot (RFC 5545), for people's calendars."""
+"""What follows a decision: the iCalendar invite of a time poll's chosen slot (RFC 5545),
+and — the counter-power — a fork that applies the change a proposal asked for and lost."""
 
 from datetime import datetime, timedelta
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from ..core.errors import NotFound
 from .app import Web
@@ -62,3 +63,12 @@ def add_routes(web: Web) -> None:
             media_type="text/calendar",
             headers={"Content-Disposition": 'attachment; filename="invite.ics"'},
         )
+
+    @web.route("/c/{ref}/proposals/{pid}/fork", methods=("POST",))
+    async def fork_lost(request: Request) -> Response:
+        form = await web.form(request)
+        name = str(form.get("name") or "").strip() or "Fork"
+        made = service.proposal_fork(
+            web.actor(request), request.path_params["ref"], request.path_params["pid"], name
+        )
+        return RedirectResponse(f"/c/{made['id']}", status_code=303)
