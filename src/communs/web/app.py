@@ -164,11 +164,11 @@ class Web:
 
 
 def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
-    from . import board, contributions, files, governance, invite, pages, people
+    from . import board, contributions, files, governance, health, invite, pages, people
 
     web = Web(service, hub=hub)
     # invite before governance: its routes are more specific than {action}.
-    for module in (pages, contributions, files, board, people, invite, governance):
+    for module in (pages, contributions, files, board, people, invite, governance, health):
         module.add_routes(web)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
