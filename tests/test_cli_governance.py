@@ -32,7 +32,11 @@ def test_a_proposal_adds_a_maintainer_and_a_hidden_poll_is_settled(tmp_path):
     )
     run("proposal", "vote", commons, welcome[:8], "yes")
     run("proposal", "vote", commons, welcome, "maybe", code=1)  # not a ballot: refused
-    run("proposal", "close", commons, welcome, "--outcome", "bao joins")
+    run(
+        "proposal", "close", commons, welcome, "--outcome", "bao joins", "--review-on", "2027-06-01"
+    )
+    closed = json.loads(run("proposal", "show", commons, welcome, "--json"))
+    assert closed["review_at"] == 1811808000000  # 2027-06-01 UTC
     maintainers = json.loads(run("commons", "show", commons, "--json"))["maintainers"]
     assert bao in [m["did"] for m in maintainers]
 

@@ -116,6 +116,7 @@ class ProposalAction(Signed):
     reason: str | None = None
     note: str | None = None
     outcome: str | None = None
+    review_at: int | None = Field(None, description="ms since the epoch")
 
 
 class Peer(BaseModel):

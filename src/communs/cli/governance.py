@@ -116,6 +116,8 @@ def act(name: str, doc: str, *options: Any) -> None:
     def command(ctx: Context, commons: str, proposal: str, as_json: bool, **fields: Any) -> None:
         if "ballot" in fields:
             fields["ballot"] = parse_ballot(fields["ballot"])
+        if fields.get("review_at") is not None:
+            fields["review_at"] = int(fields["review_at"].replace(tzinfo=UTC).timestamp() * 1000)
         made = ctx.service.proposal_act(
             ctx.actor,
             commons,
@@ -162,6 +164,13 @@ act(
     "close",
     "Close PROPOSAL: votes after this do not count.",
     click.option("--outcome", default=None, help="The outcome, in words."),
+    click.option(
+        "--review-on",
+        "review_at",
+        type=click.DateTime(["%Y-%m-%d"]),
+        default=None,
+        help="A date to look at the decision again (YYYY-MM-DD).",
+    ),
 )
 act(
     "settle",
