@@ -19,6 +19,7 @@ from starlette.responses import FileResponse, Response
 
 from ..core.errors import CommunsError, NotFound
 from ..domain.contributions import contribution_key
+from ..node import metadata
 from ..node.service import Service
 from . import media
 from .app import Web
@@ -228,6 +229,9 @@ def add_routes(web: Web) -> None:
                 "artifact": artifact,
                 "kind": shown,
                 "present": present,
+                "about": metadata.read(home.blobs.path(blob), artifact.get("media") or "")
+                if present
+                else {},
                 "last_change": last or (history[-1] if history else None),
                 "changes": len(history),
                 "text": text,

@@ -102,6 +102,12 @@ FRENCH = {
     "live": "en direct",
     "Older events": "Événements plus anciens",
     "Add to my calendar": "Ajouter à mon agenda",
+    "Dimensions": "Dimensions",
+    "Taken": "Pris le",
+    "Place": "Lieu",
+    "Duration": "Durée",
+    "Artist": "Artiste",
+    "Album": "Album",
     "Lost? Fork the commons with this change applied: you will maintain the fork.": (
         "Perdu ? Bifurquez le commun avec ce changement : vous maintiendrez la bifurcation."
     ),
