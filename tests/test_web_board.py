@@ -5,7 +5,6 @@ with mentions that reach the person's page, and what a page refuses."""
 import html as htmllib
 import io
 import re
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,11 +13,7 @@ import pytest
 from communs.api.app import create_app
 from communs.node.home import Actor, Home
 from communs.node.service import Service
-
-with warnings.catch_warnings():
-    # Starlette asks for httpx2 but works with the httpx the project depends on.
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+from webkit import TestClient, visitor
 
 
 @dataclass
@@ -30,11 +25,7 @@ class Node:
     bao: str
 
     def browser(self, name: str | None = None) -> TestClient:
-        client = TestClient(self.app, client=("127.0.0.1", 50000), follow_redirects=False)
-        if name:
-            response = client.post("/login", data={"name": name, "next": "/"})
-            assert response.status_code == 303, response.text
-        return client
+        return visitor(self.app, name)
 
     @property
     def board(self) -> str:
