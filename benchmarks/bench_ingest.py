@@ -139,6 +139,40 @@ def raw_verify_rate(raws: list[bytes]) -> float:
     return len(work) / (time.perf_counter() - start)
 
 
+def free_cores(raws: list[bytes], count: int = 4000) -> float:
+    """How many cores this process gets right now: the speed-up of raw verification on two
+    threads over one (PyNaCl releases the GIL). About 2.0 on an idle two-core machine; near
+    1.0 when something else takes a core, and then the ratio measures that, not the code."""
+    import threading
+
+    import cbor2
+    import nacl.signing
+
+    from communs.core.events import SIGNING_CONTEXT
+    from communs.core.identity import public_key_from_did
+
+    work = []
+    for raw in raws[:count]:
+        payload, signature = cbor2.loads(raw)
+        key = nacl.signing.VerifyKey(public_key_from_did(cbor2.loads(payload)["author"]))
+        work.append((key, SIGNING_CONTEXT + payload, signature))
+
+    def verify(items: list) -> None:
+        for key, message, signature in items:
+            key.verify(message, signature)
+
+    start = time.perf_counter()
+    verify(work)
+    one = time.perf_counter() - start
+    threads = [threading.Thread(target=verify, args=(work[i::2],)) for i in range(2)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return one / (time.perf_counter() - start)
+
+
 def run_child(*args: str) -> dict:
     env = dict(os.environ)
     here = str(Path(__file__).resolve().parent)
@@ -195,7 +229,11 @@ def main() -> int:
         late_file.write_bytes(late)
 
         verify_before = raw_verify_rate(w.raws)
-        print(f"raw PyNaCl verify, one thread: {verify_before:,.0f}/s")
+        cores_before = free_cores(w.raws)
+        print(
+            f"raw PyNaCl verify, one thread: {verify_before:,.0f}/s; "
+            f"free cores (2-thread speed-up): {cores_before:.2f}"
+        )
         ingest = run_child("ingest", str(events_file), str(db_path))
         rate = ingest["events"] / ingest["seconds"]
         print(
@@ -204,8 +242,12 @@ def main() -> int:
             f"{ingest['pending']} pending; peak RSS {ingest['rss_mb']:.0f} MB"
         )
         verify_after = raw_verify_rate(w.raws)
+        cores_after = free_cores(w.raws)
         verify = max(verify_before, verify_after)  # the faster one: the stricter ratio
-        print(f"raw PyNaCl verify, one thread, again: {verify_after:,.0f}/s")
+        print(
+            f"raw PyNaCl verify, one thread, again: {verify_after:,.0f}/s; "
+            f"free cores: {cores_after:.2f}"
+        )
         size = sum(
             Path(f"{db_path}{s}").stat().st_size
             for s in ("", "-wal", "-shm")
@@ -243,6 +285,13 @@ def main() -> int:
         ("generation", f"{generation:.2f} s", "< 10 s", generation < 10),
         ("ingest", f"{rate:,.0f} events/s", "", None),
         ("raw verify (1 thread)", f"{verify:,.0f} /s", "", None),
+        (
+            "ingest CPU per event",
+            f"{ingest['cpu'] / ingest['events'] * 1e6:.0f} us",
+            f"(verify {1e6 / verify:.0f} us)",
+            None,
+        ),
+        ("free cores before/after", f"{cores_before:.2f} / {cores_after:.2f}", "(of 2)", None),
         ("ratio ingest / verify", f"{ratio:.2f}", f">= {GOAL_RATIO}", ratio >= GOAL_RATIO),
         (
             "peak RSS (ingest)",
@@ -277,7 +326,12 @@ def main() -> int:
     )
     for name, value, goal, ok in rows:
         verdict = "" if ok is None else ("PASS" if ok else "MISS")
-        print(f"  {name:26s} {value:>18s}  {goal:>12s}  {verdict}")
+        print(f"  {name:26s} {value:>18s}  {goal:>20s}  {verdict}")
+    if min(cores_before, cores_after) < 1.8:
+        print(
+            "  (two free cores were not available for the whole run: the verification threads "
+            "shared a core with other work, and the ratio shows it)"
+        )
     return 0 if all(ok is not False for *_, ok in rows) else 1
 
 
