@@ -292,9 +292,10 @@ class SQLiteStore:
         else:
             clock, eid = after
             rows = self.db.execute(
-                f"SELECT {self._COLUMNS} FROM events WHERE cid = ? AND (clock > ? OR "
-                "(clock = ? AND id > ?)) ORDER BY clock, id LIMIT ?",
-                (cid, clock, clock, eid, limit),
+                # "clock >= ?" lets SQLite start in the index instead of reading from the top.
+                f"SELECT {self._COLUMNS} FROM events WHERE cid = ? AND clock >= ? AND "
+                "(clock > ? OR (clock = ? AND id > ?)) ORDER BY clock, id LIMIT ?",
+                (cid, clock, clock, clock, eid, limit),
             )
         return [EventRow(*row) for row in rows]
 
