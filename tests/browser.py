@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from communs.node.home import Actor, Home
 from communs.node.service import Service
@@ -157,3 +159,44 @@ def csrf_of(page: Page) -> str:
 def wait_live(page: Page) -> None:
     """Wait until the page's live updates (server-sent events) are connected."""
     expect(page.locator("[data-live].on")).to_be_visible(timeout=WAIT_MS)
+
+
+# -- fixtures the browser test modules import -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    # Not named "browser": pytest-playwright, when installed, owns that name.
+    playwright = sync_playwright().start()
+    try:
+        launched = launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def pages(chromium: Browser) -> Iterator[Callable[..., Page]]:
+    """``pages(**context_options)``: a page in a new browser context (its own cookies: one
+    person); every context is closed at the end of the test."""
+    contexts = []
+
+    def new(**options: Any) -> Page:
+        context = chromium.new_context(**options)
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield new
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    return Shots(request.node.originalname)

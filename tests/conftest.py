@@ -2,6 +2,9 @@ import pytest
 
 from eventkit import Peer, World
 
+# The browser fixtures (chromium, pages, shots) live with the browser helpers.
+pytest_plugins = ["browser"]
+
 
 def pytest_configure(config):
     # Reporting a failing Hypothesis example imports libcst, which warns on import; with the

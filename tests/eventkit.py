@@ -34,10 +34,19 @@ def charter(name: str, maintainers: Iterable[Identity], **fields: Any) -> dict[s
 def raw_event(signer: Identity, fields: dict[str, Any], *, encode=canonical.encode) -> bytes:
     """Wire bytes for an arbitrary payload, with no checks at all: for building bad events.
     ``fields`` fills in a valid envelope (author defaults to the signer)."""
-    payload = encode({
-        "v": FORMAT_VERSION, "commons": None, "type": "commons.create", "author": signer.did,
-        "parents": [], "clock": 0, "time": 0, "body": {}, **fields,
-    })
+    payload = encode(
+        {
+            "v": FORMAT_VERSION,
+            "commons": None,
+            "type": "commons.create",
+            "author": signer.did,
+            "parents": [],
+            "clock": 0,
+            "time": 0,
+            "body": {},
+            **fields,
+        }
+    )
     return canonical.encode([payload, signer.sign(SIGNING_CONTEXT + payload)])
 
 
@@ -105,20 +114,27 @@ class Writer:
             base = domain.fork_base(parent.records)
         return domain.fold([e for e in self.known.values() if e.commons == commons], base)
 
-    def create(self, charter: dict[str, Any], forked_from: dict[str, Any] | None = None
-               ) -> Event:
+    def create(self, charter: dict[str, Any], forked_from: dict[str, Any] | None = None) -> Event:
         body: dict[str, Any] = {"charter": charter}
         if forked_from is not None:
             body["forked_from"] = forked_from
         return self._sign(None, "commons.create", body, [], 0)
 
-    def fork(self, commons: bytes, charter: dict[str, Any], heads: Iterable[bytes] | None = None
-             ) -> Event:
+    def fork(
+        self, commons: bytes, charter: dict[str, Any], heads: Iterable[bytes] | None = None
+    ) -> Event:
         heads = sorted(heads) if heads is not None else self.heads(commons)
         return self.create(charter, {"commons": commons, "heads": heads})
 
-    def emit(self, commons: bytes, type: str, body: dict[str, Any], *,
-             parents: Iterable[bytes] | None = None, clock: int | None = None) -> Event:
+    def emit(
+        self,
+        commons: bytes,
+        type: str,
+        body: dict[str, Any],
+        *,
+        parents: Iterable[bytes] | None = None,
+        clock: int | None = None,
+    ) -> Event:
         """Sign an event on top of this writer's heads (or the given parents)."""
         parents = sorted(set(parents)) if parents is not None else self.heads(commons)
         if clock is None:
@@ -127,40 +143,60 @@ class Writer:
 
     def _sign(self, commons, type, body, parents, clock) -> Event:
         self.world.now += 1
-        raw = sign_event(self.me, commons=commons, type=type, parents=parents, clock=clock,
-                         time=self.world.now, body=body)
+        raw = sign_event(
+            self.me,
+            commons=commons,
+            type=type,
+            parents=parents,
+            clock=clock,
+            time=self.world.now,
+            body=body,
+        )
         event = self.world.record(raw)
         self.learn(event)
         return event
 
     # -- the usual actions -------------------------------------------------------------------
 
-    def propose(self, commons: bytes, changes: list[dict[str, Any]], title: str = "change",
-                **fields: Any) -> Event:
-        return self.emit(commons, "contribution.propose",
-                         {"title": title, "changes": changes, **fields})
+    def propose(
+        self, commons: bytes, changes: list[dict[str, Any]], title: str = "change", **fields: Any
+    ) -> Event:
+        return self.emit(
+            commons, "contribution.propose", {"title": title, "changes": changes, **fields}
+        )
 
-    def revise(self, commons: bytes, contribution: bytes, changes: list[dict[str, Any]]
-               ) -> Event:
-        return self.emit(commons, "contribution.revise",
-                         {"contribution": contribution, "changes": changes})
+    def revise(self, commons: bytes, contribution: bytes, changes: list[dict[str, Any]]) -> Event:
+        return self.emit(
+            commons, "contribution.revise", {"contribution": contribution, "changes": changes}
+        )
 
-    def accept(self, commons: bytes, contribution: bytes, revision: int = 0,
-               merged: list[dict[str, Any]] | None = None) -> Event:
+    def accept(
+        self,
+        commons: bytes,
+        contribution: bytes,
+        revision: int = 0,
+        merged: list[dict[str, Any]] | None = None,
+    ) -> Event:
         body: dict[str, Any] = {"contribution": contribution, "revision": revision}
         if merged is not None:
             body["merged"] = merged
         return self.emit(commons, "contribution.accept", body)
 
     def reject(self, commons: bytes, contribution: bytes, reason: str = "not now") -> Event:
-        return self.emit(commons, "contribution.reject",
-                         {"contribution": contribution, "reason": reason})
+        return self.emit(
+            commons, "contribution.reject", {"contribution": contribution, "reason": reason}
+        )
 
     def withdraw(self, commons: bytes, contribution: bytes) -> Event:
         return self.emit(commons, "contribution.withdraw", {"contribution": contribution})
 
-    def revert(self, commons: bytes, contribution: bytes, reason: str = "broke it",
-               merged: list[dict[str, Any]] | None = None) -> Event:
+    def revert(
+        self,
+        commons: bytes,
+        contribution: bytes,
+        reason: str = "broke it",
+        merged: list[dict[str, Any]] | None = None,
+    ) -> Event:
         body: dict[str, Any] = {"contribution": contribution, "reason": reason}
         if merged is not None:
             body["merged"] = merged
@@ -173,10 +209,10 @@ class Writer:
         return self.emit(commons, "charter.change", {"change": change})
 
 
-def change(path: str, blob_: bytes | None, base: bytes | None = None, size: int = 1,
-           media: str = "") -> dict[str, Any]:
-    return {"path": path, "base": base, "blob": blob_, "size": size if blob_ else 0,
-            "media": media}
+def change(
+    path: str, blob_: bytes | None, base: bytes | None = None, size: int = 1, media: str = ""
+) -> dict[str, Any]:
+    return {"path": path, "base": base, "blob": blob_, "size": size if blob_ else 0, "media": media}
 
 
 def fold_at(world: World, commons: bytes, heads: Iterable[bytes]) -> MemoryState:

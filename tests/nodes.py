@@ -232,9 +232,7 @@ class Node:
     def get(self, path: str, **params: Any) -> Any:
         """A read through the node's HTTP API (quicker than a CLI process, for polling)."""
         assert self.url, f"{self} is not running"
-        response = httpx.get(
-            f"{self.url}{path}", params=params, timeout=10.0, trust_env=False
-        )
+        response = httpx.get(f"{self.url}{path}", params=params, timeout=10.0, trust_env=False)
         response.raise_for_status()
         return response.json()
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from browser import (
     ANNA,
@@ -26,7 +25,6 @@ from browser import (
     Hub,
     Shots,
     csrf_of,
-    launch_chromium,
     register,
     sign_in,
     start_hub,
@@ -40,20 +38,6 @@ NEWCOMER_PASSPHRASE = "river crossing 42"
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    # Not named "browser": pytest-playwright, when installed, owns that name.
-    playwright = sync_playwright().start()
-    try:
-        launched = launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """One hub for the module: anna maintains "Trail guide" (guide.md accepted). Each test
     registers its own newcomer, so the tests do not depend on one another."""
@@ -62,30 +46,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         yield served
     finally:
         served.node.stop()
-
-
-@pytest.fixture
-def pages(chromium: Browser) -> Iterator[Callable[..., Page]]:
-    """``pages(**context_options)``: a page in a new browser context (its own cookies: one
-    person); every context is closed at the end of the test."""
-    contexts = []
-
-    def new(**options: Any) -> Page:
-        context = chromium.new_context(**options)
-        context.set_default_timeout(WAIT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    try:
-        yield new
-    finally:
-        for context in contexts:
-            context.close()
-
-
-@pytest.fixture
-def shots(request: pytest.FixtureRequest) -> Shots:
-    return Shots(request.node.originalname)
 
 
 def no_reload_marker(page: Page) -> None:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from browser import (
     ANNA,
@@ -24,7 +23,6 @@ from browser import (
     Hub,
     HubNode,
     Shots,
-    launch_chromium,
     register,
     sign_in,
     wait_live,
@@ -54,19 +52,6 @@ def prepare(home: Path) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    try:
-        launched = launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     home = tmp_path_factory.mktemp("governance") / "home"
     anna, commons = prepare(home)
@@ -75,29 +60,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         yield served
     finally:
         served.node.stop()
-
-
-@pytest.fixture
-def pages(chromium: Browser) -> Iterator[Callable[..., Page]]:
-    """``pages()``: a page in a new browser context (its own cookies: one person)."""
-    contexts = []
-
-    def new(**options: Any) -> Page:
-        context = chromium.new_context(**options)
-        context.set_default_timeout(WAIT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    try:
-        yield new
-    finally:
-        for context in contexts:
-            context.close()
-
-
-@pytest.fixture
-def shots(request: pytest.FixtureRequest) -> Shots:
-    return Shots(request.node.originalname)
 
 
 @pytest.mark.browser

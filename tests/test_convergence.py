@@ -16,13 +16,29 @@ from eventkit import Peer, World, Writer, blob, change, charter, reference_diges
 
 MAX_EVENTS = 40
 PATHS = ("README.md", "docs/guide.md", "src/main.c")
-KINDS = ("sync", "sync", "sync", "propose", "propose", "revise", "accept", "accept", "accept",
-         "reject", "withdraw", "revert", "patrol", "charter", "fork")
+KINDS = (
+    "sync",
+    "sync",
+    "sync",
+    "propose",
+    "propose",
+    "revise",
+    "accept",
+    "accept",
+    "accept",
+    "reject",
+    "withdraw",
+    "revert",
+    "patrol",
+    "charter",
+    "fork",
+)
 
 Op = tuple[str, int, int, bool]
 ops = st.lists(
     st.tuples(st.sampled_from(KINDS), st.integers(0, 4), st.integers(0, 2**16), st.booleans()),
-    min_size=20, max_size=MAX_EVENTS + 10,
+    min_size=20,
+    max_size=MAX_EVENTS + 10,
 )
 
 
@@ -33,8 +49,9 @@ class History:
         self.world = World()
         self.writers = [self.world.writer(n) for n in range(1, people + 1)]
         self.outsider = self.writers[-1]  # never a maintainer, anywhere
-        genesis = self.writers[0].create(charter(
-            "Main", [w.me for w in self.writers[:2]], threshold=threshold, mode=mode))
+        genesis = self.writers[0].create(
+            charter("Main", [w.me for w in self.writers[:2]], threshold=threshold, mode=mode)
+        )
         self.main = genesis.id
         self.commons = [genesis.id]
         for writer in self.writers:
@@ -68,8 +85,11 @@ class History:
 
     def contributions(self, writer: Writer, commons: bytes) -> list[tuple[bytes, dict]]:
         records = writer.state(commons).records
-        return [(bytes.fromhex(key.split("/")[1]), value)
-                for key, value in sorted(records.items()) if key.startswith("contribution/")]
+        return [
+            (bytes.fromhex(key.split("/")[1]), value)
+            for key, value in sorted(records.items())
+            if key.startswith("contribution/")
+        ]
 
     def canonical(self, writer: Writer, commons: bytes, path: str) -> bytes | None:
         record = writer.state(commons).records.get("artifact/" + path)
@@ -77,8 +97,9 @@ class History:
 
     def changes(self, writer: Writer, commons: bytes, pick: int) -> list[dict]:
         paths = [PATHS[pick % 3]] if pick % 4 else [PATHS[pick % 3], PATHS[(pick + 1) % 3]]
-        return [change(p, self.fresh_blob(), base=self.canonical(writer, commons, p))
-                for p in paths]
+        return [
+            change(p, self.fresh_blob(), base=self.canonical(writer, commons, p)) for p in paths
+        ]
 
     def chosen(self, writer: Writer, commons: bytes, pick: int, want=None):
         found = self.contributions(writer, commons)
@@ -98,13 +119,16 @@ class History:
         writer.propose(commons, self.changes(writer, commons, pick), title=f"p{pick}")
 
     def revise(self, writer: Writer, commons: bytes, pick: int, flag: bool) -> None:
-        mine = self.chosen(writer, commons, pick, lambda r: r["author"] == writer.did
-                           and r["state"] in ("open", "conflict"))
+        mine = self.chosen(
+            writer,
+            commons,
+            pick,
+            lambda r: r["author"] == writer.did and r["state"] in ("open", "conflict"),
+        )
         if mine:
             writer.revise(commons, mine[0], self.changes(writer, commons, pick))
 
-    def accept(self, writer: Writer, commons: bytes, pick: int, merge: bool, targets=None
-               ) -> None:
+    def accept(self, writer: Writer, commons: bytes, pick: int, merge: bool, targets=None) -> None:
         found = targets or [self.chosen(writer, commons, pick, lambda r: r["state"] == "open")]
         if found[0] is None:
             return
@@ -116,8 +140,14 @@ class History:
             for item in record["revisions"][-1]["changes"]:
                 current = self.canonical(writer, commons, item["path"])
                 if current != item["base"]:
-                    merged.append({"path": item["path"], "onto": current,
-                                   "blob": self.fresh_blob(), "size": 2})
+                    merged.append(
+                        {
+                            "path": item["path"],
+                            "onto": current,
+                            "blob": self.fresh_blob(),
+                            "size": 2,
+                        }
+                    )
         event = writer.accept(commons, cid, revision, merged)
         if writer is self.outsider:
             self.outsider_accepts.setdefault(commons, []).append(event.id)
@@ -133,14 +163,22 @@ class History:
             writer.withdraw(commons, found[0])
 
     def revert(self, writer: Writer, commons: bytes, pick: int, merge: bool) -> None:
-        found = self.chosen(writer, commons, pick,
-                            lambda r: r["state"] in ("accepted", "published"))
+        found = self.chosen(
+            writer, commons, pick, lambda r: r["state"] in ("accepted", "published")
+        )
         if not found:
             return
         merged = None
         if merge and found[1]["applied"]:
-            merged = [{"path": a["path"], "onto": self.canonical(writer, commons, a["path"]),
-                       "blob": self.fresh_blob(), "size": 3} for a in found[1]["applied"]]
+            merged = [
+                {
+                    "path": a["path"],
+                    "onto": self.canonical(writer, commons, a["path"]),
+                    "blob": self.fresh_blob(),
+                    "size": 3,
+                }
+                for a in found[1]["applied"]
+            ]
         writer.revert(commons, found[0], reason="no", merged=merged)
 
     def patrol(self, writer: Writer, commons: bytes, pick: int, flag: bool) -> None:
@@ -172,15 +210,19 @@ def deliveries(events: list, rng: random.Random) -> list[list[list]]:
     for _ in range(2):
         shuffled = list(events)
         rng.shuffle(shuffled)
-        cuts = sorted(rng.sample(range(1, len(shuffled)), k=min(len(shuffled) - 1,
-                                                               rng.randint(0, 6))))
+        cuts = sorted(
+            rng.sample(range(1, len(shuffled)), k=min(len(shuffled) - 1, rng.randint(0, 6)))
+        )
         bounds = [0, *cuts, len(shuffled)]
         ways.append([shuffled[a:b] for a, b in zip(bounds, bounds[1:], strict=False)])
     return ways
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(
     people=st.integers(3, 5),
     threshold=st.integers(1, 2),
@@ -207,8 +249,9 @@ def test_every_peer_converges_on_the_reference_fold(people, threshold, mode, dra
                 ineffective = peer.ineffective(commons)
                 accepts = history.outsider_accepts[commons]
                 assert accepts and all(eid in ineffective for eid in accepts)
-                assert all(ineffective[eid].startswith("only maintainers can accept")
-                           for eid in accepts)
+                assert all(
+                    ineffective[eid].startswith("only maintainers can accept") for eid in accepts
+                )
         finally:
             peer.close()
 
@@ -219,8 +262,12 @@ def test_the_generator_makes_interesting_histories():
     seen_types, seen_states, reasons, forks = set(), set(), set(), 0
     for _ in range(40):
         history = History(rng.randint(3, 5), rng.randint(1, 2), rng.choice(["review", "publish"]))
-        history.run([(rng.choice(KINDS), rng.randrange(5), rng.randrange(2**16),
-                      rng.random() < 0.5) for _ in range(35)])
+        history.run(
+            [
+                (rng.choice(KINDS), rng.randrange(5), rng.randrange(2**16), rng.random() < 0.5)
+                for _ in range(35)
+            ]
+        )
         forks += len(history.commons) - 1
         for commons in history.commons:
             events = history.world.of(commons)
@@ -229,15 +276,31 @@ def test_the_generator_makes_interesting_histories():
             reader.learn(*(e.id for e in events))
             folded = reader.state(commons)
             reasons.update(r.split(";")[0].split(":")[0] for r in folded.ineffective.values())
-            seen_states.update(v["state"] for k, v in folded.records.items()
-                               if k.startswith("contribution/"))
+            seen_states.update(
+                v["state"] for k, v in folded.records.items() if k.startswith("contribution/")
+            )
             accepts = [e for e in events if e.type == "contribution.accept"]
             if len({e.clock for e in accepts}) < len(accepts):
                 seen_types.add("concurrent accepts")
     assert forks >= 5
-    assert {"contribution.propose", "contribution.revise", "contribution.accept",
-            "contribution.reject", "contribution.withdraw", "contribution.revert",
-            "contribution.patrol", "charter.change", "concurrent accepts"} <= seen_types
-    assert {"open", "accepted", "rejected", "withdrawn", "reverted", "published",
-            "conflict"} <= seen_states
+    assert {
+        "contribution.propose",
+        "contribution.revise",
+        "contribution.accept",
+        "contribution.reject",
+        "contribution.withdraw",
+        "contribution.revert",
+        "contribution.patrol",
+        "charter.change",
+        "concurrent accepts",
+    } <= seen_types
+    assert {
+        "open",
+        "accepted",
+        "rejected",
+        "withdrawn",
+        "reverted",
+        "published",
+        "conflict",
+    } <= seen_states
     assert {"only maintainers can accept contributions", "conflict"} <= reasons

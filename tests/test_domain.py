@@ -18,8 +18,15 @@ class Scene:
     every event: without it, writers act concurrently.
     """
 
-    def __init__(self, world: World, peer: Peer, *, maintainers: int = 2, threshold: int = 1,
-                 mode: str = "review"):
+    def __init__(
+        self,
+        world: World,
+        peer: Peer,
+        *,
+        maintainers: int = 2,
+        threshold: int = 1,
+        mode: str = "review",
+    ):
         self.world, self.peer = world, peer
         self.m1, self.m2, self.author, self.outsider = (world.writer(n) for n in (1, 2, 3, 4))
         self.writers = [self.m1, self.m2, self.author, self.outsider]
@@ -87,8 +94,9 @@ def test_propose_opens_a_contribution_and_changes_no_artifact(scene):
     record = s.contribution(proposal)
     assert record["state"] == "open" and record["author"] == s.author.did
     assert record["title"] == "Doc" and record["accepted_by"] == []
-    assert record["revisions"] == [{"event": proposal.id, "changes": [change(README, blob(1),
-                                                                             size=12)]}]
+    assert record["revisions"] == [
+        {"event": proposal.id, "changes": [change(README, blob(1), size=12)]}
+    ]
     assert s.artifact() is None and s.history() == []
 
 
@@ -98,8 +106,10 @@ def test_accept_by_a_non_maintainer_is_ineffective_and_changes_nothing(scene):
     before = s.records()
     for writer in (s.outsider, s.author):  # nor can authors accept their own work
         accept, reason = s.do(writer, "accept", proposal.id)
-        assert reason == ("only maintainers can accept contributions; "
-                          "the author is not a maintainer of this commons")
+        assert reason == (
+            "only maintainers can accept contributions; "
+            "the author is not a maintainer of this commons"
+        )
     assert s.records() == before
     assert s.contribution(proposal)["state"] == "open"
 
@@ -122,8 +132,13 @@ def test_threshold_two_needs_two_distinct_maintainers_on_the_same_revision(scene
     record = s.contribution(proposal)
     assert record["state"] == "accepted" and record["decided_by"] == s.m2.did
     assert record["accepted_by"] == sorted([s.m1.did, s.m2.did])
-    assert s.artifact() == {"blob": blob(1), "size": 1, "media": "", "contribution": proposal.id,
-                            "event": final.id}
+    assert s.artifact() == {
+        "blob": blob(1),
+        "size": 1,
+        "media": "",
+        "contribution": proposal.id,
+        "event": final.id,
+    }
 
 
 def test_a_revision_resets_acceptances(scene):
@@ -163,7 +178,10 @@ def test_reject_needs_a_reason_and_a_maintainer(scene):
     assert reason is None
     record = s.contribution(proposal)
     assert (record["state"], record["reason"], record["decided_by"]) == (
-        "rejected", "out of scope", s.m2.did)
+        "rejected",
+        "out of scope",
+        s.m2.did,
+    )
     _, reason = s.do(s.m1, "accept", proposal.id)
     assert reason == "cannot accept a contribution that is rejected"
     _, reason = s.do(s.author, "revise", proposal.id, [change(README, blob(2))])
@@ -194,10 +212,14 @@ def test_revert_restores_the_previous_blobs(scene):
     s = scene()
     first, _ = s.do(s.author, "propose", [change(README, blob(1), size=10, media="text/markdown")])
     s.do(s.m1, "accept", first.id)
-    second, _ = s.do(s.author, "propose", [
-        change(README, blob(2), base=blob(1), size=20, media="text/plain"),
-        change("new.txt", blob(3), size=3),
-    ])
+    second, _ = s.do(
+        s.author,
+        "propose",
+        [
+            change(README, blob(2), base=blob(1), size=20, media="text/plain"),
+            change("new.txt", blob(3), size=3),
+        ],
+    )
     s.do(s.m2, "accept", second.id)
     assert s.artifact()["blob"] == blob(2) and s.artifact("new.txt")["blob"] == blob(3)
 
@@ -206,12 +228,14 @@ def test_revert_restores_the_previous_blobs(scene):
     _, reason = s.do(s.m1, "revert", second.id, reason="broke the build")
     assert reason is None
     restored = s.artifact()
-    assert (restored["blob"], restored["size"], restored["media"]) == (
-        blob(1), 10, "text/markdown")
+    assert (restored["blob"], restored["size"], restored["media"]) == (blob(1), 10, "text/markdown")
     assert s.artifact("new.txt") is None  # it did not exist before
     record = s.contribution(second)
     assert (record["state"], record["reason"], record["decided_by"]) == (
-        "reverted", "broke the build", s.m1.did)
+        "reverted",
+        "broke the build",
+        s.m1.did,
+    )
     _, reason = s.do(s.m1, "revert", second.id)
     assert reason == "cannot revert a contribution that is reverted"
     _, reason = s.do(s.m1, "revert", first.id)  # then the one before: back to nothing
@@ -225,8 +249,12 @@ def test_revert_after_a_later_change_is_a_conflict(scene):
     _, reason = s.do(s.m1, "revert", first.id)
     assert reason.startswith("conflict: the canonical version of README.md changed")
     assert s.artifact()["blob"] == blob(2)
-    _, reason = s.do(s.m1, "revert", first.id, merged=[
-        {"path": README, "onto": blob(2), "blob": blob(9), "size": 1}])
+    _, reason = s.do(
+        s.m1,
+        "revert",
+        first.id,
+        merged=[{"path": README, "onto": blob(2), "blob": blob(9), "size": 1}],
+    )
     assert reason is None and s.artifact()["blob"] == blob(9)
 
 
@@ -237,27 +265,39 @@ def test_accept_when_the_base_moved_without_a_merge_is_a_conflict(scene):
     s.land(README, blob(3), base=blob(1))  # lands first
     before = s.records()
     _, reason = s.do(s.m1, "accept", late.id)
-    assert reason == ("conflict: the canonical version of README.md changed since this was "
-                      "based on it; a new revision (or a merge) is needed")
+    assert reason == (
+        "conflict: the canonical version of README.md changed since this was "
+        "based on it; a new revision (or a merge) is needed"
+    )
     assert s.records() == before
     assert s.contribution(late)["state"] == "open" and s.artifact()["blob"] == blob(3)
     # A merge made onto a blob that is not the current one does not help either.
-    _, reason = s.do(s.m1, "accept", late.id, merged=[
-        {"path": README, "onto": blob(1), "blob": blob(4), "size": 1}])
+    _, reason = s.do(
+        s.m1,
+        "accept",
+        late.id,
+        merged=[{"path": README, "onto": blob(1), "blob": blob(4), "size": 1}],
+    )
     assert reason.startswith("conflict:")
 
 
 def test_accept_with_a_merge_onto_the_current_blob_applies_it(scene):
     s = scene()
     s.land(README, blob(1))
-    late, _ = s.do(s.author, "propose", [change(README, blob(2), base=blob(1)),
-                                         change("other.txt", blob(5))])
+    late, _ = s.do(
+        s.author, "propose", [change(README, blob(2), base=blob(1)), change("other.txt", blob(5))]
+    )
     s.land(README, blob(3), base=blob(1))
     merge = {"path": README, "onto": blob(3), "blob": blob(4), "size": 7, "media": "text/x"}
     accept, reason = s.do(s.m1, "accept", late.id, merged=[merge])
     assert reason is None
-    assert s.artifact() == {"blob": blob(4), "size": 7, "media": "text/x",
-                            "contribution": late.id, "event": accept.id}
+    assert s.artifact() == {
+        "blob": blob(4),
+        "size": 7,
+        "media": "text/x",
+        "contribution": late.id,
+        "event": accept.id,
+    }
     assert s.artifact("other.txt")["blob"] == blob(5)
     applied = {a["path"]: (a["before"], a["after"]) for a in s.contribution(late)["applied"]}
     assert applied == {README: (blob(3), blob(4)), "other.txt": (None, blob(5))}
@@ -282,12 +322,23 @@ def test_the_artifact_history_records_each_change(scene):
 def test_review_is_open_to_everyone_and_changes_no_state(scene):
     s = scene()
     proposal, _ = s.do(s.author, "propose", [change(README, blob(1))])
-    review, reason = s.do(s.outsider, "emit", "contribution.review",
-                          {"contribution": proposal.id, "verdict": "approve", "comment": "+1"})
+    review, reason = s.do(
+        s.outsider,
+        "emit",
+        "contribution.review",
+        {"contribution": proposal.id, "verdict": "approve", "comment": "+1"},
+    )
     assert reason is None
     reviews = [v for k, v in s.records().items() if k.startswith("review/")]
-    assert reviews == [{"by": s.outsider.did, "verdict": "approve", "comment": "+1",
-                        "revision": 0, "time": review.time}]
+    assert reviews == [
+        {
+            "by": s.outsider.did,
+            "verdict": "approve",
+            "comment": "+1",
+            "revision": 0,
+            "time": review.time,
+        }
+    ]
     assert s.contribution(proposal)["state"] == "open"
 
 
@@ -377,8 +428,7 @@ def test_adding_a_maintainer_with_threshold_two_needs_two_endorsements(scene):
     _, reason = s.do(s.m2, "change_charter", add(s.outsider))
     assert reason is None
     records = s.records()
-    assert sorted(records["charter"]["maintainers"]) == sorted(
-        [s.m1.did, s.m2.did, s.outsider.did])
+    assert sorted(records["charter"]["maintainers"]) == sorted([s.m1.did, s.m2.did, s.outsider.did])
     assert not any(key.startswith("motion/") for key in records)
     _, reason = s.do(s.outsider, "accept", proposal.id)  # now it counts
     assert reason is None and s.contribution(proposal)["accepted_by"] == [s.outsider.did]
@@ -441,8 +491,7 @@ def test_a_fork_starts_from_the_parent_at_its_heads_with_its_own_charter(scene):
     assert now["artifact/README.md"]["blob"] == blob(2)
     assert now["charter"]["name"] == "Fork" and now["charter"]["mode"] == "publish"
     assert now["charter"]["maintainers"] == [s.outsider.did]
-    assert now["charter"]["forked_from"] == {"commons": s.commons,
-                                             "heads": s.m1.heads(s.commons)}
+    assert now["charter"]["forked_from"] == {"commons": s.commons, "heads": s.m1.heads(s.commons)}
     assert not any(key.startswith("motion/") for key in now)
     assert now[contribution_key(second.id)]["state"] == "accepted"  # the record came along
 

@@ -41,8 +41,14 @@ def resign(raw: bytes, payload: bytes, signer=ALICE) -> bytes:
 
 
 def test_signing_is_reproducible_and_the_id_is_sha256_of_the_bytes():
-    args = dict(commons=None, type="commons.create", parents=[], clock=0, time=5,
-                body={"charter": charter("Demo", [ALICE])})
+    args = dict(
+        commons=None,
+        type="commons.create",
+        parents=[],
+        clock=0,
+        time=5,
+        body={"charter": charter("Demo", [ALICE])},
+    )
     raw = sign_event(ALICE, **args)
     assert sign_event(identity(1), **args) == raw  # Ed25519 is deterministic
     event = domain.parse(raw)
@@ -70,9 +76,15 @@ def test_parents_are_sorted_and_deduplicated_when_signing():
     other = world.writer(BOB)
     other.learn(genesis)
     second = other.propose(genesis.id, [change("b", blob(2))])
-    raw = sign_event(ALICE, commons=genesis.id, type="contribution.review",
-                     parents=[second.id, first.id, second.id], clock=2, time=1,
-                     body={"contribution": first.id, "verdict": "comment"})
+    raw = sign_event(
+        ALICE,
+        commons=genesis.id,
+        type="contribution.review",
+        parents=[second.id, first.id, second.id],
+        clock=2,
+        time=1,
+        body={"contribution": first.id, "verdict": "comment"},
+    )
     assert domain.parse(raw).parents == tuple(sorted([first.id, second.id]))
 
 
@@ -83,7 +95,8 @@ def test_body_round_trips_through_the_schema():
     assert event.author == ALICE.did and event.clock == 1 and event.parents == (SOME_ID,)
     widest = {"title": "t", "changes": [change("a", blob(1), size=2**64 - 1)]}  # a CBOR uint64
     assert domain.parse(raw_event(ALICE, propose_fields(body=widest))).body.changes[0].size == (
-        2**64 - 1)
+        2**64 - 1
+    )
 
 
 # -- refusals --------------------------------------------------------------------------------
@@ -134,8 +147,15 @@ def test_non_canonical_envelope_is_refused():
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"\xff", b"not cbor at all", canonical.encode({"payload": b"", "signature": b""}),
-     canonical.encode([b"x"]), canonical.encode([b"x", b"y", b"z"]), canonical.encode(["a", "b"])],
+    [
+        b"",
+        b"\xff",
+        b"not cbor at all",
+        canonical.encode({"payload": b"", "signature": b""}),
+        canonical.encode([b"x"]),
+        canonical.encode([b"x", b"y", b"z"]),
+        canonical.encode(["a", "b"]),
+    ],
 )
 def test_what_is_not_an_envelope_is_refused(raw):
     with pytest.raises(InvalidEvent):
@@ -168,11 +188,16 @@ def test_author_must_be_a_did_key():
     [
         (propose_fields(type="contribution.merge"), "unknown event type 'contribution.merge'"),
         (propose_fields(type=7), "type must be text"),
-        (propose_fields(type="commons.create", body={"charter": charter("x", [ALICE])}),
-         "commons.create must be a genesis event"),
-        (genesis_fields(type="contribution.propose",
-                        body={"title": "t", "changes": [change("a", blob(1))]}),
-         "contribution.propose must not be a genesis event"),
+        (
+            propose_fields(type="commons.create", body={"charter": charter("x", [ALICE])}),
+            "commons.create must be a genesis event",
+        ),
+        (
+            genesis_fields(
+                type="contribution.propose", body={"title": "t", "changes": [change("a", blob(1))]}
+            ),
+            "contribution.propose must not be a genesis event",
+        ),
     ],
 )
 def test_wrong_or_unknown_type_is_refused(fields, reason):
@@ -198,26 +223,42 @@ ACCEPT = {"contribution": SOME_ID, "revision": 0}
         ("contribution.accept", {**ACCEPT, "revision": "0"}, r"Expected `int`, got `str`"),
         ("contribution.accept", {**ACCEPT, "contribution": "ab" * 32}, "Expected `bytes`"),
         ("contribution.accept", {**ACCEPT, "contribution": b"short"}, "length >= 32"),
-        ("contribution.propose", {"title": 5, "changes": [change("a", blob(1))]},
-         "Expected `str`, got `int`"),
+        (
+            "contribution.propose",
+            {"title": 5, "changes": [change("a", blob(1))]},
+            "Expected `str`, got `int`",
+        ),
         ("contribution.accept", {**ACCEPT, "revision": True}, "Expected `int`, got `bool`"),
         # unknown field
         ("contribution.accept", {**ACCEPT, "admin": True}, "unknown field `admin`"),
-        ("contribution.propose",
-         {"title": "t", "changes": [{**change("a", blob(1)), "mode": "0755"}]},
-         "unknown field `mode`"),
+        (
+            "contribution.propose",
+            {"title": "t", "changes": [{**change("a", blob(1)), "mode": "0755"}]},
+            "unknown field `mode`",
+        ),
         # values the schema refuses
         ("contribution.reject", {"contribution": SOME_ID, "reason": ""}, "length >= 1"),
         ("contribution.propose", {"title": "t", "changes": []}, "length >= 1"),
-        ("contribution.propose", {"title": "t", "changes": [change("../etc/passwd", blob(1))]},
-         "must be relative"),
-        ("contribution.propose",
-         {"title": "t", "changes": [change("a", blob(1)), change("a", blob(2))]},
-         "each path may appear only once"),
-        ("charter.change", {"change": {"op": "add_maintainer", "did": "bob"}},
-         "'bob' is not a did:key identity"),
-        ("contribution.review", {"contribution": SOME_ID, "verdict": "lgtm"},
-         "Invalid enum value 'lgtm'"),
+        (
+            "contribution.propose",
+            {"title": "t", "changes": [change("../etc/passwd", blob(1))]},
+            "must be relative",
+        ),
+        (
+            "contribution.propose",
+            {"title": "t", "changes": [change("a", blob(1)), change("a", blob(2))]},
+            "each path may appear only once",
+        ),
+        (
+            "charter.change",
+            {"change": {"op": "add_maintainer", "did": "bob"}},
+            "'bob' is not a did:key identity",
+        ),
+        (
+            "contribution.review",
+            {"contribution": SOME_ID, "verdict": "lgtm"},
+            "Invalid enum value 'lgtm'",
+        ),
     ],
 )
 def test_body_failing_its_schema_is_refused(type_, body, reason):
@@ -279,8 +320,10 @@ def test_envelope_refusals(fields, reason):
         {"time": 1.5},
         {"body": {**ACCEPT, "revision": 0.0}, "type": "contribution.accept"},
         {"body": {"title": "t", "changes": [{**change("a", blob(1)), "size": 1.5}]}},
-        {"body": {"change": {"op": "set", "field": "threshold", "value": 2.0}},
-         "type": "charter.change"},
+        {
+            "body": {"change": {"op": "set", "field": "threshold", "value": 2.0}},
+            "type": "charter.change",
+        },
         {"body": {"title": "t", "changes": [change("a", blob(1))], "x": [[{"y": 0.5}]]}},
     ],
 )
@@ -307,8 +350,9 @@ def test_only_plain_cbor_data_is_accepted(value, reason):
 
 
 def test_envelope_must_have_exactly_its_fields():
-    payload = canonical.encode({**cbor2.loads(cbor2.loads(raw_event(ALICE, genesis_fields()))[0]),
-                                "extra": 1})
+    payload = canonical.encode(
+        {**cbor2.loads(cbor2.loads(raw_event(ALICE, genesis_fields()))[0]), "extra": 1}
+    )
     refused(resign(b"", payload), "must be a map with exactly the fields")
     fields = cbor2.loads(cbor2.loads(raw_event(ALICE, genesis_fields()))[0])
     del fields["time"]
@@ -316,14 +360,17 @@ def test_envelope_must_have_exactly_its_fields():
 
 
 def test_genesis_with_parents_is_refused():
-    refused(raw_event(ALICE, genesis_fields(parents=[SOME_ID])),
-            r"a genesis event \(commons = null\) has no parents and clock 0")
+    refused(
+        raw_event(ALICE, genesis_fields(parents=[SOME_ID])),
+        r"a genesis event \(commons = null\) has no parents and clock 0",
+    )
     refused(raw_event(ALICE, genesis_fields(clock=1)), "a genesis event")
 
 
 def test_non_genesis_without_parents_is_refused():
-    refused(raw_event(ALICE, propose_fields(parents=[])),
-            "an event that is not a genesis needs parents")
+    refused(
+        raw_event(ALICE, propose_fields(parents=[])), "an event that is not a genesis needs parents"
+    )
 
 
 def sized_propose(size: int) -> bytes:
@@ -349,8 +396,15 @@ def test_oversize_event_is_refused():
 def test_signing_an_oversize_event_is_refused():
     changes = [change(f"files/{i:04d}.txt", blob(i)) for i in range(1000)]
     with pytest.raises(BadInput, match="over the 65536-byte limit"):
-        sign_event(ALICE, commons=SOME_ID, type="contribution.propose", parents=[SOME_ID],
-                   clock=1, time=0, body={"title": "t", "changes": changes})
+        sign_event(
+            ALICE,
+            commons=SOME_ID,
+            type="contribution.propose",
+            parents=[SOME_ID],
+            clock=1,
+            time=0,
+            body={"title": "t", "changes": changes},
+        )
 
 
 def test_stored_events_can_be_read_again_without_verifying():
@@ -360,19 +414,46 @@ def test_stored_events_can_be_read_again_without_verifying():
 
 
 cbor_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats()
+    | st.text(max_size=8)
     | st.binary(max_size=40),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["path", "blob", "base", "did", "op", "contribution", "revision",
-                         "title", "changes", "charter", "name", "maintainers", "x"]),
-        inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "path",
+                    "blob",
+                    "base",
+                    "did",
+                    "op",
+                    "contribution",
+                    "revision",
+                    "title",
+                    "changes",
+                    "charter",
+                    "name",
+                    "maintainers",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
     max_leaves=10,
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(["v", "commons", "type", "author", "parents", "clock", "time", "body"]),
-       cbor_values, st.sampled_from(sorted(domain.TYPES)))
+@given(
+    st.sampled_from(["v", "commons", "type", "author", "parents", "clock", "time", "body"]),
+    cbor_values,
+    st.sampled_from(sorted(domain.TYPES)),
+)
 def test_any_payload_is_parsed_or_refused_never_a_crash(field, value, type_):
     raw = raw_event(ALICE, propose_fields(**{"type": type_, field: value}))
     try:
@@ -495,12 +576,17 @@ def test_wrong_lamport_clock_is_refused_and_not_stored(peer, world, history):
     writer = world.writer(BOB)
     writer.learn(history[-1])
     for clock in (2, 4, 99):  # the head has clock 2: the next must be 3
-        bad = writer.emit(genesis.id, "contribution.review",
-                          {"contribution": history[1].id, "verdict": "comment"},
-                          parents=[history[-1].id], clock=clock)
+        bad = writer.emit(
+            genesis.id,
+            "contribution.review",
+            {"contribution": history[1].id, "verdict": "comment"},
+            parents=[history[-1].id],
+            clock=clock,
+        )
         report = peer.ingest(bad)
-        assert report.refused == [(bad.id, f"clock is {clock} but must be 3 "
-                                           "(one more than its highest parent)")]
+        assert report.refused == [
+            (bad.id, f"clock is {clock} but must be 3 (one more than its highest parent)")
+        ]
         assert not report.added and peer.store.event(bad.id) is None
         assert bad.id not in peer.store.known([bad.id])
     assert peer.store.heads(peer.cid(genesis.id)) == [history[-1].id]
@@ -512,12 +598,19 @@ def test_parent_from_another_commons_is_refused(peer, world, history):
     elsewhere = other.create(charter("Elsewhere", [other.me]))
     peer.ingest(*history, elsewhere)
     other.learn(history[-1])
-    mixed = other.emit(genesis.id, "contribution.review",
-                       {"contribution": history[1].id, "verdict": "comment"},
-                       parents=[history[-1].id, elsewhere.id])
-    only_foreign = other.emit(genesis.id, "contribution.review",
-                              {"contribution": history[1].id, "verdict": "comment"},
-                              parents=[elsewhere.id], clock=1)
+    mixed = other.emit(
+        genesis.id,
+        "contribution.review",
+        {"contribution": history[1].id, "verdict": "comment"},
+        parents=[history[-1].id, elsewhere.id],
+    )
+    only_foreign = other.emit(
+        genesis.id,
+        "contribution.review",
+        {"contribution": history[1].id, "verdict": "comment"},
+        parents=[elsewhere.id],
+        clock=1,
+    )
     report = peer.ingest(mixed, only_foreign)
     reason = "every parent must belong to the same commons as the event"
     assert sorted(report.refused) == sorted([(mixed.id, reason), (only_foreign.id, reason)])
@@ -555,10 +648,15 @@ def test_child_of_a_refused_event_is_never_applied(peer, world, history):
     peer.ingest(*history)
     writer = world.writer(BOB)
     writer.learn(history[-1])
-    bad = writer.emit(genesis.id, "contribution.review",
-                      {"contribution": history[1].id, "verdict": "comment"}, clock=7)
-    child = writer.emit(genesis.id, "contribution.review",
-                        {"contribution": history[1].id, "verdict": "approve"})
+    bad = writer.emit(
+        genesis.id,
+        "contribution.review",
+        {"contribution": history[1].id, "verdict": "comment"},
+        clock=7,
+    )
+    child = writer.emit(
+        genesis.id, "contribution.review", {"contribution": history[1].id, "verdict": "approve"}
+    )
     report = peer.ingest(bad, child)
     assert [eid for eid, _ in report.refused] == [bad.id]
     assert report.pending == [child.id] and peer.store.event(child.id) is None

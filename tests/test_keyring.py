@@ -10,8 +10,10 @@ from communs.core.errors import Ambiguous, BadInput, NotFound, Refused
 from communs.core.identity import Identity, verify
 from communs.node.keyring import KeyInfo, Keyring
 
-FAST = {"opslimit": nacl.pwhash.argon2id.OPSLIMIT_MIN,
-        "memlimit": nacl.pwhash.argon2id.MEMLIMIT_MIN}
+FAST = {
+    "opslimit": nacl.pwhash.argon2id.OPSLIMIT_MIN,
+    "memlimit": nacl.pwhash.argon2id.MEMLIMIT_MIN,
+}
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 
@@ -80,8 +82,11 @@ def test_encrypted_file_does_not_hold_the_seed_in_clear(keyring: Keyring) -> Non
 
 def test_passphrase_needed_and_wrong_passphrase(keyring: Keyring) -> None:
     keyring.create("alice", "correct horse", **FAST)
-    with pytest.raises(Refused, match="'alice' is encrypted: give its passphrase with "
-                                      "--passphrase-file or COMMUNS_PASSPHRASE"):
+    with pytest.raises(
+        Refused,
+        match="'alice' is encrypted: give its passphrase with "
+        "--passphrase-file or COMMUNS_PASSPHRASE",
+    ):
         keyring.load("alice")
     with pytest.raises(Refused, match="wrong passphrase for identity 'alice'"):
         keyring.load("alice", "battery staple")
@@ -193,8 +198,12 @@ def test_export_and_import_to_another_node(tmp_path: Path) -> None:
 def test_import_checks_the_content(keyring: Keyring) -> None:
     identity = Identity.generate()
     other = Identity.generate()
-    good = {"name": "x", "did": identity.did, "created": 1,
-            "key": {"type": "plain", "seed": identity.seed.hex()}}
+    good = {
+        "name": "x",
+        "did": identity.did,
+        "created": 1,
+        "key": {"type": "plain", "seed": identity.seed.hex()},
+    }
     for bad in (
         {**good, "name": "../x"},
         {**good, "did": "did:web:example.org"},
@@ -202,8 +211,16 @@ def test_import_checks_the_content(keyring: Keyring) -> None:
         {**good, "key": {"type": "rot13", "seed": identity.seed.hex()}},
         {**good, "key": {"type": "plain", "seed": "zz"}},
         {**good, "key": {"type": "plain", "seed": other.seed.hex()}},  # seed of someone else
-        {**good, "key": {"type": "argon2id-secretbox", "salt": "00", "box": "00",
-                         "opslimit": 1, "memlimit": 1}},
+        {
+            **good,
+            "key": {
+                "type": "argon2id-secretbox",
+                "salt": "00",
+                "box": "00",
+                "opslimit": 1,
+                "memlimit": 1,
+            },
+        },
     ):
         with pytest.raises(BadInput):
             keyring.import_(bad)

@@ -53,11 +53,14 @@ def test_deletion_on_one_side_and_edit_elsewhere_on_the_other() -> None:
     theirs = BASE.replace(b"# Garden rules", b"# Community garden rules")
     result = merge_text(BASE, ours, theirs)
     assert result.clean
-    assert result.merged == b"""# Community garden rules
+    assert (
+        result.merged
+        == b"""# Community garden rules
 Water the beds on Monday.
 Compost goes in the left bin.
 Close the gate when you leave.
 """
+    )
 
 
 def test_deleting_a_line_the_other_side_edited_conflicts() -> None:

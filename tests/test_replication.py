@@ -58,8 +58,10 @@ def wait_converged(commons: str, *members: Node, timeout: float = CONVERGE) -> A
     return wait_until(
         lambda: converged(commons, *members),
         timeout,
-        lambda: f"{', '.join(n.home.name for n in members)} to agree on commons "
-        f"{commons[:12]} (digest, events, heads: {[summary(n, commons) for n in members]})",
+        lambda: (
+            f"{', '.join(n.home.name for n in members)} to agree on commons "
+            f"{commons[:12]} (digest, events, heads: {[summary(n, commons) for n in members]})"
+        ),
     )
 
 
@@ -89,8 +91,13 @@ def test_three_nodes_write_fork_restart_and_converge(nodes, tmp_path):
 
     # B proposes; A (the maintainer) accepts while C reviews, concurrently.
     draft = b.cli(
-        "contribution", "propose", guide, "--title", "Draft",
-        "--put", "guide.md=" + write(tmp_path, "g1.md", "one\ntwo\nthree\n"),
+        "contribution",
+        "propose",
+        guide,
+        "--title",
+        "Draft",
+        "--put",
+        "guide.md=" + write(tmp_path, "g1.md", "one\ntwo\nthree\n"),
     ).strip()
     wait_converged(guide, a, b, c)
     parallel(
@@ -110,8 +117,13 @@ def test_three_nodes_write_fork_restart_and_converge(nodes, tmp_path):
 
     def chloe_on_the_fork() -> str:
         breton = c.cli(
-            "contribution", "propose", fork, "--title", "Breton title",
-            "--put", "guide.md=" + write(tmp_path, "g2.md", "unan\ntwo\nthree\n"),
+            "contribution",
+            "propose",
+            fork,
+            "--title",
+            "Breton title",
+            "--put",
+            "guide.md=" + write(tmp_path, "g2.md", "unan\ntwo\nthree\n"),
         ).strip()
         c.cli("contribution", "accept", fork, breton)
         return c.cli("contribution", "propose", fork, "--to-parent", "--title", "Breton").strip()
@@ -119,8 +131,13 @@ def test_three_nodes_write_fork_restart_and_converge(nodes, tmp_path):
     back, glossary = parallel(
         chloe_on_the_fork,
         lambda: b.cli(
-            "contribution", "propose", fork, "--title", "Glossary",
-            "--put", "glossary.md=" + write(tmp_path, "gl.md", "unan: one\n"),
+            "contribution",
+            "propose",
+            fork,
+            "--title",
+            "Glossary",
+            "--put",
+            "glossary.md=" + write(tmp_path, "gl.md", "unan: one\n"),
         ).strip(),
     )
     wait_converged(guide, a, b, c)
@@ -133,8 +150,13 @@ def test_three_nodes_write_fork_restart_and_converge(nodes, tmp_path):
     parallel(
         lambda: a.cli("contribution", "accept", guide, back),
         lambda: c.cli(
-            "contribution", "propose", guide, "--title", "Maps",
-            "--put", "maps.md=" + write(tmp_path, "maps.md", "north\n"),
+            "contribution",
+            "propose",
+            guide,
+            "--title",
+            "Maps",
+            "--put",
+            "maps.md=" + write(tmp_path, "maps.md", "north\n"),
         ),
         lambda: c.cli("contribution", "review", fork, glossary, "--comment", "trugarez"),
         lambda: b.cli("contribution", "review", guide, back, "--comment", "read offline"),
@@ -187,8 +209,13 @@ def append_events(home: Path, commons: str, count: int) -> None:
                 kind = "contribution.accept"
                 body = {"contribution": proposal, "revision": 0}
             raw = sign_event(
-                me, commons=cid, type=kind, parents=parents, clock=clock,
-                time=1_700_000_000_000 + i, body=body,
+                me,
+                commons=cid,
+                type=kind,
+                parents=parents,
+                clock=clock,
+                time=1_700_000_000_000 + i,
+                body=body,
             )
             parents, clock = [event_id(raw)], clock + 1
             if i % 3 == 0:
@@ -275,8 +302,13 @@ def test_cli_through_a_running_node_sees_what_the_home_holds(nodes, tmp_path):
     assert n.cli_json("status")["url"] == n.url  # the commands go through the node
     songs = n.cli_json("commons", "create", "--name", "Songs", "--kind", "media")["id"]
     first = n.cli(
-        "contribution", "propose", songs[:8], "--title", "Blackbird",
-        "--put", "blackbird.txt=" + write(tmp_path, "b.txt", "la la\n"),
+        "contribution",
+        "propose",
+        songs[:8],
+        "--title",
+        "Blackbird",
+        "--put",
+        "blackbird.txt=" + write(tmp_path, "b.txt", "la la\n"),
     ).strip()
     through_node = n.cli_json("commons", "show", songs)
     listed = n.cli_json("contribution", "list", songs)

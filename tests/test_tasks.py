@@ -65,8 +65,11 @@ class Board:
     def history(self, event) -> list[tuple[str, str]]:
         records = self.records()
         prefix = f"task-history/{event.id.hex()}/"
-        return [(records[k]["action"], records[k]["by"]) for k in sorted(records)
-                if k.startswith(prefix)]
+        return [
+            (records[k]["action"], records[k]["by"])
+            for k in sorted(records)
+            if k.startswith(prefix)
+        ]
 
 
 @pytest.fixture
@@ -84,8 +87,9 @@ def tasks(world, peer):
 
 def test_open_claim_done_validate_by_someone_else(tasks):
     b = tasks()
-    proposal, _ = b.do(b.bob, "contribution.propose",
-                       {"title": "guide", "changes": [change("guide.md", blob(1))]})
+    proposal, _ = b.do(
+        b.bob, "contribution.propose", {"title": "guide", "changes": [change("guide.md", blob(1))]}
+    )
     task = b.open(description="A guide for newcomers", links=[proposal.id])
     record = b.task(task)
     assert record["state"] == "open" and record["author"] == b.alice.did
@@ -106,8 +110,12 @@ def test_open_claim_done_validate_by_someone_else(tasks):
     record = b.task(task)
     assert record["state"] == "validated"
     assert record["checked"] == {"by": b.m1.did, "verdict": "validated", "comment": "thanks"}
-    assert b.history(task) == [("open", b.alice.did), ("claim", b.bob.did),
-                               ("done", b.bob.did), ("validate", b.m1.did)]
+    assert b.history(task) == [
+        ("open", b.alice.did),
+        ("claim", b.bob.did),
+        ("done", b.bob.did),
+        ("validate", b.m1.did),
+    ]
     _, reason = b.act(b.m2, "validate", task)
     assert reason == "cannot validate a task that is validated"
     assert task_key(task.id) not in [item["target"] for item in board(b.records(), T0)]
@@ -174,8 +182,10 @@ def test_a_claim_holds_until_it_expires_then_anyone_takes_over(tasks):
     _, reason = b.act(b.bob, "claim", task)
     assert reason == "you already hold the claim on this task; extend it instead"
     _, reason = b.act(b.alice, "claim", task, at=until - 1)
-    assert reason == ("this task is claimed by someone else until 2023-11-17 23:13 UTC; "
-                      "it can be claimed when that claim is released or expires")
+    assert reason == (
+        "this task is claimed by someone else until 2023-11-17 23:13 UTC; "
+        "it can be claimed when that claim is released or expires"
+    )
     _, reason = b.act(b.alice, "done", task, at=until - 1)
     assert reason.endswith("only they can mark it done")
     assert not expired(b.task(task), until - 1) and expired(b.task(task), until)
@@ -219,8 +229,9 @@ def test_only_validators_validate(tasks, validators):
     b.act(b.bob, "done", task)
     _, reason = b.act(b.alice, "validate", task)
     if validators == "maintainers":
-        assert reason == ("only maintainers can validate tasks; "
-                          "the author is not a maintainer of this commons")
+        assert reason == (
+            "only maintainers can validate tasks; the author is not a maintainer of this commons"
+        )
         _, reason = b.act(b.alice, "invalidate", task, comment="no")
         assert reason.startswith("only maintainers can invalidate tasks")
         _, reason = b.act(b.m2, "validate", task)
@@ -241,7 +252,10 @@ def test_one_signal_of_a_kind_per_person_and_heat_halves_each_half_life(tasks):
         assert reason is None
     signals = b.task(task)["signals"]
     assert [(s["by"], s["kind"], s["time"]) for s in signals] == [
-        (b.bob.did, "urgent", T0), (b.alice.did, "urgent", T0), (b.bob.did, "needed", T0)]
+        (b.bob.did, "urgent", T0),
+        (b.alice.did, "urgent", T0),
+        (b.bob.did, "needed", T0),
+    ]
     assert heat(signals, T0, 24) == 7
     assert heat(signals, T0 + 24 * HOUR, 24) == 3.5
     assert heat(signals, T0 + 48 * HOUR, 24) == 1.75
@@ -251,11 +265,18 @@ def test_one_signal_of_a_kind_per_person_and_heat_halves_each_half_life(tasks):
 
     b.open(title="Cold")
     warm = b.open(title="Warm")
-    b.do(b.alice, "task.signal", {"target": {"on": "task", "id": warm.id},
-                                  "kind": "good_first_task"}, at=T0)
+    b.do(
+        b.alice,
+        "task.signal",
+        {"target": {"on": "task", "id": warm.id}, "kind": "good_first_task"},
+        at=T0,
+    )
     items = board(b.records(), T0 + 24 * HOUR)
     assert [(i["title"], i["heat"], i["signals"]) for i in items] == [
-        ("Write the guide", 3.5, 3), ("Warm", 0.5, 1), ("Cold", 0, 0)]
+        ("Write the guide", 3.5, 3),
+        ("Warm", 0.5, 1),
+        ("Cold", 0, 0),
+    ]
     b.act(b.bob, "done", task)
     b.act(b.m1, "validate", task)
     _, reason = b.do(b.m2, "task.signal", {**signal, "kind": "needed"})
@@ -265,40 +286,54 @@ def test_one_signal_of_a_kind_per_person_and_heat_halves_each_half_life(tasks):
 
 def test_signals_on_contributions_and_paths(tasks):
     b = tasks()
-    proposal, _ = b.do(b.bob, "contribution.propose",
-                       {"title": "fix", "changes": [change(README, blob(1))]}, at=T0)
+    proposal, _ = b.do(
+        b.bob, "contribution.propose", {"title": "fix", "changes": [change(README, blob(1))]}, at=T0
+    )
     on_proposal = {"on": "contribution", "id": proposal.id}
     _, reason = b.do(b.alice, "task.signal", {"target": on_proposal, "kind": "urgent"}, at=T0)
     assert reason is None
     key = "signal/contribution/" + proposal.id.hex()
     assert b.records()[key]["signals"] == [{"by": b.alice.did, "kind": "urgent", "time": T0}]
     # A path nobody wrote yet may be needed: it shows on the board.
-    _, reason = b.do(b.alice, "task.signal",
-                     {"target": {"on": "artifact", "path": "docs/faq.md"}, "kind": "needed"},
-                     at=T0)
+    _, reason = b.do(
+        b.alice,
+        "task.signal",
+        {"target": {"on": "artifact", "path": "docs/faq.md"}, "kind": "needed"},
+        at=T0,
+    )
     assert reason is None
     items = board(b.records(), T0)
     assert [(i["kind"], i["target"], i["heat"]) for i in items] == [
-        ("review", "contribution/" + proposal.id.hex(), 4), ("signal", "artifact/docs/faq.md", 1)]
+        ("review", "contribution/" + proposal.id.hex(), 4),
+        ("signal", "artifact/docs/faq.md", 1),
+    ]
     b.do(b.m1, "contribution.accept", {"contribution": proposal.id, "revision": 0})
     _, reason = b.do(b.bob, "task.signal", {"target": on_proposal, "kind": "needed"})
     assert reason == "cannot signal a contribution that is accepted"
     with pytest.raises(InvalidEvent):
-        b.bob.emit(b.commons, "task.signal",
-                   {"target": {"on": "artifact", "path": "../etc"}, "kind": "needed"})
+        b.bob.emit(
+            b.commons,
+            "task.signal",
+            {"target": {"on": "artifact", "path": "../etc"}, "kind": "needed"},
+        )
 
 
 def test_flags_need_an_artifact_and_are_lifted_by_the_flagger_or_a_maintainer(tasks):
     b = tasks()
     _, reason = b.do(b.alice, "task.flag", {"path": README, "note": "typos"})
     assert reason == "there is no artifact README.md in this commons at this point"
-    proposal, _ = b.do(b.bob, "contribution.propose",
-                       {"title": "readme", "changes": [change(README, blob(1))]})
+    proposal, _ = b.do(
+        b.bob, "contribution.propose", {"title": "readme", "changes": [change(README, blob(1))]}
+    )
     b.do(b.m1, "contribution.accept", {"contribution": proposal.id, "revision": 0})
     flag, reason = b.do(b.alice, "task.flag", {"path": README, "note": "typos"}, at=T0)
     assert reason is None
-    assert b.records()["flag/README.md"] == {"by": b.alice.did, "note": "typos", "time": T0,
-                                             "order": b.records()["flag/README.md"]["order"]}
+    assert b.records()["flag/README.md"] == {
+        "by": b.alice.did,
+        "note": "typos",
+        "time": T0,
+        "order": b.records()["flag/README.md"]["order"],
+    }
     _, reason = b.do(b.bob, "task.flag", {"path": README, "note": "more typos"})
     assert reason == "README.md is already flagged as needing work; signal it instead"
     _, reason = b.do(b.bob, "task.unflag", {"path": README})
@@ -314,22 +349,33 @@ def test_flags_need_an_artifact_and_are_lifted_by_the_flagger_or_a_maintainer(ta
 
 def test_the_board_shows_what_nobody_filed(tasks):
     b = tasks()
-    landed, _ = b.do(b.bob, "contribution.propose",
-                     {"title": "readme", "changes": [change(README, blob(1))]})
+    landed, _ = b.do(
+        b.bob, "contribution.propose", {"title": "readme", "changes": [change(README, blob(1))]}
+    )
     b.do(b.m1, "contribution.accept", {"contribution": landed.id, "revision": 0})
-    waiting, _ = b.do(b.alice, "contribution.propose",
-                      {"title": "better readme", "changes": [change(README, blob(2), blob(1))]},
-                      at=T0)
+    waiting, _ = b.do(
+        b.alice,
+        "contribution.propose",
+        {"title": "better readme", "changes": [change(README, blob(2), blob(1))]},
+        at=T0,
+    )
     # The commons turns publish-first; a change on a stale base is then a conflict.
     b.do(b.m1, "charter.change", {"change": {"op": "set", "field": "mode", "value": "publish"}})
-    stale, _ = b.do(b.bob, "contribution.propose",
-                    {"title": "old readme", "changes": [change(README, blob(3), blob(7))]})
+    stale, _ = b.do(
+        b.bob,
+        "contribution.propose",
+        {"title": "old readme", "changes": [change(README, blob(3), blob(7))]},
+    )
     assert b.records()["contribution/" + stale.id.hex()]["state"] == "conflict"
     conflict = b.records()["contribution/" + stale.id.hex()]["reason"]
     assert conflict.startswith("conflict: the canonical version of README.md changed")
     b.do(b.m2, "task.flag", {"path": README, "note": "typos"})
-    b.do(b.alice, "task.signal", {"target": {"on": "artifact", "path": README},
-                                  "kind": "urgent"}, at=T0 + WEEK)
+    b.do(
+        b.alice,
+        "task.signal",
+        {"target": {"on": "artifact", "path": README}, "kind": "urgent"},
+        at=T0 + WEEK,
+    )
     task = b.open(title="Translate")
     b.act(b.bob, "done", task)
     b.act(b.m1, "invalidate", task, comment="half of it is missing")
@@ -357,9 +403,26 @@ def test_the_board_shows_what_nobody_filed(tasks):
 
 # -- convergence -----------------------------------------------------------------------------
 
-ACTIONS = ("sync", "sync", "sync", "open", "claim", "claim", "extend", "release", "done", "done",
-           "validate", "validate", "invalidate", "invalidate", "reopen", "signal", "flag",
-           "unflag")
+ACTIONS = (
+    "sync",
+    "sync",
+    "sync",
+    "open",
+    "claim",
+    "claim",
+    "extend",
+    "release",
+    "done",
+    "done",
+    "validate",
+    "validate",
+    "invalidate",
+    "invalidate",
+    "reopen",
+    "signal",
+    "flag",
+    "unflag",
+)
 
 
 def fits(action: str, task: dict, did: str, charter: dict) -> bool:
@@ -369,9 +432,11 @@ def fits(action: str, task: dict, did: str, charter: dict) -> bool:
     checkable = task["state"] == "done" and task["doer"] != did and validator
     return {
         "claim": task["state"] in ("open", "invalidated", "claimed") and not mine,
-        "extend": mine, "release": mine,
+        "extend": mine,
+        "release": mine,
         "done": task["state"] in ("open", "invalidated") or mine,
-        "validate": checkable, "invalidate": checkable,
+        "validate": checkable,
+        "invalidate": checkable,
         "reopen": task["state"] in ("done", "validated", "invalidated"),
     }.get(action, True)
 
@@ -385,8 +450,9 @@ class TaskHistory:
         self.world.now = T0
         self.writers = [self.world.writer(n) for n in range(1, 5)]
         first = self.writers[0]
-        genesis = first.create(charter("Tasks", [w.me for w in self.writers[:2]],
-                                       claim_hours=1, validators=validators))
+        genesis = first.create(
+            charter("Tasks", [w.me for w in self.writers[:2]], claim_hours=1, validators=validators)
+        )
         self.commons = genesis.id
         proposal = first.propose(self.commons, [change(README, blob(1))])
         first.accept(self.commons, proposal.id)
@@ -395,8 +461,11 @@ class TaskHistory:
 
     def tasks(self, writer, action: str) -> list[bytes]:
         records = writer.state(self.commons).records
-        return [bytes.fromhex(key[5:]) for key, task in sorted(records.items())
-                if key.startswith("task/") and fits(action, task, writer.did, records["charter"])]
+        return [
+            bytes.fromhex(key[5:])
+            for key, task in sorted(records.items())
+            if key.startswith("task/") and fits(action, task, writer.did, records["charter"])
+        ]
 
     def run(self, drawn) -> None:
         for action, who, pick in drawn:
@@ -409,16 +478,21 @@ class TaskHistory:
             elif action == "signal":
                 kind = ("needed", "urgent", "good_first_task")[pick % 3]
                 known = self.tasks(writer, action)
-                target = ({"on": "task", "id": known[pick % len(known)]} if known and pick % 2
-                          else {"on": "artifact", "path": README})
+                target = (
+                    {"on": "task", "id": known[pick % len(known)]}
+                    if known and pick % 2
+                    else {"on": "artifact", "path": README}
+                )
                 self.emit(writer, "task.signal", {"target": target, "kind": kind})
             elif action in ("flag", "unflag"):
                 body = {"path": README, "note": "typos"} if action == "flag" else {"path": README}
                 self.emit(writer, "task." + action, body)
             else:  # the first writer (from ``who`` on) who sees a task it fits, or now and
                 # then anyone on any task: the rules then mostly refuse it
-                candidates = ((w, self.tasks(w, action if pick % 4 else "any"))
-                              for w in self.writers[who % 4:] + self.writers[:who % 4])
+                candidates = (
+                    (w, self.tasks(w, action if pick % 4 else "any"))
+                    for w in self.writers[who % 4 :] + self.writers[: who % 4]
+                )
                 writer, known = next(((w, k) for w, k in candidates if k), (writer, []))
                 if known:
                     body = {"task": known[pick % len(known)]}
@@ -430,12 +504,18 @@ class TaskHistory:
         writer.emit(self.commons, type, body)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(
     validators=st.sampled_from(["maintainers", "anyone"]),
-    drawn=st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 3),
-                             st.integers(0, 2**16)), min_size=10, max_size=40),
+    drawn=st.lists(
+        st.tuples(st.sampled_from(ACTIONS), st.integers(0, 3), st.integers(0, 2**16)),
+        min_size=10,
+        max_size=40,
+    ),
     rng=st.randoms(use_true_random=False),
 )
 def test_task_events_converge_whatever_the_delivery_order(validators, drawn, rng):
@@ -465,15 +545,26 @@ def test_the_task_generator_exercises_the_rules():
     effective, refused = set(), set()
     for _ in range(30):
         history = TaskHistory(rng.choice(["maintainers", "anyone"]))
-        history.run([(rng.choice(ACTIONS), rng.randrange(4), rng.randrange(2**16))
-                     for _ in range(40)])
+        history.run(
+            [(rng.choice(ACTIONS), rng.randrange(4), rng.randrange(2**16)) for _ in range(40)]
+        )
         folded = domain.fold(history.world.order)
         for event in history.world.order:
             if event.id in folded.ineffective:
                 refused.add(folded.ineffective[event.id].split(";")[0].split(" until ")[0])
             else:
                 effective.add(event.type)
-    assert {"task.open", "task.claim", "task.extend", "task.release", "task.done",
-            "task.validate", "task.invalidate", "task.reopen", "task.signal", "task.flag",
-            "task.unflag"} <= effective
+    assert {
+        "task.open",
+        "task.claim",
+        "task.extend",
+        "task.release",
+        "task.done",
+        "task.validate",
+        "task.invalidate",
+        "task.reopen",
+        "task.signal",
+        "task.flag",
+        "task.unflag",
+    } <= effective
     assert {"this task is claimed by someone else", "you cannot validate your own work"} <= refused

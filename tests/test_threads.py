@@ -60,9 +60,15 @@ class Scene:
         """Sign an event without the test kit's checks, ingest it, and return why it was
         refused."""
         parents = writer.heads(self.commons)
-        raw = sign_event(writer.me, commons=self.commons, type=type, parents=parents,
-                         clock=1 + max(self.world.events[p].clock for p in parents),
-                         time=self.world.now, body=body)
+        raw = sign_event(
+            writer.me,
+            commons=self.commons,
+            type=type,
+            parents=parents,
+            clock=1 + max(self.world.events[p].clock for p in parents),
+            time=self.world.now,
+            body=body,
+        )
         report = self.peer.ingest(raw)
         assert not report.added and len(report.refused) == 1, report.summary()
         return report.refused[0][1]
@@ -86,9 +92,18 @@ def test_a_post_makes_a_message_record_and_its_index(scene):
     key = records[index_key(post.id)]
     assert key.startswith("message/artifact/README.md//") and key.endswith(post.id.hex())
     assert records[key] == {
-        "id": post.id, "subject": README, "author": s.ann.did, "text": "Hello **all**",
-        "reply_to": None, "mentions": [], "time": post.time, "order": key.split("//")[1],
-        "edits": [], "retracted": False, "hidden": None, "reactions": {},
+        "id": post.id,
+        "subject": README,
+        "author": s.ann.did,
+        "text": "Hello **all**",
+        "reply_to": None,
+        "mentions": [],
+        "time": post.time,
+        "order": key.split("//")[1],
+        "edits": [],
+        "retracted": False,
+        "hidden": None,
+        "reactions": {},
     }
 
 
@@ -101,8 +116,7 @@ def test_replies_nest_in_the_thread_of_their_subject(scene):
     s.post(s.eve, "late answer", reply_to=first.id)
     s.post(s.eve, "elsewhere", subject=README)
     shown = [(m["text"], m["depth"]) for m in thread(s.records(), COMMONS)]
-    assert shown == [("first", 0), ("answer", 1), ("deeper", 2), ("late answer", 1),
-                     ("second", 0)]
+    assert shown == [("first", 0), ("answer", 1), ("deeper", 2), ("late answer", 1), ("second", 0)]
     assert s.message(answer)["reply_to"] == first.id
     assert [m["text"] for m in thread(s.records(), README)] == ["elsewhere"]
 
@@ -112,7 +126,8 @@ def test_a_path_subject_does_not_swallow_its_subpaths(scene):
     s.post(s.ann, "on docs", subject={"kind": "artifact", "ref": "docs"})
     s.post(s.ann, "on a file", subject={"kind": "artifact", "ref": "docs/a.md"})
     assert [m["text"] for m in thread(s.records(), {"kind": "artifact", "ref": "docs"})] == [
-        "on docs"]
+        "on docs"
+    ]
 
 
 def test_replies_to_an_unknown_message_or_across_subjects_are_ineffective(scene):
@@ -121,8 +136,10 @@ def test_replies_to_an_unknown_message_or_across_subjects_are_ineffective(scene)
     assert reason == "no message 000000000000 is known in this commons at this point"
     on_readme = s.post(s.ann, "about the readme", subject=README)
     _, reason = s.do(s.bob, "post", subject=COMMONS, text="hm", reply_to=on_readme.id)
-    assert reason == (f"a reply belongs to the subject of the message it answers: message "
-                      f"{on_readme.id.hex()[:12]} is on artifact README.md, not on the commons")
+    assert reason == (
+        f"a reply belongs to the subject of the message it answers: message "
+        f"{on_readme.id.hex()[:12]} is on artifact README.md, not on the commons"
+    )
     assert [m["text"] for m in thread(s.records(), COMMONS)] == []
 
 
@@ -142,7 +159,9 @@ def test_only_the_author_edits_and_the_history_is_kept(scene):
     record = s.message(post)
     assert record["text"] == f"Hello @{s.bob.did}" and record["mentions"] == [s.bob.did]
     assert [(e["event"], e["time"], e["previous"]) for e in record["edits"]] == [
-        (first.id, first.time, "Helo"), (second.id, second.time, "Hello")]
+        (first.id, first.time, "Helo"),
+        (second.id, second.time, "Hello"),
+    ]
     assert record["edits"][0]["order"] < record["edits"][1]["order"]
     _, reason = s.do(s.ann, "edit", message=bytes(32), text="x")
     assert reason.startswith("no message 000000000000 is known")
@@ -181,11 +200,14 @@ def test_hide_needs_a_reason_and_a_maintainer_and_shows_who_and_why(scene):
     post = s.post(s.eve, "buy cheap things")
     with pytest.raises(InvalidEvent, match="body of thread.hide does not fit"):
         s.m1.emit(s.commons, "thread.hide", {"message": post.id, "reason": ""})
-    assert "body of thread.hide does not fit" in s.refusal(s.m1, "thread.hide",
-                                                           {"message": post.id})
+    assert "body of thread.hide does not fit" in s.refusal(
+        s.m1, "thread.hide", {"message": post.id}
+    )
     _, reason = s.do(s.ann, "hide", message=post.id, reason="spam")
-    assert reason == "only maintainers can hide messages; the author is not a maintainer of " \
-                     "this commons"
+    assert (
+        reason == "only maintainers can hide messages; the author is not a maintainer of "
+        "this commons"
+    )
     assert s.message(post)["hidden"] is None
     _, reason = s.do(s.m1, "hide", message=post.id, reason="spam")
     assert reason is None
@@ -215,7 +237,9 @@ def test_one_reaction_per_person_per_emoji_and_unreact(scene):
     assert reason == "this person already reacted with 👍"
     s.do(s.bob, "react", message=post.id, emoji="👨‍👩‍👧")  # joined with zero-width joiners
     assert s.message(post)["reactions"] == {
-        "👍": sorted([s.ann.did, s.bob.did, s.eve.did]), "👨‍👩‍👧": [s.bob.did]}
+        "👍": sorted([s.ann.did, s.bob.did, s.eve.did]),
+        "👨‍👩‍👧": [s.bob.did],
+    }
     _, reason = s.do(s.bob, "unreact", message=post.id, emoji="👨‍👩‍👧")
     assert reason is None
     _, reason = s.do(s.bob, "unreact", message=post.id, emoji="👨‍👩‍👧")
@@ -238,8 +262,10 @@ def test_an_emoji_is_1_to_16_characters_without_whitespace(scene, emoji):
 def test_mentions_are_strict_sorted_and_unique(scene):
     s = scene
     bob, eve = s.bob.did, s.eve.did
-    text = (f"@{eve}, @{bob} and @{bob} again; not mail@{bob}, not @{bob}xyz, "
-            f"not @did:key:z6MkNotAKey, not {eve}")
+    text = (
+        f"@{eve}, @{bob} and @{bob} again; not mail@{bob}, not @{bob}xyz, "
+        f"not @did:key:z6MkNotAKey, not {eve}"
+    )
     assert mentions(text) == sorted([bob, eve])
 
 
@@ -262,7 +288,9 @@ def test_replies_notify_the_author_of_the_message_newest_first(scene):
     s.do(s.m1, "hide", message=hidden.id, reason="rude")
     notes = notifications(s.records(), s.ann.did)
     assert [(n["id"], n["because"]) for n in notes] == [
-        (later.id, ["reply"]), (answer.id, ["mention", "reply"])]
+        (later.id, ["reply"]),
+        (answer.id, ["mention", "reply"]),
+    ]
     # Also from the records a page would scan: only the "message/" prefix.
     scanned = s.peer.store.scan_records(s.peer.cid(s.commons), "message/")
     assert [n["id"] for n in notifications(scanned, s.ann.did)] == [later.id, answer.id]
@@ -273,8 +301,13 @@ def test_replies_notify_the_author_of_the_message_newest_first(scene):
 
 def test_every_subject_kind_takes_messages(scene):
     s = scene
-    subjects = [COMMONS, README, {"kind": "contribution", "ref": "ab" * 32},
-                {"kind": "task", "ref": "0f" * 32}, {"kind": "person", "ref": s.bob.did}]
+    subjects = [
+        COMMONS,
+        README,
+        {"kind": "contribution", "ref": "ab" * 32},
+        {"kind": "task", "ref": "0f" * 32},
+        {"kind": "person", "ref": s.bob.did},
+    ]
     for subject in subjects:
         s.post(s.ann, f"on {subject['kind']}", subject=subject)
     for subject in subjects:
@@ -283,19 +316,22 @@ def test_every_subject_kind_takes_messages(scene):
     assert any(k.startswith(f"message/person/{s.bob.did}//") for k in s.records())
 
 
-@pytest.mark.parametrize("subject, why", [
-    ({"kind": "commons", "ref": "x"}, "a thread on the commons itself has an empty ref"),
-    ({"kind": "artifact", "ref": ""}, "path must be 1 to 1024 characters"),
-    ({"kind": "artifact", "ref": "../etc/passwd"}, "must be relative"),
-    ({"kind": "artifact", "ref": "a//b"}, "must be relative"),
-    ({"kind": "artifact", "ref": "a\\b"}, "backslash"),
-    ({"kind": "contribution", "ref": "AB" * 32}, "64 lowercase hex characters"),
-    ({"kind": "contribution", "ref": "ab" * 31}, "64 lowercase hex characters"),
-    ({"kind": "task", "ref": ""}, "64 lowercase hex characters"),
-    ({"kind": "person", "ref": "did:web:example.org"}, "is not a did:key identity"),
-    ({"kind": "person", "ref": "did:key:z6MkNotAKey"}, "is not a did:key identity"),
-    ({"kind": "place", "ref": "x"}, "Invalid enum value 'place'"),
-])
+@pytest.mark.parametrize(
+    "subject, why",
+    [
+        ({"kind": "commons", "ref": "x"}, "a thread on the commons itself has an empty ref"),
+        ({"kind": "artifact", "ref": ""}, "path must be 1 to 1024 characters"),
+        ({"kind": "artifact", "ref": "../etc/passwd"}, "must be relative"),
+        ({"kind": "artifact", "ref": "a//b"}, "must be relative"),
+        ({"kind": "artifact", "ref": "a\\b"}, "backslash"),
+        ({"kind": "contribution", "ref": "AB" * 32}, "64 lowercase hex characters"),
+        ({"kind": "contribution", "ref": "ab" * 31}, "64 lowercase hex characters"),
+        ({"kind": "task", "ref": ""}, "64 lowercase hex characters"),
+        ({"kind": "person", "ref": "did:web:example.org"}, "is not a did:key identity"),
+        ({"kind": "person", "ref": "did:key:z6MkNotAKey"}, "is not a did:key identity"),
+        ({"kind": "place", "ref": "x"}, "Invalid enum value 'place'"),
+    ],
+)
 def test_bad_subjects_are_refused_with_a_reason(scene, subject, why):
     s = scene
     reason = s.refusal(s.ann, "thread.post", {"subject": subject, "text": "hi"})
@@ -311,8 +347,20 @@ def test_a_message_has_1_to_20000_characters_and_is_not_blank(scene, text):
 
 # -- convergence -----------------------------------------------------------------------------
 
-ACTIONS = ("sync", "post", "post", "reply", "reply", "edit", "retract", "hide", "unhide",
-           "react", "react", "unreact")
+ACTIONS = (
+    "sync",
+    "post",
+    "post",
+    "reply",
+    "reply",
+    "edit",
+    "retract",
+    "hide",
+    "unhide",
+    "react",
+    "react",
+    "unreact",
+)
 SUBJECTS = (COMMONS, README, {"kind": "task", "ref": "0f" * 32})
 
 
@@ -347,11 +395,19 @@ def run_history(drawn) -> tuple[World, bytes]:
     return world, genesis.id
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(drawn=st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 3),
-                                st.integers(0, 2**16)), min_size=5, max_size=30),
-       rng=st.randoms(use_true_random=False))
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    drawn=st.lists(
+        st.tuples(st.sampled_from(ACTIONS), st.integers(0, 3), st.integers(0, 2**16)),
+        min_size=5,
+        max_size=30,
+    ),
+    rng=st.randoms(use_true_random=False),
+)
 def test_peers_converge_whatever_the_delivery_order(drawn, rng: random.Random):
     world, commons = run_history(drawn)
     expected = reference_digest(world, commons)
@@ -361,7 +417,7 @@ def test_peers_converge_whatever_the_delivery_order(drawn, rng: random.Random):
         peer = Peer()
         try:
             for start in range(0, len(events), 4):
-                report = peer.ingest(*events[start:start + 4])
+                report = peer.ingest(*events[start : start + 4])
                 assert not report.refused, report.refused
             assert peer.store.pending_count() == 0
             assert peer.digest(commons) == expected

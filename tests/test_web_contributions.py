@@ -3,7 +3,6 @@ the decisions each visitor may take, and proposing or revising from the browser.
 
 import io
 import re
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -12,11 +11,7 @@ import pytest
 from communs.api.app import create_app
 from communs.node.home import Actor, Home
 from communs.node.service import Service
-
-with warnings.catch_warnings():
-    # Starlette asks for httpx2 but works with the httpx the project depends on.
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+from webkit import TestClient, csrf
 
 GUIDE = b"# Trail guide\n\nline one\nline two\nline three\n"
 PNG = (
@@ -69,14 +64,6 @@ def node(tmp_path) -> Iterator[Node]:
         yield made
     finally:
         service.close()
-
-
-def csrf(client: TestClient, url: str) -> str:
-    page = client.get(url)
-    assert page.status_code == 200, page.text
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
 
 
 def cells(html: str, kind: str) -> list[str]:

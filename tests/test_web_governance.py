@@ -14,7 +14,7 @@ import pytest
 from communs.api.app import create_app
 from communs.node.home import Actor, Home
 from communs.node.service import Service
-from webkit import TestClient, visitor
+from webkit import TestClient, csrf, visitor
 
 
 @dataclass
@@ -46,14 +46,6 @@ def node(tmp_path) -> Iterator[Node]:
         yield Node(service, commons, create_app(service), anna, bao)
     finally:
         service.close()
-
-
-def csrf(client: TestClient, url: str) -> str:
-    page = client.get(url)
-    assert page.status_code == 200, page.text
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
 
 
 def text(response) -> str:

@@ -1,5 +1,6 @@
 """What the in-process web tests share: Starlette's test client, and a visitor signed in."""
 
+import re
 import warnings
 
 with warnings.catch_warnings():
@@ -18,4 +19,13 @@ def visitor(app: object, name: str | None = None) -> TestClient:
     return client
 
 
-__all__ = ["TestClient", "visitor"]
+def csrf(client: TestClient, url: str) -> str:
+    """The CSRF token of the forms of the page at ``url``."""
+    page = client.get(url)
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+__all__ = ["TestClient", "csrf", "visitor"]
