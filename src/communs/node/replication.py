@@ -398,15 +398,17 @@ class Replicator:
                 added += self._ingest(batch, peer, commons)["added"]
         return added, heads
 
-    def _fetch_files(self, peer: str, commons: bytes) -> int:
-        """Fetch from the peer, over HTTP, the files this commons names that we lack: the
-        canonical ones and those of open contributions (to review them). Each is checked
-        against its hash before it is kept; a peer that sends wrong bytes is skipped."""
+    def _fetch_files(self, peer: str, commons: bytes, wanted: set[bytes] | None = None) -> int:
+        """Fetch from the peer, over HTTP, the files we lack among ``wanted`` — by default
+        those the commons shows: the canonical ones and those of open contributions (to
+        review them). Each is checked against its hash before it is kept; a peer that sends
+        wrong bytes is skipped."""
         with self.lock:
             cid = self.home.store.commons_cid(commons)
             if cid is None:
                 return 0
-            wanted = files_named(self.home.store, cid)
+            if wanted is None:
+                wanted = files_named(self.home.store, cid)
             missing = [h for h in wanted if not self.home.blobs.has(h)]
         fetched = 0
         for blob in missing:
@@ -542,8 +544,8 @@ class Replicator:
         try:
             if report["pending"]:  # we missed something: a full round with that peer
                 self.sync_commons(peer, commons)
-            elif report["added"] and _names_files(raw):
-                self._fetch_files(peer, commons)
+            elif report["added"] and (named := _files_of(raw)):
+                self._fetch_files(peer, commons, named)  # this event's files, not a rescan
         except PEER_ERRORS as error:
             log.info("sync with %s failed: %s", peer, error)
 
@@ -576,9 +578,19 @@ def _commons_of(raw: bytes) -> bytes | None:
     return commons if isinstance(commons, bytes) and len(commons) == 32 else None
 
 
-def _names_files(raw: bytes) -> bool:
+def _files_of(raw: bytes) -> set[bytes]:
+    """The blobs an event's changes (or merges) name."""
     body = (_payload(raw) or {}).get("body")
-    return isinstance(body, dict) and bool(body.get("changes") or body.get("merged"))
+    if not isinstance(body, dict):
+        return set()
+    items = [*(body.get("changes") or []), *(body.get("merged") or [])]
+    return {
+        blob
+        for item in items
+        if isinstance(item, dict)
+        for blob in (item.get("blob"), item.get("base"))
+        if isinstance(blob, bytes) and len(blob) == 32
+    }
 
 
 def files_named(store: Any, cid: int) -> set[bytes]:
