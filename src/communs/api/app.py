@@ -5,6 +5,7 @@ home's API token (``Authorization: Bearer …``, kept in the home with 0600 perm
 Errors always have one shape: ``{"ok": false, "error": "...", "status": N}``.
 """
 
+import base64
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..core.errors import CommunsError
+from ..core.errors import BadInput, CommunsError
 from ..node.lock import ensure_token
 from ..node.service import Actor, Service
 from ..web.app import create_web_app
@@ -121,6 +122,19 @@ class ProposalAction(Signed):
 
 class Peer(BaseModel):
     url: str
+
+
+class FetchBody(BaseModel):
+    peers: list[str] = Field(default_factory=list, description="peer node URLs to ask")
+    torrent: str | None = Field(
+        None, description="base64 of any .torrent of the file, to fetch it from its swarm"
+    )
+
+
+class FilePolicyBody(BaseModel):
+    commons: str | None = Field(None, description="a commons (id, prefix or name); none: node")
+    fetch: Literal["eager", "lazy"] | None = None
+    quota: str | None = Field(None, description='bytes, e.g. "2GiB", or "none"')
 
 
 class Target(BaseModel):
@@ -407,12 +421,47 @@ def create_app(
         finally:
             spooled.unlink(missing_ok=True)
 
-    @app.get("/api/blobs/{blob}", response_class=FileResponse)
+    @app.api_route("/api/blobs/{blob}", methods=["GET", "HEAD"], response_class=FileResponse)
     def blob(blob: str) -> FileResponse:
-        """The file's bytes; HTTP Range requests resume interrupted downloads."""
+        """The file's bytes; HTTP Range requests resume interrupted downloads. Only what
+        is here: peers ask each other this, so it never fetches (that could go round in
+        circles); a page showing a missing file fetches it (lazy policy)."""
         with s.blob_open(blob) as stream:
             path = stream.name
         return FileResponse(path, media_type="application/octet-stream")
+
+    @app.post("/api/blobs/{blob}/fetch", dependencies=W)
+    def blob_fetch(blob: str, body: FetchBody) -> dict[str, Any]:
+        """Fetch a file from peers (``peers``; default: every known peer). Small files are
+        here when this answers; large ones come through the swarm: follow them at
+        ``/api/blobs/{blob}/transfer``."""
+        torrent = None
+        if body.torrent is not None:
+            try:
+                torrent = base64.b64decode(body.torrent, validate=True)
+            except ValueError:
+                raise BadInput("torrent: expected the .torrent file in base64") from None
+        return s.blob_fetch(blob, body.peers or None, None, torrent)
+
+    @app.get("/api/blobs/{blob}/transfer")
+    def blob_transfer(blob: str) -> dict[str, Any]:
+        """Where a fetch stands: state, bytes done, rate, ETA, peers, via."""
+        return s.blob_transfer(blob)
+
+    @app.get("/api/swarm")
+    def swarm() -> dict[str, Any]:
+        """This node's BitTorrent peer: its port (null when it runs none), the files it
+        seeds and its transfers. Peers connect to this port to fetch large files."""
+        return s.swarm_status()
+
+    @app.get("/api/files/policy")
+    def file_policy(commons: str | None = None) -> dict[str, Any]:
+        """How files are fetched (eager|lazy) and the disk quota, for a commons or the node."""
+        return s.file_policy(commons)
+
+    @app.post("/api/files/policy", dependencies=W)
+    def set_file_policy(body: FilePolicyBody) -> dict[str, Any]:
+        return s.file_policy(body.commons, body.fetch, body.quota)
 
     app.mount("/", create_web_app(service, hub=hub))
     return app

@@ -57,6 +57,9 @@ def serve(
     *,
     lan: bool = False,
     hub: bool = False,
+    bittorrent: str | None = None,
+    public: bool = False,
+    limits: tuple[int, int] = (0, 0),
     started: Callable[[str], None] | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM; uvicorn then finishes open requests and we close cleanly."""
@@ -75,6 +78,15 @@ def serve(
         port = sock.getsockname()[1]
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         service.replicator.own_url = url
+        if bittorrent != "off":
+            bt_host, bt_port = parse_listen(bittorrent or f"{host}:0")
+            service.start_swarm(
+                f"{f'[{bt_host}]' if ':' in bt_host else bt_host}:{bt_port}",
+                public=public,
+                tracker=f"{url}/announce",
+                download_limit=limits[0],
+                upload_limit=limits[1],
+            )
         config = uvicorn.Config(
             create_app(service, hub=hub),
             log_level="warning",

@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,38 @@ def table(rows: list[list[str]], headers: list[str]) -> None:
         )
 
 
-def progress(length: int, label: str):  # noqa: ANN201
-    return click.progressbar(
-        length=length, label=label, file=sys.stderr, show_pos=True, show_eta=True
+def progress(length: int, label: str, *, unit: str = ""):  # noqa: ANN201
+    """A progress bar on standard error with the rate and the time left; ``unit="B"``
+    shows sizes and bytes per second (e.g. "12.3 MiB/s")."""
+    started = time.monotonic()
+    holder: list[Any] = []
+
+    def rate(_: Any) -> str:
+        if not holder:
+            return ""
+        elapsed = time.monotonic() - started
+        if elapsed < 0.2 or not holder[0].pos:
+            return ""
+        per_second = holder[0].pos / elapsed
+        if unit == "B":
+            return f"{_size(holder[0].pos)}/{_size(holder[0].length)}  {_size(per_second)}/s"
+        return f"{per_second:,.0f}/s"
+
+    bar = click.progressbar(
+        length=length,
+        label=label,
+        file=sys.stderr,
+        show_pos=unit != "B",
+        show_eta=True,
+        item_show_func=rate,
     )
+    holder.append(bar)
+    return bar
+
+
+def _size(count: float) -> str:
+    for name in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024 or name == "GiB":
+            return f"{count:.0f} {name}" if name == "B" else f"{count:.1f} {name}"
+        count /= 1024
+    return f"{count:.1f} GiB"

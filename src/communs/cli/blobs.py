@@ -2,15 +2,19 @@
 
 import contextlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
 
+from ..core.errors import Refused
 from ..node.blobs import BlobStore
 from ..node.client import HttpService, raise_for
+from ..node.fetching import human as _human
 from ..node.home import default_home
+from ..node.local import normalize_url
 from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, progress, table
 
 PROGRESS_FROM = 16 * 1024 * 1024  # files at least this large show a progress bar
@@ -18,7 +22,7 @@ PROGRESS_FROM = 16 * 1024 * 1024  # files at least this large show a progress ba
 
 @click.group("blob", cls=CommunsGroup)
 def blob_group() -> None:
-    """Files by their SHA-256 hash: add, list, share over BitTorrent."""
+    """Files by their SHA-256 hash: add, fetch, list, share over BitTorrent."""
 
 
 @blob_group.command("add")
@@ -32,7 +36,9 @@ def blob_add(ctx: Context, file: str, name: str | None, as_json: bool) -> None:
     with open(file, "rb") as stream, contextlib.ExitStack() as stack:
         source: Any = stream
         if size >= PROGRESS_FROM:
-            source = _Counted(stream, stack.enter_context(progress(size, "adding")).update)
+            source = _Counted(
+                stream, stack.enter_context(progress(size, "adding", unit="B")).update
+            )
         info = ctx.service.blob_add(source, name or Path(file).name)
     created(as_json, info["hash"], "file", size=info["size"], media=info["media"])
 
@@ -52,6 +58,129 @@ def blob_list(ctx: Context, as_json: bool) -> None:
     if not rows:
         click.echo("No file yet: communs blob add FILE")
     table([[r["hash"], str(r["size"]), r["media"]] for r in rows], ["HASH", "SIZE", "MEDIA"])
+
+
+@blob_group.command("get")
+@click.argument("hash")
+@click.option(
+    "--from",
+    "peers",
+    multiple=True,
+    metavar="URL",
+    help="A peer node that has it (repeatable; default: every known peer).",
+)
+@click.option(
+    "--torrent",
+    type=click.File("rb"),
+    default=None,
+    help="Any .torrent of the file (someone's BitTorrent client): fetch it from that swarm.",
+)
+@click.option("--timeout", default=3600.0, show_default=True, help="Seconds to wait at most.")
+@json_option
+@pass_ctx
+def blob_get(
+    ctx: Context,
+    hash: str,
+    peers: tuple[str, ...],
+    torrent: BinaryIO | None,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Fetch the file HASH from peers, check it against its hash, and keep it. Large files
+    come over BitTorrent from every peer that has them when a node runs on this home
+    ('communs serve'), else over HTTP.
+
+    Example: communs blob get 3fa2… --from http://192.168.1.20:8470
+    """
+    service = ctx.service
+    shown = not as_json
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        def moved(done: int, total: int) -> None:
+            if not shown or not total:
+                return
+            if not bars:
+                bars.append(stack.enter_context(progress(total, "fetching", unit="B")))
+            bars[0].update(done - bars[0].pos)
+
+        result = service.blob_fetch(
+            hash,
+            [normalize_url(p) for p in peers] or None,
+            moved,
+            torrent.read() if torrent else None,
+        )
+        deadline = time.monotonic() + timeout
+        while result["state"] in ("fetching", "verifying"):
+            if time.monotonic() > deadline:
+                raise Refused(
+                    f"file {hash[:12]} is still being fetched after {timeout:.0f} s: it goes "
+                    "on in the node; see 'communs blob status'"
+                )
+            time.sleep(0.25)
+            result = service.blob_transfer(hash)
+            moved(result.get("done", 0), result.get("size", 0))
+    if result["state"] == "failed":
+        raise Refused(f"file {hash[:12]} could not be fetched: {result.get('error')}")
+    if as_json:
+        return emit_json(result)
+    click.echo(f"{result['hash']}  ({result.get('via', 'here')})")
+
+
+@blob_group.command("status")
+@json_option
+@pass_ctx
+def blob_status(ctx: Context, as_json: bool) -> None:
+    """Files being fetched and seeded by the node running on this home: progress, rate,
+    time left, peers."""
+    status = ctx.service.swarm_status()
+    if as_json:
+        return emit_json(status)
+    if status["port"] is None:
+        click.echo("No BitTorrent here: start a node with 'communs serve'.")
+        return
+    click.echo(f"BitTorrent port {status['port']}, seeding {status['seeding']} files")
+    rows = [
+        [
+            t["hash"][:12],
+            t["state"],
+            f"{100 * t['done'] / t['size']:.0f}%" if t["size"] else "-",
+            f"{t['rate'] / 1048576:.1f} MiB/s",
+            f"{t['eta']:.0f} s" if t["eta"] is not None else "-",
+            str(t["peers"]),
+            t["via"],
+        ]
+        for t in status["transfers"]
+    ]
+    table(rows, ["FILE", "STATE", "DONE", "RATE", "LEFT", "PEERS", "VIA"])
+
+
+@blob_group.command("policy")
+@click.option("--commons", default=None, help="A commons (default: the whole node).")
+@click.option(
+    "--fetch",
+    type=click.Choice(["eager", "lazy"]),
+    default=None,
+    help="eager: every file of the followed commons; lazy: a file when first viewed.",
+)
+@click.option("--quota", default=None, metavar="SIZE", help="Disk for files: 2GiB, 500MB, none.")
+@json_option
+@pass_ctx
+def blob_policy(
+    ctx: Context, commons: str | None, fetch: str | None, quota: str | None, as_json: bool
+) -> None:
+    """Show or set how this node fetches files, and how much disk it gives them.
+
+    Example: communs blob policy --commons photos --fetch lazy --quota 5GiB
+    """
+    policy = ctx.service.file_policy(commons, fetch, quota)
+    if as_json:
+        return emit_json(policy)
+    quota_text = _human(policy["quota"]) if policy["quota"] is not None else "none"
+    scope = f"commons {policy['commons'][:12]}" if policy["commons"] else "this node"
+    click.echo(
+        f"{scope}: fetch {policy['fetch']}, quota {quota_text}, used {_human(policy['used'])}"
+    )
 
 
 def _url_option(command: Callable[..., Any]) -> Callable[..., Any]:

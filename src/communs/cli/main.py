@@ -412,20 +412,64 @@ def demo(ctx: Context, serve: bool, listen: str, as_json: bool) -> None:
     help="Let citizens register in the web app with a name and "
     "passphrase; the node keeps each key encrypted and signs for them.",
 )
+@click.option(
+    "--bittorrent",
+    "bittorrent",
+    default=None,
+    metavar="HOST:PORT",
+    help="BitTorrent address: seed large files, fetch them from peers "
+    "(default: the web app's host, any free port; 'off': none).",
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="For the open Internet: BitTorrent DHT, local discovery, UPnP, NAT-PMP and uTP on.",
+)
+@click.option(
+    "--download-limit",
+    default="none",
+    metavar="RATE",
+    help="BitTorrent bytes per second in, e.g. 20MiB (default: none).",
+)
+@click.option(
+    "--upload-limit",
+    default="none",
+    metavar="RATE",
+    help="BitTorrent bytes per second out, e.g. 5MiB (default: none).",
+)
 @pass_ctx
-def serve(ctx: Context, listen: str, lan: bool, hub: bool) -> None:
+def serve(
+    ctx: Context,
+    listen: str,
+    lan: bool,
+    hub: bool,
+    bittorrent: str | None,
+    public: bool,
+    download_limit: str,
+    upload_limit: str,
+) -> None:
     """Run a node on this home: the web app, the HTTP API (OpenAPI at /openapi.json) and
     replication with peers, until Ctrl-C.
 
     While it runs, other communs commands on the same home go through it.
     """
     from ..api.server import serve as run
+    from ..node.fetching import parse_size
 
     def started(url: str) -> None:
         click.echo(f"Communs node on {url} (home {ctx.home_path or default_home()})", err=True)
         click.echo(url)
 
-    run(ctx.home_path, listen, lan=lan, hub=hub, started=started)
+    run(
+        ctx.home_path,
+        listen,
+        lan=lan,
+        hub=hub,
+        bittorrent=bittorrent,
+        public=public,
+        limits=(parse_size(download_limit) or 0, parse_size(upload_limit) or 0),
+        started=started,
+    )
 
 
 contributions.register(cli)

@@ -12,7 +12,7 @@ import msgspec
 from ..core.events import Event
 from .charter import sequence
 from .fold import Ineffective, View, Writes
-from .schema import Body, Id, check_path
+from .schema import Body, Id, check_path, to_builtins
 
 Media = Annotated[str, msgspec.Meta(max_length=200)]
 
@@ -25,11 +25,14 @@ class Change(Body, kw_only=True):
     blob: Id | None = None
     size: Annotated[int, msgspec.Meta(ge=0)] = 0
     media: Media = ""
+    # The v2 info hash of the blob's canonical torrent (large files): the data's identity
+    # on BitTorrent, signed with the rest.
+    torrent: Id | None = None
 
     def __post_init__(self) -> None:
         check_path(self.path)
-        if self.blob is None and self.size:
-            raise ValueError(f"{self.path}: a deletion has no size")
+        if self.blob is None and (self.size or self.torrent):
+            raise ValueError(f"{self.path}: a deletion has no size and no torrent")
 
 
 class Merged(Body, kw_only=True):
@@ -43,6 +46,15 @@ class Merged(Body, kw_only=True):
 
     def __post_init__(self) -> None:
         check_path(self.path)
+
+
+def change_records(changes: list[Change]) -> list[dict[str, Any]]:
+    """Changes as kept in records; ``torrent`` only where there is one."""
+    records = to_builtins(changes)
+    for record in records:
+        if record["torrent"] is None:
+            del record["torrent"]
+    return records
 
 
 def artifact_key(path: str) -> str:
@@ -68,10 +80,11 @@ def write_changes(
     event: Event,
     contribution: bytes,
     action: str,
-    targets: list[tuple[str, bytes | None, bytes | None, int, str]],
+    targets: list[tuple[str, bytes | None, bytes | None, int, str, bytes | None]],
     merged: list[Merged],
 ) -> tuple[Writes, list[dict[str, Any]]]:
-    """Apply ``(path, expected, new_blob, size, media)`` targets to the canonical artifacts.
+    """Apply ``(path, expected, new_blob, size, media, torrent)`` targets to the canonical
+    artifacts.
 
     Returns the writes and the applied list ``[{path, before, after}]`` used to revert, or
     raises Ineffective naming the paths whose canonical blob moved with no merge onto it.
@@ -80,7 +93,7 @@ def write_changes(
     writes: Writes = {}
     applied = []
     conflicts = []
-    for path, expected, blob, size, media in targets:
+    for path, expected, blob, size, media, torrent in targets:
         previous = view.get(artifact_key(path))
         before = previous["blob"] if previous else None
         if before != expected:
@@ -88,27 +101,29 @@ def write_changes(
             if merge is None or merge.onto != before:
                 conflicts.append(path)
                 continue
-            blob, size, media = merge.blob, merge.size, merge.media
-        applied.append(
-            {
-                "path": path,
-                "before": before,
-                "after": blob,
-                "before_size": previous["size"] if previous else 0,
-                "before_media": previous["media"] if previous else "",
-            }
-        )
-        writes[artifact_key(path)] = (
-            None
-            if blob is None
-            else {
+            blob, size, media, torrent = merge.blob, merge.size, merge.media, None
+        undo = {
+            "path": path,
+            "before": before,
+            "after": blob,
+            "before_size": previous["size"] if previous else 0,
+            "before_media": previous["media"] if previous else "",
+        }
+        if previous and previous.get("torrent"):
+            undo["before_torrent"] = previous["torrent"]
+        applied.append(undo)
+        artifact = None
+        if blob is not None:
+            artifact = {
                 "blob": blob,
                 "size": size,
                 "media": media,
                 "contribution": contribution,
                 "event": event.id,
             }
-        )
+            if torrent:
+                artifact["torrent"] = torrent
+        writes[artifact_key(path)] = artifact
         writes[history_key(path, view, event)] = {
             "event": event.id,
             "contribution": contribution,

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from ..core.events import Event
-from .artifacts import Change, Merged, check_unique_paths, write_changes
+from .artifacts import Change, Merged, change_records, check_unique_paths, write_changes
 from .charter import ForkOrigin, charter_of, require_maintainer, sequence
 from .fold import Ineffective, View, Writes, event_type
 from .schema import Body, Id, Reason, Text, Title, to_builtins
@@ -101,7 +101,9 @@ def require_author(record: dict[str, Any], event: Event, action: str) -> None:
 
 
 def targets(changes: list[dict[str, Any]]) -> list[tuple]:
-    return [(c["path"], c["base"], c["blob"], c["size"], c["media"]) for c in changes]
+    return [
+        (c["path"], c["base"], c["blob"], c["size"], c["media"], c.get("torrent")) for c in changes
+    ]
 
 
 def publish(view: View, event: Event, cid: bytes, record: dict[str, Any]) -> Writes:
@@ -129,7 +131,7 @@ def propose(view: View, event: Event) -> Writes:
         "title": body.title,
         "description": body.description,
         "state": "open",
-        "revisions": [{"event": event.id, "changes": to_builtins(body.changes)}],
+        "revisions": [{"event": event.id, "changes": change_records(body.changes)}],
         "accepted_by": [],
         "applied": None,
         "decided_by": None,
@@ -156,7 +158,7 @@ def revise(view: View, event: Event) -> Writes:
         "description": body.description if body.description is not None else record["description"],
         "revisions": [
             *record["revisions"],
-            {"event": event.id, "changes": to_builtins(body.changes)},
+            {"event": event.id, "changes": change_records(body.changes)},
         ],
         "accepted_by": [],
         "state": "open",
@@ -255,7 +257,14 @@ def revert(view: View, event: Event) -> Writes:
     record = load(view, body.contribution)
     require_state(record, ("accepted", "published"), "revert")
     undo = [
-        (a["path"], a["after"], a["before"], a["before_size"], a["before_media"])
+        (
+            a["path"],
+            a["after"],
+            a["before"],
+            a["before_size"],
+            a["before_media"],
+            a.get("before_torrent"),
+        )
         for a in record["applied"]
     ]
     writes, _ = write_changes(view, event, body.contribution, "revert", undo, body.merged)

@@ -13,6 +13,7 @@ from ..domain.contributions import (
     contribution_key,
 )
 from ..domain.schema import check_path
+from .blobs import TORRENT_FROM
 from .home import Home
 from .ingest import StoredState, fork_base
 from .merge import merge_text
@@ -92,15 +93,16 @@ def _changes(
         current = state.get(artifact_key(path))
         if current and current["blob"] == info.hash:
             continue
-        changes.append(
-            {
-                "path": path,
-                "base": current["blob"] if current else None,
-                "blob": info.hash,
-                "size": info.size,
-                "media": info.media,
-            }
-        )
+        change = {
+            "path": path,
+            "base": current["blob"] if current else None,
+            "blob": info.hash,
+            "size": info.size,
+            "media": info.media,
+        }
+        if info.size >= TORRENT_FROM:
+            change["torrent"] = _torrent_hash(home, info.hash)
+        changes.append(change)
     for path in sorted(set(deletes)):
         _check_path(path)
         current = state.get(artifact_key(path))
@@ -112,6 +114,13 @@ def _changes(
     if not changes:
         raise Refused("nothing to contribute: the files are identical to the canonical versions")
     return changes
+
+
+def _torrent_hash(home: Home, blob: bytes) -> bytes:
+    """The v2 info hash of a large blob's canonical torrent (made once, then kept)."""
+    from . import torrents  # libtorrent loads only when a large file is contributed
+
+    return torrents.info_hash_v2(torrents.torrent_for(home, blob, web_seed=None, tracker=None))
 
 
 def _check_path(path: str) -> None:
@@ -166,6 +175,7 @@ def propose_from_fork(
                     "blob": after["blob"] if after else None,
                     "size": after["size"] if after else 0,
                     "media": after["media"] if after else "",
+                    **({"torrent": after["torrent"]} if (after or {}).get("torrent") else {}),
                 }
             )
     if not changes:

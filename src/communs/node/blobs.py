@@ -12,7 +12,7 @@ import mimetypes
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -21,6 +21,10 @@ from ..core.errors import BadInput, NotFound
 
 CHUNK = 1024 * 1024  # bytes read and hashed at a time
 SNIFF = 8 * 1024  # bytes looked at to tell text from binary
+# Files this large travel as torrents (seeded by nodes, their info hash signed in the event
+# that introduces them); smaller ones travel whole over HTTP, where a swarm would cost more
+# than it brings.
+TORRENT_FROM = 1024 * 1024
 STALE_TMP = 60 * 60  # seconds after which a temporary file is left over from a crash
 
 # mimetypes reports ".tar.gz" as a tar archive compressed with gzip; the bytes we store are
@@ -52,6 +56,8 @@ class BlobStore:
         self._tmp = self.root / "tmp"
         self._blobs.mkdir(parents=True, exist_ok=True)
         self._tmp.mkdir(parents=True, exist_ok=True)
+        # Told (hash, size) of each blob that enters the store, e.g. to seed it; must be quick.
+        self.on_new: Callable[[bytes, int], None] | None = None
         self._remove_stale_tmp()
 
     # -- adding --------------------------------------------------------------------------
@@ -96,10 +102,38 @@ class BlobStore:
                 final.parent.mkdir(exist_ok=True)
                 os.replace(tmp, final)
                 _fsync_dir(final.parent)
+                if self.on_new:
+                    self.on_new(digest.digest(), size)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         return BlobInfo(digest.digest(), size, _guess_media(name, head, complete=size <= SNIFF))
+
+    def adopt(self, path: Path, expected: bytes) -> BlobInfo:
+        """Move the file at ``path`` (on this store's file system) in as blob ``expected``,
+        if its content hashes to it; BadInput, and the file left where it was, if not."""
+        digest = hashlib.sha256()
+        size = 0
+        with open(path, "rb+") as file:
+            head = file.read(SNIFF)
+            digest.update(head)
+            size += len(head)
+            while chunk := file.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+            os.fsync(file.fileno())  # its writer may not have: durable before it is named
+        if digest.digest() != expected:
+            raise BadInput(
+                f"the content received for blob {expected.hex()[:12]} does not match its "
+                "hash: the source is corrupt or lying; nothing was kept"
+            )
+        final = self._path_for(expected)
+        final.parent.mkdir(exist_ok=True)
+        os.replace(path, final)
+        _fsync_dir(final.parent)
+        if self.on_new:
+            self.on_new(expected, size)
+        return BlobInfo(expected, size, _guess_media(None, head, complete=size <= SNIFF))
 
     # -- reading -------------------------------------------------------------------------
 
@@ -148,6 +182,14 @@ class BlobStore:
             while chunk := file.read(CHUNK):
                 digest.update(chunk)
         return digest.digest() == hash
+
+    def total_size(self) -> int:
+        """Bytes the stored blobs take (their sizes; not counting folders)."""
+        total = 0
+        for folder in os.scandir(self._blobs):
+            if folder.is_dir():
+                total += sum(entry.stat().st_size for entry in os.scandir(folder.path))
+        return total
 
     def iter_hashes(self) -> Iterator[bytes]:
         for folder in sorted(self._blobs.iterdir()):

@@ -4,6 +4,7 @@ When a node runs on a home, the CLI talks to it through this client instead of o
 database itself: one writer per home.
 """
 
+import base64
 import io
 import json
 import socket
@@ -279,6 +280,31 @@ class HttpService:
 
     def blob_open(self, blob: str) -> BinaryIO:
         return io.BufferedReader(RemoteFile(self.http, f"/api/blobs/{blob}"), 1 << 16)
+
+    def blob_fetch(
+        self,
+        blob: str,
+        peers: list[str] | None = None,
+        progress: Any = None,
+        torrent: bytes | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"peers": peers or []}
+        if torrent is not None:
+            body["torrent"] = base64.b64encode(torrent).decode()
+        return self._post(f"/api/blobs/{blob}/fetch", body, long=True)
+
+    def blob_transfer(self, blob: str) -> dict[str, Any]:
+        return self._get(f"/api/blobs/{blob}/transfer")
+
+    def swarm_status(self) -> dict[str, Any]:
+        return self._get("/api/swarm")
+
+    def file_policy(
+        self, ref: str | None = None, fetch: str | None = None, quota: str | None = None
+    ) -> dict[str, Any]:
+        if fetch is None and quota is None:
+            return self._get("/api/files/policy", commons=ref)
+        return self._post("/api/files/policy", {"commons": ref, "fetch": fetch, "quota": quota})
 
 
 class RemoteFile(io.RawIOBase):

@@ -24,12 +24,15 @@ CREATE TABLE IF NOT EXISTS follows (commons BLOB PRIMARY KEY, added INTEGER NOT 
 CREATE TABLE IF NOT EXISTS authors (did TEXT PRIMARY KEY, status TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '', added INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS policies (commons BLOB PRIMARY KEY, accept TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS file_policies (scope BLOB PRIMARY KEY, fetch TEXT, quota INTEGER);
 CREATE TABLE IF NOT EXISTS ballots (proposal BLOB NOT NULL, voter TEXT NOT NULL,
     ballot BLOB NOT NULL, salt BLOB NOT NULL, PRIMARY KEY (proposal, voter));
 CREATE TABLE IF NOT EXISTS refusals (rowid INTEGER PRIMARY KEY, time INTEGER NOT NULL,
     peer TEXT NOT NULL, commons BLOB, event BLOB, reason TEXT NOT NULL);
 """
 ACCEPT = ("anyone", "maintainers")
+FETCH = ("eager", "lazy")
+NODE = b""  # the scope of the node-wide file policy
 KEEP_REFUSALS = 10_000
 BACKOFF_MAX = 300.0  # seconds between tries of a peer that keeps failing
 
@@ -136,6 +139,40 @@ class LocalState:
     def policy(self, commons: bytes) -> str:
         row = self._run("SELECT accept FROM policies WHERE commons = ?", (commons,))
         return row[0][0] if row else "anyone"
+
+    def set_file_policy(
+        self, commons: bytes | None, *, fetch: str | None = None, quota: Any = ...
+    ) -> None:
+        """Set how files are fetched (``fetch``) and the disk ``quota`` in bytes (None: no
+        quota) for a commons, or for the whole node when ``commons`` is None; what is not
+        given stays as it was."""
+        if fetch is not None and fetch not in FETCH:
+            raise BadInput(f"fetch must be one of {', '.join(FETCH)}")
+        if quota is not ... and quota is not None and (not isinstance(quota, int) or quota < 0):
+            raise BadInput("a quota is a number of bytes (0 or more), or none")
+        scope = commons or NODE
+        row = self._run("SELECT fetch, quota FROM file_policies WHERE scope = ?", (scope,))
+        old_fetch, old_quota = row[0] if row else (None, None)
+        self._run(
+            "INSERT OR REPLACE INTO file_policies VALUES (?, ?, ?)",
+            (scope, fetch or old_fetch, old_quota if quota is ... else quota),
+        )
+
+    def file_policy(self, commons: bytes | None) -> dict[str, Any]:
+        """``{"fetch", "quota"}`` in force for a commons (its own, else the node's), or for
+        the node when ``commons`` is None."""
+        rows = dict(
+            (scope, (fetch, quota))
+            for scope, fetch, quota in self._run(
+                "SELECT scope, fetch, quota FROM file_policies WHERE scope IN (?, ?)",
+                (NODE, commons or NODE),
+            )
+        )
+        node_fetch, node_quota = rows.get(NODE, (None, None))
+        if commons is None:
+            return {"fetch": node_fetch or "eager", "quota": node_quota}
+        own_fetch, own_quota = rows.get(commons, (None, None))
+        return {"fetch": own_fetch or node_fetch or "eager", "quota": own_quota}
 
     # -- hidden ballots: what was committed, kept to reveal it after the close ---------------
 

@@ -19,9 +19,10 @@ from urllib.parse import parse_qs, urlparse
 import cbor2
 import httpx
 
-from ..core.errors import BadInput, CommunsError, NotFound
+from ..core.errors import BadInput, NotFound
 from ..core.events import MAX_EVENT_SIZE, event_id
-from .client import RemoteFile, raise_for, transport
+from .client import raise_for, transport
+from .fetching import PEER_ERRORS, Fetcher, FileRef, files_in
 from .home import Home
 from .ingest import BATCH
 from .local import LocalState, normalize_url
@@ -29,7 +30,6 @@ from .sync import encode_stream, missing_ids
 
 log = logging.getLogger("communs.sync")
 # What a misbehaving peer can cause; a sync with it fails, the node goes on.
-PEER_ERRORS = (httpx.HTTPError, httpx.StreamError, CommunsError, ValueError, KeyError, TypeError)
 
 PAGE = 2000  # events read from the store at a time when serving
 MAX_RECEIVED = 20_000  # events in one push
@@ -104,6 +104,7 @@ class Replicator:
         self._rounds: dict[tuple[str, bytes], threading.Lock] = {}
         self._rounds_lock = threading.Lock()
         self.subscribers: set[str] = set()  # nodes holding a live stream from us
+        self.fetcher = Fetcher(home, lock, local, lambda: self.http)
 
     @property
     def http(self) -> httpx.Client:
@@ -357,7 +358,7 @@ class Replicator:
         for ancestor in ancestors:
             pulled += self._pull(peer, ancestor)[0]
         added, their_heads = self._pull(peer, commons)
-        files = self._fetch_files(peer, commons)
+        files = self.fetcher.fetch_named(peer, commons)
         pushed = self._push(peer, commons, their_heads)
         self.local.peer_ok(peer)
         return {
@@ -397,32 +398,6 @@ class Replicator:
             if batch:
                 added += self._ingest(batch, peer, commons)["added"]
         return added, heads
-
-    def _fetch_files(self, peer: str, commons: bytes, wanted: set[bytes] | None = None) -> int:
-        """Fetch from the peer, over HTTP, the files we lack among ``wanted`` — by default
-        those the commons shows: the canonical ones and those of open contributions (to
-        review them). Each is checked against its hash before it is kept; a peer that sends
-        wrong bytes is skipped."""
-        with self.lock:
-            cid = self.home.store.commons_cid(commons)
-            if cid is None:
-                return 0
-            if wanted is None:
-                wanted = files_named(self.home.store, cid)
-            missing = [h for h in wanted if not self.home.blobs.has(h)]
-        fetched = 0
-        for blob in missing:
-            try:
-                with io.BufferedReader(
-                    RemoteFile(self.http, f"{peer}/api/blobs/{blob.hex()}")
-                ) as f:
-                    self.home.blobs.add_stream(f, expected=blob)
-                fetched += 1
-            except NotFound:
-                continue  # the peer does not have it either
-            except PEER_ERRORS as error:
-                log.warning("file %s from %s refused: %s", blob.hex()[:12], peer, error)
-        return fetched
 
     def _push(self, peer: str, commons: bytes, their_heads: list[bytes]) -> int:
         store = self.home.store
@@ -545,7 +520,7 @@ class Replicator:
             if report["pending"]:  # we missed something: a full round with that peer
                 self.sync_commons(peer, commons)
             elif report["added"] and (named := _files_of(raw)):
-                self._fetch_files(peer, commons, named)  # this event's files, not a rescan
+                self.fetcher.fetch_named(peer, commons, named)  # this event's files, not a rescan
         except PEER_ERRORS as error:
             log.info("sync with %s failed: %s", peer, error)
 
@@ -578,29 +553,12 @@ def _commons_of(raw: bytes) -> bytes | None:
     return commons if isinstance(commons, bytes) and len(commons) == 32 else None
 
 
-def _files_of(raw: bytes) -> set[bytes]:
-    """The blobs an event's changes (or merges) name."""
+def _files_of(raw: bytes) -> dict[bytes, FileRef]:
+    """The files an event's changes (or merges) name."""
     body = (_payload(raw) or {}).get("body")
     if not isinstance(body, dict):
-        return set()
-    items = [*(body.get("changes") or []), *(body.get("merged") or [])]
-    return {
-        blob
-        for item in items
-        if isinstance(item, dict)
-        for blob in (item.get("blob"), item.get("base"))
-        if isinstance(blob, bytes) and len(blob) == 32
-    }
-
-
-def files_named(store: Any, cid: int) -> set[bytes]:
-    """Blobs a node should hold to show a commons: its canonical files, and the proposed
-    and base versions in open contributions."""
-    blobs = {record["blob"] for _, record in store.scan_records(cid, "artifact/")}
-    for _, record in store.scan_records(cid, "contribution/", ("open", "conflict")):
-        for change in record["revisions"][-1]["changes"]:
-            blobs.update(b for b in (change["blob"], change["base"]) if b)
-    return blobs
+        return {}
+    return files_in([*(body.get("changes") or []), *(body.get("merged") or [])])
 
 
 def _shape(read: Any) -> Any:

@@ -8,28 +8,19 @@ Ids go in as unique hex prefixes (or names, for commons) and come out as full he
 import itertools
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ..core.errors import Ambiguous, BadInput, NotFound
 from ..core.identity import Identity, is_did
 from . import actions, archive, governing, queries
 from .demo import build_demo
+from .fileops import FileOps, blob_hash
 from .home import Actor, Home
 from .local import LocalState
 from .replication import Replicator
 
 
-def _blob(value: str) -> bytes:
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise BadInput(f"{value!r} is not a blob hash (64 hexadecimal characters)")
-    return raw
-
-
-class Service:
+class Service(FileOps):
     def __init__(self, home: Home):
         self.home = home
         # One writer at a time on the home, whatever thread a request runs on.
@@ -38,6 +29,7 @@ class Service:
         self.replicator = Replicator(home, self.lock, self.local)
 
     def close(self) -> None:
+        self.stop_swarm()
         self.replicator.stop()
         self.local.close()
         self.home.close()
@@ -180,7 +172,7 @@ class Service:
         deletes: list[str] | None = None,
     ) -> dict[str, Any]:
         """``files`` maps a path to the hash of a blob already added (``blob_add``)."""
-        blobs = {path: _blob(h) for path, h in (files or {}).items()}
+        blobs = {path: blob_hash(h) for path, h in (files or {}).items()}
         with self.lock:
             commons = self._commons(ref)
             new = actions.propose(
@@ -213,7 +205,7 @@ class Service:
         files: dict[str, str] | None = None,
         deletes: list[str] | None = None,
     ) -> dict[str, Any]:
-        blobs = {path: _blob(h) for path, h in (files or {}).items()}
+        blobs = {path: blob_hash(h) for path, h in (files or {}).items()}
         with self.lock:
             commons = self._commons(ref)
             event = actions.revise(
@@ -277,13 +269,6 @@ class Service:
     def artifact_history(self, ref: str, path: str) -> list[dict[str, Any]]:
         with self.lock:
             return queries.artifact_history(self.home, self._commons(ref), path)
-
-    def blob_add(self, stream: BinaryIO, name: str | None = None) -> dict[str, Any]:
-        info = self.home.blobs.add_stream(stream, name=name)
-        return {"hash": info.hex, "size": info.size, "media": info.media}
-
-    def blob_open(self, blob: str) -> BinaryIO:
-        return self.home.blobs.open(_blob(blob))
 
     # -- peers and replication ---------------------------------------------------------------
 

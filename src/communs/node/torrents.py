@@ -28,7 +28,7 @@ import libtorrent as lt
 
 from .. import __version__
 from ..core.errors import BadInput
-from .blobs import _fsync_dir
+from .blobs import TORRENT_FROM, _fsync_dir  # noqa: F401  (TORRENT_FROM: re-exported)
 from .home import Home
 
 NAME_LIMIT = 200  # characters kept of a display name
@@ -63,6 +63,16 @@ def display_name(name: str | None, fallback: str) -> str:
     return cleaned or fallback
 
 
+def piece_size(size: int) -> int:
+    """Our own choice, so that every node makes the same torrent (the same info hash) of
+    the same bytes whatever its libtorrent's default: the power of two that gives about
+    a thousand pieces, from 16 KiB (BitTorrent v2's block) to 16 MiB."""
+    piece = 16 * 1024
+    while piece < 16 * 1024 * 1024 and size > piece * 1024:
+        piece *= 2
+    return piece
+
+
 def make_torrent(
     blob_path: Path,
     *,
@@ -82,7 +92,7 @@ def make_torrent(
     if size == 0:
         raise BadInput("an empty file cannot be shared as a torrent (BitTorrent needs a byte)")
     name = display_name(name, blob_path.name)
-    creator = lt.create_torrent([lt.create_file_entry(name, size)])  # piece size: default
+    creator = lt.create_torrent([lt.create_file_entry(name, size)], piece_size(size))
     creator.set_creator(f"communs {__version__}")
     if web_seed:
         creator.add_url_seed(web_seed)
@@ -138,6 +148,11 @@ def info_hashes(torrent: bytes) -> tuple[str, str]:
     """The torrent's info hashes in hexadecimal: (v1 SHA-1, v2 SHA-256)."""
     hashes = _info(torrent).info_hashes()
     return str(hashes.v1), str(hashes.v2)
+
+
+def info_hash_v2(torrent: bytes) -> bytes:
+    """The torrent's v2 info hash (SHA-256 of its info dictionary), 32 bytes."""
+    return _info(torrent).info_hashes().v2.to_bytes()
 
 
 def magnet(torrent: bytes) -> str:
@@ -213,7 +228,12 @@ def _read_cached(path: Path, size: int) -> bytes | None:
         meta = _decode(data)
     except (OSError, BadInput):
         return None
-    if meta[b"info"].get(b"length") != size or b"piece layers" not in meta:
+    info = meta[b"info"]
+    if (
+        info.get(b"length") != size
+        or info.get(b"piece length") != piece_size(size)
+        or b"piece layers" not in meta
+    ):
         return None  # damaged or from elsewhere: made again
     return data
 

@@ -8,6 +8,7 @@ the commons in the address refers to it, so a commons cannot be used to reach th
 another one held on the same node.
 """
 
+import logging
 import re
 from collections import OrderedDict
 from pathlib import PurePosixPath
@@ -67,6 +68,9 @@ def served_type(recorded: str | None) -> tuple[str, bool]:
         return "application/octet-stream", True
     charset = next((p for p in parts[1:] if p), None)
     return (f"{main}; {charset}" if charset else main), False
+
+
+log = logging.getLogger("communs.web")
 
 
 class References:
@@ -199,6 +203,17 @@ def add_routes(web: Web) -> None:
                 )
         return detailed
 
+    def fetch_for_view(blob: bytes) -> dict[str, Any] | None:
+        """A missing file, fetched because someone looks at it; None if no peer can give it
+        (or a quota forbids it: the node's log says which)."""
+        try:
+            return service.blob_fetch(blob.hex())
+        except CommunsError:
+            return None
+        except Exception as error:  # a peer's failure must not break the page
+            log.info("fetching %s for a view failed: %s", blob.hex()[:12], error)
+            return None
+
     def read_text(blob: bytes) -> tuple[str, bool]:
         with home.blobs.open(blob) as file:
             data = file.read(TEXT_LIMIT + 1)
@@ -216,6 +231,10 @@ def add_routes(web: Web) -> None:
         last = next((e for e in reversed(history) if e["event"] == artifact.get("event")), None)
         shown = media.kind(artifact.get("media"), path)
         present = home.blobs.has(blob)
+        fetching = None
+        if not present:  # first view: fetch it (small files at once, large ones in the swarm)
+            fetching = await run_in_threadpool(fetch_for_view, blob)
+            present = fetching is not None and fetching["state"] == "done"
         text, truncated = None, False
         if present and shown in ("markdown", "text"):
             text, truncated = await run_in_threadpool(read_text, blob)
@@ -229,6 +248,7 @@ def add_routes(web: Web) -> None:
                 "artifact": artifact,
                 "kind": shown,
                 "present": present,
+                "fetching": fetching,
                 "about": metadata.read(home.blobs.path(blob), artifact.get("media") or "")
                 if present
                 else {},

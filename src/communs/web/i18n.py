@@ -143,6 +143,9 @@ FRENCH = {
         "Seuls les premiers {limit} de ce fichier sont affichés : "
         "téléchargez-le pour lire la suite."
     ),
+    "Share it over BitTorrent:": "Le partager par BitTorrent :",
+    "Being fetched from peers:": "En cours de récupération auprès des pairs :",
+    "{seconds} s left": "encore {seconds} s",
     "The content of this file is not on this node yet: it comes with the next sync "
     "from a peer that has it.": (
         "Le contenu de ce fichier n'est pas encore sur ce nœud : il arrivera à la prochaine "

@@ -1,0 +1,348 @@
+"""Files from peers: which files a node wants, and getting them within its policy and quota.
+
+A commons names files by their SHA-256 (with their size and, for large ones, the v2 info
+hash of their torrent). A node fetches:
+
+- **eagerly** (the default): every file a followed commons shows — its canonical files and
+  those of its open contributions — as soon as the events naming them arrive;
+- **lazily**: a file only when someone asks for it (its page, its download, ``communs blob
+  get``).
+
+Small files come whole over HTTP from a peer's API, checked against their hash before they
+are kept. Large files (``TORRENT_FROM`` and more) come over BitTorrent when the node runs
+its swarm (``communs serve``), else over HTTP too.
+
+Quotas bound the disk a node gives to files: one for the whole node, one per commons. A fetch
+that would pass one is refused before a byte is written, with a message saying which quota
+and how to raise it; the refusal is logged and counted with the others (``communs status``).
+"""
+
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+from urllib.parse import urlparse
+
+import httpx
+
+from ..core.errors import BadInput, CommunsError, NotFound, Refused
+from .blobs import TORRENT_FROM
+from .client import RemoteFile, raise_for
+from .home import Home
+from .local import LocalState
+
+log = logging.getLogger("communs.files")
+PEER_ERRORS = (httpx.HTTPError, httpx.StreamError, CommunsError, ValueError, KeyError, TypeError)
+ENDPOINT_TTL = 60.0  # seconds a peer's BitTorrent endpoint is remembered
+USAGE_TTL = 2.0  # seconds the bytes used by the blob store are remembered
+
+
+class FileRef(NamedTuple):
+    size: int
+    torrent: bytes | None  # v2 info hash, for large files
+
+
+def files_named(store: Any, cid: int) -> dict[bytes, FileRef]:
+    """Files a node should hold to show a commons: its canonical files, and the proposed
+    and base versions in open contributions."""
+    files = {
+        r["blob"]: FileRef(r["size"], r.get("torrent"))
+        for _, r in store.scan_records(cid, "artifact/")
+    }
+    for _, record in store.scan_records(cid, "contribution/", ("open", "conflict")):
+        files.update(files_in(record["revisions"][-1]["changes"]))
+    return files
+
+
+def files_in(changes: Iterable[Any]) -> dict[bytes, FileRef]:
+    """The files a list of changes (as in an event body or a record) puts or is based on.
+    A base's size is not in the change: 0 stands for "unknown"."""
+    files: dict[bytes, FileRef] = {}
+    for change in changes:
+        if not isinstance(change, dict):
+            continue
+        base, blob = change.get("base"), change.get("blob")
+        if isinstance(base, bytes) and len(base) == 32:
+            files.setdefault(base, FileRef(0, None))
+        if isinstance(blob, bytes) and len(blob) == 32:
+            size, torrent = change.get("size"), change.get("torrent")
+            files[blob] = FileRef(
+                size if isinstance(size, int) else 0,
+                torrent if isinstance(torrent, bytes) and len(torrent) == 32 else None,
+            )
+    return files
+
+
+def parse_size(text: str) -> int | None:
+    """``"2GiB"``, ``"500 MB"``, ``"1048576"`` → bytes; ``"none"`` → None (no quota)."""
+    cleaned = text.strip().lower().replace(" ", "")
+    if cleaned in ("none", "off", "unlimited", ""):
+        return None
+    units = {"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
+    units |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "k": 1 << 10}
+    units |= {"m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "b": 1}
+    for unit, factor in sorted(units.items(), key=lambda item: -len(item[0])):
+        if cleaned.endswith(unit):
+            number, scale = cleaned[: -len(unit)], factor
+            break
+    else:
+        number, scale = cleaned, 1
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if value < 0 or value != value:
+        raise BadInput(f"{text!r} is not a size: say e.g. 500MiB, 2GiB, or none")
+    return int(value * scale)
+
+
+def human(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+class Fetcher:
+    def __init__(self, home: Home, lock: Any, local: LocalState, http: Callable[[], httpx.Client]):
+        self.home, self.lock, self.local, self._http = home, lock, local, http
+        self.swarm: Any = None  # the node's BitTorrent session, when it runs one
+        self._endpoints: dict[str, tuple[float, tuple[str, int] | None]] = {}
+        self._usage: tuple[float, int] | None = None
+        self._quota_lock = threading.Lock()
+
+    # -- what a commons wants -----------------------------------------------------------
+
+    def named(self, commons: bytes) -> dict[bytes, FileRef]:
+        with self.lock:
+            cid = self.home.store.commons_cid(commons)
+            return {} if cid is None else files_named(self.home.store, cid)
+
+    def fetch_named(
+        self, peer: str, commons: bytes, wanted: dict[bytes, FileRef] | None = None
+    ) -> int:
+        """Fetch from ``peer`` the files of ``commons`` we lack among ``wanted`` (default:
+        every file it shows) — unless the commons is fetched lazily. Large files start in
+        the background when the swarm runs. The number of files fetched or started."""
+        if self.local.file_policy(commons)["fetch"] == "lazy":
+            return 0
+        if wanted is None:
+            wanted = self.named(commons)
+        fetched = 0
+        for blob, ref in wanted.items():
+            if self.home.blobs.has(blob):
+                continue
+            try:
+                self.fetch(blob, [peer], ref=ref, commons=commons)
+                fetched += 1
+            except NotFound:
+                continue  # the peer does not have it either
+            except Refused as refusal:  # a quota: said once per file, and counted
+                self.local.refused(peer, commons, None, str(refusal))
+            except PEER_ERRORS as error:
+                log.warning("file %s from %s refused: %s", blob.hex()[:12], peer, error)
+        return fetched
+
+    # -- one file -------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        blob: bytes,
+        peers: list[str],
+        *,
+        ref: FileRef | None = None,
+        commons: bytes | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, Any]:
+        """Get ``blob`` from the first of ``peers`` that has it. Large files go to the swarm
+        (the answer then describes a transfer under way); others are fetched here, checked
+        and stored. NotFound if no peer has it; Refused past a quota."""
+        if self.home.blobs.has(blob):
+            return {"hash": blob.hex(), "state": "done", "via": "here", "size": 0}
+        if ref is None or not ref.size:
+            ref = self._known(blob) or ref
+        last: Exception = NotFound(
+            f"no peer has file {blob.hex()[:12]}: add a peer that holds it (communs peer add)"
+        )
+        for peer in peers:
+            try:
+                size = ref.size if ref and ref.size else self._remote_size(peer, blob)
+                self._check_quota(blob, size, commons)
+                if self.swarm is not None and size >= TORRENT_FROM:
+                    return self._start_swarm(peer, blob, ref, commons, peers)
+                return self._fetch_http(peer, blob, size, progress)
+            except (NotFound, *PEER_ERRORS) as error:
+                if isinstance(error, Refused):
+                    raise
+                last = error
+        raise last
+
+    def _fetch_http(
+        self, peer: str, blob: bytes, size: int, progress: Callable[[int, int], None] | None
+    ) -> dict[str, Any]:
+        started = time.monotonic()
+        with io.BufferedReader(
+            _Counting(RemoteFile(self._http(), f"{peer}/api/blobs/{blob.hex()}"), size, progress)
+        ) as file:
+            info = self.home.blobs.add_stream(file, expected=blob)
+        self._usage = None
+        return {
+            "hash": blob.hex(),
+            "size": info.size,
+            "state": "done",
+            "via": "http",
+            "seconds": round(time.monotonic() - started, 3),
+        }
+
+    def _start_swarm(
+        self, peer: str, blob: bytes, ref: FileRef | None, commons: bytes | None, peers: list
+    ) -> dict[str, Any]:
+        response = self._http().get(f"{peer}/api/blobs/{blob.hex()}.torrent")
+        raise_for(response)
+        endpoints = [e for url in {peer, *peers, *self._known_peers()} if (e := self.endpoint(url))]
+        transfer = self.swarm.fetch(
+            blob,
+            response.content,
+            endpoints=endpoints,
+            sources=[peer, *[p for p in peers if p != peer]],
+            info_hash=ref.torrent if ref else None,
+            commons=commons,
+        )
+        return transfer.describe()
+
+    def fetch_torrent(self, blob: bytes, torrent: bytes, peers: list[str]) -> dict[str, Any]:
+        """Fetch ``blob`` through any torrent of it (a BitTorrent client's): from that
+        torrent's trackers and from ``peers``' swarms."""
+        if self.home.blobs.has(blob):
+            return {"hash": blob.hex(), "state": "done", "via": "here", "size": 0}
+        if self.swarm is None:
+            raise Refused(
+                "fetching through a torrent needs the node's BitTorrent: start it with "
+                "'communs serve', then run this again"
+            )
+        import libtorrent as lt  # only a serving node (with its swarm) gets here
+
+        try:
+            size = lt.torrent_info(torrent).total_size()
+        except RuntimeError as error:
+            raise BadInput(f"this is not a valid torrent: {error}") from None
+        self._check_quota(blob, size, None)
+        endpoints = [e for url in {*peers, *self._known_peers()} if (e := self.endpoint(url))]
+        transfer = self.swarm.fetch(blob, torrent, endpoints=endpoints, sources=peers, foreign=True)
+        return transfer.describe()
+
+    def transfer(self, blob: bytes) -> dict[str, Any]:
+        """Where a fetch of ``blob`` stands (NotFound if none was started and it is not here)."""
+        transfer = self.swarm.transfer(blob) if self.swarm is not None else None
+        if transfer is not None:
+            return transfer.describe()
+        if self.home.blobs.has(blob):
+            return {"hash": blob.hex(), "state": "done", "via": "here", "size": 0}
+        raise NotFound(f"file {blob.hex()[:12]} is neither here nor being fetched")
+
+    # -- peers' BitTorrent endpoints --------------------------------------------------------
+
+    def endpoint(self, url: str) -> tuple[str, int] | None:
+        """The BitTorrent address of the node at ``url`` (its host, the port it tells at
+        ``/api/swarm``), remembered a minute; None if it runs no swarm or cannot be reached."""
+        now = time.monotonic()
+        known = self._endpoints.get(url)
+        if known and now - known[0] < ENDPOINT_TTL:
+            return known[1]
+        found = None
+        try:
+            response = self._http().get(f"{url}/api/swarm", timeout=5.0)
+            port = response.json().get("port") if response.is_success else None
+            host = urlparse(url).hostname
+            if isinstance(port, int) and 0 < port < 65536 and host:
+                found = (host, port)
+        except PEER_ERRORS:
+            pass
+        self._endpoints[url] = (now, found)
+        return found
+
+    def _known_peers(self) -> list[str]:
+        return [p["url"] for p in self.local.peers()]
+
+    # -- quotas ---------------------------------------------------------------------------
+
+    def _check_quota(self, blob: bytes, size: int, commons: bytes | None) -> None:
+        """Refused, before anything is written, if ``size`` more bytes pass a quota."""
+        with self._quota_lock:
+            node = self.local.file_policy(None)["quota"]
+            if node is not None:
+                used = self._used() + (self.swarm.partial_bytes() if self.swarm else 0)
+                if used + size > node:
+                    raise Refused(
+                        f"file {blob.hex()[:12]} ({human(size)}) not fetched: this node's "
+                        f"quota is {human(node)} and {human(used)} are used; raise it with "
+                        "'communs blob policy --quota SIZE' or remove files"
+                    )
+            if commons is None:
+                return
+            quota = self.local.file_policy(commons)["quota"]
+            if quota is None:
+                return
+            named = self.named(commons)
+            used = sum(r.size for b, r in named.items() if self.home.blobs.has(b))
+            if self.swarm is not None:
+                used += sum(
+                    t["size"]
+                    for t in self.swarm.status()["transfers"]
+                    if t["state"] != "done" and bytes.fromhex(t["hash"]) in named
+                )
+            if used + size > quota:
+                raise Refused(
+                    f"file {blob.hex()[:12]} ({human(size)}) not fetched: the quota for "
+                    f"commons {commons.hex()[:12]} is {human(quota)} and {human(used)} are "
+                    f"used; raise it with 'communs blob policy --commons {commons.hex()[:12]} "
+                    "--quota SIZE'"
+                )
+
+    def _used(self) -> int:
+        """Bytes the blob store holds (remembered a moment: walking it costs)."""
+        now = time.monotonic()
+        if self._usage is None or now - self._usage[0] > USAGE_TTL:
+            self._usage = (now, self.home.blobs.total_size())
+        return self._usage[1]
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _known(self, blob: bytes) -> FileRef | None:
+        """What the commons on this node say of ``blob`` (size, info hash), if anything."""
+        with self.lock:
+            for row in self.home.store.commons_rows():
+                ref = files_named(self.home.store, row["cid"]).get(blob)
+                if ref and ref.size:
+                    return ref
+        return None
+
+    def _remote_size(self, peer: str, blob: bytes) -> int:
+        response = self._http().head(f"{peer}/api/blobs/{blob.hex()}")
+        raise_for(response)
+        return int(response.headers.get("content-length", "0"))
+
+
+class _Counting(io.RawIOBase):
+    """A download whose reads tell ``progress(done, total)``."""
+
+    def __init__(self, source: io.RawIOBase, total: int, progress: Any):
+        self.source, self.total, self.progress, self.done = source, total, progress, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        count = self.source.readinto(target)
+        self.done += count
+        if self.progress is not None and count:
+            self.progress(self.done, self.total)
+        return count
+
+    def close(self) -> None:
+        self.source.close()
+        super().close()

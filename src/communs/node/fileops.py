@@ -1,0 +1,141 @@
+"""The Service's operations on files: add, open, fetch from peers, policy and quota, and the
+node's BitTorrent swarm when ``communs serve`` runs one."""
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..core.errors import BadInput, NotFound
+from .blobs import TORRENT_FROM
+from .fetching import parse_size
+
+
+def blob_hash(value: str) -> bytes:
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise BadInput(f"{value!r} is not a blob hash (64 hexadecimal characters)")
+    return raw
+
+
+class FileOps:
+    """Mixed into ``Service`` (which provides ``home``, ``lock``, ``local``, ``replicator``
+    and ``_commons``)."""
+
+    swarm: Any = None
+
+    def blob_add(self, stream: BinaryIO, name: str | None = None) -> dict[str, Any]:
+        info = self.home.blobs.add_stream(stream, name=name)
+        return {"hash": info.hex, "size": info.size, "media": info.media}
+
+    def blob_open(self, blob: str) -> BinaryIO:
+        return self.home.blobs.open(blob_hash(blob))
+
+    def blob_path(self, blob: str) -> Path | None:
+        """Where a file is on disk. One that is not here is fetched from the known peers:
+        a small one before this returns, a large one in the background (None meanwhile)."""
+        wanted = blob_hash(blob)
+        if not self.home.blobs.has(wanted):
+            if self.blob_fetch(blob)["state"] != "done":
+                return None
+        return self.home.blobs.path(wanted)
+
+    def blob_fetch(
+        self,
+        blob: str,
+        peers: list[str] | None = None,
+        progress: Any = None,
+        torrent: bytes | None = None,
+    ) -> dict[str, Any]:
+        """Fetch a file from ``peers`` (default: every known peer). Small files are here
+        when this returns; large ones are under way in the swarm (see ``blob_transfer``).
+        ``torrent``: any torrent of the file (e.g. made by someone's BitTorrent client), to
+        fetch it from that torrent's swarm; its SHA-256 is checked at the end."""
+        wanted = blob_hash(blob)
+        sources = peers or [p["url"] for p in self.local.peers()]
+        if torrent is not None:
+            return self.replicator.fetcher.fetch_torrent(wanted, torrent, sources)
+        if not sources and not self.home.blobs.has(wanted):
+            raise NotFound(
+                f"file {blob[:12]} is not here and this node knows no peer: add one with "
+                "'communs peer add URL' or say where with --from URL"
+            )
+        return self.replicator.fetcher.fetch(wanted, sources, progress=progress)
+
+    def blob_transfer(self, blob: str) -> dict[str, Any]:
+        return self.replicator.fetcher.transfer(blob_hash(blob))
+
+    def swarm_status(self) -> dict[str, Any]:
+        """The node's BitTorrent session: its port (None when it runs none) and transfers."""
+        if self.swarm is None:
+            return {"port": None, "seeding": 0, "transfers": []}
+        return self.swarm.status()
+
+    def file_policy(
+        self, ref: str | None = None, fetch: str | None = None, quota: str | None = None
+    ) -> dict[str, Any]:
+        """Show, or change with ``fetch`` (eager|lazy) and ``quota`` ("2GiB", "none"), how
+        files are fetched, for a commons or (``ref`` None) for the whole node."""
+        commons = None
+        if ref:
+            with self.lock:
+                commons = self._commons(ref)
+        if fetch is not None or quota is not None:
+            self.local.set_file_policy(
+                commons, fetch=fetch, quota=... if quota is None else parse_size(quota)
+            )
+        policy = self.local.file_policy(commons)
+        fetcher = self.replicator.fetcher
+        if commons is None:
+            used = self.home.blobs.total_size()
+        else:
+            used = sum(r.size for b, r in fetcher.named(commons).items() if self.home.blobs.has(b))
+        return {
+            "commons": commons.hex() if commons else None,
+            **policy,
+            "used": used,
+        }
+
+    def start_swarm(
+        self,
+        listen: str,
+        *,
+        public: bool = False,
+        tracker: str | None = None,
+        download_limit: int = 0,
+        upload_limit: int = 0,
+    ) -> Any:
+        """Run the node's BitTorrent session: seed the large files held here (in the
+        background: a file's first torrent is hashed) and fetch large files through it."""
+        from .swarm import Swarm  # libtorrent loads only for a serving node
+
+        self.swarm = Swarm(
+            self.home,
+            listen=listen,
+            public=public,
+            tracker=tracker,
+            download_limit=download_limit,
+            upload_limit=upload_limit,
+        )
+        self.replicator.fetcher.swarm = self.swarm
+        seeder = ThreadPoolExecutor(1, thread_name_prefix="seed")
+        self._seeder = seeder
+
+        def new_blob(blob: bytes, size: int) -> None:
+            if size >= TORRENT_FROM and self.swarm is not None:
+                seeder.submit(self.swarm.seed_all, [blob])
+
+        self.home.blobs.on_new = new_blob
+        seeder.submit(self.swarm.seed_all, list(self.home.blobs.iter_hashes()))
+        return self.swarm
+
+    def stop_swarm(self) -> None:
+        swarm, self.swarm = self.swarm, None
+        if swarm is None:
+            return
+        self.home.blobs.on_new = None
+        self.replicator.fetcher.swarm = None
+        self._seeder.shutdown(wait=False, cancel_futures=True)
+        swarm.close()

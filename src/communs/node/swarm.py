@@ -1,0 +1,408 @@
+"""The node as a BitTorrent peer: one libtorrent session that seeds the large files the node
+holds and fetches missing ones from other nodes and from any BitTorrent client.
+
+A file of at least ``torrents.TORRENT_FROM`` bytes travels as its canonical torrent (named by
+its hash; see ``torrents``), whose v2 info hash the event that introduced the file signs.
+
+- **Seeding**: the session serves each large blob in place (``blobs/sha256/ab/cdef…``), in
+  seed mode: pieces are checked lazily as they are sent, the file is never copied.
+- **Fetching** (``fetch``): the torrent's metadata comes from a peer node over HTTP and must
+  match the signed info hash; the data comes from every BitTorrent peer that has it — the
+  nodes that told us their BitTorrent endpoint through the node protocol (``GET
+  /api/swarm``), and clients found through the trackers. Every piece is checked against the
+  torrent's hashes (a peer that sends bad pieces is banned by libtorrent) and the whole file
+  against its SHA-256 before it enters the blob store. Bytes land in ``blobs/partial/<hash>``:
+  a transfer that was interrupted resumes from the pieces already there (libtorrent checks
+  them when the torrent is added again).
+- **Fallback**: when no BitTorrent peer has sent anything for ``STALL`` seconds, the source
+  nodes' HTTP blob URLs are added as web seeds (BEP 19, HTTP range requests): the same
+  transfer goes on over HTTP, still checked piece by piece.
+
+Settings for real networks (``public=True``): DHT, local service discovery, UPnP, NAT-PMP and
+uTP on. Off by default: a node on loopback or a LAN needs none of them, and uTP on loopback
+only costs CPU.
+"""
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import libtorrent as lt
+
+from .. import __version__
+from ..core.errors import BadInput
+from . import torrents
+from .home import Home
+
+log = logging.getLogger(__name__)
+
+STALL = 10.0  # seconds without data from BitTorrent peers before HTTP web seeds are added
+TICK = 0.5  # seconds between two looks at the session's alerts and transfers
+
+_ALERTS = (
+    lt.alert.category_t.error_notification
+    | lt.alert.category_t.status_notification
+    | lt.alert.category_t.storage_notification
+    | lt.alert.category_t.peer_notification
+)
+
+
+@dataclass
+class Transfer:
+    """A file being fetched, and what became of it."""
+
+    blob: bytes
+    size: int
+    handle: Any
+    sources: list[str]  # the peer nodes' URLs, for the HTTP fallback
+    commons: bytes | None = None
+    started: float = field(default_factory=time.monotonic)
+    state: str = "fetching"  # fetching | verifying | done | failed
+    error: str | None = None
+    via: str = "bittorrent"  # becomes "bittorrent+http" once web seeds are added
+    hash_failures: int = 0
+    banned: int = 0
+    finished_after: float | None = None
+    last_progress: float = field(default_factory=time.monotonic)
+    last_done: int = 0
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    def describe(self) -> dict[str, Any]:
+        status = self.handle.status() if self.state == "fetching" else None
+        done = status.total_wanted_done if status else (self.size if self.state == "done" else 0)
+        rate = status.download_rate if status else 0
+        return {
+            "hash": self.blob.hex(),
+            "size": self.size,
+            "done": done,
+            "state": self.state,
+            "rate": rate,  # bytes per second, now
+            "eta": round((self.size - done) / rate, 1) if rate and status else None,
+            "peers": status.num_peers if status else 0,
+            "seeds": status.num_seeds if status else 0,
+            "via": self.via,
+            "hash_failures": self.hash_failures,
+            "banned_peers": self.banned,
+            "seconds": round((self.finished_after or time.monotonic() - self.started), 3),
+            "error": self.error,
+        }
+
+
+class Swarm:
+    def __init__(
+        self,
+        home: Home,
+        *,
+        listen: str = "127.0.0.1:0",
+        public: bool = False,
+        tracker: str | None = None,
+        download_limit: int = 0,
+        upload_limit: int = 0,
+        on_stored: Any = None,
+    ):
+        """``listen``: HOST:PORT for BitTorrent (port 0: any free one); ``tracker``: this
+        node's own announce URL, named by every torrent it seeds; ``download_limit`` and
+        ``upload_limit``: bytes per second (0: none), for every peer, on the local network
+        too; ``on_stored(blob)``: told when a fetched file has entered the blob store."""
+        self.home = home
+        self.tracker = tracker
+        self.on_stored = on_stored
+        self.partial = home.blobs.root / "partial"
+        self.partial.mkdir(exist_ok=True)
+        self.session = lt.session(
+            {
+                "listen_interfaces": listen,
+                "enable_dht": public,
+                "enable_lsd": public,
+                "enable_upnp": public,
+                "enable_natpmp": public,
+                "enable_outgoing_utp": public,
+                "enable_incoming_utp": public,
+                # nodes of one machine or behind one NAT share an address
+                "allow_multiple_connections_per_ip": True,
+                "user_agent": f"communs/{__version__} libtorrent/{lt.__version__}",
+                "announce_to_all_trackers": True,
+                "announce_to_all_tiers": True,
+                "stop_tracker_timeout": 1,
+                "alert_mask": _ALERTS,
+                "download_rate_limit": download_limit,
+                "upload_rate_limit": upload_limit,
+            }
+        )
+        if download_limit or upload_limit:
+            # libtorrent exempts the local network from limits; asked for, they hold there too
+            everyone = lt.ip_filter()
+            everyone.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+            everyone.add_rule(
+                "::",
+                "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                1 << lt.session.global_peer_class_id,
+            )
+            self.session.set_peer_class_filter(everyone)
+        self._lock = threading.Lock()
+        self._seeding: dict[bytes, Any] = {}  # blob -> handle
+        self._transfers: dict[bytes, Transfer] = {}
+        self._by_handle: dict[Any, bytes] = {}
+        self._verifier = ThreadPoolExecutor(1, thread_name_prefix="swarm-verify")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="swarm", daemon=True)
+        self._thread.start()
+
+    # -- what others see -------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self.session.listen_port()
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            transfers = list(self._transfers.values())
+            seeding = len(self._seeding)
+        stats = self.session.status()
+        return {
+            "port": self.port,
+            "seeding": seeding,
+            "upload_rate": stats.upload_rate,
+            "download_rate": stats.download_rate,
+            "transfers": [t.describe() for t in transfers],
+        }
+
+    # -- seeding ---------------------------------------------------------------------------
+
+    def seed(self, blob: bytes) -> bool:
+        """Seed a stored blob (making its torrent once); False when it is too small to be
+        shared as a torrent, or not here."""
+        with self._lock:
+            if blob in self._seeding:
+                return True
+            transfer = self._transfers.get(blob)
+            if transfer is not None and transfer.state in ("fetching", "verifying"):
+                return False  # it is seeded once it is here
+        if not self.home.blobs.has(blob):
+            return False
+        path = self.home.blobs.path(blob)
+        if path.stat().st_size < torrents.TORRENT_FROM:
+            return False
+        torrent = torrents.torrent_for(self.home, blob, web_seed=None, tracker=self.tracker)
+        params = lt.add_torrent_params()
+        params.ti = lt.torrent_info(torrent)
+        params.save_path = str(self.home.blobs.root)
+        params.renamed_files = {0: str(path.relative_to(self.home.blobs.root))}
+        params.flags = (params.flags | lt.torrent_flags.seed_mode) & ~_QUEUED
+        with self._lock:
+            if blob in self._seeding:
+                return True
+            self._seeding[blob] = self.session.add_torrent(params)
+        return True
+
+    def seed_all(self, blobs: Iterable[bytes]) -> int:
+        """Seed every large blob among ``blobs`` (hashing a torrent for those that have
+        none yet); the number seeded."""
+        count = 0
+        for blob in blobs:
+            if self._stop.is_set():
+                break
+            try:
+                count += self.seed(blob)
+            except (OSError, BadInput) as error:
+                log.warning("cannot seed %s: %s", blob.hex()[:12], error)
+        return count
+
+    # -- fetching --------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        blob: bytes,
+        torrent: bytes,
+        *,
+        endpoints: Iterable[tuple[str, int]] = (),
+        sources: Iterable[str] = (),
+        info_hash: bytes | None = None,
+        commons: bytes | None = None,
+        foreign: bool = False,
+    ) -> Transfer:
+        """Start fetching ``blob`` with ``torrent`` (its canonical torrent, as a peer sent
+        it), from the BitTorrent ``endpoints`` and the peers the trackers name; ``sources``
+        are peer node URLs for the HTTP fallback. ``info_hash``: the v2 info hash an event
+        signed, which the torrent must have. ``foreign``: ``torrent`` is any torrent of one
+        file, e.g. made by someone's BitTorrent client; only the SHA-256 checked at the end
+        tells it was the right file. The transfer goes on in the background."""
+        info = _check_foreign(torrent) if foreign else _check_torrent(torrent, blob, info_hash)
+        with self._lock:
+            current = self._transfers.get(blob)
+            if current is not None and current.state in ("fetching", "verifying"):
+                current.sources = _merged(current.sources, sources)
+                for endpoint in endpoints:
+                    current.handle.connect_peer(endpoint)
+                return current
+        trackers = [t for t in [self.tracker, *_trackers(torrent)] if t]
+        params = lt.add_torrent_params()
+        if foreign:
+            params.ti = info
+            params.renamed_files = {0: blob.hex()}
+        else:
+            params.ti = lt.torrent_info(torrents.retarget(torrent, web_seed=None, tracker=None))
+        params.save_path = str(self.partial)
+        params.trackers = trackers
+        params.peers = list(endpoints)
+        params.flags = params.flags & ~_QUEUED
+        handle = self.session.add_torrent(params)
+        transfer = Transfer(blob, info.total_size(), handle, list(sources), commons)
+        with self._lock:
+            self._transfers[blob] = transfer
+            self._by_handle[handle] = blob
+        return transfer
+
+    def transfer(self, blob: bytes) -> Transfer | None:
+        with self._lock:
+            return self._transfers.get(blob)
+
+    def partial_bytes(self) -> int:
+        """Bytes the unfinished transfers will take once complete (for quotas)."""
+        with self._lock:
+            return sum(t.size for t in self._transfers.values() if t.state != "done")
+
+    # -- the session's life ----------------------------------------------------------------
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._verifier.shutdown(wait=True, cancel_futures=True)
+        with contextlib.suppress(Exception):
+            self.session.pause()
+        del self.session  # libtorrent stops its threads and closes its files
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self.session.wait_for_alert(int(TICK * 1000)) is not None:
+                for alert in self.session.pop_alerts():
+                    try:
+                        self._on_alert(alert)
+                    except Exception:  # one odd alert must not stop the session's loop
+                        log.exception("BitTorrent alert %s", alert.what())
+            self._watch_stalls()
+
+    def _on_alert(self, alert: Any) -> None:
+        blob = self._by_handle.get(getattr(alert, "handle", None))
+        transfer = self._transfers.get(blob) if blob else None
+        if isinstance(alert, lt.listen_failed_alert):
+            log.warning("BitTorrent cannot listen: %s", alert.message())
+        if transfer is None or transfer.state != "fetching":
+            return
+        if isinstance(alert, lt.torrent_finished_alert):
+            transfer.state = "verifying"
+            self._verifier.submit(self._store, transfer)
+        elif isinstance(alert, lt.hash_failed_alert):
+            transfer.hash_failures += 1
+        elif isinstance(alert, lt.peer_ban_alert):
+            transfer.banned += 1
+        elif isinstance(alert, (lt.torrent_error_alert, lt.file_error_alert)):
+            self._fail(transfer, f"BitTorrent error: {alert.message()}")
+
+    def _watch_stalls(self) -> None:
+        """Add the source nodes' HTTP URLs as web seeds to transfers that stalled."""
+        now = time.monotonic()
+        with self._lock:
+            fetching = [t for t in self._transfers.values() if t.state == "fetching"]
+        for transfer in fetching:
+            done = transfer.handle.status().total_wanted_done
+            if done > transfer.last_done:
+                transfer.last_done, transfer.last_progress = done, now
+            elif now - transfer.last_progress > STALL and transfer.via == "bittorrent":
+                for url in transfer.sources:
+                    transfer.handle.add_url_seed(f"{url}/api/blobs/{transfer.blob.hex()}")
+                transfer.via = "bittorrent+http"
+                log.info("%s: no BitTorrent peer sends, HTTP now", transfer.blob.hex()[:12])
+
+    def _store(self, transfer: Transfer) -> None:
+        """Check a finished download against its SHA-256 and move it into the blob store;
+        then seed it from there."""
+        blob = transfer.blob
+        path = self.partial / blob.hex()
+        try:
+            self.home.blobs.adopt(path, blob)
+        except (OSError, BadInput) as error:
+            self._remove(transfer, delete_files=True)
+            self._fail(transfer, str(error))
+            return
+        self._remove(transfer, delete_files=False)
+        transfer.state = "done"
+        transfer.finished_after = time.monotonic() - transfer.started
+        transfer.finished.set()
+        try:
+            self.seed(blob)
+        except (OSError, BadInput) as error:
+            log.warning("cannot seed %s: %s", blob.hex()[:12], error)
+        if self.on_stored:
+            self.on_stored(blob)
+
+    def _remove(self, transfer: Transfer, *, delete_files: bool) -> None:
+        with self._lock:
+            self._by_handle.pop(transfer.handle, None)
+        flags = lt.options_t.delete_files if delete_files else 0
+        with contextlib.suppress(Exception):
+            self.session.remove_torrent(transfer.handle, flags)
+
+    def _fail(self, transfer: Transfer, reason: str) -> None:
+        log.warning("fetching %s failed: %s", transfer.blob.hex()[:12], reason)
+        if transfer.state == "fetching":
+            self._remove(transfer, delete_files=False)
+        transfer.state, transfer.error = "failed", reason
+        transfer.finished_after = time.monotonic() - transfer.started
+        transfer.finished.set()
+
+
+_QUEUED = lt.torrent_flags.auto_managed | lt.torrent_flags.paused
+
+
+def _check_torrent(torrent: bytes, blob: bytes, info_hash: bytes | None) -> Any:
+    """The torrent a peer sent for ``blob``, if it is the canonical one (BadInput if not)."""
+    try:
+        info = lt.torrent_info(torrent)
+    except RuntimeError as error:
+        raise BadInput(
+            f"the torrent received for {blob.hex()[:12]} is not valid: {error}"
+        ) from None
+    if info.num_files() != 1 or info.name() != blob.hex():
+        raise BadInput(f"the torrent received for {blob.hex()[:12]} is not its canonical one")
+    if not info.info_hashes().has_v2():
+        raise BadInput(f"the torrent received for {blob.hex()[:12]} has no v2 info hash")
+    if info_hash is not None and info.info_hashes().v2.to_bytes() != info_hash:
+        raise BadInput(
+            f"the torrent received for {blob.hex()[:12]} is not the one its event signed"
+        )
+    return info
+
+
+def _check_foreign(torrent: bytes) -> Any:
+    try:
+        info = lt.torrent_info(torrent)
+    except RuntimeError as error:
+        raise BadInput(f"this is not a valid torrent: {error}") from None
+    if info.num_files() != 1:
+        raise BadInput("this torrent holds several files: a blob is one file")
+    return info
+
+
+def _trackers(torrent: bytes) -> list[str]:
+    """The announce URLs a torrent names (``announce`` and ``announce-list``)."""
+    meta = lt.bdecode(torrent)
+    if not isinstance(meta, dict):
+        return []
+    urls = [meta.get(b"announce")]
+    for tier in meta.get(b"announce-list") or []:
+        urls.extend(tier if isinstance(tier, list) else [])
+    found: list[str] = []
+    for url in urls:
+        if isinstance(url, bytes) and url.decode(errors="replace") not in found:
+            found.append(url.decode(errors="replace"))
+    return found
+
+
+def _merged(old: list[str], new: Iterable[str]) -> list[str]:
+    return old + [url for url in new if url not in old]
