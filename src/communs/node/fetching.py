@@ -52,7 +52,9 @@ def files_named(store: Any, cid: int) -> dict[bytes, FileRef]:
         for _, r in store.scan_records(cid, "artifact/")
     }
     for _, record in store.scan_records(cid, "contribution/", ("open", "conflict")):
-        files.update(files_in(record["revisions"][-1]["changes"]))
+        for blob, ref in files_in(record["revisions"][-1]["changes"]).items():
+            if blob not in files or ref.size:  # a base's size (0: unknown) never hides one
+                files[blob] = ref
     return files
 
 
