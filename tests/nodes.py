@@ -103,6 +103,7 @@ class Node:
     """A home directory, and the node process serving it while it runs."""
 
     serve_options: tuple[str, ...] = ()  # more options of ``communs serve``
+    listen = "127.0.0.1:0"  # ``--listen``: a free port, unless set (e.g. to restart on a URL)
 
     def __init__(self, home: Path):
         self.home = Path(home)
@@ -138,7 +139,7 @@ class Node:
         self._stderr = open(self.stderr_path, "a")  # noqa: SIM115  (closed in _reap)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "communs", "--home", str(self.home), "serve"]
-            + [*self.serve_options, "--listen", "127.0.0.1:0"],
+            + [*self.serve_options, "--listen", self.listen],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
