@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import click
 
+from ..node.fetching import human
 from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, table
 
 
@@ -137,6 +138,19 @@ def status(ctx: Context, as_json: bool) -> None:
         f"{info['peers']} peer(s), {info['follows']} followed commons, "
         f"{info['pending_events']} event(s) waiting for their parents"
     )
+    files, swarm = info["files"], info["files"]["bittorrent"]
+    quota = files["policy"]["quota"]
+    click.echo(
+        f"files: {human(files['stored_bytes'])} stored"
+        + (f" of a {human(quota)} quota" if quota is not None else "")
+        + f", fetched {files['policy']['fetch']}ly"
+    )
+    if swarm["port"] is not None:
+        running = sum(t["state"] in ("fetching", "verifying") for t in swarm["transfers"])
+        click.echo(
+            f"BitTorrent on port {swarm['port']}: seeding {swarm['seeding']} file(s), "
+            f"fetching {running}"
+        )
     if info["blocked"]:
         click.echo(f"blocked: {', '.join(info['blocked'])}")
     for reason, count in info["refused"].items():

@@ -344,6 +344,11 @@ class Service(FileOps):
             "blocked": sorted(self.local.authors("blocked")),
             "refused": self.local.refusal_counts(),
             "recent_refusals": self.local.refusals(10),
+            "files": {
+                "stored_bytes": self.home.blobs.total_size(),
+                "policy": self.local.file_policy(None),
+                "bittorrent": self.swarm_status(),
+            },
         }
 
     # -- governance ------------------------------------------------------------------------
