@@ -444,9 +444,10 @@ def create_app(
         return s.blob_fetch(blob, body.peers or None, None, torrent)
 
     @app.get("/api/blobs/{blob}/transfer")
-    def blob_transfer(blob: str) -> dict[str, Any]:
-        """Where a fetch stands: state, bytes done, rate, ETA, peers, via."""
-        return s.blob_transfer(blob)
+    def blob_transfer(blob: str, wait: float = 0.0) -> dict[str, Any]:
+        """Where a fetch stands: state, bytes done, rate, ETA, peers, via. ``wait``: answer
+        as soon as the transfer ends, or after that many seconds (at most 10)."""
+        return s.blob_transfer(blob, wait)
 
     @app.get("/api/swarm")
     def swarm() -> dict[str, Any]:

@@ -117,8 +117,7 @@ def blob_get(
                     f"file {hash[:12]} is still being fetched after {timeout:.0f} s: it goes "
                     "on in the node; see 'communs blob status'"
                 )
-            time.sleep(0.25)
-            result = service.blob_transfer(hash)
+            result = service.blob_transfer(hash, 0.25)  # answers at once when it ends
             moved(result.get("done", 0), result.get("size", 0))
     if result["state"] == "failed":
         raise Refused(f"file {hash[:12]} could not be fetched: {result.get('error')}")

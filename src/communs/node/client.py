@@ -293,8 +293,8 @@ class HttpService:
             body["torrent"] = base64.b64encode(torrent).decode()
         return self._post(f"/api/blobs/{blob}/fetch", body, long=True)
 
-    def blob_transfer(self, blob: str) -> dict[str, Any]:
-        return self._get(f"/api/blobs/{blob}/transfer")
+    def blob_transfer(self, blob: str, wait: float = 0.0) -> dict[str, Any]:
+        return self._get(f"/api/blobs/{blob}/transfer", wait=wait or None)
 
     def swarm_status(self) -> dict[str, Any]:
         return self._get("/api/swarm")

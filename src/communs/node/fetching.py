@@ -181,7 +181,13 @@ class Fetcher:
                 if isinstance(error, Refused):
                     raise
                 last = error
-        raise last
+                log.info("file %s from %s: %s", blob.hex()[:12], peer, error)
+        if isinstance(last, CommunsError):
+            raise last
+        raise Refused(
+            f"no peer could give file {blob.hex()[:12]} (last: {type(last).__name__}: {last}); "
+            "check that the peers run ('communs peer list') and try again"
+        )
 
     def _fetch_http(
         self, peer: str, blob: bytes, size: int, progress: Callable[[int, int], None] | None
@@ -237,10 +243,12 @@ class Fetcher:
         transfer = self.swarm.fetch(blob, torrent, endpoints=endpoints, sources=peers, foreign=True)
         return transfer.describe()
 
-    def transfer(self, blob: bytes) -> dict[str, Any]:
-        """Where a fetch of ``blob`` stands (NotFound if none was started and it is not here)."""
+    def transfer(self, blob: bytes, wait: float = 0.0) -> dict[str, Any]:
+        """Where a fetch of ``blob`` stands (NotFound if none was started and it is not
+        here); ``wait``: seconds to wait first for it to end (at most 10)."""
         transfer = self.swarm.transfer(blob) if self.swarm is not None else None
         if transfer is not None:
+            transfer.finished.wait(max(0.0, min(wait, 10.0)))
             return transfer.describe()
         if self.home.blobs.has(blob):
             return {"hash": blob.hex(), "state": "done", "via": "here", "size": 0}

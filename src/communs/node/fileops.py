@@ -64,8 +64,9 @@ class FileOps:
             )
         return self.replicator.fetcher.fetch(wanted, sources, progress=progress)
 
-    def blob_transfer(self, blob: str) -> dict[str, Any]:
-        return self.replicator.fetcher.transfer(blob_hash(blob))
+    def blob_transfer(self, blob: str, wait: float = 0.0) -> dict[str, Any]:
+        """Where a fetch stands; ``wait``: seconds to wait for it to end (at most 10)."""
+        return self.replicator.fetcher.transfer(blob_hash(blob), wait)
 
     def swarm_status(self) -> dict[str, Any]:
         """The node's BitTorrent session: its port (None when it runs none) and transfers."""

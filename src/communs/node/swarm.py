@@ -67,6 +67,7 @@ class Transfer:
     via: str = "bittorrent"  # becomes "bittorrent+http" once web seeds are added
     hash_failures: int = 0
     banned: int = 0
+    checked: bool = False  # the finished file was handed to the SHA-256 check
     finished_after: float | None = None
     last_progress: float = field(default_factory=time.monotonic)
     last_done: int = 0
@@ -129,6 +130,8 @@ class Swarm:
                 "announce_to_all_trackers": True,
                 "announce_to_all_tiers": True,
                 "stop_tracker_timeout": 1,
+                # a peer given to a new torrent is called at the next tick: make it soon
+                "tick_interval": 100,
                 "alert_mask": _ALERTS,
                 "download_rate_limit": download_limit,
                 "upload_rate_limit": upload_limit,
@@ -292,11 +295,17 @@ class Swarm:
         transfer = self._transfers.get(blob) if blob else None
         if isinstance(alert, lt.listen_failed_alert):
             log.warning("BitTorrent cannot listen: %s", alert.message())
-        if transfer is None or transfer.state != "fetching":
+        if transfer is None or transfer.state not in ("fetching", "verifying"):
             return
         if isinstance(alert, lt.torrent_finished_alert):
+            # Every piece passed its hash, but the last blocks may still be on their way to
+            # the disk: check the file once libtorrent says they are written.
             transfer.state = "verifying"
-            self._verifier.submit(self._store, transfer)
+            transfer.handle.flush_cache()
+        elif isinstance(alert, lt.cache_flushed_alert) and transfer.state == "verifying":
+            if not transfer.checked:  # flushes may come twice: libtorrent's and ours
+                transfer.checked = True
+                self._verifier.submit(self._store, transfer)
         elif isinstance(alert, lt.hash_failed_alert):
             transfer.hash_failures += 1
         elif isinstance(alert, lt.peer_ban_alert):
@@ -324,12 +333,16 @@ class Swarm:
         then seed it from there."""
         blob = transfer.blob
         path = self.partial / blob.hex()
-        try:
-            self.home.blobs.adopt(path, blob)
-        except (OSError, BadInput) as error:
-            self._remove(transfer, delete_files=True)
-            self._fail(transfer, str(error))
-            return
+        for attempt in (1, 2):
+            try:
+                self.home.blobs.adopt(path, blob)
+                break
+            except (OSError, BadInput) as error:
+                if attempt == 1 and not self._stop.wait(1.0):
+                    continue  # a write still under way? once more, after a moment
+                self._remove(transfer, delete_files=True)
+                self._fail(transfer, str(error))
+                return
         self._remove(transfer, delete_files=False)
         transfer.state = "done"
         transfer.finished_after = time.monotonic() - transfer.started
