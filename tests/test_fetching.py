@@ -70,8 +70,8 @@ def test_every_node_makes_the_same_torrent_of_the_same_bytes(tmp_path):
             assert info.piece_length() == torrents.piece_size(len(data))
             hashes.add(torrents.info_hash_v2(made))
     assert len(hashes) == 1
-    # the piece size is ours: about a thousand pieces, 16 KiB to 16 MiB
-    assert torrents.piece_size(1) == 16 * 1024
+    # the piece size is ours: about a thousand pieces, 32 KiB to 16 MiB
+    assert torrents.piece_size(1) == 32 * 1024
     assert torrents.piece_size(200 * MiB) == 256 * 1024
     assert torrents.piece_size(1 << 40) == 16 * MiB
 

@@ -119,6 +119,7 @@ class FileOps:
             tracker=tracker,
             download_limit=download_limit,
             upload_limit=upload_limit,
+            peer_trackers=lambda: [f"{p['url']}/announce" for p in self.local.peers()],
         )
         self.replicator.fetcher.swarm = self.swarm
         seeder = ThreadPoolExecutor(1, thread_name_prefix="seed")

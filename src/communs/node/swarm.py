@@ -104,14 +104,18 @@ class Swarm:
         tracker: str | None = None,
         download_limit: int = 0,
         upload_limit: int = 0,
+        peer_trackers: Any = None,
         on_stored: Any = None,
     ):
         """``listen``: HOST:PORT for BitTorrent (port 0: any free one); ``tracker``: this
         node's own announce URL, named by every torrent it seeds; ``download_limit`` and
         ``upload_limit``: bytes per second (0: none), for every peer, on the local network
-        too; ``on_stored(blob)``: told when a fetched file has entered the blob store."""
+        too; ``peer_trackers()``: the announce URLs of the nodes this one knows — a file
+        seeded here is announced there too, so their followers find this node as a source;
+        ``on_stored(blob)``: told when a fetched file has entered the blob store."""
         self.home = home
         self.tracker = tracker
+        self.peer_trackers = peer_trackers or (lambda: [])
         self.on_stored = on_stored
         self.partial = home.blobs.root / "partial"
         self.partial.mkdir(exist_ok=True)
@@ -196,6 +200,7 @@ class Swarm:
         params.ti = lt.torrent_info(torrent)
         params.save_path = str(self.home.blobs.root)
         params.renamed_files = {0: str(path.relative_to(self.home.blobs.root))}
+        params.trackers = self._trackers()
         params.flags = (params.flags | lt.torrent_flags.seed_mode) & ~_QUEUED
         with self._lock:
             if blob in self._seeding:
@@ -243,7 +248,7 @@ class Swarm:
                 for endpoint in endpoints:
                     current.handle.connect_peer(endpoint)
                 return current
-        trackers = [t for t in [self.tracker, *_trackers(torrent)] if t]
+        trackers = self._trackers(_trackers(torrent))
         params = lt.add_torrent_params()
         if foreign:
             params.ti = info
@@ -269,6 +274,14 @@ class Swarm:
         """Bytes the unfinished transfers will take once complete (for quotas)."""
         with self._lock:
             return sum(t.size for t in self._transfers.values() if t.state != "done")
+
+    def _trackers(self, more: Iterable[str] = ()) -> list[str]:
+        """This node's tracker, the known peers' and ``more``, each once."""
+        found: list[str] = []
+        for url in [self.tracker, *self.peer_trackers(), *more]:
+            if url and url not in found:
+                found.append(url)
+        return found
 
     # -- the session's life ----------------------------------------------------------------
 
@@ -323,6 +336,8 @@ class Swarm:
             if done > transfer.last_done:
                 transfer.last_done, transfer.last_progress = done, now
             elif now - transfer.last_progress > STALL and transfer.via == "bittorrent":
+                # the trackers may know new seeders (the source may be gone): ask them again
+                transfer.handle.force_reannounce()
                 for url in transfer.sources:
                     transfer.handle.add_url_seed(f"{url}/api/blobs/{transfer.blob.hex()}")
                 transfer.via = "bittorrent+http"

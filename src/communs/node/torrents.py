@@ -66,8 +66,10 @@ def display_name(name: str | None, fallback: str) -> str:
 def piece_size(size: int) -> int:
     """Our own choice, so that every node makes the same torrent (the same info hash) of
     the same bytes whatever its libtorrent's default: the power of two that gives about
-    a thousand pieces, from 16 KiB (BitTorrent v2's block) to 16 MiB."""
-    piece = 16 * 1024
+    a thousand pieces, from 32 KiB to 16 MiB. Not 16 KiB: with one v2 block per piece,
+    libtorrent 2.1 drops the honest peers after a corrupt piece (it asks them for block
+    hashes they need not send, then calls their answer invalid)."""
+    piece = 32 * 1024
     while piece < 16 * 1024 * 1024 and size > piece * 1024:
         piece *= 2
     return piece
