@@ -44,6 +44,8 @@ def proc_status_kb(pid: int, field: str) -> int | None:
 class Node:
     """``python -m communs --home HOME serve --listen 127.0.0.1:0``, until ``stop``."""
 
+    serve_args: tuple[str, ...] = ()  # more options of ``communs serve``
+
     def __init__(self, home: Path, name: str, command: list[str] | None = None):
         """``command``: what to run instead of ``python -m communs`` (``--home HOME serve
         --listen 127.0.0.1:0`` follow it), e.g. a wrapper for an experiment."""
@@ -61,7 +63,8 @@ class Node:
         # pipe nobody reads.
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(
-                [*self.command, "--home", str(self.home), "serve", "--listen", "127.0.0.1:0"],
+                [*self.command, "--home", str(self.home), "serve", "--listen", "127.0.0.1:0"]
+                + list(self.serve_args),
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,

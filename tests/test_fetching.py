@@ -180,3 +180,18 @@ def test_adopting_a_file_checks_its_hash_and_leaves_a_wrong_one_in_place(tmp_pat
         assert not partial.exists() and home.blobs.read_bytes(digest, 100) == b"payload"
         assert seen == [(digest, 7)]
         assert home.blobs.total_size() == 7
+
+
+def test_an_upload_is_taken_in_without_a_copy(tmp_path):
+    with Home(tmp_path / "home") as home:
+        spooled = home.blobs.root / "tmp" / "upload"
+        spooled.write_bytes(b"# notes\n")
+        inode = spooled.stat().st_ino
+        info = home.blobs.take(spooled, "notes.md")
+        assert not spooled.exists()
+        assert home.blobs.path(info.hash).stat().st_ino == inode  # renamed, not copied
+        assert (info.hash, info.size, info.media) == (
+            hashlib.sha256(b"# notes\n").digest(),
+            8,
+            "text/markdown",
+        )

@@ -415,11 +415,11 @@ def create_app(
     @app.post("/api/blobs", dependencies=W)
     async def blob_add(request: Request, name: str | None = None) -> dict[str, Any]:
         spooled = await _spool(request, s)
-        try:
-            with open(spooled, "rb") as stream:
-                return await _in_thread(s.blob_add, stream, name)
+        try:  # the spooled upload becomes the blob: read once more to hash it, not copied
+            info = await _in_thread(s.home.blobs.take, spooled, name)
         finally:
             spooled.unlink(missing_ok=True)
+        return {"hash": info.hex, "size": info.size, "media": info.media}
 
     @app.api_route("/api/blobs/{blob}", methods=["GET", "HEAD"], response_class=FileResponse)
     def blob(blob: str) -> FileResponse:

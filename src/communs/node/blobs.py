@@ -109,31 +109,31 @@ class BlobStore:
             raise
         return BlobInfo(digest.digest(), size, _guess_media(name, head, complete=size <= SNIFF))
 
+    def take(self, path: Path, name: str | None = None) -> BlobInfo:
+        """Move the file at ``path`` (on this store's file system, e.g. an upload spooled
+        in ``tmp/``) in as a blob: read once to hash it, renamed, never copied."""
+        digest, size, head = _hash_file(path)
+        return self._place(path, digest, size, _guess_media(name, head, size <= SNIFF))
+
     def adopt(self, path: Path, expected: bytes) -> BlobInfo:
         """Move the file at ``path`` (on this store's file system) in as blob ``expected``,
         if its content hashes to it; BadInput, and the file left where it was, if not."""
-        digest = hashlib.sha256()
-        size = 0
-        with open(path, "rb+") as file:
-            head = file.read(SNIFF)
-            digest.update(head)
-            size += len(head)
-            while chunk := file.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-            os.fsync(file.fileno())  # its writer may not have: durable before it is named
-        if digest.digest() != expected:
+        digest, size, head = _hash_file(path)
+        if digest != expected:
             raise BadInput(
                 f"the content received for blob {expected.hex()[:12]} does not match its "
                 "hash: the source is corrupt or lying; nothing was kept"
             )
-        final = self._path_for(expected)
+        return self._place(path, digest, size, _guess_media(None, head, size <= SNIFF))
+
+    def _place(self, path: Path, digest: bytes, size: int, media: str) -> BlobInfo:
+        final = self._path_for(digest)
         final.parent.mkdir(exist_ok=True)
         os.replace(path, final)
         _fsync_dir(final.parent)
         if self.on_new:
-            self.on_new(expected, size)
-        return BlobInfo(expected, size, _guess_media(None, head, complete=size <= SNIFF))
+            self.on_new(digest, size)
+        return BlobInfo(digest, size, media)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -221,6 +221,22 @@ class BlobStore:
                     file.unlink()
             except OSError:
                 pass  # already gone, or not ours to remove (a folder): leave it
+
+
+def _hash_file(path: Path) -> tuple[bytes, int, bytes]:
+    """SHA-256, size and first bytes of a file, flushed to disk on the way (its writer may
+    not have: it must be durable before it gets a blob's name)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb+") as file:
+        head = file.read(SNIFF)
+        digest.update(head)
+        size += len(head)
+        while chunk := file.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+        os.fsync(file.fileno())
+    return digest.digest(), size, head
 
 
 def _guess_media(name: str | None, head: bytes, complete: bool) -> str:

@@ -136,6 +136,9 @@ class Swarm:
                 "stop_tracker_timeout": 1,
                 # a peer given to a new torrent is called at the next tick: make it soon
                 "tick_interval": 100,
+                # received blocks waiting for the disk: libtorrent allows 100 MiB, which a
+                # fast transfer fills (a node's memory would grow by as much)
+                "max_queued_disk_bytes": 16 * 1024 * 1024,
                 "alert_mask": _ALERTS,
                 "download_rate_limit": download_limit,
                 "upload_rate_limit": upload_limit,
