@@ -115,10 +115,11 @@ class BlobStore:
         digest, size, head = _hash_file(path)
         return self._place(path, digest, size, _guess_media(name, head, size <= SNIFF))
 
-    def adopt(self, path: Path, expected: bytes) -> BlobInfo:
+    def adopt(self, path: Path, expected: bytes, *, hashed: bool = False) -> BlobInfo:
         """Move the file at ``path`` (on this store's file system) in as blob ``expected``,
-        if its content hashes to it; BadInput, and the file left where it was, if not."""
-        digest, size, head = _hash_file(path)
+        if its content hashes to it; BadInput, and the file left where it was, if not.
+        ``hashed``: the caller hashed these very bytes as they were written."""
+        digest, size, head = _hash_file(path, expected if hashed else None)
         if digest != expected:
             raise BadInput(
                 f"the content received for blob {expected.hex()[:12]} does not match its "
@@ -223,13 +224,17 @@ class BlobStore:
                 pass  # already gone, or not ours to remove (a folder): leave it
 
 
-def _hash_file(path: Path) -> tuple[bytes, int, bytes]:
+def _hash_file(path: Path, known: bytes | None = None) -> tuple[bytes, int, bytes]:
     """SHA-256, size and first bytes of a file, flushed to disk on the way (its writer may
-    not have: it must be durable before it gets a blob's name)."""
+    not have: it must be durable before it gets a blob's name). ``known``: its SHA-256,
+    already computed: the file is not read again."""
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb+") as file:
         head = file.read(SNIFF)
+        if known is not None:
+            os.fsync(file.fileno())
+            return known, os.fstat(file.fileno()).st_size, head
         digest.update(head)
         size += len(head)
         while chunk := file.read(CHUNK):

@@ -24,6 +24,7 @@ only costs CPU.
 """
 
 import contextlib
+import hashlib
 import logging
 import threading
 import time
@@ -49,6 +50,7 @@ _ALERTS = (
     | lt.alert.category_t.status_notification
     | lt.alert.category_t.storage_notification
     | lt.alert.category_t.peer_notification
+    | lt.alert.category_t.piece_progress_notification
 )
 
 
@@ -67,7 +69,17 @@ class Transfer:
     via: str = "bittorrent"  # becomes "bittorrent+http" once web seeds are added
     hash_failures: int = 0
     banned: int = 0
-    checked: bool = False  # the finished file was handed to the SHA-256 check
+    checked: bool = False  # the finished file was handed to the final check
+    # The SHA-256 is computed while the file arrives, piece after piece in order (read back
+    # through libtorrent, so what is hashed is what it checked and writes): once the last
+    # piece is in, only the end is left to hash, not the whole file.
+    pieces: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
+    next_piece: int = 0
+    reading: bool = False
+    streamed: bool = True  # False once a read failed: the whole file is hashed at the end
+    flushed: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
     finished_after: float | None = None
     last_progress: float = field(default_factory=time.monotonic)
     last_done: int = 0
@@ -261,9 +273,11 @@ class Swarm:
         params.save_path = str(self.partial)
         params.trackers = trackers
         params.peers = list(endpoints)
-        params.flags = params.flags & ~_QUEUED
+        # in order: hashed as it arrives, and a film can be watched while it comes
+        params.flags = (params.flags | lt.torrent_flags.sequential_download) & ~_QUEUED
         handle = self.session.add_torrent(params)
         transfer = Transfer(blob, info.total_size(), handle, list(sources), commons)
+        transfer.pieces = info.num_pieces()
         with self._lock:
             self._transfers[blob] = transfer
             self._by_handle[handle] = blob
@@ -313,15 +327,22 @@ class Swarm:
             log.warning("BitTorrent cannot listen: %s", alert.message())
         if transfer is None or transfer.state not in ("fetching", "verifying"):
             return
-        if isinstance(alert, lt.torrent_finished_alert):
+        if isinstance(alert, lt.piece_finished_alert):
+            self._read_next(transfer)
+        elif isinstance(alert, lt.read_piece_alert):
+            if alert.error.value():
+                transfer.streamed = False  # hashed whole at the end instead
+                self._maybe_store(transfer)
+            else:
+                self._verifier.submit(self._hash_piece, transfer, alert.piece, alert.buffer)
+        elif isinstance(alert, lt.torrent_finished_alert):
             # Every piece passed its hash, but the last blocks may still be on their way to
-            # the disk: check the file once libtorrent says they are written.
+            # the disk: the file is moved once libtorrent says they are written.
             transfer.state = "verifying"
             transfer.handle.flush_cache()
         elif isinstance(alert, lt.cache_flushed_alert) and transfer.state == "verifying":
-            if not transfer.checked:  # flushes may come twice: libtorrent's and ours
-                transfer.checked = True
-                self._verifier.submit(self._store, transfer)
+            transfer.flushed = True  # (flushes may come twice: libtorrent's and ours)
+            self._maybe_store(transfer)
         elif isinstance(alert, lt.hash_failed_alert):
             transfer.hash_failures += 1
         elif isinstance(alert, lt.peer_ban_alert):
@@ -335,6 +356,7 @@ class Swarm:
         with self._lock:
             fetching = [t for t in self._transfers.values() if t.state == "fetching"]
         for transfer in fetching:
+            self._read_next(transfer)  # pieces found on disk when a transfer resumes
             done = transfer.handle.status().total_wanted_done
             if done > transfer.last_done:
                 transfer.last_done, transfer.last_progress = done, now
@@ -346,14 +368,46 @@ class Swarm:
                 transfer.via = "bittorrent+http"
                 log.info("%s: no BitTorrent peer sends, HTTP now", transfer.blob.hex()[:12])
 
+    def _read_next(self, transfer: Transfer) -> None:
+        """Ask libtorrent for the next piece to hash, if it has it and none is asked yet."""
+        with transfer.lock:
+            piece = transfer.next_piece
+            if transfer.reading or not transfer.streamed or piece >= transfer.pieces:
+                return
+            if not transfer.handle.have_piece(piece):
+                return
+            transfer.reading = True
+        transfer.handle.read_piece(piece)
+
+    def _hash_piece(self, transfer: Transfer, piece: int, data: bytes) -> None:
+        with transfer.lock:
+            if piece != transfer.next_piece:  # not ours to hash (a repeated answer)
+                return
+            transfer.digest.update(data)
+            transfer.next_piece += 1
+            transfer.reading = False
+        self._read_next(transfer)
+        self._maybe_store(transfer)
+
+    def _maybe_store(self, transfer: Transfer) -> None:
+        """Once the file is on disk and hashed (or its hashing given up), store it."""
+        with transfer.lock:
+            hashed = not transfer.streamed or transfer.next_piece >= transfer.pieces
+            if transfer.checked or not (transfer.flushed and hashed):
+                return
+            transfer.checked = True
+        self._verifier.submit(self._store, transfer)
+
     def _store(self, transfer: Transfer) -> None:
         """Check a finished download against its SHA-256 and move it into the blob store;
         then seed it from there."""
         blob = transfer.blob
         path = self.partial / blob.hex()
+        streamed = transfer.streamed and transfer.digest.digest() == blob
         for attempt in (1, 2):
             try:
-                self.home.blobs.adopt(path, blob)
+                # hashed as it arrived: the file need not be read again
+                self.home.blobs.adopt(path, blob, hashed=streamed)
                 break
             except (OSError, BadInput) as error:
                 if attempt == 1 and not self._stop.wait(1.0):
