@@ -468,7 +468,7 @@ class Replicator:
             self._http.close()
 
     def _loop(self) -> None:
-        assert self.http  # made now, not on the first fetch someone waits for
+        _ = self.http  # made now, not on the first fetch someone waits for
         while not self._stop.is_set():
             now = time.monotonic()
             for peer in self.local.peers():
