@@ -52,7 +52,7 @@ sys.path.insert(0, str(HERE))
 
 import httpx  # noqa: E402
 
-from nodes import Node, communs, proc_status_kb, wait_for  # noqa: E402
+from nodes import Node, communs, print_summary, proc_status_kb, terminate, wait_for  # noqa: E402
 
 GOAL_NODE_BARE = 0.9  # node 1→1 rate / bare libtorrent 1→1 rate, at least
 GOAL_SWARM = 1.3  # node 3→1 rate / node 1→1 rate, at least
@@ -205,13 +205,7 @@ class Child:
         return json.loads(lines[-1])
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        terminate(self.proc, timeout)
 
 
 # -- 1. HTTP anchor ------------------------------------------------------------------------------
@@ -566,11 +560,8 @@ def main() -> int:
         rows.append((label, mb(peak), f"<= {GOAL_RSS_MB} MB", ok))
     with_rss = f", RSS with {args.rss_gib:g} GiB" if "rss" in parts else ""
     load = f"load average {os.getloadavg()[0]:.2f}"
-    print(f"\n== summary: {args.size_mib} MiB, best of {runs}{with_rss}, {cores} cores, {load} ==")
-    for name, value, goal, ok in rows:
-        verdict = "" if ok is None else ("PASS" if ok else "MISS")
-        print(f"  {name:28s} {value:>12s}  {goal:>10s}  {verdict}")
-    return 0 if all(ok is not False for *_, ok in rows) else 1
+    title = f"{args.size_mib} MiB, best of {runs}{with_rss}, {cores} cores, {load}"
+    return print_summary(title, rows)
 
 
 if __name__ == "__main__":

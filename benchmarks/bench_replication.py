@@ -48,7 +48,14 @@ import cbor2  # noqa: E402
 import httpx  # noqa: E402
 import psutil  # noqa: E402
 
-from nodes import CountingProxy, Node, communs, proc_status_kb, wait_for  # noqa: E402
+from nodes import (  # noqa: E402
+    CountingProxy,
+    Node,
+    communs,
+    print_summary,
+    proc_status_kb,
+    wait_for,
+)
 
 GOAL_CLONE_RATIO = 1.0  # communs clone time / git clone time
 GOAL_RSS_RATIO = 1.0  # B's node peak RSS / git clone peak RSS
@@ -830,14 +837,11 @@ def main() -> int:
             converged and not lost,
         ),
     ]
-    print(
-        f"\n== summary: {len(w.raws):,} events, {args.authors} authors, {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.2f} =="
+    return print_summary(
+        f"{len(w.raws):,} events, {args.authors} authors, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}",
+        rows,
     )
-    for name, value, goal, ok in rows:
-        verdict = "" if ok is None else ("PASS" if ok else "MISS")
-        print(f"  {name:28s} {value:>12s}  {goal:>10s}  {verdict}")
-    return 0 if all(ok is not False for *_, ok in rows) else 1
 
 
 if __name__ == "__main__":

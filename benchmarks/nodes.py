@@ -112,14 +112,30 @@ class Node:
         if self.http is not None:
             self.http.close()
             self.http = None
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        if self.proc is not None:
+            terminate(self.proc, timeout)
+
+
+def terminate(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if ``proc`` is still there after ``timeout`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def print_summary(title: str, rows: list[tuple[str, str, str, bool | None]]) -> int:
+    """The closing table of a benchmark — name, figure, goal, PASS/MISS — and its exit
+    status: 1 if a goal was missed."""
+    print(f"\n== summary: {title} ==")
+    for name, value, goal, ok in rows:
+        verdict = "" if ok is None else ("PASS" if ok else "MISS")
+        print(f"  {name:28s} {value:>12s}  {goal:>10s}  {verdict}")
+    return 0 if all(ok is not False for *_, ok in rows) else 1
 
 
 _REQUEST_LINE = re.compile(rb"(GET|POST|PUT|DELETE) (/[^ ?\r\n]*)[^ \r\n]* HTTP/1\.[01]\r\n")

@@ -38,6 +38,17 @@ _COMPRESSED = {
 }
 
 
+def blob_hash(value: str) -> bytes:
+    """A blob's hash from its 64 hexadecimal characters."""
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise BadInput(f"{value!r} is not a blob hash (64 hexadecimal characters)")
+    return raw
+
+
 @dataclass(frozen=True)
 class BlobInfo:
     hash: bytes  # raw SHA-256, 32 bytes

@@ -5,19 +5,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..core.errors import BadInput, NotFound
-from .blobs import TORRENT_FROM
+from ..core.errors import NotFound
+from .blobs import TORRENT_FROM, blob_hash
 from .fetching import parse_size
-
-
-def blob_hash(value: str) -> bytes:
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise BadInput(f"{value!r} is not a blob hash (64 hexadecimal characters)")
-    return raw
 
 
 class FileOps:

@@ -13,8 +13,9 @@ from typing import Any
 from ..core.errors import Ambiguous, BadInput, NotFound
 from ..core.identity import Identity, is_did
 from . import actions, archive, governing, queries
+from .blobs import blob_hash
 from .demo import build_demo
-from .fileops import FileOps, blob_hash
+from .fileops import FileOps
 from .home import Actor, Home
 from .local import LocalState
 from .replication import Replicator

@@ -28,7 +28,7 @@ import libtorrent as lt
 
 from .. import __version__
 from ..core.errors import BadInput
-from .blobs import TORRENT_FROM, _fsync_dir  # noqa: F401  (TORRENT_FROM: re-exported)
+from .blobs import TORRENT_FROM, _fsync_dir, blob_hash  # noqa: F401  (re-exported)
 from .home import Home
 
 NAME_LIMIT = 200  # characters kept of a display name
@@ -37,17 +37,6 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')  # not in a file name, on any
 # Torrents of different blobs are made in parallel; two requests for the same blob wait for
 # one hashing. Striped locks keep their number fixed whatever the number of blobs.
 _LOCKS = [threading.Lock() for _ in range(64)]
-
-
-def blob_hash(value: str) -> bytes:
-    """A blob's hash from its 64 hexadecimal characters."""
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise BadInput(f"{value!r} is not a blob hash (64 hexadecimal characters)")
-    return raw
 
 
 def display_name(name: str | None, fallback: str) -> str:

@@ -18,9 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from ..core.errors import CommunsError, NotFound
+from ..core.errors import BadInput, CommunsError, NotFound
 from ..domain.contributions import contribution_key
 from ..node import metadata
+from ..node.blobs import blob_hash
 from ..node.service import Service
 from . import media
 from .app import Web
@@ -143,12 +144,9 @@ def filesize(size: int | None) -> str:
 
 def _blob_hash(value: str) -> bytes:
     try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise NotFound(f"{value!r} is not a blob hash (64 hexadecimal characters)")
-    return raw
+        return blob_hash(value)
+    except BadInput as error:  # in a URL: no such page
+        raise NotFound(str(error)) from None
 
 
 def add_routes(web: Web) -> None:
