@@ -19,7 +19,7 @@ Each figure is the fastest of ``--runs``, with a fresh downloader every run:
 4. ``rss``: a fresh node fetches a ``--rss-gib`` GiB file; its peak RSS (VmHWM) is read; the
    big copies are removed afterwards, even with ``--keep``.
 
-The bare sessions get the node's own tuning (a 100 ms tick, 16 MiB of blocks queued for the
+The bare sessions get the node's own tuning (a 100 ms tick, 8 MiB of blocks queued for the
 disk), so the anchor is libtorrent at its best. On loopback a transfer is bound by CPU (the
 downloader checks every block; seeders and downloader share the cores), so three seeders
 cannot beat one there: the swarm goal is judged again with each seeder's upload capped
@@ -114,7 +114,7 @@ def bare(torrent: str, folder: str, seed: bool):
             "alert_mask": lt.alert_category.error | lt.alert_category.status,
             # the node's own tuning (node/swarm.py): the anchor is libtorrent at its best
             "tick_interval": 100,
-            "max_queued_disk_bytes": 16 * MIB,
+            "max_queued_disk_bytes": 8 * MIB,
         }
     )
     wait_for(lambda: session.is_listening() and session.listen_port(), 30, 0.01, "listening")

@@ -150,7 +150,7 @@ class Swarm:
                 "tick_interval": 100,
                 # received blocks waiting for the disk: libtorrent allows 100 MiB, which a
                 # fast transfer fills (a node's memory would grow by as much)
-                "max_queued_disk_bytes": 16 * 1024 * 1024,
+                "max_queued_disk_bytes": 8 * 1024 * 1024,
                 "alert_mask": _ALERTS,
                 "download_rate_limit": download_limit,
                 "upload_rate_limit": upload_limit,
