@@ -11,7 +11,8 @@ its hash; see ``torrents``), whose v2 info hash the event that introduced the fi
   nodes that told us their BitTorrent endpoint through the node protocol (``GET
   /api/swarm``), and clients found through the trackers. Every piece is checked against the
   torrent's hashes (a peer that sends bad pieces is banned by libtorrent) and the whole file
-  against its SHA-256 before it enters the blob store. Bytes land in ``blobs/partial/<hash>``:
+  against its SHA-256 before it enters the blob store — hashed as it arrives (pieces come in
+  order), so a finished file is not read again. Bytes land in ``blobs/partial/<hash>``:
   a transfer that was interrupted resumes from the pieces already there (libtorrent checks
   them when the torrent is added again).
 - **Fallback**: when no BitTorrent peer has sent anything for ``STALL`` seconds, the source
@@ -24,13 +25,11 @@ only costs CPU.
 """
 
 import contextlib
-import hashlib
 import logging
 import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import libtorrent as lt
@@ -39,6 +38,7 @@ from .. import __version__
 from ..core.errors import BadInput
 from . import torrents
 from .home import Home
+from .transfer import Transfer, check_foreign, check_torrent, trackers_of
 
 log = logging.getLogger(__name__)
 
@@ -52,58 +52,6 @@ _ALERTS = (
     | lt.alert.category_t.peer_notification
     | lt.alert.category_t.piece_progress_notification
 )
-
-
-@dataclass
-class Transfer:
-    """A file being fetched, and what became of it."""
-
-    blob: bytes
-    size: int
-    handle: Any
-    sources: list[str]  # the peer nodes' URLs, for the HTTP fallback
-    commons: bytes | None = None
-    started: float = field(default_factory=time.monotonic)
-    state: str = "fetching"  # fetching | verifying | done | failed
-    error: str | None = None
-    via: str = "bittorrent"  # becomes "bittorrent+http" once web seeds are added
-    hash_failures: int = 0
-    banned: int = 0
-    checked: bool = False  # the finished file was handed to the final check
-    # The SHA-256 is computed while the file arrives, piece after piece in order (read back
-    # through libtorrent, so what is hashed is what it checked and writes): once the last
-    # piece is in, only the end is left to hash, not the whole file.
-    pieces: int = 0
-    digest: Any = field(default_factory=hashlib.sha256)
-    next_piece: int = 0
-    reading: bool = False
-    streamed: bool = True  # False once a read failed: the whole file is hashed at the end
-    flushed: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    finished_after: float | None = None
-    last_progress: float = field(default_factory=time.monotonic)
-    last_done: int = 0
-    finished: threading.Event = field(default_factory=threading.Event)
-
-    def describe(self) -> dict[str, Any]:
-        status = self.handle.status() if self.state == "fetching" else None
-        done = status.total_wanted_done if status else (self.size if self.state == "done" else 0)
-        rate = status.download_rate if status else 0
-        return {
-            "hash": self.blob.hex(),
-            "size": self.size,
-            "done": done,
-            "state": self.state,
-            "rate": rate,  # bytes per second, now
-            "eta": round((self.size - done) / rate, 1) if rate and status else None,
-            "peers": status.num_peers if status else 0,
-            "seeds": status.num_seeds if status else 0,
-            "via": self.via,
-            "hash_failures": self.hash_failures,
-            "banned_peers": self.banned,
-            "seconds": round((self.finished_after or time.monotonic() - self.started), 3),
-            "error": self.error,
-        }
 
 
 class Swarm:
@@ -255,15 +203,15 @@ class Swarm:
         signed, which the torrent must have. ``foreign``: ``torrent`` is any torrent of one
         file, e.g. made by someone's BitTorrent client; only the SHA-256 checked at the end
         tells it was the right file. The transfer goes on in the background."""
-        info = _check_foreign(torrent) if foreign else _check_torrent(torrent, blob, info_hash)
+        info = check_foreign(torrent) if foreign else check_torrent(torrent, blob, info_hash)
         with self._lock:
             current = self._transfers.get(blob)
             if current is not None and current.state in ("fetching", "verifying"):
-                current.sources = _merged(current.sources, sources)
+                current.sources += [url for url in sources if url not in current.sources]
                 for endpoint in endpoints:
                     current.handle.connect_peer(endpoint)
                 return current
-        trackers = self._trackers(_trackers(torrent))
+        trackers = self._trackers(trackers_of(torrent))
         params = lt.add_torrent_params()
         if foreign:
             params.ti = info
@@ -370,33 +318,19 @@ class Swarm:
 
     def _read_next(self, transfer: Transfer) -> None:
         """Ask libtorrent for the next piece to hash, if it has it and none is asked yet."""
-        with transfer.lock:
-            piece = transfer.next_piece
-            if transfer.reading or not transfer.streamed or piece >= transfer.pieces:
-                return
-            if not transfer.handle.have_piece(piece):
-                return
-            transfer.reading = True
-        transfer.handle.read_piece(piece)
+        piece = transfer.next_to_read()
+        if piece is not None:
+            transfer.handle.read_piece(piece)
 
     def _hash_piece(self, transfer: Transfer, piece: int, data: bytes) -> None:
-        with transfer.lock:
-            if piece != transfer.next_piece:  # not ours to hash (a repeated answer)
-                return
-            transfer.digest.update(data)
-            transfer.next_piece += 1
-            transfer.reading = False
-        self._read_next(transfer)
-        self._maybe_store(transfer)
+        if transfer.hash_piece(piece, data):
+            self._read_next(transfer)
+            self._maybe_store(transfer)
 
     def _maybe_store(self, transfer: Transfer) -> None:
         """Once the file is on disk and hashed (or its hashing given up), store it."""
-        with transfer.lock:
-            hashed = not transfer.streamed or transfer.next_piece >= transfer.pieces
-            if transfer.checked or not (transfer.flushed and hashed):
-                return
-            transfer.checked = True
-        self._verifier.submit(self._store, transfer)
+        if transfer.ready_to_store():
+            self._verifier.submit(self._store, transfer)
 
     def _store(self, transfer: Transfer) -> None:
         """Check a finished download against its SHA-256 and move it into the blob store;
@@ -443,51 +377,3 @@ class Swarm:
 
 
 _QUEUED = lt.torrent_flags.auto_managed | lt.torrent_flags.paused
-
-
-def _check_torrent(torrent: bytes, blob: bytes, info_hash: bytes | None) -> Any:
-    """The torrent a peer sent for ``blob``, if it is the canonical one (BadInput if not)."""
-    try:
-        info = lt.torrent_info(torrent)
-    except RuntimeError as error:
-        raise BadInput(
-            f"the torrent received for {blob.hex()[:12]} is not valid: {error}"
-        ) from None
-    if info.num_files() != 1 or info.name() != blob.hex():
-        raise BadInput(f"the torrent received for {blob.hex()[:12]} is not its canonical one")
-    if not info.info_hashes().has_v2():
-        raise BadInput(f"the torrent received for {blob.hex()[:12]} has no v2 info hash")
-    if info_hash is not None and info.info_hashes().v2.to_bytes() != info_hash:
-        raise BadInput(
-            f"the torrent received for {blob.hex()[:12]} is not the one its event signed"
-        )
-    return info
-
-
-def _check_foreign(torrent: bytes) -> Any:
-    try:
-        info = lt.torrent_info(torrent)
-    except RuntimeError as error:
-        raise BadInput(f"this is not a valid torrent: {error}") from None
-    if info.num_files() != 1:
-        raise BadInput("this torrent holds several files: a blob is one file")
-    return info
-
-
-def _trackers(torrent: bytes) -> list[str]:
-    """The announce URLs a torrent names (``announce`` and ``announce-list``)."""
-    meta = lt.bdecode(torrent)
-    if not isinstance(meta, dict):
-        return []
-    urls = [meta.get(b"announce")]
-    for tier in meta.get(b"announce-list") or []:
-        urls.extend(tier if isinstance(tier, list) else [])
-    found: list[str] = []
-    for url in urls:
-        if isinstance(url, bytes) and url.decode(errors="replace") not in found:
-            found.append(url.decode(errors="replace"))
-    return found
-
-
-def _merged(old: list[str], new: Iterable[str]) -> list[str]:
-    return old + [url for url in new if url not in old]
