@@ -5,7 +5,6 @@ home's API token (``Authorization: Bearer …``, kept in the home with 0600 perm
 Errors always have one shape: ``{"ok": false, "error": "...", "status": N}``.
 """
 
-import base64
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -22,10 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..core.errors import BadInput, CommunsError
+from ..core.errors import CommunsError
 from ..node.lock import ensure_token
 from ..node.service import Actor, Service
 from ..web.app import create_web_app
+from .files import add_file_routes, spool
 from .sync import add_sync_routes
 from .tracker import add_torrent_routes, add_tracker_routes
 
@@ -122,19 +122,6 @@ class ProposalAction(Signed):
 
 class Peer(BaseModel):
     url: str
-
-
-class FetchBody(BaseModel):
-    peers: list[str] = Field(default_factory=list, description="peer node URLs to ask")
-    torrent: str | None = Field(
-        None, description="base64 of any .torrent of the file, to fetch it from its swarm"
-    )
-
-
-class FilePolicyBody(BaseModel):
-    commons: str | None = Field(None, description="a commons (id, prefix or name); none: node")
-    fetch: Literal["eager", "lazy"] | None = None
-    quota: str | None = Field(None, description='bytes, e.g. "2GiB", or "none"')
 
 
 class Target(BaseModel):
@@ -357,7 +344,7 @@ def create_app(
 
     @app.post("/api/import", dependencies=W)
     async def import_(request: Request) -> dict[str, Any]:
-        spooled = await _spool(request, s)
+        spooled = await spool(request, s)
         try:
             return await _in_thread(s.import_, spooled)
         finally:
@@ -412,57 +399,7 @@ def create_app(
     def artifact_history(ref: str, path: str) -> list[dict[str, Any]]:
         return s.artifact_history(ref, path)
 
-    @app.post("/api/blobs", dependencies=W)
-    async def blob_add(request: Request, name: str | None = None) -> dict[str, Any]:
-        spooled = await _spool(request, s)
-        try:  # the spooled upload becomes the blob: read once more to hash it, not copied
-            info = await _in_thread(s.home.blobs.take, spooled, name)
-        finally:
-            spooled.unlink(missing_ok=True)
-        return {"hash": info.hex, "size": info.size, "media": info.media}
-
-    @app.api_route("/api/blobs/{blob}", methods=["GET", "HEAD"], response_class=FileResponse)
-    def blob(blob: str) -> FileResponse:
-        """The file's bytes; HTTP Range requests resume interrupted downloads. Only what
-        is here: peers ask each other this, so it never fetches (that could go round in
-        circles); a page showing a missing file fetches it (lazy policy)."""
-        with s.blob_open(blob) as stream:
-            path = stream.name
-        return FileResponse(path, media_type="application/octet-stream")
-
-    @app.post("/api/blobs/{blob}/fetch", dependencies=W)
-    def blob_fetch(blob: str, body: FetchBody) -> dict[str, Any]:
-        """Fetch a file from peers (``peers``; default: every known peer). Small files are
-        here when this answers; large ones come through the swarm: follow them at
-        ``/api/blobs/{blob}/transfer``."""
-        torrent = None
-        if body.torrent is not None:
-            try:
-                torrent = base64.b64decode(body.torrent, validate=True)
-            except ValueError:
-                raise BadInput("torrent: expected the .torrent file in base64") from None
-        return s.blob_fetch(blob, body.peers or None, None, torrent)
-
-    @app.get("/api/blobs/{blob}/transfer")
-    def blob_transfer(blob: str, wait: float = 0.0) -> dict[str, Any]:
-        """Where a fetch stands: state, bytes done, rate, ETA, peers, via. ``wait``: answer
-        as soon as the transfer ends, or after that many seconds (at most 10)."""
-        return s.blob_transfer(blob, wait)
-
-    @app.get("/api/swarm")
-    def swarm() -> dict[str, Any]:
-        """This node's BitTorrent peer: its port (null when it runs none), the files it
-        seeds and its transfers. Peers connect to this port to fetch large files."""
-        return s.swarm_status()
-
-    @app.get("/api/files/policy")
-    def file_policy(commons: str | None = None) -> dict[str, Any]:
-        """How files are fetched (eager|lazy) and the disk quota, for a commons or the node."""
-        return s.file_policy(commons)
-
-    @app.post("/api/files/policy", dependencies=W)
-    def set_file_policy(body: FilePolicyBody) -> dict[str, Any]:
-        return s.file_policy(body.commons, body.fetch, body.quota)
+    add_file_routes(app, service, W)
 
     app.mount("/", create_web_app(service, hub=hub))
     return app
@@ -497,15 +434,6 @@ def _remove(folder: Path) -> None:
     for child in folder.iterdir():
         child.unlink()
     folder.rmdir()
-
-
-async def _spool(request: Request, service: Service) -> Path:
-    """Write a request body to a temporary file as it arrives: uploads are never held whole."""
-    handle = tempfile.NamedTemporaryFile(dir=service.home.blobs.root / "tmp", delete=False)
-    with handle:
-        async for chunk in request.stream():
-            handle.write(chunk)
-    return Path(handle.name)
 
 
 async def _in_thread(function: Any, *args: Any) -> Any:
