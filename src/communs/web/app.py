@@ -1,8 +1,10 @@
 """The web app: pages rendered on the server (readable without JavaScript, usable on a phone),
 in English and French, each with a JSON twin (add ``.json`` to any page's path).
 
-Each page module (``pages``, ``contributions``, ``files``, ``board``, ``people``) adds its
-routes through ``Web``, which holds what they share: the service, templates, sessions, CSRF.
+Each page module (``pages``, ``contributions`` and ``proposing``, ``files`` and ``media``,
+``board``, ``discussion``, ``people``, ``proposals``, ``charter``, ``health``, ``invite``) adds
+its routes through ``Web``, which holds what they share: the service, templates, sessions,
+CSRF.
 """
 
 import asyncio
@@ -164,11 +166,11 @@ class Web:
 
 
 def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
-    from . import board, contributions, files, governance, health, invite, pages, people
+    from . import board, charter, contributions, files, health, invite, pages, people, proposals
 
     web = Web(service, hub=hub)
-    # invite before governance: its routes are more specific than {action}.
-    for module in (pages, contributions, files, board, people, invite, governance, health):
+    # invite before proposals: its routes are more specific than {action}.
+    for module in (pages, contributions, files, board, people, invite, proposals, charter, health):
         module.add_routes(web)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -15,8 +15,8 @@ from ..domain.contributions import contribution_key
 from ..node import queries
 from ..node.home import Home
 from .app import Web
-from .governance import DAY, HOUR, bars, duration, now_ms
 from .i18n import translator
+from .measures import DAY, HOUR, bars, duration, now_ms
 
 MONTHS = 12  # the health page looks this far back
 PAGE = 500  # events read at a time for the health page

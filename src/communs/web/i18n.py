@@ -352,7 +352,7 @@ FRENCH = {
     "Did": "Faites",
     "Discussion in": "Discussion dans",
     "Heat": "Chaleur",
-    # Governance (web/governance.py): proposals, a proposal, the charter, health.
+    # Governance (web/proposals.py, charter.py, health.py): proposals, the charter, health.
     "Governance": "Gouvernance",
     "Proposals": "Propositions",
     "Charter": "Charte",
