@@ -327,7 +327,7 @@ class LiveWatch(threading.Thread):
 
     def run(self) -> None:
         from communs.core.events import event_id
-        from communs.node.replication import iter_cbor_seq
+        from communs.node.wire import iter_cbor_seq
 
         try:
             with self._http.stream(

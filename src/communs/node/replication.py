@@ -6,7 +6,6 @@ the same ingest as a local action, after this node's own admission policy (block
 commons open to anyone or only to maintainers and followed authors).
 """
 
-import io
 import logging
 import queue
 import random
@@ -14,19 +13,28 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import cbor2
 import httpx
 
 from ..core.errors import BadInput, NotFound
-from ..core.events import MAX_EVENT_SIZE, event_id
+from ..core.events import event_id
 from .client import raise_for, transport
-from .fetching import PEER_ERRORS, Fetcher, FileRef, files_in
+from .fetching import PEER_ERRORS, Fetcher
 from .home import Home
 from .ingest import BATCH
 from .local import LocalState, normalize_url
 from .sync import encode_stream, missing_ids
+from .wire import (
+    author_of,
+    commons_of,
+    files_of,
+    is_genesis,
+    iter_cbor_seq,
+    parse_link,
+    shape,
+)
 
 log = logging.getLogger("communs.sync")
 # What a misbehaving peer can cause; a sync with it fails, the node goes on.
@@ -36,53 +44,8 @@ MAX_RECEIVED = 20_000  # events in one push
 MAX_BODY = 64 * 1024 * 1024
 INTERVAL = 30.0  # seconds between background rounds
 HEARTBEAT = 2.0  # seconds between keep-alive items on a quiet live stream
-MAX_ITEM = 2 * MAX_EVENT_SIZE + 4096  # the largest item a stream may hold (headers included)
 MAX_ANCESTORS = 64
 PULL_SECONDS = 900.0  # a pull that takes longer is dropped (and resumed by the next round)
-
-
-def iter_cbor_seq(
-    chunks: Iterable[bytes], *, max_item: int = MAX_ITEM, deadline: float | None = None
-) -> Iterator[Any]:
-    """Decode a CBOR sequence arriving in arbitrary chunks. A peer can neither make us buffer
-    more than ``max_item`` bytes waiting for one item, nor trickle past ``deadline``."""
-    buffer = b""
-    for chunk in chunks:
-        if deadline is not None and time.monotonic() > deadline:
-            raise BadInput("the peer is too slow: the transfer took too long, try again later")
-        buffer += chunk
-        stream = io.BytesIO(buffer)
-        decoder = cbor2.CBORDecoder(stream)
-        start = 0
-        while start < len(buffer):
-            try:
-                item = decoder.decode()
-            except cbor2.CBORDecodeEOF:
-                break
-            except (cbor2.CBORDecodeError, ValueError) as error:
-                raise BadInput(f"not a CBOR sequence: {error}") from None
-            start = stream.tell()
-            yield item
-        buffer = buffer[start:]
-        if len(buffer) > max_item:
-            raise BadInput(f"an item of the stream is over {max_item} bytes: events are smaller")
-    if buffer:
-        raise BadInput("the stream ended in the middle of an item")
-
-
-def parse_link(link: str) -> tuple[bytes, str | None]:
-    """``communs://<commons id>?peer=host:port`` → (commons id, peer URL or None)."""
-    parsed = urlparse(link)
-    if parsed.scheme != "communs":
-        raise BadInput(f"{link!r} is not a commons link (communs://<id>?peer=HOST:PORT)")
-    try:
-        commons = bytes.fromhex(parsed.netloc or parsed.path.strip("/"))
-    except ValueError:
-        commons = b""
-    if len(commons) != 32:
-        raise BadInput(f"{link!r} does not hold a full commons id (64 hexadecimal characters)")
-    peers = parse_qs(parsed.query).get("peer")
-    return commons, normalize_url(peers[0]) if peers else None
 
 
 class Replicator:
@@ -159,7 +122,7 @@ class Replicator:
         if response.status_code == 404:  # it does not hold that commons: it may pull it
             return 0
         raise_for(response)
-        return _shape(lambda: int(response.json()["added"]))
+        return shape(lambda: int(response.json()["added"]))
 
     # -- serving ---------------------------------------------------------------------------
 
@@ -255,7 +218,7 @@ class Replicator:
         refused, so each commons' policy applies to its own events."""
         ours, refused = [], []
         for raw in raws:
-            if _commons_of(raw) in (commons, None):  # None: malformed, ingest says why
+            if commons_of(raw) in (commons, None):  # None: malformed, ingest says why
                 ours.append(raw)
             else:
                 refused.append(
@@ -300,10 +263,10 @@ class Replicator:
             trusted |= set(charter["maintainers"]) if charter else set()
         admitted, refused = [], []
         for raw in raws:
-            author = _author_of(raw)
+            author = author_of(raw)
             if author in blocked:
                 refused.append((event_id(raw), "its author is blocked on this node"))
-            elif restricted and author not in trusted and not _is_genesis(raw):
+            elif restricted and author not in trusted and not is_genesis(raw):
                 refused.append(
                     (
                         event_id(raw),
@@ -351,7 +314,7 @@ class Replicator:
                 "note": "the peer does not hold this commons",
             }
         raise_for(response)
-        ancestors = _shape(lambda: [bytes.fromhex(a) for a in response.json()["ancestors"]])
+        ancestors = shape(lambda: [bytes.fromhex(a) for a in response.json()["ancestors"]])
         if len(ancestors) > MAX_ANCESTORS or any(len(a) != 32 for a in ancestors):
             raise BadInput(f"{peer} named impossible ancestors for {commons.hex()[:12]}")
         pulled = 0
@@ -513,60 +476,14 @@ class Replicator:
             self._stop.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
 
     def _receive_live(self, peer: str, raw: bytes) -> None:
-        commons = _commons_of(raw)
+        commons = commons_of(raw)
         if commons is None or commons not in set(self.local.follows()):
             return
         report = self._ingest([raw], peer, commons)
         try:
             if report["pending"]:  # we missed something: a full round with that peer
                 self.sync_commons(peer, commons)
-            elif report["added"] and (named := _files_of(raw)):
+            elif report["added"] and (named := files_of(raw)):
                 self.fetcher.fetch_named(peer, commons, named)  # this event's files, not a rescan
         except PEER_ERRORS as error:
             log.info("sync with %s failed: %s", peer, error)
-
-
-def _payload(raw: bytes) -> dict[str, Any] | None:
-    try:
-        payload = cbor2.loads(cbor2.loads(raw)[0])
-    except Exception:  # noqa: BLE001  (ingest refuses it with the precise reason)
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
-def _author_of(raw: bytes) -> str | None:
-    payload = _payload(raw)
-    return payload.get("author") if payload else None
-
-
-def _is_genesis(raw: bytes) -> bool:
-    payload = _payload(raw)
-    return bool(payload) and payload.get("commons") is None
-
-
-def _commons_of(raw: bytes) -> bytes | None:
-    payload = _payload(raw)
-    if not payload:
-        return None
-    commons = payload.get("commons")
-    if commons is None:
-        return event_id(raw)  # a genesis: its id is the commons id
-    return commons if isinstance(commons, bytes) and len(commons) == 32 else None
-
-
-def _files_of(raw: bytes) -> dict[bytes, FileRef]:
-    """The files an event's changes (or merges) name."""
-    body = (_payload(raw) or {}).get("body")
-    if not isinstance(body, dict):
-        return {}
-    return files_in([*(body.get("changes") or []), *(body.get("merged") or [])])
-
-
-def _shape(read: Any) -> Any:
-    """Read a peer's answer; a malformed one is the peer's error, not ours."""
-    try:
-        return read()
-    except (ValueError, KeyError, TypeError, IndexError) as error:
-        raise BadInput(
-            f"the peer's answer is malformed ({type(error).__name__}: {error})"
-        ) from None
