@@ -3,6 +3,7 @@ file, the canonical torrent every node makes alike, sizes and quotas, fetch poli
 
 import hashlib
 import os
+import time
 
 import libtorrent as lt
 import pytest
@@ -195,3 +196,40 @@ def test_an_upload_is_taken_in_without_a_copy(tmp_path):
             8,
             "text/markdown",
         )
+
+
+def test_a_stopped_transfer_keeps_its_pieces_and_goes_on_from_them(tmp_path):
+    """Two swarms in this process: a slow seeder, and a downloader stopped half-way then
+    started again, which goes on from the pieces it had (no check from zero)."""
+    from communs.node.swarm import Swarm
+
+    data = os.urandom(6 * MiB)
+    blob_ = hashlib.sha256(data).digest()
+    with Home(tmp_path / "seeder") as seeder_home, Home(tmp_path / "fetcher") as fetcher_home:
+        seeder_home.blobs.add_bytes(data)
+        seeder = Swarm(seeder_home, upload_limit=2 * MiB)
+        try:
+            assert seeder.seed(blob_)
+            torrent = torrents.torrent_for(seeder_home, blob_, web_seed=None, tracker=None)
+            endpoint = [("127.0.0.1", seeder.port)]
+            fetcher = Swarm(fetcher_home)
+            transfer = fetcher.fetch(blob_, torrent, endpoints=endpoint)
+            deadline = time.monotonic() + 30
+            while transfer.describe()["done"] < 2 * MiB:
+                assert time.monotonic() < deadline, transfer.describe()
+                time.sleep(0.05)
+            fetcher.close()  # a clean stop: it keeps which pieces are done
+            assert (fetcher_home.blobs.root / "partial" / f"{blob_.hex()}.resume").exists()
+            assert not fetcher_home.blobs.has(blob_)
+
+            fetcher = Swarm(fetcher_home)
+            try:
+                again = fetcher.fetch(blob_, torrent, endpoints=endpoint)
+                assert again.resumed >= (2 * MiB) // torrents.piece_size(len(data)) // 2
+                assert again.finished.wait(30), again.describe()
+                assert again.state == "done", again.describe()
+                assert fetcher_home.blobs.read_bytes(blob_, len(data)) == data
+            finally:
+                fetcher.close()
+        finally:
+            seeder.close()

@@ -13,8 +13,9 @@ its hash; see ``torrents``), whose v2 info hash the event that introduced the fi
   torrent's hashes (a peer that sends bad pieces is banned by libtorrent) and the whole file
   against its SHA-256 before it enters the blob store — hashed as it arrives (pieces come in
   order), so a finished file is not read again. Bytes land in ``blobs/partial/<hash>``:
-  a transfer that was interrupted resumes from the pieces already there (libtorrent checks
-  them when the torrent is added again).
+  a transfer that was interrupted resumes from the pieces already there — at once after a
+  clean stop (which keeps libtorrent's resume data beside them), after checking them after
+  a crash.
 - **Fallback**: when no BitTorrent peer has sent anything for ``STALL`` seconds, the source
   nodes' HTTP blob URLs are added as web seeds (BEP 19, HTTP range requests): the same
   transfer goes on over HTTP, still checked piece by piece.
@@ -30,6 +31,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import libtorrent as lt
@@ -37,12 +39,14 @@ import libtorrent as lt
 from .. import __version__
 from ..core.errors import BadInput
 from . import torrents
+from .blobs import write_atomic
 from .home import Home
 from .transfer import Transfer, check_foreign, check_torrent, trackers_of
 
 log = logging.getLogger(__name__)
 
 STALL = 10.0  # seconds without data from BitTorrent peers before HTTP web seeds are added
+ABANDONED = 30 * 24 * 3600  # seconds after which an untouched partial file is removed
 TICK = 0.5  # seconds between two looks at the session's alerts and transfers
 
 _ALERTS = (
@@ -79,6 +83,7 @@ class Swarm:
         self.on_stored = on_stored
         self.partial = home.blobs.root / "partial"
         self.partial.mkdir(exist_ok=True)
+        self._sweep()
         self.session = lt.session(
             {
                 "listen_interfaces": listen,
@@ -212,7 +217,7 @@ class Swarm:
                     current.handle.connect_peer(endpoint)
                 return current
         trackers = self._trackers(trackers_of(torrent))
-        params = lt.add_torrent_params()
+        params = self._resumed(blob)
         if foreign:
             params.ti = info
             params.renamed_files = {0: blob.hex()}
@@ -226,10 +231,23 @@ class Swarm:
         handle = self.session.add_torrent(params)
         transfer = Transfer(blob, info.total_size(), handle, list(sources), commons)
         transfer.pieces = info.num_pieces()
+        transfer.resumed = sum(bool(have) for have in params.have_pieces)
         with self._lock:
             self._transfers[blob] = transfer
             self._by_handle[handle] = blob
         return transfer
+
+    def _resumed(self, blob: bytes) -> Any:
+        """Parameters for a new transfer of ``blob``: with the pieces a previous one had,
+        if it kept them when the node stopped (the file is kept; libtorrent checks that
+        it did not change)."""
+        path = self._resume_path(blob)
+        try:
+            params = lt.read_resume_data(path.read_bytes())
+        except (OSError, RuntimeError):
+            params = lt.add_torrent_params()
+        path.unlink(missing_ok=True)  # used once: a later stop writes a new one
+        return params
 
     def transfer(self, blob: bytes) -> Transfer | None:
         with self._lock:
@@ -256,7 +274,40 @@ class Swarm:
         self._verifier.shutdown(wait=True, cancel_futures=True)
         with contextlib.suppress(Exception):
             self.session.pause()
+            self._save_resume_data()
         del self.session  # libtorrent stops its threads and closes its files
+
+    def _save_resume_data(self, timeout: float = 5.0) -> None:
+        """Keep, beside each unfinished file, which of its pieces are done: the transfer
+        goes on after a restart without checking them all again (after a crash, it does)."""
+        with self._lock:
+            waiting = {t.handle: t for t in self._transfers.values() if t.state == "fetching"}
+        for handle in waiting:
+            handle.save_resume_data()
+        deadline = time.monotonic() + timeout
+        while waiting and time.monotonic() < deadline:
+            self.session.wait_for_alert(200)
+            for alert in self.session.pop_alerts():
+                if not isinstance(
+                    alert, (lt.save_resume_data_alert, lt.save_resume_data_failed_alert)
+                ):
+                    continue
+                transfer = waiting.pop(alert.handle, None)
+                if transfer is not None and isinstance(alert, lt.save_resume_data_alert):
+                    data = lt.write_resume_data_buf(alert.params)
+                    write_atomic(self._resume_path(transfer.blob), data)
+
+    def _sweep(self) -> None:
+        """Remove the partial files of transfers abandoned long ago (nobody asked for them
+        again, or no peer had them)."""
+        cutoff = time.time() - ABANDONED
+        for path in self.partial.iterdir():
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+
+    def _resume_path(self, blob: bytes) -> Path:
+        return self.partial / f"{blob.hex()}.resume"
 
     def _run(self) -> None:
         while not self._stop.is_set():

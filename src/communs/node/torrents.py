@@ -14,7 +14,6 @@ give two torrents (two info hashes) of the same bytes.
 libtorrent reads the file from disk to hash it: a blob is never held whole in memory.
 """
 
-import contextlib
 import os
 import re
 import shutil
@@ -28,7 +27,7 @@ import libtorrent as lt
 
 from .. import __version__
 from ..core.errors import BadInput
-from .blobs import TORRENT_FROM, _fsync_dir, blob_hash  # noqa: F401  (re-exported)
+from .blobs import TORRENT_FROM, blob_hash, write_atomic  # noqa: F401  (re-exported)
 from .home import Home
 
 NAME_LIMIT = 200  # characters kept of a display name
@@ -180,7 +179,7 @@ def torrent_for(
                 workdir=folder,
                 progress=progress,
             )
-            _write_atomic(cached, base)
+            write_atomic(cached, base)
     return retarget(base, name=name or blob.hex(), web_seed=web_seed, tracker=tracker)
 
 
@@ -232,7 +231,7 @@ def _read_cached(path: Path, size: int) -> bytes | None:
 def _remove_stale(folder: Path) -> None:
     """Temporary links and files a crash left behind (young ones may be in use)."""
     cutoff = time.time() - STALE
-    for leftover in [*folder.glob("torrent-*"), *folder.glob(".torrent-*")]:
+    for leftover in [*folder.glob("torrent-*"), *folder.glob(".*.torrent-*")]:
         try:
             if leftover.lstat().st_mtime < cutoff:
                 if leftover.is_dir():
@@ -241,18 +240,3 @@ def _remove_stale(folder: Path) -> None:
                     leftover.unlink()
         except OSError:
             pass  # already gone
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".torrent-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)

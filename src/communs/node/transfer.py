@@ -28,6 +28,7 @@ class Transfer:
     hash_failures: int = 0
     banned: int = 0
     checked: bool = False  # the finished file was handed to the final check
+    resumed: int = 0  # pieces known done from the resume data a previous stop kept
     # The SHA-256 is computed while the file arrives, piece after piece in order (read back
     # through libtorrent, so what is hashed is what it checked and writes): once the last
     # piece is in, only the end is left to hash, not the whole file.
@@ -89,6 +90,7 @@ class Transfer:
             "via": self.via,
             "hash_failures": self.hash_failures,
             "banned_peers": self.banned,
+            "resumed_pieces": self.resumed,
             "seconds": round((self.finished_after or time.monotonic() - self.started), 3),
             "error": self.error,
         }
