@@ -85,6 +85,10 @@ class Web:
     def lang(self, request: Request) -> str:
         return negotiate(request.cookies.get("lang"), request.headers.get("accept-language"))
 
+    def gettext(self, request: Request) -> Callable[..., str]:
+        """The translation function for the visitor's language, for text built in Python."""
+        return translator(self.lang(request))
+
     def page(
         self, request: Request, template: str, data: dict[str, Any], status: int = 200
     ) -> Response:

@@ -11,7 +11,6 @@ from starlette.responses import Response
 from ..domain import governance, parse
 from ..node import governing, queries
 from .app import Web
-from .i18n import translator
 from .proposal_words import WHO, effect_text, method_text
 
 CHARTER_FIELDS = {
@@ -28,9 +27,6 @@ CHARTER_FIELDS = {
 
 def add_routes(web: Web) -> None:
     service = web.service
-
-    def gettext(request: Request) -> Any:
-        return translator(web.lang(request))
 
     def charter_data(ref: str, _: Any) -> dict[str, Any]:
         with service.lock:
@@ -112,5 +108,7 @@ def add_routes(web: Web) -> None:
 
     @web.route("/c/{ref}/charter")
     async def charter(request: Request) -> Response:
-        data = await run_in_threadpool(charter_data, request.path_params["ref"], gettext(request))
+        data = await run_in_threadpool(
+            charter_data, request.path_params["ref"], web.gettext(request)
+        )
         return web.page(request, "charter.html", data)

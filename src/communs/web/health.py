@@ -15,7 +15,6 @@ from ..domain.contributions import contribution_key
 from ..node import queries
 from ..node.home import Home
 from .app import Web
-from .i18n import translator
 from .measures import DAY, HOUR, bars, duration, now_ms
 
 MONTHS = 12  # the health page looks this far back
@@ -187,9 +186,6 @@ def health(home: Home, commons_id: bytes, now: int) -> dict[str, Any]:
 def add_routes(web: Web) -> None:
     service = web.service
 
-    def gettext(request: Request) -> Any:
-        return translator(web.lang(request))
-
     def health_data(ref: str, _: Any) -> dict[str, Any]:
         with service.lock:
             home = service.home
@@ -205,5 +201,7 @@ def add_routes(web: Web) -> None:
 
     @web.route("/c/{ref}/health")
     async def health_page(request: Request) -> Response:
-        data = await run_in_threadpool(health_data, request.path_params["ref"], gettext(request))
+        data = await run_in_threadpool(
+            health_data, request.path_params["ref"], web.gettext(request)
+        )
         return web.page(request, "health.html", data)

@@ -21,7 +21,6 @@ from ..domain.tally import ADVISORY, AVAILABILITY, BY_OBJECTION, CONSENSUS, YES_
 from ..node import governing, queries
 from .app import Web
 from .discussion import text_of
-from .i18n import translator
 from .measures import HOUR, now_ms
 from .proposal_forms import EFFECTS, ballot_from, effect_from, method_from
 from .proposal_words import WHO, ballot_text, effect_text, method_text, result_view
@@ -40,9 +39,6 @@ def add_routes(web: Web) -> None:
 
     def wants_json(request: Request) -> bool:
         return bool(request.scope.get("state", {}).get("json"))
-
-    def gettext(request: Request) -> Any:
-        return translator(web.lang(request))
 
     def listed(pid: str, record: dict[str, Any], names: dict[str, str], _: Any) -> dict:
         """One line of the decision log."""
@@ -96,7 +92,7 @@ def add_routes(web: Web) -> None:
     @web.route("/c/{ref}/proposals")
     async def proposals(request: Request) -> Response:
         data = await run_in_threadpool(
-            proposals_data, request.path_params["ref"], me_of(request), gettext(request)
+            proposals_data, request.path_params["ref"], me_of(request), web.gettext(request)
         )
         return web.page(request, "proposals.html", data)
 
@@ -272,7 +268,7 @@ def add_routes(web: Web) -> None:
             request.path_params["ref"],
             request.path_params["pid"],
             me_of(request),
-            gettext(request),
+            web.gettext(request),
         )
         return web.page(request, "proposal.html", data)
 
