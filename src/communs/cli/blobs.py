@@ -71,9 +71,10 @@ def blob_list(ctx: Context, as_json: bool) -> None:
 )
 @click.option(
     "--torrent",
-    type=click.File("rb"),
+    metavar="FILE|MAGNET",
     default=None,
-    help="Any .torrent of the file (someone's BitTorrent client): fetch it from that swarm.",
+    help="Any .torrent of the file, or a magnet link (someone's BitTorrent client): "
+    "fetch it from that swarm.",
 )
 @click.option("--timeout", default=3600.0, show_default=True, help="Seconds to wait at most.")
 @json_option
@@ -82,7 +83,7 @@ def blob_get(
     ctx: Context,
     hash: str,
     peers: tuple[str, ...],
-    torrent: BinaryIO | None,
+    torrent: str | None,
     timeout: float,
     as_json: bool,
 ) -> None:
@@ -108,7 +109,7 @@ def blob_get(
             hash,
             [normalize_url(p) for p in peers] or None,
             moved,
-            torrent.read() if torrent else None,
+            _torrent_source(torrent),
         )
         deadline = time.monotonic() + timeout
         while result["state"] in ("fetching", "verifying"):
@@ -228,6 +229,16 @@ def blob_magnet(ctx: Context, hash: str, name: str | None, url: str | None) -> N
 
 
 # -- internals ---------------------------------------------------------------------------
+
+
+def _torrent_source(value: str | None) -> bytes | None:
+    """``--torrent``: a magnet link as it is, or the bytes of a .torrent file."""
+    if value is None or value.startswith("magnet:"):
+        return value.encode() if value else None
+    try:
+        return Path(value).read_bytes()
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {value}: {error.strerror}") from None
 
 
 class _Counted:

@@ -223,8 +223,8 @@ class Fetcher:
         return transfer.describe()
 
     def fetch_torrent(self, blob: bytes, torrent: bytes, peers: list[str]) -> dict[str, Any]:
-        """Fetch ``blob`` through any torrent of it (a BitTorrent client's): from that
-        torrent's trackers and from ``peers``' swarms."""
+        """Fetch ``blob`` through any torrent of it (a BitTorrent client's ``.torrent``, or a
+        magnet link): from that torrent's trackers and peers and from ``peers``' swarms."""
         if self.home.blobs.has(blob):
             return {"hash": blob.hex(), "state": "done", "via": "here", "size": 0}
         if self.swarm is None:
@@ -234,12 +234,21 @@ class Fetcher:
             )
         import libtorrent as lt  # only a serving node (with its swarm) gets here
 
+        endpoints = [e for url in {*peers, *self._known_peers()} if (e := self.endpoint(url))]
+        if torrent.startswith(b"magnet:"):
+            transfer = self.swarm.fetch_magnet(
+                blob,
+                torrent.decode(errors="replace"),
+                endpoints=endpoints,
+                sources=peers,
+                check=lambda size: self._check_quota(blob, size, None),
+            )
+            return transfer.describe()
         try:
             size = lt.torrent_info(torrent).total_size()
         except RuntimeError as error:
             raise BadInput(f"this is not a valid torrent: {error}") from None
         self._check_quota(blob, size, None)
-        endpoints = [e for url in {*peers, *self._known_peers()} if (e := self.endpoint(url))]
         transfer = self.swarm.fetch(blob, torrent, endpoints=endpoints, sources=peers, foreign=True)
         return transfer.describe()
 
@@ -285,7 +294,7 @@ class Fetcher:
         with self._quota_lock:
             node = self.local.file_policy(None)["quota"]
             if node is not None:
-                used = self._used() + (self.swarm.partial_bytes() if self.swarm else 0)
+                used = self._used() + (self.swarm.partial_bytes(blob) if self.swarm else 0)
                 if used + size > node:
                     raise Refused(
                         f"file {blob.hex()[:12]} ({human(size)}) not fetched: this node's "
@@ -303,7 +312,9 @@ class Fetcher:
                 used += sum(
                     t["size"]
                     for t in self.swarm.status()["transfers"]
-                    if t["state"] != "done" and bytes.fromhex(t["hash"]) in named
+                    if t["state"] in ("fetching", "verifying")
+                    and t["hash"] != blob.hex()
+                    and bytes.fromhex(t["hash"]) in named
                 )
             if used + size > quota:
                 raise Refused(

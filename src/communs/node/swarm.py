@@ -29,7 +29,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from typing import Any
 import libtorrent as lt
 
 from .. import __version__
-from ..core.errors import BadInput
+from ..core.errors import BadInput, CommunsError
 from . import torrents
 from .blobs import write_atomic
 from .home import Home
@@ -209,13 +209,9 @@ class Swarm:
         file, e.g. made by someone's BitTorrent client; only the SHA-256 checked at the end
         tells it was the right file. The transfer goes on in the background."""
         info = check_foreign(torrent) if foreign else check_torrent(torrent, blob, info_hash)
-        with self._lock:
-            current = self._transfers.get(blob)
-            if current is not None and current.state in ("fetching", "verifying"):
-                current.sources += [url for url in sources if url not in current.sources]
-                for endpoint in endpoints:
-                    current.handle.connect_peer(endpoint)
-                return current
+        current = self._under_way(blob, endpoints, sources)
+        if current is not None:
+            return current
         trackers = self._trackers(trackers_of(torrent))
         params = self._resumed(blob)
         if foreign:
@@ -228,14 +224,75 @@ class Swarm:
         params.peers = list(endpoints)
         # in order: hashed as it arrives, and a film can be watched while it comes
         params.flags = (params.flags | lt.torrent_flags.sequential_download) & ~_QUEUED
-        handle = self.session.add_torrent(params)
-        transfer = Transfer(blob, info.total_size(), handle, list(sources), commons)
-        transfer.pieces = info.num_pieces()
+        transfer = self._start(blob, params, sources, commons)
+        transfer.size, transfer.pieces = info.total_size(), info.num_pieces()
         transfer.resumed = sum(bool(have) for have in params.have_pieces)
+        return transfer
+
+    def fetch_magnet(
+        self,
+        blob: bytes,
+        link: str,
+        *,
+        endpoints: Iterable[tuple[str, int]] = (),
+        sources: Iterable[str] = (),
+        check: Callable[[int], None] | None = None,
+    ) -> Transfer:
+        """Start fetching ``blob`` through a magnet link (any client's): the torrent's
+        metadata comes from the peers (BEP 9); then ``check(size)`` may refuse the file
+        (a quota) before its data is fetched. Its SHA-256 is checked at the end."""
+        try:
+            params = lt.parse_magnet_uri(link)
+        except RuntimeError as error:
+            raise BadInput(f"this is not a magnet link: {error}") from None
+        current = self._under_way(blob, endpoints, sources)
+        if current is not None:
+            return current
+        params.save_path = str(self.partial)
+        params.trackers = self._trackers(params.trackers)
+        params.peers = list(endpoints)
+        params.flags = (params.flags | lt.torrent_flags.sequential_download) & ~_QUEUED
+        transfer = self._start(blob, params, sources, None)
+        transfer.on_metadata = check
+        return transfer
+
+    def _under_way(
+        self, blob: bytes, endpoints: Iterable[tuple[str, int]], sources: Iterable[str]
+    ) -> Transfer | None:
+        """The transfer of ``blob`` under way, if any, told of more sources."""
+        with self._lock:
+            current = self._transfers.get(blob)
+        if current is None or current.state not in ("fetching", "verifying"):
+            return None
+        current.sources += [url for url in sources if url not in current.sources]
+        for endpoint in endpoints:
+            current.handle.connect_peer(endpoint)
+        return current
+
+    def _start(
+        self, blob: bytes, params: Any, sources: Iterable[str], commons: bytes | None
+    ) -> Transfer:
+        handle = self.session.add_torrent(params)
+        transfer = Transfer(blob, 0, handle, list(sources), commons)
         with self._lock:
             self._transfers[blob] = transfer
             self._by_handle[handle] = blob
         return transfer
+
+    def _metadata(self, transfer: Transfer) -> None:
+        """A magnet link's torrent arrived: one file, named by its hash, within quota."""
+        info = transfer.handle.torrent_file()
+        if info is None or info.num_files() != 1:
+            self._fail(transfer, "this magnet link names several files: a blob is one file")
+            return
+        transfer.size, transfer.pieces = info.total_size(), info.num_pieces()
+        transfer.handle.rename_file(0, transfer.blob.hex())
+        if transfer.on_metadata is not None:
+            try:
+                transfer.on_metadata(transfer.size)
+            except CommunsError as refusal:
+                self._remove(transfer, delete_files=True)
+                self._fail(transfer, str(refusal))
 
     def _resumed(self, blob: bytes) -> Any:
         """Parameters for a new transfer of ``blob``: with the pieces a previous one had,
@@ -253,10 +310,15 @@ class Swarm:
         with self._lock:
             return self._transfers.get(blob)
 
-    def partial_bytes(self) -> int:
-        """Bytes the unfinished transfers will take once complete (for quotas)."""
+    def partial_bytes(self, besides: bytes | None = None) -> int:
+        """Bytes the unfinished transfers (but that of ``besides``) will take once complete,
+        for quotas."""
         with self._lock:
-            return sum(t.size for t in self._transfers.values() if t.state != "done")
+            return sum(
+                t.size
+                for t in self._transfers.values()
+                if t.state in ("fetching", "verifying") and t.blob != besides
+            )
 
     def _trackers(self, more: Iterable[str] = ()) -> list[str]:
         """This node's tracker, the known peers' and ``more``, each once."""
@@ -326,7 +388,9 @@ class Swarm:
             log.warning("BitTorrent cannot listen: %s", alert.message())
         if transfer is None or transfer.state not in ("fetching", "verifying"):
             return
-        if isinstance(alert, lt.piece_finished_alert):
+        if isinstance(alert, lt.metadata_received_alert):
+            self._metadata(transfer)
+        elif isinstance(alert, lt.piece_finished_alert):
             self._read_next(transfer)
         elif isinstance(alert, lt.read_piece_alert):
             if alert.error.value():

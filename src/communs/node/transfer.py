@@ -29,6 +29,7 @@ class Transfer:
     banned: int = 0
     checked: bool = False  # the finished file was handed to the final check
     resumed: int = 0  # pieces known done from the resume data a previous stop kept
+    on_metadata: Any = None  # told the size when a magnet link's torrent arrives
     # The SHA-256 is computed while the file arrives, piece after piece in order (read back
     # through libtorrent, so what is hashed is what it checked and writes): once the last
     # piece is in, only the end is left to hash, not the whole file.
