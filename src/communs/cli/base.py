@@ -13,6 +13,7 @@ import httpx
 
 from ..core.errors import Ambiguous, BadInput, CommunsError
 from ..node.client import HttpService
+from ..node.fetching import human
 from ..node.home import Home, default_home
 from ..node.lock import ensure_token, running_node
 from ..node.service import Actor, Service
@@ -157,7 +158,7 @@ def progress(length: int, label: str, *, unit: str = ""):  # noqa: ANN201
             return ""
         per_second = holder[0].pos / elapsed
         if unit == "B":
-            return f"{_size(holder[0].pos)}/{_size(holder[0].length)}  {_size(per_second)}/s"
+            return f"{human(holder[0].pos)}/{human(holder[0].length)}  {human(per_second)}/s"
         return f"{per_second:,.0f}/s"
 
     bar = click.progressbar(
@@ -170,11 +171,3 @@ def progress(length: int, label: str, *, unit: str = ""):  # noqa: ANN201
     )
     holder.append(bar)
     return bar
-
-
-def _size(count: float) -> str:
-    for name in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024 or name == "GiB":
-            return f"{count:.0f} {name}" if name == "B" else f"{count:.1f} {name}"
-        count /= 1024
-    return f"{count:.1f} GiB"

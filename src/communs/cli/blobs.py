@@ -11,8 +11,8 @@ import click
 
 from ..core.errors import Refused
 from ..node.blobs import BlobStore
-from ..node.client import HttpService, raise_for
-from ..node.fetching import human as _human
+from ..node.client import Counting, HttpService, raise_for
+from ..node.fetching import human
 from ..node.home import default_home
 from ..node.local import normalize_url
 from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, progress, table
@@ -36,9 +36,8 @@ def blob_add(ctx: Context, file: str, name: str | None, as_json: bool) -> None:
     with open(file, "rb") as stream, contextlib.ExitStack() as stack:
         source: Any = stream
         if size >= PROGRESS_FROM:
-            source = _Counted(
-                stream, stack.enter_context(progress(size, "adding", unit="B")).update
-            )
+            bar = stack.enter_context(progress(size, "adding", unit="B"))
+            source = Counting(stream, lambda done: bar.update(done - bar.pos))
         info = ctx.service.blob_add(source, name or Path(file).name)
     created(as_json, info["hash"], "file", size=info["size"], media=info["media"])
 
@@ -176,10 +175,10 @@ def blob_policy(
     policy = ctx.service.file_policy(commons, fetch, quota)
     if as_json:
         return emit_json(policy)
-    quota_text = _human(policy["quota"]) if policy["quota"] is not None else "none"
+    quota_text = human(policy["quota"]) if policy["quota"] is not None else "none"
     scope = f"commons {policy['commons'][:12]}" if policy["commons"] else "this node"
     click.echo(
-        f"{scope}: fetch {policy['fetch']}, quota {quota_text}, used {_human(policy['used'])}"
+        f"{scope}: fetch {policy['fetch']}, quota {quota_text}, used {human(policy['used'])}"
     )
 
 
@@ -239,18 +238,6 @@ def _torrent_source(value: str | None) -> bytes | None:
         return Path(value).read_bytes()
     except OSError as error:
         raise click.BadParameter(f"cannot read {value}: {error.strerror}") from None
-
-
-class _Counted:
-    """A file whose reads move a progress bar."""
-
-    def __init__(self, stream: BinaryIO, advance: Callable[[int], None]):
-        self.stream, self.advance = stream, advance
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.stream.read(size)
-        self.advance(len(chunk))
-        return chunk
 
 
 def _blob_store(ctx: Context) -> BlobStore:

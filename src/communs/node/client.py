@@ -9,6 +9,7 @@ import io
 import json
 import socket
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -336,4 +337,25 @@ class RemoteFile(io.RawIOBase):
     def close(self) -> None:
         if not self.closed:
             self._stream.__exit__(None, None, None)
+        super().close()
+
+
+class Counting(io.RawIOBase):
+    """A file whose reads tell ``progress(bytes read so far)`` (e.g. to move a bar)."""
+
+    def __init__(self, source: Any, progress: Callable[[int], None] | None):
+        self.source, self.progress, self.done = source, progress, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        count = self.source.readinto(target)
+        self.done += count
+        if self.progress is not None and count:
+            self.progress(self.done)
+        return count
+
+    def close(self) -> None:
+        self.source.close()
         super().close()

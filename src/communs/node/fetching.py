@@ -29,7 +29,7 @@ import httpx
 
 from ..core.errors import BadInput, CommunsError, NotFound, Refused
 from .blobs import TORRENT_FROM
-from .client import RemoteFile, raise_for
+from .client import Counting, RemoteFile, raise_for
 from .home import Home
 from .local import LocalState
 
@@ -100,13 +100,14 @@ def parse_size(text: str) -> int | None:
     return int(value * scale)
 
 
-def human(size: int) -> str:
+def human(size: float) -> str:
+    """1234567 → "1.2 MiB"."""
     value = float(size)
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
             return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
-    return f"{size} bytes"
+    return f"{size:.0f} bytes"
 
 
 class Fetcher:
@@ -115,14 +116,47 @@ class Fetcher:
         self.swarm: Any = None  # the node's BitTorrent session, when it runs one
         self._endpoints: dict[str, tuple[float, tuple[str, int] | None]] = {}
         self._usage: tuple[float, int] | None = None
+        self._named: dict[bytes, tuple[tuple[bytes, ...], dict[bytes, FileRef]]] = {}
         self._quota_lock = threading.Lock()
 
     # -- what a commons wants -----------------------------------------------------------
 
     def named(self, commons: bytes) -> dict[bytes, FileRef]:
+        """The files ``commons`` shows (see ``files_named``), read again only when its
+        heads moved: a round fetching many files, or checking a quota for each, reads
+        them once."""
         with self.lock:
             cid = self.home.store.commons_cid(commons)
-            return {} if cid is None else files_named(self.home.store, cid)
+            if cid is None:
+                return {}
+            heads = tuple(self.home.store.heads(cid))
+            cached = self._named.get(commons)
+            if cached is None or cached[0] != heads:
+                cached = self._named[commons] = (heads, files_named(self.home.store, cid))
+            return cached[1]
+
+    def commons_usage(self, commons: bytes, besides: bytes | None = None) -> int:
+        """Bytes the files of ``commons`` take here, and those under way (but ``besides``)."""
+        named = self.named(commons)
+        used = sum(ref.size for blob, ref in named.items() if self.home.blobs.has(blob))
+        if self.swarm is not None:
+            used += self.swarm.partial_bytes(besides, among=named)
+        return used
+
+    def used(self) -> int:
+        """Bytes the blob store holds (remembered a moment: walking it costs)."""
+        now = time.monotonic()
+        if self._usage is None or now - self._usage[0] > USAGE_TTL:
+            self._usage = (now, self.home.blobs.total_size())
+        return self._usage[1]
+
+    def _here(self, blob: bytes) -> dict[str, Any]:
+        return {
+            "hash": blob.hex(),
+            "state": "done",
+            "via": "here",
+            "size": self.home.blobs.size(blob),
+        }
 
     def fetch_named(
         self, peer: str, commons: bytes, wanted: dict[bytes, FileRef] | None = None
@@ -164,7 +198,7 @@ class Fetcher:
         (the answer then describes a transfer under way); others are fetched here, checked
         and stored. NotFound if no peer has it; Refused past a quota."""
         if self.home.blobs.has(blob):
-            return {"hash": blob.hex(), "state": "done", "via": "here", "size": 0}
+            return self._here(blob)
         if ref is None or not ref.size:
             ref = self._known(blob) or ref
         last: Exception = NotFound(
@@ -175,7 +209,7 @@ class Fetcher:
                 size = ref.size if ref and ref.size else self._remote_size(peer, blob)
                 self._check_quota(blob, size, commons)
                 if self.swarm is not None and size >= TORRENT_FROM:
-                    return self._start_swarm(peer, blob, ref, commons, peers)
+                    return self._start_swarm(peer, blob, ref, peers)
                 return self._fetch_http(peer, blob, size, progress)
             except (NotFound, *PEER_ERRORS) as error:
                 if isinstance(error, Refused):
@@ -193,9 +227,9 @@ class Fetcher:
         self, peer: str, blob: bytes, size: int, progress: Callable[[int, int], None] | None
     ) -> dict[str, Any]:
         started = time.monotonic()
-        with io.BufferedReader(
-            _Counting(RemoteFile(self._http(), f"{peer}/api/blobs/{blob.hex()}"), size, progress)
-        ) as file:
+        remote = RemoteFile(self._http(), f"{peer}/api/blobs/{blob.hex()}")
+        counted = Counting(remote, (lambda done: progress(done, size)) if progress else None)
+        with io.BufferedReader(counted) as file:
             info = self.home.blobs.add_stream(file, expected=blob)
         self._usage = None
         return {
@@ -207,7 +241,7 @@ class Fetcher:
         }
 
     def _start_swarm(
-        self, peer: str, blob: bytes, ref: FileRef | None, commons: bytes | None, peers: list
+        self, peer: str, blob: bytes, ref: FileRef | None, peers: list[str]
     ) -> dict[str, Any]:
         response = self._http().get(f"{peer}/api/blobs/{blob.hex()}.torrent")
         raise_for(response)
@@ -218,7 +252,6 @@ class Fetcher:
             endpoints=endpoints,
             sources=[peer, *[p for p in peers if p != peer]],
             info_hash=ref.torrent if ref else None,
-            commons=commons,
         )
         return transfer.describe()
 
@@ -226,7 +259,7 @@ class Fetcher:
         """Fetch ``blob`` through any torrent of it (a BitTorrent client's ``.torrent``, or a
         magnet link): from that torrent's trackers and peers and from ``peers``' swarms."""
         if self.home.blobs.has(blob):
-            return {"hash": blob.hex(), "state": "done", "via": "here", "size": 0}
+            return self._here(blob)
         if self.swarm is None:
             raise Refused(
                 "fetching through a torrent needs the node's BitTorrent: start it with "
@@ -260,7 +293,7 @@ class Fetcher:
             transfer.finished.wait(max(0.0, min(wait, 10.0)))
             return transfer.describe()
         if self.home.blobs.has(blob):
-            return {"hash": blob.hex(), "state": "done", "via": "here", "size": 0}
+            return self._here(blob)
         raise NotFound(f"file {blob.hex()[:12]} is neither here nor being fetched")
 
     # -- peers' BitTorrent endpoints --------------------------------------------------------
@@ -294,7 +327,7 @@ class Fetcher:
         with self._quota_lock:
             node = self.local.file_policy(None)["quota"]
             if node is not None:
-                used = self._used() + (self.swarm.partial_bytes(blob) if self.swarm else 0)
+                used = self.used() + (self.swarm.partial_bytes(blob) if self.swarm else 0)
                 if used + size > node:
                     raise Refused(
                         f"file {blob.hex()[:12]} ({human(size)}) not fetched: this node's "
@@ -306,16 +339,7 @@ class Fetcher:
             quota = self.local.file_policy(commons)["quota"]
             if quota is None:
                 return
-            named = self.named(commons)
-            used = sum(r.size for b, r in named.items() if self.home.blobs.has(b))
-            if self.swarm is not None:
-                used += sum(
-                    t["size"]
-                    for t in self.swarm.status()["transfers"]
-                    if t["state"] in ("fetching", "verifying")
-                    and t["hash"] != blob.hex()
-                    and bytes.fromhex(t["hash"]) in named
-                )
+            used = self.commons_usage(commons, besides=blob)
             if used + size > quota:
                 raise Refused(
                     f"file {blob.hex()[:12]} ({human(size)}) not fetched: the quota for "
@@ -324,46 +348,19 @@ class Fetcher:
                     "--quota SIZE'"
                 )
 
-    def _used(self) -> int:
-        """Bytes the blob store holds (remembered a moment: walking it costs)."""
-        now = time.monotonic()
-        if self._usage is None or now - self._usage[0] > USAGE_TTL:
-            self._usage = (now, self.home.blobs.total_size())
-        return self._usage[1]
-
     # -- internals -----------------------------------------------------------------------
 
     def _known(self, blob: bytes) -> FileRef | None:
         """What the commons on this node say of ``blob`` (size, info hash), if anything."""
         with self.lock:
-            for row in self.home.store.commons_rows():
-                ref = files_named(self.home.store, row["cid"]).get(blob)
-                if ref and ref.size:
-                    return ref
+            every = [row["id"] for row in self.home.store.commons_rows()]
+        for commons in every:
+            ref = self.named(commons).get(blob)
+            if ref and ref.size:
+                return ref
         return None
 
     def _remote_size(self, peer: str, blob: bytes) -> int:
         response = self._http().head(f"{peer}/api/blobs/{blob.hex()}")
         raise_for(response)
         return int(response.headers.get("content-length", "0"))
-
-
-class _Counting(io.RawIOBase):
-    """A download whose reads tell ``progress(done, total)``."""
-
-    def __init__(self, source: io.RawIOBase, total: int, progress: Any):
-        self.source, self.total, self.progress, self.done = source, total, progress, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        count = self.source.readinto(target)
-        self.done += count
-        if self.progress is not None and count:
-            self.progress(self.done, self.total)
-        return count
-
-    def close(self) -> None:
-        self.source.close()
-        super().close()

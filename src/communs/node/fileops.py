@@ -2,7 +2,6 @@
 node's BitTorrent swarm when ``communs serve`` runs one."""
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..core.errors import NotFound
@@ -14,7 +13,10 @@ class FileOps:
     """Mixed into ``Service`` (which provides ``home``, ``lock``, ``local``, ``replicator``
     and ``_commons``)."""
 
-    swarm: Any = None
+    @property
+    def swarm(self) -> Any:
+        """The node's BitTorrent session, when ``communs serve`` runs one."""
+        return self.replicator.fetcher.swarm
 
     def blob_add(self, stream: BinaryIO, name: str | None = None) -> dict[str, Any]:
         info = self.home.blobs.add_stream(stream, name=name)
@@ -22,15 +24,6 @@ class FileOps:
 
     def blob_open(self, blob: str) -> BinaryIO:
         return self.home.blobs.open(blob_hash(blob))
-
-    def blob_path(self, blob: str) -> Path | None:
-        """Where a file is on disk. One that is not here is fetched from the known peers:
-        a small one before this returns, a large one in the background (None meanwhile)."""
-        wanted = blob_hash(blob)
-        if not self.home.blobs.has(wanted):
-            if self.blob_fetch(blob)["state"] != "done":
-                return None
-        return self.home.blobs.path(wanted)
 
     def blob_fetch(
         self,
@@ -79,10 +72,7 @@ class FileOps:
             )
         policy = self.local.file_policy(commons)
         fetcher = self.replicator.fetcher
-        if commons is None:
-            used = self.home.blobs.total_size()
-        else:
-            used = sum(r.size for b, r in fetcher.named(commons).items() if self.home.blobs.has(b))
+        used = fetcher.used() if commons is None else fetcher.commons_usage(commons)
         return {
             "commons": commons.hex() if commons else None,
             **policy,
@@ -102,7 +92,7 @@ class FileOps:
         background: a file's first torrent is hashed) and fetch large files through it."""
         from .swarm import Swarm  # libtorrent loads only for a serving node
 
-        self.swarm = Swarm(
+        swarm = self.replicator.fetcher.swarm = Swarm(
             self.home,
             listen=listen,
             public=public,
@@ -111,23 +101,21 @@ class FileOps:
             upload_limit=upload_limit,
             peer_trackers=lambda: [f"{p['url']}/announce" for p in self.local.peers()],
         )
-        self.replicator.fetcher.swarm = self.swarm
         seeder = ThreadPoolExecutor(1, thread_name_prefix="seed")
         self._seeder = seeder
 
         def new_blob(blob: bytes, size: int) -> None:
-            if size >= TORRENT_FROM and self.swarm is not None:
-                seeder.submit(self.swarm.seed_all, [blob])
+            if size >= TORRENT_FROM:
+                seeder.submit(swarm.seed_all, [blob])
 
         self.home.blobs.on_new = new_blob
-        seeder.submit(self.swarm.seed_all, list(self.home.blobs.iter_hashes()))
-        return self.swarm
+        seeder.submit(swarm.seed_all, list(self.home.blobs.iter_hashes()))
+        return swarm
 
     def stop_swarm(self) -> None:
-        swarm, self.swarm = self.swarm, None
+        swarm, self.replicator.fetcher.swarm = self.swarm, None
         if swarm is None:
             return
         self.home.blobs.on_new = None
-        self.replicator.fetcher.swarm = None
         self._seeder.shutdown(wait=False, cancel_futures=True)
         swarm.close()

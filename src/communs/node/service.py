@@ -346,7 +346,7 @@ class Service(FileOps):
             "refused": self.local.refusal_counts(),
             "recent_refusals": self.local.refusals(10),
             "files": {
-                "stored_bytes": self.home.blobs.total_size(),
+                "stored_bytes": self.replicator.fetcher.used(),
                 "policy": self.local.file_policy(None),
                 "bittorrent": self.swarm_status(),
             },

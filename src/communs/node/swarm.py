@@ -69,18 +69,15 @@ class Swarm:
         download_limit: int = 0,
         upload_limit: int = 0,
         peer_trackers: Any = None,
-        on_stored: Any = None,
     ):
         """``listen``: HOST:PORT for BitTorrent (port 0: any free one); ``tracker``: this
         node's own announce URL, named by every torrent it seeds; ``download_limit`` and
         ``upload_limit``: bytes per second (0: none), for every peer, on the local network
         too; ``peer_trackers()``: the announce URLs of the nodes this one knows — a file
-        seeded here is announced there too, so their followers find this node as a source;
-        ``on_stored(blob)``: told when a fetched file has entered the blob store."""
+        seeded here is announced there too, so their followers find this node as a source."""
         self.home = home
         self.tracker = tracker
         self.peer_trackers = peer_trackers or (lambda: [])
-        self.on_stored = on_stored
         self.partial = home.blobs.root / "partial"
         self.partial.mkdir(exist_ok=True)
         self._sweep()
@@ -199,7 +196,6 @@ class Swarm:
         endpoints: Iterable[tuple[str, int]] = (),
         sources: Iterable[str] = (),
         info_hash: bytes | None = None,
-        commons: bytes | None = None,
         foreign: bool = False,
     ) -> Transfer:
         """Start fetching ``blob`` with ``torrent`` (its canonical torrent, as a peer sent
@@ -224,7 +220,7 @@ class Swarm:
         params.peers = list(endpoints)
         # in order: hashed as it arrives, and a film can be watched while it comes
         params.flags = (params.flags | lt.torrent_flags.sequential_download) & ~_QUEUED
-        transfer = self._start(blob, params, sources, commons)
+        transfer = self._start(blob, params, sources)
         transfer.size, transfer.pieces = info.total_size(), info.num_pieces()
         transfer.resumed = sum(bool(have) for have in params.have_pieces)
         return transfer
@@ -252,7 +248,7 @@ class Swarm:
         params.trackers = self._trackers(params.trackers)
         params.peers = list(endpoints)
         params.flags = (params.flags | lt.torrent_flags.sequential_download) & ~_QUEUED
-        transfer = self._start(blob, params, sources, None)
+        transfer = self._start(blob, params, sources)
         transfer.on_metadata = check
         return transfer
 
@@ -269,11 +265,9 @@ class Swarm:
             current.handle.connect_peer(endpoint)
         return current
 
-    def _start(
-        self, blob: bytes, params: Any, sources: Iterable[str], commons: bytes | None
-    ) -> Transfer:
+    def _start(self, blob: bytes, params: Any, sources: Iterable[str]) -> Transfer:
         handle = self.session.add_torrent(params)
-        transfer = Transfer(blob, 0, handle, list(sources), commons)
+        transfer = Transfer(blob, 0, handle, list(sources))
         with self._lock:
             self._transfers[blob] = transfer
             self._by_handle[handle] = blob
@@ -310,14 +304,16 @@ class Swarm:
         with self._lock:
             return self._transfers.get(blob)
 
-    def partial_bytes(self, besides: bytes | None = None) -> int:
-        """Bytes the unfinished transfers (but that of ``besides``) will take once complete,
-        for quotas."""
+    def partial_bytes(self, besides: bytes | None = None, among: Any = None) -> int:
+        """Bytes the unfinished transfers (but that of ``besides``; only of the blobs
+        ``among``, if given) will take once complete, for quotas."""
         with self._lock:
             return sum(
                 t.size
                 for t in self._transfers.values()
-                if t.state in ("fetching", "verifying") and t.blob != besides
+                if t.state in ("fetching", "verifying")
+                and t.blob != besides
+                and (among is None or t.blob in among)
             )
 
     def _trackers(self, more: Iterable[str] = ()) -> list[str]:
@@ -472,8 +468,6 @@ class Swarm:
             self.seed(blob)
         except (OSError, BadInput) as error:
             log.warning("cannot seed %s: %s", blob.hex()[:12], error)
-        if self.on_stored:
-            self.on_stored(blob)
 
     def _remove(self, transfer: Transfer, *, delete_files: bool) -> None:
         with self._lock:

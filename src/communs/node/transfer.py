@@ -20,7 +20,6 @@ class Transfer:
     size: int
     handle: Any
     sources: list[str]  # the peer nodes' URLs, for the HTTP fallback
-    commons: bytes | None = None
     started: float = field(default_factory=time.monotonic)
     state: str = "fetching"  # fetching | verifying | done | failed
     error: str | None = None
