@@ -5,7 +5,7 @@ together with its causal past. Each writer has its own view (the events it knows
 new events on top of the heads of that view, as a real peer would.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from communs import domain
@@ -223,6 +223,19 @@ def fold_at(world: World, commons: bytes, heads: Iterable[bytes]) -> MemoryState
     if origin:
         base = domain.fork_base(fold_at(world, origin.commons, origin.heads).records)
     return domain.fold([e for e in world.past(heads) if e.commons == commons], base)
+
+
+def checked_scenes(world: World, peer: "Peer", kind: type) -> Iterator[Callable[..., Any]]:
+    """A fixture's body: yields a maker of ``kind(world, peer, **options)``; once the test
+    is done, whatever it did, the stored state of every commons on ``peer`` is the reference
+    fold of the same events."""
+
+    def make(**options: Any) -> Any:
+        return kind(world, peer, **options)
+
+    yield make
+    for commons in {e.commons for e in world.order if peer.store.commons_cid(e.commons)}:
+        assert peer.digest(commons) == reference_digest(world, commons)
 
 
 def reference_digest(world: World, commons: bytes) -> str:

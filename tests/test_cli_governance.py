@@ -3,12 +3,15 @@ ballots stay secret until the close, late ones do not count."""
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from communs.cli.main import cli
 
 
-def test_a_proposal_adds_a_maintainer_and_a_hidden_poll_is_settled(tmp_path):
+@pytest.fixture
+def run(tmp_path):
+    """``communs --home TMP ARGS``: its output, once its exit code is ``code``."""
     runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> str:
@@ -16,6 +19,10 @@ def test_a_proposal_adds_a_maintainer_and_a_hidden_poll_is_settled(tmp_path):
         assert result.exit_code == code, (args, result.output)
         return result.stdout.strip()
 
+    return run
+
+
+def test_a_proposal_adds_a_maintainer_and_a_hidden_poll_is_settled(run):
     run("id", "new", "--name", "anna")
     bao = run("id", "new", "--name", "bao")
     commons = run("commons", "create", "--name", "Gov")
@@ -71,14 +78,7 @@ def test_a_proposal_adds_a_maintainer_and_a_hidden_poll_is_settled(tmp_path):
     assert [e["type"] for e in history][:2] == ["commons.create", "proposal.open"]
 
 
-def test_a_lost_decision_becomes_a_fork_with_its_change(tmp_path):
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, ["--home", str(tmp_path), *args])
-        assert result.exit_code == code, (args, result.output)
-        return result.stdout.strip()
-
+def test_a_lost_decision_becomes_a_fork_with_its_change(run):
     run("id", "new", "--name", "anna")
     run("id", "new", "--name", "bao")
     dara = run("id", "new", "--name", "dara")

@@ -5,7 +5,7 @@ import pytest
 from communs import domain
 from communs.core.errors import InvalidEvent
 from communs.domain.contributions import contribution_key
-from eventkit import Peer, World, blob, change, charter, reference_digest
+from eventkit import Peer, World, blob, change, charter, checked_scenes, reference_digest
 
 README = "README.md"
 
@@ -72,16 +72,7 @@ class Scene:
 
 @pytest.fixture
 def scene(world, peer):
-    made = []
-
-    def make(**options) -> Scene:
-        made.append(Scene(world, peer, **options))
-        return made[-1]
-
-    yield make
-    # Whatever the test did, the stored state is the reference fold of the same events.
-    for commons in {e.commons for e in world.order if peer.store.commons_cid(e.commons)}:
-        assert peer.digest(commons) == reference_digest(world, commons)
+    yield from checked_scenes(world, peer, Scene)
 
 
 # -- review-first ----------------------------------------------------------------------------

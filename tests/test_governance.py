@@ -12,7 +12,7 @@ from communs import domain
 from communs.core.errors import InvalidEvent
 from communs.domain.governance import commitment, proposal_key
 from communs.domain.tasks import HOUR
-from eventkit import Peer, World, blob, change, charter, reference_digest
+from eventkit import Peer, World, blob, change, charter, checked_scenes, reference_digest
 
 T0 = 1_700_000_000_000  # ms
 SALT = b"s" * 16
@@ -113,15 +113,7 @@ class Gov:
 
 @pytest.fixture
 def gov(world, peer):
-    made = []
-
-    def make(**options) -> Gov:
-        made.append(Gov(world, peer, **options))
-        return made[-1]
-
-    yield make
-    for g in made:  # whatever the test did, the stored state is the reference fold
-        assert peer.digest(g.commons) == reference_digest(world, g.commons)
+    yield from checked_scenes(world, peer, Gov)
 
 
 # -- the default rules -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import communs.domain.tasks  # noqa: F401  (registers the task.* event types)
 from communs import domain
 from communs.core.errors import InvalidEvent
 from communs.domain.tasks import HOUR, WEEK, board, expired, heat, task_key
-from eventkit import Peer, World, blob, change, charter, reference_digest
+from eventkit import Peer, World, blob, change, charter, checked_scenes, reference_digest
 
 T0 = 1_700_000_000_000  # ms
 CLAIM = 72 * HOUR  # the charter's default claim_hours
@@ -74,15 +74,7 @@ class Board:
 
 @pytest.fixture
 def tasks(world, peer):
-    made = []
-
-    def make(**fields) -> Board:
-        made.append(Board(world, peer, **fields))
-        return made[-1]
-
-    yield make
-    for b in made:  # whatever the test did, the stored state is the reference fold
-        assert peer.digest(b.commons) == reference_digest(world, b.commons)
+    yield from checked_scenes(world, peer, Board)
 
 
 def test_open_claim_done_validate_by_someone_else(tasks):

@@ -6,27 +6,14 @@ import html as htmllib
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
-from communs.api.app import create_app
-from communs.node.home import Actor, Home
-from communs.node.service import Service
-from webkit import TestClient, csrf, visitor
+from communs.node.home import Actor
+from webkit import TestClient, TrailGuide, csrf, trail_guide
 
 
-@dataclass
-class Node:
-    service: Service
-    commons: str
-    app: object
-    anna: str  # DIDs
-    bao: str
-
-    def browser(self, name: str | None = None) -> TestClient:
-        return visitor(self.app, name)
-
+class Node(TrailGuide):
     @property
     def board(self) -> str:
         return f"/c/{self.commons}/board"
@@ -38,14 +25,8 @@ class Node:
 @pytest.fixture
 def node(tmp_path) -> Iterator[Node]:
     """anna maintains a commons; bao takes part."""
-    service = Service(Home(tmp_path / "home"))
-    try:
-        anna = service.identity_new("anna")["id"]
-        bao = service.identity_new("bao")["id"]
-        commons = service.commons_create(Actor("anna"), name="Trail guide")["id"]
-        yield Node(service, commons, create_app(service), anna, bao)
-    finally:
-        service.close()
+    with trail_guide(tmp_path / "home", Node) as made:
+        yield made
 
 
 def open_task(node: Node, client: TestClient, title: str, description: str = "") -> str:

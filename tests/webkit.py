@@ -1,7 +1,17 @@
-"""What the in-process web tests share: Starlette's test client, and a visitor signed in."""
+"""What the in-process web tests share: Starlette's test client, a visitor signed in, and a
+node where anna maintains a trail guide and bao takes part."""
 
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from communs.api.app import create_app
+from communs.node.home import Actor, Home
+from communs.node.service import Service
 
 with warnings.catch_warnings():
     # Starlette asks for httpx2 but works with the httpx the project depends on.
@@ -28,4 +38,35 @@ def csrf(client: TestClient, url: str) -> str:
     return found.group(1)
 
 
-__all__ = ["TestClient", "csrf", "visitor"]
+@dataclass
+class TrailGuide:
+    """A node with its web app, in process: ``anna`` maintains the commons "Trail guide"
+    alone (threshold 1), ``bao`` takes part (both DIDs)."""
+
+    service: Service
+    commons: str
+    app: object
+    anna: str
+    bao: str
+
+    def browser(self, name: str | None = None) -> TestClient:
+        return visitor(self.app, name)
+
+
+Made = TypeVar("Made", bound=TrailGuide)
+
+
+@contextmanager
+def trail_guide(home: Path, kind: type[Made]) -> Iterator[Made]:
+    """A ``kind`` of TrailGuide on a new home; the service is closed at the end."""
+    service = Service(Home(home))
+    try:
+        anna = service.identity_new("anna")["id"]
+        bao = service.identity_new("bao")["id"]
+        commons = service.commons_create(Actor("anna"), name="Trail guide")["id"]
+        yield kind(service, commons, create_app(service), anna, bao)
+    finally:
+        service.close()
+
+
+__all__ = ["TestClient", "TrailGuide", "csrf", "trail_guide", "visitor"]
