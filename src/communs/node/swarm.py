@@ -448,18 +448,18 @@ class Swarm:
         then seed it from there."""
         blob = transfer.blob
         path = self.partial / blob.hex()
-        streamed = transfer.streamed and transfer.digest.digest() == blob
-        for attempt in (1, 2):
-            try:
-                # hashed as it arrived: the file need not be read again
-                self.home.blobs.adopt(path, blob, hashed=streamed)
-                break
-            except (OSError, BadInput) as error:
-                if attempt == 1 and not self._stop.wait(1.0):
-                    continue  # a write still under way? once more, after a moment
-                self._remove(transfer, delete_files=True)
-                self._fail(transfer, str(error))
-                return
+        try:
+            if transfer.streamed and transfer.digest.digest() != blob:
+                raise BadInput(
+                    f"the file received for {blob.hex()[:12]} does not match its hash: its "
+                    "torrent was not of this file; nothing was kept"
+                )
+            # hashed as it arrived (unless a piece could not be read back): not read again
+            self.home.blobs.adopt(path, blob, hashed=transfer.streamed)
+        except (OSError, BadInput) as error:
+            self._remove(transfer, delete_files=True)
+            self._fail(transfer, str(error))
+            return
         self._remove(transfer, delete_files=False)
         transfer.state = "done"
         transfer.finished_after = time.monotonic() - transfer.started
