@@ -93,17 +93,8 @@ def blob_get(
     Example: communs blob get 3fa2… --from http://192.168.1.20:8470
     """
     service = ctx.service
-    shown = not as_json
     with contextlib.ExitStack() as stack:
-        bars: list[Any] = []
-
-        def moved(done: int, total: int) -> None:
-            if not shown or not total:
-                return
-            if not bars:
-                bars.append(stack.enter_context(progress(total, "fetching", unit="B")))
-            bars[0].update(done - bars[0].pos)
-
+        moved = (lambda done, total: None) if as_json else _bar_when_asked(stack, "fetching", "B")
         result = service.blob_fetch(
             hash,
             [normalize_url(p) for p in peers] or None,
@@ -144,7 +135,7 @@ def blob_status(ctx: Context, as_json: bool) -> None:
             t["hash"][:12],
             t["state"],
             f"{100 * t['done'] / t['size']:.0f}%" if t["size"] else "-",
-            f"{t['rate'] / 1048576:.1f} MiB/s",
+            f"{human(t['rate'])}/s",
             f"{t['eta']:.0f} s" if t["eta"] is not None else "-",
             str(t["peers"]),
             t["via"],
@@ -230,6 +221,21 @@ def blob_magnet(ctx: Context, hash: str, name: str | None, url: str | None) -> N
 # -- internals ---------------------------------------------------------------------------
 
 
+def _bar_when_asked(stack: contextlib.ExitStack, label: str, unit: str = "") -> Any:
+    """``moved(done, total)``: shows a progress bar from its first call on (closed with
+    ``stack``), so nothing is drawn for work that turns out to be instant or cached."""
+    bars: list[Any] = []
+
+    def moved(done: int, total: int) -> None:
+        if not total:
+            return
+        if not bars:
+            bars.append(stack.enter_context(progress(total, label, unit=unit)))
+        bars[0].update(done - bars[0].pos)
+
+    return moved
+
+
 def _torrent_source(value: str | None) -> bytes | None:
     """``--torrent``: a magnet link as it is, or the bytes of a .torrent file."""
     if value is None or value.startswith("magnet:"):
@@ -276,15 +282,8 @@ def _torrent(ctx: Context, blob: str, name: str | None, url: str | None) -> byte
         )
     large = service.home.blobs.size(hash) >= PROGRESS_FROM
     with contextlib.ExitStack() as stack:
-        bars: list[Any] = []
-
-        def hashed(done: int, total: int) -> None:
-            if not large:
-                return
-            if not bars:  # only when the file is hashed, not when the torrent is cached
-                bars.append(stack.enter_context(progress(total, "hashing")))
-            bars[0].update(1)
-
+        # a bar only when the file is hashed, not when its torrent is cached
+        hashed = _bar_when_asked(stack, "hashing") if large else None
         return torrents.torrent_for(service.home, hash, name=name, progress=hashed, **urls)
 
 
