@@ -28,10 +28,10 @@ class NodeServer(uvicorn.Server):
         self.on_exit()  # ends live streams at once: shutdown need not wait for subscribers
 
 
-def parse_listen(listen: str) -> tuple[str, int]:
+def parse_listen(listen: str, option: str = "--listen") -> tuple[str, int]:
     host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit():
-        raise BadInput(f"--listen {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8470")
+        raise BadInput(f"{option} {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8470")
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
@@ -79,7 +79,7 @@ def serve(
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         service.replicator.own_url = url
         if bittorrent != "off":
-            bt_host, bt_port = parse_listen(bittorrent or f"{host}:0")
+            bt_host, bt_port = parse_listen(bittorrent or f"{host}:0", "--bittorrent")
             service.start_swarm(
                 f"{f'[{bt_host}]' if ':' in bt_host else bt_host}:{bt_port}",
                 public=public,
