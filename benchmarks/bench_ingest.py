@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 GOAL_RATIO = 0.6
 GOAL_RSS_MB = 500
 GOAL_COLD_S = 1.0
@@ -35,6 +37,15 @@ GOAL_LATE_MS = 50.0
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """VmHWM of a process: its peak RSS since it started its program (getrusage would count
+    the parent's pages it shared between fork and exec)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 # -- children ---------------------------------------------------------------------------------
@@ -53,11 +64,16 @@ def child_ingest(events_file: str, db_path: str) -> dict:
     report = ingestor.ingest(raws)
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu0
-    ingestor.close()
+    helper_rss_mb = max(
+        (_peak_rss_mb(child.pid) for child in psutil.Process().children()), default=0
+    )
+    ingestor.close()  # waits for the helper process that checked events: its CPU is known
     store.close()
+    helper = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
-        "cpu": cpu,
+        "cpu": cpu + helper.ru_utime + helper.ru_stime,
+        "helper_rss_mb": helper_rss_mb,
         "events": len(raws),
         "added": len(report.added),
         "pending": len(report.pending),
@@ -239,7 +255,8 @@ def main() -> int:
         print(
             f"ingest: {ingest['added']:,} added in {ingest['seconds']:.2f} s = {rate:,.0f} "
             f"events/s (process CPU {ingest['cpu']:.2f} s), {ingest['refused']} refused, "
-            f"{ingest['pending']} pending; peak RSS {ingest['rss_mb']:.0f} MB"
+            f"{ingest['pending']} pending; peak RSS {ingest['rss_mb']:.0f} MB "
+            f"+ {ingest['helper_rss_mb']:.0f} MB (helper process)"
         )
         verify_after = raw_verify_rate(w.raws)
         cores_after = free_cores(w.raws)
@@ -281,12 +298,13 @@ def main() -> int:
         )
 
     ratio = rate / verify
+    rss = ingest["rss_mb"] + ingest["helper_rss_mb"]
     rows = [
         ("generation", f"{generation:.2f} s", "< 10 s", generation < 10),
         ("ingest", f"{rate:,.0f} events/s", "", None),
         ("raw verify (1 thread)", f"{verify:,.0f} /s", "", None),
         (
-            "ingest CPU per event",
+            "ingest CPU per event (all)",
             f"{ingest['cpu'] / ingest['events'] * 1e6:.0f} us",
             f"(verify {1e6 / verify:.0f} us)",
             None,
@@ -294,10 +312,10 @@ def main() -> int:
         ("free cores before/after", f"{cores_before:.2f} / {cores_after:.2f}", "(of 2)", None),
         ("ratio ingest / verify", f"{ratio:.2f}", f">= {GOAL_RATIO}", ratio >= GOAL_RATIO),
         (
-            "peak RSS (ingest)",
-            f"{ingest['rss_mb']:.0f} MB",
+            "peak RSS (ingest + helper)",
+            f"{rss:.0f} MB",
             f"<= {GOAL_RSS_MB} MB",
-            ingest["rss_mb"] <= GOAL_RSS_MB,
+            rss <= GOAL_RSS_MB,
         ),
         (
             "cold open",
@@ -329,8 +347,8 @@ def main() -> int:
         print(f"  {name:26s} {value:>18s}  {goal:>20s}  {verdict}")
     if min(cores_before, cores_after) < 1.8:
         print(
-            "  (two free cores were not available for the whole run: the verification threads "
-            "shared a core with other work, and the ratio shows it)"
+            "  (two free cores were not available for the whole run: the process that checks "
+            "events shared a core with other work, and the ratio shows it)"
         )
     return 0 if all(ok is not False for *_, ok in rows) else 1
 

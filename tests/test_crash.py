@@ -40,7 +40,7 @@ from communs.node import ingest
 from communs.store import SQLiteStore
 from workload import read_events
 
-ingest.BATCH, ingest.VERIFY_CHUNK = {batch}, 100
+ingest.BATCH, ingest.CHUNK = {batch}, 100
 raws = read_events(sys.argv[1])
 store = SQLiteStore(sys.argv[2])
 ingestor = ingest.Ingestor(store)

@@ -18,16 +18,25 @@ _SCALARS = (type(None), bool, str, bytes)
 
 
 def decode(data: bytes) -> Any:
+    return decode_strict(data)[0]
+
+
+def decode_strict(data: bytes) -> tuple[Any, bool]:
+    """Decode plain data (InvalidEvent otherwise), and tell whether ``data`` is its canonical
+    encoding."""
     try:
         value = cbor2.loads(data)
     except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError) as error:
         raise InvalidEvent(f"not valid CBOR: {error}") from None
-    check_plain(value)
-    return value
+    # For plain data with every map in canonical order, cbor2's default encoding (smallest
+    # heads, definite lengths) is the canonical one.
+    return value, check_plain(value) and cbor2.dumps(value) == data
 
 
-def check_plain(value: Any) -> None:
-    """Raise InvalidEvent unless ``value`` is plain data (see the module docstring)."""
+def check_plain(value: Any) -> bool:
+    """Raise InvalidEvent unless ``value`` is plain data (see the module docstring); return
+    whether the keys of every map are in canonical order."""
+    ordered = True
     stack = [value]
     seen: set[int] = set()  # CBOR shared references (tags 28/29) can make cycles
     while stack:
@@ -40,9 +49,12 @@ def check_plain(value: Any) -> None:
         if kind is list:
             stack.extend(item)
         elif kind is dict:
-            for key in item:
+            keys = tuple(item)
+            for key in keys:
                 if type(key) is not str:
                     raise InvalidEvent("map keys must be text")
+            if ordered and keys != (_ORDERS.get(keys) or _canonical_order(keys)):
+                ordered = False
             stack.extend(item.values())
         elif kind is int:
             if not -(2**64) <= item < 2**64:
@@ -54,6 +66,7 @@ def check_plain(value: Any) -> None:
             raise InvalidEvent(
                 f"CBOR tags and special values are not allowed (found a {kind.__name__})"
             )
+    return ordered
 
 
 class _NotPlain(Exception):

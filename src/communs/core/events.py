@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
+import cbor2
+
 from . import canonical
 from .errors import BadInput, InvalidEvent
 from .identity import Identity, public_key_from_did, verify
@@ -90,7 +92,7 @@ def parse_event(raw: bytes, parse_body: BodyParser, *, verify_signature: bool = 
     raw = bytes(raw)
     if len(raw) > MAX_EVENT_SIZE:
         raise InvalidEvent(f"event is {len(raw)} bytes, over the {MAX_EVENT_SIZE}-byte limit")
-    outer = canonical.decode(raw)
+    outer, is_canonical = canonical.decode_strict(raw)
     if (
         not isinstance(outer, list)
         or len(outer) != 2
@@ -99,12 +101,12 @@ def parse_event(raw: bytes, parse_body: BodyParser, *, verify_signature: bool = 
     ):
         raise InvalidEvent("an event must be a CBOR array [payload bytes, signature bytes]")
     payload, signature = outer
-    if canonical.encode(outer) != raw:
+    if not is_canonical:
         raise InvalidEvent("event bytes are not in canonical CBOR form")
-    fields = canonical.decode(payload)
+    fields, is_canonical = canonical.decode_strict(payload)
     if not isinstance(fields, dict) or fields.keys() != _FIELDS:
         raise InvalidEvent(f"event payload must be a map with exactly the fields {sorted(_FIELDS)}")
-    if canonical.encode(fields) != payload:
+    if not is_canonical:
         raise InvalidEvent("event payload is not in canonical CBOR form")
     if type(fields["v"]) is not int or fields["v"] != FORMAT_VERSION:  # not 1.0, not true
         raise InvalidEvent(f"unsupported event format version {fields['v']!r}")
@@ -149,3 +151,24 @@ def parse_event(raw: bytes, parse_body: BodyParser, *, verify_signature: bool = 
         raise InvalidEvent("type must be text")
     body = parse_body(kind, fields["body"])
     return Event(eid, raw, commons, kind, author, tuple(parents), clock, time, body)
+
+
+def parse_checked_event(raw: bytes, parse_body: BodyParser) -> Event:
+    """The event of wire bytes that ``parse_event`` accepted already (stored by this node, or
+    checked in its verification process): decoded without checking them again, which costs
+    less than half of parsing without the signature."""
+    payload = cbor2.loads(raw)[0]
+    fields = cbor2.loads(payload)
+    eid = event_id(raw)
+    kind = fields["type"]
+    return Event(
+        eid,
+        raw,
+        fields["commons"] or eid,
+        kind,
+        fields["author"],
+        tuple(fields["parents"]),
+        fields["clock"],
+        fields["time"],
+        parse_body(kind, fields["body"]),
+    )

@@ -4,6 +4,26 @@ Importing this package registers every event type; ``fold`` holds the machinery 
 """
 
 from . import charter, contributions, governance, profiles, tasks, threads  # noqa: F401  (registers the event types)
-from .fold import TYPES, Ineffective, View, apply, fold, fork_base, parse, state_digest
+from .fold import (
+    TYPES,
+    Ineffective,
+    View,
+    apply,
+    fold,
+    fork_base,
+    parse,
+    parse_checked,
+    state_digest,
+)
 
-__all__ = ["TYPES", "Ineffective", "View", "apply", "fold", "fork_base", "parse", "state_digest"]
+__all__ = [
+    "TYPES",
+    "Ineffective",
+    "View",
+    "apply",
+    "fold",
+    "fork_base",
+    "parse",
+    "parse_checked",
+    "state_digest",
+]

@@ -15,7 +15,7 @@ import msgspec
 
 from ..core import canonical
 from ..core.errors import InvalidEvent
-from ..core.events import Event, parse_event
+from ..core.events import Event, parse_checked_event, parse_event
 
 Writes = dict[str, Any]
 
@@ -71,6 +71,11 @@ def parse(raw: bytes, *, verify_signature: bool = True) -> Event:
             f"{event.type} must {'' if TYPES[event.type].genesis else 'not '}be a genesis event"
         )
     return event
+
+
+def parse_checked(raw: bytes) -> Event:
+    """An event from bytes ``parse`` accepted before (see ``parse_checked_event``)."""
+    return parse_checked_event(raw, parse_body)
 
 
 def apply(view: View, event: Event) -> tuple[Writes, str | None]:

@@ -35,7 +35,7 @@ def _chain(home: Home, commons_id: bytes) -> list[tuple[bytes, list[Event]]]:
     store = home.store
     chain = []
     cid = home.cid(commons_id)
-    events = [domain.parse(r.raw, verify_signature=False) for r in store.events(cid)]
+    events = [domain.parse_checked(r.raw) for r in store.events(cid)]
     chain.append((commons_id, events))
     origin = events[0].body.forked_from
     while origin and store.commons_cid(origin.commons) is not None:

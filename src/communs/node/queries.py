@@ -211,7 +211,7 @@ def log(
         rows = list(store.events(cid, newest_first=True))
     else:
         rows = store.events_page(cid, before=before, limit=limit or 100, author=author, type=type)
-    events = [domain.parse(row.raw, verify_signature=False) for row in rows]
+    events = [domain.parse_checked(row.raw) for row in rows]
     known = names(home, cid)
     titles = _titles(home, cid, events)
     return [

@@ -29,7 +29,7 @@ from ..store import Store
 def parents_of(store: Store, event_id: bytes) -> tuple[bytes, ...]:
     row = store.event(event_id)
     assert row is not None
-    return domain.parse(row.raw, verify_signature=False).parents
+    return domain.parse_checked(row.raw).parents
 
 
 def missing_ids(store: Store, cid: int, their_heads: Iterable[bytes]) -> list[bytes] | None:

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..domain import governance, parse
+from ..domain import governance, parse_checked
 from ..node import governing, queries
 from .app import Web
 from .proposal_words import WHO, effect_text, method_text
@@ -42,7 +42,7 @@ def add_routes(web: Web) -> None:
                 if entry["type"] in ("proposal.close", "proposal.settle"):
                     row = home.store.event(bytes.fromhex(entry["id"]))
                     if row is not None:
-                        body = parse(row.raw, verify_signature=False).body
+                        body = parse_checked(row.raw).body
                         entry["proposal"] = body.proposal.hex()
                 elif entry["type"] == "proposal.open":
                     entry["proposal"] = entry["id"]

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..domain import parse
+from ..domain import parse_checked
 from ..domain.contributions import contribution_key
 from ..node import queries
 from ..node.home import Home
@@ -87,7 +87,7 @@ def health(home: Home, commons_id: bytes, now: int) -> dict[str, Any]:
         for row in recent_events(home, cid, since, kind):
             if row.reason is not None:
                 continue  # ineffective: it decided nothing
-            target = parse(row.raw, verify_signature=False).body.contribution
+            target = parse_checked(row.raw).body.contribution
             known = decisions.get(target)
             # An accepted contribution was settled by its last accept (the threshold's);
             # a publish-first one was first patrolled or reverted.

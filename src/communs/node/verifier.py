@@ -1,0 +1,189 @@
+"""Checking events in a helper process while the writer stores and folds them.
+
+Checking an event (``domain.parse``: size, canonical form, signature, id, schema) costs more
+than folding it, and only the signature lets go of Python's GIL: checking threads could not
+share the work out, and their hand-offs of the GIL cost nearly what they saved. A helper
+process checks big inputs ahead, chunk by chunk; the writer then decodes the events it was
+told are valid without checking them again (``domain.parse_checked``). Small inputs are
+checked in place, where a round trip to the helper would cost more than they do. If the
+helper cannot start or dies, checking goes on in place: slower, never skipped.
+
+The helper is ``python -m communs.node.verifier``, not a ``multiprocessing`` child: that
+would run the parent's main script again, which every program using Communs would have to
+guard. It reads CBOR arrays of events on its standard input and answers each with an array
+of refusals (null for a valid event), in order.
+"""
+
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections import deque
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import cbor2
+
+from .. import domain
+from ..core.errors import InvalidEvent
+from ..core.events import Event, event_id
+
+log = logging.getLogger(__name__)
+
+Checked = Event | tuple[bytes, str]  # an event, or (its id, why it is refused)
+
+
+def _id_of(raw: Any) -> bytes:
+    return event_id(bytes(raw)) if isinstance(raw, bytes | bytearray | memoryview) else b""
+
+
+def check(raws: list[Any]) -> list[Checked]:
+    """Check events here: each parsed event, or its id and why it is refused."""
+    results: list[Checked] = []
+    for raw in raws:
+        try:
+            results.append(domain.parse(raw))
+        except InvalidEvent as error:
+            results.append((_id_of(raw), str(error)))
+    return results
+
+
+def refusals(raws: list[Any]) -> list[str | None]:
+    """For each event, None if it is valid, else why it is refused (the helper's work)."""
+    reasons: list[str | None] = []
+    for raw in raws:
+        try:
+            domain.parse(raw)
+            reasons.append(None)
+        except InvalidEvent as error:
+            reasons.append(str(error))
+    return reasons
+
+
+def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+    """The helper's loop: one array of refusals for each array of events, until the end."""
+    while True:
+        try:
+            raws = cbor2.load(requests)
+        except (EOFError, cbor2.CBORDecodeEOF):
+            return
+        cbor2.dump(refusals(raws), answers)
+        answers.flush()
+
+
+class HelperGone(Exception):
+    """The helper process stopped before answering."""
+
+
+class Verifier:
+    """One helper process, started at the first big input and kept for the next ones."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._requests: queue.Queue[bytes | None] = queue.Queue()
+        self._waiting: deque[Future] = deque()  # answers due, in the order asked
+        self._lock = threading.Lock()
+        self._failed = False
+
+    def submit(self, raws: list[Any]) -> Future | None:
+        """Start checking ``raws`` in the helper; None if they are to be checked in place."""
+        if self._failed or not all(type(raw) is bytes for raw in raws):
+            return None
+        if self._process is None:
+            try:
+                self._start()
+            except OSError as error:
+                self._give_up(error)
+                return None
+        future: Future = Future()
+        with self._lock:
+            self._waiting.append(future)
+        self._requests.put(cbor2.dumps(raws))
+        return future
+
+    def results(self, raws: list[Any], future: Future | None) -> list[Checked]:
+        """What the helper found about ``raws``, as ``check`` gives it."""
+        if future is None:
+            return check(raws)
+        try:
+            reasons = future.result()
+            if not isinstance(reasons, list) or len(reasons) != len(raws):
+                raise HelperGone("the helper process answered something else than asked")
+        except HelperGone as error:
+            self._give_up(error)
+            return check(raws)
+        return [
+            domain.parse_checked(raw) if reason is None else (_id_of(raw), str(reason))
+            for raw, reason in zip(raws, reasons, strict=True)
+        ]
+
+    def _start(self) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])  # where ``communs`` is
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "communs.node.verifier"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        self._process, self._requests, self._waiting = process, queue.Queue(), deque()
+        # Writing and reading in threads of their own: this one goes on folding meanwhile.
+        threading.Thread(target=self._write, args=(process, self._requests), daemon=True).start()
+        threading.Thread(target=self._read, args=(process, self._waiting), daemon=True).start()
+
+    @staticmethod
+    def _write(process: subprocess.Popen, requests: queue.Queue) -> None:
+        assert process.stdin is not None
+        try:
+            while (request := requests.get()) is not None:
+                process.stdin.write(request)
+                process.stdin.flush()
+        except OSError:  # the helper died: the reader tells whoever waits
+            pass
+        finally:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+
+    def _read(self, process: subprocess.Popen, waiting: deque[Future]) -> None:
+        assert process.stdout is not None
+        try:
+            while True:
+                answer = cbor2.load(process.stdout)
+                with self._lock:
+                    future = waiting.popleft()
+                future.set_result(answer)
+        except Exception as error:  # end of the helper's output, or a broken answer
+            with self._lock:
+                left = list(waiting)
+                waiting.clear()
+            for future in left:
+                future.set_exception(HelperGone(f"the helper process stopped ({error!r})"))
+
+    def _give_up(self, error: Exception) -> None:
+        if not self._failed:
+            log.warning("checking events in place from now on (helper process: %s)", error)
+        self._failed = True
+        self.close()
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        self._requests.put(None)  # the writer closes the helper's input: it ends
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()  # the reader has seen its end
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
