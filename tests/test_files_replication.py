@@ -53,3 +53,34 @@ def test_a_follower_fetches_the_files_and_refuses_corrupt_ones(tmp_path):
     finally:
         a.close()
         b.close()
+
+
+def test_a_follower_asks_only_for_the_files_the_peer_holds(tmp_path):
+    a = make_node(tmp_path / "a", "anna")
+    b = make_node(tmp_path / "b")
+    try:
+        commons = a.commons_create(Actor("anna"), name="Songs")["id"]
+        held = [add_file(a, commons, f"held{i}.md", b"kept %d\n" % i)[0] for i in range(3)]
+        gone = [add_file(a, commons, f"gone{i}.md", b"lost %d\n" % i)[0] for i in range(5)]
+        for blob in gone:  # named by open contributions, but no longer on disk at A
+            a.home.blobs.path(bytes.fromhex(blob)).unlink()
+        asked: list[str] = []
+        app = create_app(a)
+
+        @app.middleware("http")
+        async def count(request, call_next):
+            asked.append(f"{request.method} {request.url.path}")
+            return await call_next(request)
+
+        with serve_app(app) as url:
+            assert sorted(a.blobs_held(held + gone)) == sorted(held)
+            result = b.follow(f"communs://{commons}?peer={url.removeprefix('http://')}")
+            assert result["files"] == 3
+            assert all(b.home.blobs.has(bytes.fromhex(h)) for h in held)
+            assert not any(b.home.blobs.has(bytes.fromhex(h)) for h in gone)
+        files_asked = [line for line in asked if line.startswith(("GET /api/blobs/", "HEAD"))]
+        assert sorted(files_asked) == sorted(f"GET /api/blobs/{h}" for h in held)
+        assert asked.count("POST /api/blobs/have") == 1
+    finally:
+        a.close()
+        b.close()

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..core.errors import BadInput
+from ..node.fetching import HAVE_MAX
 from ..node.service import Service
 
 
@@ -20,6 +21,12 @@ class FetchBody(BaseModel):
     peers: list[str] = Field(default_factory=list, description="peer node URLs to ask")
     torrent: str | None = Field(
         None, description="base64 of any .torrent of the file, to fetch it from its swarm"
+    )
+
+
+class HaveBody(BaseModel):
+    hashes: list[str] = Field(
+        default_factory=list, max_length=HAVE_MAX, description="file hashes (hex SHA-256)"
     )
 
 
@@ -51,6 +58,12 @@ def add_file_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
         with s.blob_open(blob) as stream:
             path = stream.name
         return FileResponse(path, media_type="application/octet-stream")
+
+    @app.post("/api/blobs/have")
+    def blobs_have(body: HaveBody) -> dict[str, Any]:
+        """Which of these files this node holds (at most 10,000 hashes per question): a peer
+        fetching the files of a commons asks for those only."""
+        return {"have": s.blobs_held(body.hashes)}
 
     @app.post("/api/blobs/{blob}/fetch", dependencies=W)
     def blob_fetch(blob: str, body: FetchBody) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from .local import LocalState
 
 log = logging.getLogger("communs.files")
 PEER_ERRORS = (httpx.HTTPError, httpx.StreamError, CommunsError, ValueError, KeyError, TypeError)
+HAVE_MAX = 10_000  # file hashes per question to a peer (see ``Fetcher._held_by``)
 ENDPOINT_TTL = 60.0  # seconds a peer's BitTorrent endpoint is remembered
 USAGE_TTL = 2.0  # seconds the bytes used by the blob store are remembered
 
@@ -168,10 +169,9 @@ class Fetcher:
             return 0
         if wanted is None:
             wanted = self.named(commons)
+        missing = {blob: ref for blob, ref in wanted.items() if not self.home.blobs.has(blob)}
         fetched = 0
-        for blob, ref in wanted.items():
-            if self.home.blobs.has(blob):
-                continue
+        for blob, ref in self._held_by(peer, missing).items():
             try:
                 self.fetch(blob, [peer], ref=ref, commons=commons)
                 fetched += 1
@@ -182,6 +182,30 @@ class Fetcher:
             except PEER_ERRORS as error:
                 log.warning("file %s from %s refused: %s", blob.hex()[:12], peer, error)
         return fetched
+
+    def _held_by(self, peer: str, blobs: dict[bytes, FileRef]) -> dict[bytes, FileRef]:
+        """The files among ``blobs`` that ``peer`` holds, asked in a few requests rather than
+        one failed fetch per file it lacks (a peer without the question: all of them)."""
+        if len(blobs) < 2:
+            return blobs
+        hashes = [blob.hex() for blob in blobs]
+        held: dict[bytes, FileRef] = {}
+        for start in range(0, len(hashes), HAVE_MAX):
+            try:
+                response = self._http().post(
+                    f"{peer}/api/blobs/have", json={"hashes": hashes[start : start + HAVE_MAX]}
+                )
+                if response.status_code in (404, 405):  # an older node: ask file by file
+                    return blobs
+                raise_for(response)
+                for name in response.json()["have"]:
+                    blob = bytes.fromhex(name)
+                    if blob in blobs:
+                        held[blob] = blobs[blob]
+            except PEER_ERRORS as error:
+                log.warning("which files %s holds: %s", peer, error)
+                return held
+        return held
 
     # -- one file -------------------------------------------------------------------------
 

@@ -25,6 +25,10 @@ class FileOps:
     def blob_open(self, blob: str) -> BinaryIO:
         return self.home.blobs.open(blob_hash(blob))
 
+    def blobs_held(self, hashes: list[str]) -> list[str]:
+        """Which of these files are here: a peer then asks only for those."""
+        return [h for h in hashes if self.home.blobs.has(blob_hash(h))]
+
     def blob_fetch(
         self,
         blob: str,

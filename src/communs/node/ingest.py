@@ -9,9 +9,8 @@ wrote), so a late event costs the length of the tail it lands in, never a full r
 """
 
 import gc
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
@@ -25,7 +24,7 @@ from ..core.events import Event
 from ..domain.artifacts import artifact_key
 from ..domain.contributions import contribution_key
 from ..store import EventRow, Store, summary_of
-from .verifier import Checked, Verifier, check
+from .verifier import Checked, CheckedAhead, Verifier, check
 
 # Events per transaction: an acknowledged batch survives a crash whole. Big transactions
 # write each B-tree page they touch once for many events.
@@ -203,34 +202,17 @@ class Ingestor:
             for batch in _batches(chain(first, chain.from_iterable(chunks)), BATCH):
                 self._commit(check(batch), len(batch), report, progress, committed)
             return report
-        chunks = chain([first], chunks)
-        ahead: deque[tuple[list[bytes], Future | None]] = deque()  # being checked, in order
-        queued = 0  # events in ``ahead``
-
-        def check_ahead() -> None:  # keep about a transaction's worth in the helper
-            nonlocal queued
-            while queued < BATCH:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    return
-                ahead.append((chunk, verifier.submit(chunk)))
-                queued += len(chunk)
-
-        check_ahead()
-        while ahead:
-            chunk, future = ahead.popleft()
-            results = verifier.results(chunk, future)
-            count = len(chunk)
+        ahead = CheckedAhead(verifier, chain([first], chunks), BATCH)
+        while (size := ahead.next_size()) is not None:
+            results, count = ahead.take(), size
             # Take what is checked, up to BATCH events, and no fewer than MIN_BATCH while
             # more are coming: a commit has a cost of its own.
-            while ahead and count + len(ahead[0][0]) <= BATCH:
-                if count >= MIN_BATCH and not (ahead[0][1] is None or ahead[0][1].done()):
+            while (size := ahead.next_size()) is not None and count + size <= BATCH:
+                if count >= MIN_BATCH and not ahead.next_ready():
                     break
-                chunk, future = ahead.popleft()
-                results += verifier.results(chunk, future)
-                count += len(chunk)
-            queued -= count
-            check_ahead()  # checking goes on while this batch is folded
+                results += ahead.take()
+                count += size
+            ahead.top_up()  # checking goes on while this batch is folded
             self._commit(results, count, report, progress, committed)
         return report
 

@@ -14,6 +14,7 @@ guard. It reads CBOR arrays of events on its standard input and answers each wit
 of refusals (null for a valid event), in order.
 """
 
+import contextlib
 import logging
 import os
 import queue
@@ -21,7 +22,8 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from concurrent.futures import Future
+from collections.abc import Iterator
+from concurrent.futures import Future, InvalidStateError
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -74,6 +76,57 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         answers.flush()
 
 
+class CheckedAhead:
+    """Chunks of events checked ahead of the writer, given back in order.
+
+    The helper checks them, with about ``limit`` events in its queue. While it starts, the
+    first chunks are checked here; and whenever the writer would wait for the helper, it
+    takes back the last chunk not yet sent to it and checks that one here, so neither side
+    waits for long, whichever is faster."""
+
+    def __init__(self, verifier: "Verifier", chunks: Iterator[list[Any]], limit: int):
+        self.verifier, self.chunks, self.limit = verifier, chunks, limit
+        self.ahead: deque[tuple[list[Any], Future | list[Checked] | None]] = deque()
+        self.queued = 0  # events in ``ahead``
+        if not verifier.running:
+            for chunk in (next(chunks, None), next(chunks, None)):
+                if chunk:
+                    self.ahead.append((chunk, None))
+                    self.queued += len(chunk)
+        self.top_up()
+
+    def top_up(self) -> None:
+        while self.queued < self.limit and (chunk := next(self.chunks, None)) is not None:
+            self.ahead.append((chunk, self.verifier.submit(chunk)))
+            self.queued += len(chunk)
+
+    def next_size(self) -> int | None:
+        """Events in the next chunk (None: no more), and whether it is ready."""
+        return len(self.ahead[0][0]) if self.ahead else None
+
+    def next_ready(self) -> bool:
+        pending = self.ahead[0][1]
+        return not isinstance(pending, Future) or pending.done()
+
+    def take(self) -> list[Checked]:
+        chunk, pending = self.ahead.popleft()
+        self.queued -= len(chunk)
+        while isinstance(pending, Future) and not pending.done() and self._take_back():
+            pass
+        return self.verifier.results(chunk, pending)
+
+    def _take_back(self) -> bool:
+        """Check here the last chunk still waiting to be sent to the helper, if any."""
+        for index in range(len(self.ahead) - 1, -1, -1):
+            chunk, pending = self.ahead[index]
+            if isinstance(pending, Future):
+                if not pending.cancel():  # sent: so are all the chunks before it
+                    return False
+                self.ahead[index] = (chunk, check(chunk))
+                return True
+        return False
+
+
 class HelperGone(Exception):
     """The helper process stopped before answering."""
 
@@ -83,10 +136,14 @@ class Verifier:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen | None = None
-        self._requests: queue.Queue[bytes | None] = queue.Queue()
+        self._requests: queue.Queue[tuple[Future, bytes] | None] = queue.Queue()
         self._waiting: deque[Future] = deque()  # answers due, in the order asked
         self._lock = threading.Lock()
         self._failed = False
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None
 
     def submit(self, raws: list[Any]) -> Future | None:
         """Start checking ``raws`` in the helper; None if they are to be checked in place."""
@@ -98,16 +155,19 @@ class Verifier:
             except OSError as error:
                 self._give_up(error)
                 return None
-        future: Future = Future()
+        future: Future = Future()  # cancelled before it is sent: to be checked in place
         with self._lock:
             self._waiting.append(future)
-        self._requests.put(cbor2.dumps(raws))
+        self._requests.put((future, cbor2.dumps(raws)))
         return future
 
-    def results(self, raws: list[Any], future: Future | None) -> list[Checked]:
-        """What the helper found about ``raws``, as ``check`` gives it."""
+    def results(self, raws: list[Any], future: Future | list[Checked] | None) -> list[Checked]:
+        """What the helper found about ``raws``, as ``check`` gives it (``future``: what
+        ``submit`` gave, or the results already, or None to check them here)."""
         if future is None:
             return check(raws)
+        if isinstance(future, list):
+            return future
         try:
             reasons = future.result()
             if not isinstance(reasons, list) or len(reasons) != len(raws):
@@ -132,14 +192,20 @@ class Verifier:
         )
         self._process, self._requests, self._waiting = process, queue.Queue(), deque()
         # Writing and reading in threads of their own: this one goes on folding meanwhile.
-        threading.Thread(target=self._write, args=(process, self._requests), daemon=True).start()
-        threading.Thread(target=self._read, args=(process, self._waiting), daemon=True).start()
+        for work in (self._write, self._read):
+            threading.Thread(
+                target=work, args=(process, self._requests, self._waiting), daemon=True
+            ).start()
 
-    @staticmethod
-    def _write(process: subprocess.Popen, requests: queue.Queue) -> None:
+    def _write(self, process: subprocess.Popen, requests: queue.Queue, waiting: deque) -> None:
         assert process.stdin is not None
         try:
-            while (request := requests.get()) is not None:
+            while (item := requests.get()) is not None:
+                future, request = item
+                if not future.set_running_or_notify_cancel():  # taken back before it was sent
+                    with self._lock:
+                        waiting.remove(future)
+                    continue
                 process.stdin.write(request)
                 process.stdin.flush()
         except OSError:  # the helper died: the reader tells whoever waits
@@ -150,7 +216,7 @@ class Verifier:
             except OSError:
                 pass
 
-    def _read(self, process: subprocess.Popen, waiting: deque[Future]) -> None:
+    def _read(self, process: subprocess.Popen, requests: queue.Queue, waiting: deque) -> None:
         assert process.stdout is not None
         try:
             while True:
@@ -163,7 +229,8 @@ class Verifier:
                 left = list(waiting)
                 waiting.clear()
             for future in left:
-                future.set_exception(HelperGone(f"the helper process stopped ({error!r})"))
+                with contextlib.suppress(InvalidStateError):  # cancelled meanwhile
+                    future.set_exception(HelperGone(f"the helper process stopped ({error!r})"))
 
     def _give_up(self, error: Exception) -> None:
         if not self._failed:
