@@ -140,6 +140,7 @@ class Verifier:
         self._waiting: deque[Future] = deque()  # answers due, in the order asked
         self._lock = threading.Lock()
         self._failed = False
+        self._gone = False  # the helper's output ended
 
     @property
     def running(self) -> bool:
@@ -157,7 +158,12 @@ class Verifier:
                 return None
         future: Future = Future()  # cancelled before it is sent: to be checked in place
         with self._lock:
-            self._waiting.append(future)
+            gone = self._gone
+            if not gone:
+                self._waiting.append(future)
+        if gone:  # its reader has seen it stop: nobody would answer
+            self._give_up(HelperGone("the helper process stopped"))
+            return None
         self._requests.put((future, cbor2.dumps(raws)))
         return future
 
@@ -191,6 +197,7 @@ class Verifier:
             env=env,
         )
         self._process, self._requests, self._waiting = process, queue.Queue(), deque()
+        self._gone = False
         # Writing and reading in threads of their own: this one goes on folding meanwhile.
         for work in (self._write, self._read):
             threading.Thread(
@@ -203,7 +210,7 @@ class Verifier:
             while (item := requests.get()) is not None:
                 future, request = item
                 if not future.set_running_or_notify_cancel():  # taken back before it was sent
-                    with self._lock:
+                    with self._lock, contextlib.suppress(ValueError):
                         waiting.remove(future)
                     continue
                 process.stdin.write(request)
@@ -228,6 +235,8 @@ class Verifier:
             with self._lock:
                 left = list(waiting)
                 waiting.clear()
+                if waiting is self._waiting:  # not a helper stopped before
+                    self._gone = True
             for future in left:
                 with contextlib.suppress(InvalidStateError):  # cancelled meanwhile
                     future.set_exception(HelperGone(f"the helper process stopped ({error!r})"))
