@@ -108,6 +108,16 @@ class Node:
     def peak_rss_kb(self) -> int | None:
         return proc_status_kb(self.pid, "VmHWM")
 
+    def helper_peak_rss_kb(self) -> int:
+        """Peak RSS of the node's live child processes (the one that checks events)."""
+        import psutil
+
+        try:
+            children = psutil.Process(self.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return 0
+        return sum(proc_status_kb(child.pid, "VmHWM") or 0 for child in children)
+
     def stop(self, timeout: float = 15.0) -> None:
         if self.http is not None:
             self.http.close()

@@ -36,6 +36,7 @@ DEADLINE = 60.0  # seconds, for the whole exchange with the child
 CHILD = """
 import sys
 sys.path.insert(0, sys.argv[3])
+from communs.core.events import event_id
 from communs.node import ingest
 from communs.store import SQLiteStore
 from workload import read_events
@@ -45,8 +46,8 @@ raws = read_events(sys.argv[1])
 store = SQLiteStore(sys.argv[2])
 ingestor = ingest.Ingestor(store)
 
-def acknowledge(ids):
-    sys.stdout.write(" ".join(i.hex() for i in ids) + "\\n")
+def acknowledge(added):
+    sys.stdout.write(" ".join(event_id(raw).hex() for _, raw in added) + "\\n")
     sys.stdout.flush()
 
 ingestor.ingest(raws, committed=acknowledge)

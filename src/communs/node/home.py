@@ -3,6 +3,7 @@
 import os
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,18 @@ class Home:
         self.listeners: list[Callable[[list[tuple[bytes, bytes]]], None]] = []
 
     def ingest(
-        self, raws: Iterable[bytes], progress: Callable[[int], None] | None = None
+        self,
+        raws: Iterable[bytes],
+        progress: Callable[[int], None] | None = None,
+        guard: AbstractContextManager | None = None,
     ) -> IngestReport:
-        """The one write path, telling listeners what was added."""
-        report = self.ingestor.ingest(raws, progress=progress)
-        if report.new:
-            for listener in self.listeners:
-                listener(report.new)
-        return report
+        """The one write path, telling listeners what each transaction added (see
+        ``Ingestor.ingest`` for ``guard``)."""
+        return self.ingestor.ingest(raws, progress, committed=self._tell, guard=guard)
+
+    def _tell(self, added: list[tuple[bytes, bytes]]) -> None:
+        for listener in self.listeners:
+            listener(added)
 
     def close(self) -> None:
         self.ingestor.close()

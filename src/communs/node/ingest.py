@@ -11,7 +11,7 @@ wrote), so a late event costs the length of the tail it lands in, never a full r
 import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -33,13 +33,15 @@ MIN_BATCH = 4096  # while more events are coming (see Ingestor.ingest)
 CHUNK = 1024  # events per task of the helper process that checks them
 
 
+Committed = Callable[[list[tuple[bytes, bytes]]], None]  # (commons id, raw) of events added
+
+
 @dataclass
 class IngestReport:
     added: list[bytes] = field(default_factory=list)
     duplicates: int = 0
     pending: list[bytes] = field(default_factory=list)
     refused: list[tuple[bytes, str]] = field(default_factory=list)
-    new: list[tuple[bytes, bytes]] = field(default_factory=list)  # (commons id, raw) added
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} added"]
@@ -174,25 +176,29 @@ class Ingestor:
         raws: Iterable[bytes],
         progress: Callable[[int], None] | None = None,
         *,
-        committed: Callable[[list[bytes]], None] | None = None,
+        committed: Committed | None = None,
+        guard: AbstractContextManager | None = None,
     ) -> IngestReport:
         """Check and apply events, in transactions of at most BATCH events.
 
         A big input is checked ahead, in chunks, by the helper process, while this thread
         stores and folds what is already checked: each transaction takes the checked chunks
         that are ready (at least one), so it grows up to BATCH when the fold is the slower
-        side. After each transaction commits, ``progress`` gets the number of events it
-        handled and ``committed`` the ids of the events it added: an acknowledged batch
-        survives a crash whole.
+        side. After each transaction commits, ``committed`` gets the (commons id, raw) of
+        the events it added — an acknowledged batch survives a crash whole — and
+        ``progress`` the number of events it handled. Each transaction runs inside
+        ``guard`` (e.g. the node's lock), taken again for each one: an input streaming in
+        from a peer leaves room to other writers between its transactions.
         """
         with _cyclic_gc_paused():
-            return self._ingest(raws, progress, committed)
+            return self._ingest(raws, progress, committed, guard or nullcontext())
 
     def _ingest(
         self,
         raws: Iterable[bytes],
         progress: Callable[[int], None] | None,
-        committed: Callable[[list[bytes]], None] | None,
+        committed: Committed | None,
+        guard: AbstractContextManager,
     ) -> IngestReport:
         report = IngestReport()
         chunks = _batches(raws, CHUNK)
@@ -200,7 +206,7 @@ class Ingestor:
         verifier = self.verifier
         if verifier is None or len(first) < CHUNK:  # small: checked in place
             for batch in _batches(chain(first, chain.from_iterable(chunks)), BATCH):
-                self._commit(check(batch), len(batch), report, progress, committed)
+                self._commit(check(batch), len(batch), report, progress, committed, guard)
             return report
         ahead = CheckedAhead(verifier, chain([first], chunks), BATCH)
         while (size := ahead.next_size()) is not None:
@@ -213,7 +219,7 @@ class Ingestor:
                 results += ahead.take()
                 count += size
             ahead.top_up()  # checking goes on while this batch is folded
-            self._commit(results, count, report, progress, committed)
+            self._commit(results, count, report, progress, committed, guard)
         return report
 
     def _commit(
@@ -222,22 +228,23 @@ class Ingestor:
         count: int,
         report: IngestReport,
         progress: Callable[[int], None] | None,
-        committed: Callable[[list[bytes]], None] | None,
+        committed: Committed | None,
+        guard: AbstractContextManager,
     ) -> None:
-        """Store and fold one batch of verified events in one transaction."""
+        """Store and fold one batch of checked events in one transaction."""
         events: list[Event] = []
         for item in results:
             if isinstance(item, Event):
                 events.append(item)
             else:
                 report.refused.append(item)
-        before = len(report.added)
-        with self.store.transaction():
-            self._store_and_apply(events, report)
+        with guard:
+            with self.store.transaction():
+                added = self._store_and_apply(events, report)
+            if committed and added:
+                committed(added)
         if progress:
             progress(count)
-        if committed:
-            committed(report.added[before:])
 
     # -- order and readiness ----------------------------------------------------------------
 
@@ -246,7 +253,10 @@ class Ingestor:
             self._commons_ids[cid] = self.store.commons_id(cid)
         return self._commons_ids[cid]
 
-    def _store_and_apply(self, events: list[Event], report: IngestReport) -> None:
+    def _store_and_apply(
+        self, events: list[Event], report: IngestReport
+    ) -> list[tuple[bytes, bytes]]:
+        """Store and fold ``events``; the (commons id, raw) of those added."""
         unique: dict[bytes, Event] = {}
         for event in events:
             if event.id in unique:
@@ -294,10 +304,12 @@ class Ingestor:
         by_commons: dict[bytes, list[Event]] = defaultdict(list)
         for event in accepted:
             by_commons[event.commons].append(event)
+        added: list[tuple[bytes, bytes]] = []
         for commons_id, new in by_commons.items():
             self._apply(commons_id, new)
             report.added += [e.id for e in new]
-            report.new += [(commons_id, e.raw) for e in new]
+            added += [(commons_id, e.raw) for e in new]
+        return added
 
     # -- fold --------------------------------------------------------------------------------
 

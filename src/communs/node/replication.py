@@ -11,7 +11,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -23,7 +23,6 @@ from ..core.events import event_id
 from .client import raise_for, transport
 from .fetching import PEER_ERRORS, Fetcher
 from .home import Home
-from .ingest import BATCH
 from .local import LocalState, normalize_url
 from .sync import encode_stream, missing_ids
 from .wire import (
@@ -213,28 +212,29 @@ class Replicator:
 
     # -- admission and ingest --------------------------------------------------------------
 
-    def _ingest(self, raws: list[bytes], peer: str, commons: bytes) -> dict[str, Any]:
-        """Ingest events a peer sent for ``commons``: events of any other commons are
-        refused, so each commons' policy applies to its own events."""
-        ours, refused = [], []
-        for raw in raws:
-            if commons_of(raw) in (commons, None):  # None: malformed, ingest says why
-                ours.append(raw)
-            else:
-                refused.append(
-                    (
-                        event_id(raw),
-                        "this event belongs to another commons than the one being synced",
-                    )
-                )
-        admitted, denied = self._admit(ours, commons)
-        refused += denied
-        with self.lock:
-            self._source.peer = peer  # so that what came from a peer is not pushed back to it
-            try:
-                report = self.home.ingest(admitted)
-            finally:
-                self._source.peer = None
+    def _ingest(self, raws: Iterable[bytes], peer: str, commons: bytes) -> dict[str, Any]:
+        """Ingest events a peer sent for ``commons``, as they come: events of any other
+        commons are refused, so each commons' policy applies to its own events. The node's
+        lock is taken for each transaction, not for the whole stream."""
+        refused: list[tuple[bytes, str]] = []
+        admit = self._admission(commons)
+
+        def admitted() -> Iterator[bytes]:
+            for raw in raws:
+                if commons_of(raw) not in (commons, None):  # None: malformed, ingest says why
+                    reason = "this event belongs to another commons than the one being synced"
+                else:
+                    reason = admit(raw)
+                if reason is None:
+                    yield raw
+                else:
+                    refused.append((event_id(raw), reason))
+
+        self._source.peer = peer  # so that what came from a peer is not pushed back to it
+        try:
+            report = self.home.ingest(admitted(), guard=self.lock)
+        finally:
+            self._source.peer = None
         refused += [(eid, reason) for eid, reason in report.refused]
         for eid, reason in refused:
             self.local.refused(peer, commons, eid, reason)
@@ -246,12 +246,13 @@ class Replicator:
             "refused": [[eid.hex(), reason] for eid, reason in refused],
         }
 
-    def _admit(self, raws: list[bytes], commons: bytes) -> tuple[list[bytes], list[tuple]]:
-        """This node's policy, before anything is verified or stored."""
+    def _admission(self, commons: bytes) -> Callable[[bytes], str | None]:
+        """This node's policy, before anything is verified or stored: why an event is
+        refused, or None."""
         blocked = self.local.authors("blocked")
         restricted = self.local.policy(commons) == "maintainers"
         if not blocked and not restricted:
-            return raws, []
+            return lambda raw: None
         trusted = self.local.authors("followed")
         if restricted:
             with self.lock:
@@ -261,22 +262,19 @@ class Replicator:
                     else None
                 )
             trusted |= set(charter["maintainers"]) if charter else set()
-        admitted, refused = [], []
-        for raw in raws:
+
+        def refusal(raw: bytes) -> str | None:
             author = author_of(raw)
             if author in blocked:
-                refused.append((event_id(raw), "its author is blocked on this node"))
-            elif restricted and author not in trusted and not is_genesis(raw):
-                refused.append(
-                    (
-                        event_id(raw),
-                        "this node accepts events for this commons only "
-                        "from its maintainers and the authors it follows",
-                    )
+                return "its author is blocked on this node"
+            if restricted and author not in trusted and not is_genesis(raw):
+                return (
+                    "this node accepts events for this commons only "
+                    "from its maintainers and the authors it follows"
                 )
-            else:
-                admitted.append(raw)
-        return admitted, refused
+            return None
+
+        return refusal
 
     # -- syncing with a peer ---------------------------------------------------------------
 
@@ -351,15 +349,10 @@ class Replicator:
                 isinstance(h, bytes) and len(h) == 32 for h in heads
             ):
                 raise BadInput(f"{peer} answered a sync without a valid list of its heads")
-            batch: list[bytes] = []
-            for item in items:
-                if isinstance(item, bytes):
-                    batch.append(item)
-                if len(batch) >= BATCH:
-                    added += self._ingest(batch, peer, commons)["added"]
-                    batch = []
-            if batch:
-                added += self._ingest(batch, peer, commons)["added"]
+            # One ingest for the whole stream: events are checked ahead while earlier ones
+            # are folded, and each transaction commits on its own.
+            raws = (item for item in items if isinstance(item, bytes))
+            added += self._ingest(raws, peer, commons)["added"]
         return added, heads
 
     def _push(self, peer: str, commons: bytes, their_heads: list[bytes]) -> int:

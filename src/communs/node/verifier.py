@@ -157,14 +157,15 @@ class Verifier:
                 self._give_up(error)
                 return None
         future: Future = Future()  # cancelled before it is sent: to be checked in place
-        with self._lock:
+        request = cbor2.dumps(raws)
+        with self._lock:  # answers come in the order asked, whichever thread asks
             gone = self._gone
             if not gone:
                 self._waiting.append(future)
+                self._requests.put((future, request))
         if gone:  # its reader has seen it stop: nobody would answer
             self._give_up(HelperGone("the helper process stopped"))
             return None
-        self._requests.put((future, cbor2.dumps(raws)))
         return future
 
     def results(self, raws: list[Any], future: Future | list[Checked] | None) -> list[Checked]:
