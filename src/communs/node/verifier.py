@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -263,4 +264,7 @@ class Verifier:
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the node stops its helper by
+    # closing its input, and the helper must not print a traceback of its own meanwhile.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve(sys.stdin.buffer, sys.stdout.buffer)
