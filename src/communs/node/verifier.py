@@ -211,10 +211,13 @@ class Verifier:
         try:
             while (item := requests.get()) is not None:
                 future, request = item
-                if not future.set_running_or_notify_cancel():  # taken back before it was sent
-                    with self._lock, contextlib.suppress(ValueError):
-                        waiting.remove(future)
-                    continue
+                with self._lock:  # the reader fails what is left under this lock too
+                    if future.done() and not future.cancelled():
+                        continue  # failed by the reader: the helper stopped
+                    if not future.set_running_or_notify_cancel():  # taken back before sent
+                        with contextlib.suppress(ValueError):
+                            waiting.remove(future)
+                        continue
                 process.stdin.write(request)
                 process.stdin.flush()
         except OSError:  # the helper died: the reader tells whoever waits
@@ -235,13 +238,12 @@ class Verifier:
                 future.set_result(answer)
         except Exception as error:  # end of the helper's output, or a broken answer
             with self._lock:
-                left = list(waiting)
+                for future in waiting:
+                    with contextlib.suppress(InvalidStateError):  # taken back meanwhile
+                        future.set_exception(HelperGone(f"the helper process stopped ({error!r})"))
                 waiting.clear()
                 if waiting is self._waiting:  # not a helper stopped before
                     self._gone = True
-            for future in left:
-                with contextlib.suppress(InvalidStateError):  # cancelled meanwhile
-                    future.set_exception(HelperGone(f"the helper process stopped ({error!r})"))
 
     def _give_up(self, error: Exception) -> None:
         if not self._failed:
