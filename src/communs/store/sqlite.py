@@ -225,8 +225,9 @@ class SQLiteStore:
         """``head VALUES (...), (...), ...`` in statements of up to ROWS rows.
 
         executemany() steps once per row, and the sqlite3 module releases the GIL around
-        every step: while the verification threads run, each release costs a wait to get it
-        back. A multi-row INSERT does the same work in one step.
+        every step: while other threads run (the web server, those talking to the helper
+        process that checks events), each release costs a wait to get it back. A multi-row
+        INSERT does the same work in one step.
         """
         one = "(" + ",".join("?" * width) + ")"
         full = f"{head} VALUES {','.join([one] * ROWS)}"
