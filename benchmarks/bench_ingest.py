@@ -39,15 +39,6 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _peak_rss_mb(pid: int) -> float:
-    """VmHWM of a process: its peak RSS since it started its program (getrusage would count
-    the parent's pages it shared between fork and exec)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 # -- children ---------------------------------------------------------------------------------
 
 
@@ -64,16 +55,18 @@ def child_ingest(events_file: str, db_path: str) -> dict:
     report = ingestor.ingest(raws)
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu0
-    helper_rss_mb = max(
-        (_peak_rss_mb(child.pid) for child in psutil.Process().children()), default=0
-    )
+    from nodes import proc_status_kb
+
+    # VmHWM: a peak since the helper started its program (getrusage would count the pages
+    # it shared with this process between fork and exec).
+    helper_kb = sum(proc_status_kb(c.pid, "VmHWM") or 0 for c in psutil.Process().children())
     ingestor.close()  # waits for the helper process that checked events: its CPU is known
     store.close()
     helper = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
         "cpu": cpu + helper.ru_utime + helper.ru_stime,
-        "helper_rss_mb": helper_rss_mb,
+        "helper_rss_mb": helper_kb / 1024,
         "events": len(raws),
         "added": len(report.added),
         "pending": len(report.pending),

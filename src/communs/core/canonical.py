@@ -17,17 +17,24 @@ from .errors import InvalidEvent
 _SCALARS = (type(None), bool, str, bytes)
 
 
+def _loads(data: bytes) -> Any:
+    try:
+        return cbor2.loads(data)
+    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError) as error:
+        raise InvalidEvent(f"not valid CBOR: {error}") from None
+
+
 def decode(data: bytes) -> Any:
-    return decode_strict(data)[0]
+    """Decode plain data (InvalidEvent otherwise)."""
+    value = _loads(data)
+    check_plain(value)
+    return value
 
 
 def decode_strict(data: bytes) -> tuple[Any, bool]:
     """Decode plain data (InvalidEvent otherwise), and tell whether ``data`` is its canonical
     encoding."""
-    try:
-        value = cbor2.loads(data)
-    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError) as error:
-        raise InvalidEvent(f"not valid CBOR: {error}") from None
+    value = _loads(data)
     # For plain data with every map in canonical order, cbor2's default encoding (smallest
     # heads, definite lengths) is the canonical one.
     return value, check_plain(value) and cbor2.dumps(value) == data

@@ -102,10 +102,11 @@ class CheckedAhead:
             self.queued += len(chunk)
 
     def next_size(self) -> int | None:
-        """Events in the next chunk (None: no more), and whether it is ready."""
+        """Events in the next chunk (None: no more)."""
         return len(self.ahead[0][0]) if self.ahead else None
 
     def next_ready(self) -> bool:
+        """Whether the next chunk can be taken without waiting for the helper."""
         pending = self.ahead[0][1]
         return not isinstance(pending, Future) or pending.done()
 
