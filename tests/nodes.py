@@ -289,3 +289,20 @@ class Nodes:
             except subprocess.TimeoutExpired:
                 pass
             node.kill()
+
+
+def loopback_session(**settings: object) -> libtorrent.session:  # noqa: F821
+    """A libtorrent client on 127.0.0.1 with no DHT, local discovery, UPnP or NAT-PMP, and
+    these ``settings`` besides."""
+    import libtorrent
+
+    return libtorrent.session(
+        {
+            "listen_interfaces": "127.0.0.1:0",
+            "enable_dht": False,
+            "enable_lsd": False,
+            "enable_upnp": False,
+            "enable_natpmp": False,
+            **settings,
+        }
+    )

@@ -27,7 +27,7 @@ import httpx
 import libtorrent as lt
 import pytest
 
-from nodes import GiveUp, Node, Nodes, parallel, wait_until
+from nodes import GiveUp, Node, Nodes, loopback_session, parallel, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -213,20 +213,13 @@ def test_a_large_file_travels_the_swarm_and_survives_its_author(nodes, tmp_path)
 
 
 def bare_session() -> lt.session:
-    return lt.session(
-        {
-            "listen_interfaces": "127.0.0.1:0",
-            "enable_dht": False,
-            "enable_lsd": False,
-            "enable_upnp": False,
-            "enable_natpmp": False,
-            "enable_outgoing_utp": False,
-            "enable_incoming_utp": False,
-            "allow_multiple_connections_per_ip": True,
-            "announce_to_all_trackers": True,  # not only the first that answers
-            "announce_to_all_tiers": True,
-            "alert_mask": lt.alert.category_t.error_notification,
-        }
+    return loopback_session(
+        enable_outgoing_utp=False,
+        enable_incoming_utp=False,
+        allow_multiple_connections_per_ip=True,
+        announce_to_all_trackers=True,  # not only the first that answers
+        announce_to_all_tiers=True,
+        alert_mask=lt.alert.category_t.error_notification,
     )
 
 

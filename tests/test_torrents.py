@@ -25,7 +25,7 @@ from communs.core.errors import BadInput, NotFound
 from communs.node import torrents
 from communs.node.home import Home
 from communs.node.service import Service
-from nodes import Node, Nodes, wait_until
+from nodes import Node, Nodes, loopback_session, wait_until
 
 with warnings.catch_warnings():
     # Starlette asks for httpx2 but works with the httpx the project depends on.
@@ -370,19 +370,6 @@ def test_aria2_downloads_a_blob_from_a_node_through_its_torrent(tmp_path):
         print(f"torrent made in {made:.2f} s; aria2 fetched 20 MiB in {fetched:.2f} s")
 
 
-def session() -> lt.session:
-    """A libtorrent client on loopback, with no DHT, local discovery, UPnP or NAT-PMP."""
-    return lt.session(
-        {
-            "listen_interfaces": "127.0.0.1:0",
-            "enable_dht": False,
-            "enable_lsd": False,
-            "enable_upnp": False,
-            "enable_natpmp": False,
-        }
-    )
-
-
 def params(torrent: bytes, folder: Path) -> lt.add_torrent_params:
     made = lt.add_torrent_params()
     made.ti = lt.torrent_info(torrent)
@@ -398,7 +385,7 @@ def test_bittorrent_peers_find_each_other_through_the_node_tracker(tmp_path):
         node, blob = seeding_node(nodes, tmp_path, data)
         torrent = fetch_torrent(node, blob)
         alone = torrents.retarget(torrent, web_seed=None, tracker=f"{node.url}/announce")
-        first, second = session(), session()
+        first, second = loopback_session(), loopback_session()
         try:
             a = first.add_torrent(params(torrent, tmp_path / "A"))
             wait_until(lambda: a.status().is_seeding, 30, "A to download from the web seed")
