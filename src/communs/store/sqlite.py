@@ -5,8 +5,9 @@ change in the same transaction, so a crash never leaves state that disagrees wit
 """
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,81 +16,43 @@ import cbor2
 from ..core import canonical
 from ..core.errors import Refused
 from .base import EventRow, Summary, summary_of
+from .sqlite_schema import MIGRATIONS
 
-CHUNK = 5000  # ids per IN (...) query: well under SQLite's variable limit
+IDS = 1024  # most ids per IN (...) list
 ROWS = 256  # rows per multi-row INSERT: one statement (and one GIL release) instead of 256
 
 
-def _run_script(db: sqlite3.Connection, script: str) -> None:
-    # executescript() would COMMIT the migration's transaction half-way; run each statement.
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
+def _in_lists(items: Iterable[Any]) -> Iterator[tuple[str, list[Any]]]:
+    """``items`` in lists of at most IDS, each as ("?,?,…", values) for an ``IN (…)``.
+
+    The sqlite3 module keeps the last 128 statements prepared, and one with a thousand
+    variables holds ~170 KB: lists of every length would fill it with statements used once
+    (44 MB of a node cloning a commons). Each list is padded to a power of two by repeating
+    its last item, which ``IN`` ignores, so a query has at most a dozen forms.
+    """
+    items = list(items)
+    for start in range(0, len(items), IDS):
+        chunk = items[start : start + IDS]
+        size = 1 << (len(chunk) - 1).bit_length()
+        yield _marks(size), chunk + chunk[-1:] * (size - len(chunk))
 
 
-def _migration_1(db: sqlite3.Connection) -> None:
-    _run_script(
-        db,
-        """
-        CREATE TABLE commons (
-            cid INTEGER PRIMARY KEY,
-            id BLOB NOT NULL UNIQUE,
-            parent BLOB,
-            name TEXT NOT NULL DEFAULT '',
-            events INTEGER NOT NULL DEFAULT 0,
-            digest TEXT,
-            created INTEGER NOT NULL
-        );
-        CREATE INDEX commons_parent ON commons(parent);
-        CREATE TABLE events (
-            rowid INTEGER PRIMARY KEY,
-            id BLOB NOT NULL UNIQUE,
-            cid INTEGER NOT NULL,
-            clock INTEGER NOT NULL,
-            type TEXT NOT NULL,
-            author TEXT NOT NULL,
-            time INTEGER NOT NULL,
-            raw BLOB NOT NULL,
-            reason TEXT,
-            undo BLOB
-        );
-        CREATE INDEX events_order ON events(cid, clock, id);
-        CREATE INDEX events_ineffective ON events(cid, id) WHERE reason IS NOT NULL;
-        CREATE TABLE heads (cid INTEGER NOT NULL, id BLOB NOT NULL, PRIMARY KEY (cid, id))
-            WITHOUT ROWID;
-        CREATE TABLE records (cid INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
-            PRIMARY KEY (cid, key)) WITHOUT ROWID;
-        CREATE TABLE pending (id BLOB PRIMARY KEY, raw BLOB NOT NULL);
-        CREATE TABLE pending_needs (missing BLOB NOT NULL, id BLOB NOT NULL,
-            PRIMARY KEY (missing, id)) WITHOUT ROWID;
-        """,
-    )
+def _row_groups(rows: Sequence[tuple]) -> Iterator[Sequence[tuple]]:
+    """``rows`` in groups of ROWS, the rest in groups whose sizes are powers of two: a
+    multi-row INSERT has at most nine forms (see ``_in_lists``)."""
+    start = 0
+    while start < len(rows):
+        size = min(ROWS, 1 << ((len(rows) - start).bit_length() - 1))
+        yield rows[start : start + size]
+        start += size
 
 
-def _migration_2(db: sqlite3.Connection) -> None:
-    """Records remember their ``state`` and ``time`` (contributions, tasks…): pages count,
-    filter and order by them in SQL instead of decoding every record."""
-    db.execute("ALTER TABLE records ADD COLUMN state TEXT")
-    db.execute("ALTER TABLE records ADD COLUMN time INTEGER")
-    rows = db.execute("SELECT cid, key, value FROM records").fetchall()
-    db.executemany(
-        "UPDATE records SET state = ?, time = ? WHERE cid = ? AND key = ?",
-        [(*summary_of(cbor2.loads(value)), cid, key) for cid, key, value in rows],
-    )
-
-
-def _migration_3(db: sqlite3.Connection) -> None:
-    """Counting contributions by state and finding the longest-waiting ones read this index
-    alone (it holds the key too), never the records' values."""
-    db.execute("CREATE INDEX records_state ON records(cid, state, time) WHERE state IS NOT NULL")
-
-
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+@lru_cache(maxsize=64)
+def _marks(count: int, width: int = 1) -> str:
+    """``?,?,…`` for ``count`` values, or ``(?,?),(?,?),…`` for rows of ``width``."""
+    if width == 1:
+        return ",".join("?" * count)
+    return ",".join(["(" + ",".join("?" * width) + ")"] * count)
 
 
 def prefix_range(prefix: str) -> tuple[bytes, bytes]:
@@ -203,8 +166,7 @@ class SQLiteStore:
 
     def known(self, ids: Iterable[bytes]) -> set[bytes]:
         found: set[bytes] = set()
-        for chunk in _chunks(list(ids)):
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in _in_lists(ids):
             found.update(
                 r[0] for r in self.db.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
             )
@@ -213,8 +175,7 @@ class SQLiteStore:
     def clocks(self, ids: Iterable[bytes]) -> dict[bytes, tuple[int, int]]:
         """``{id: (cid, clock)}`` for the stored events among ``ids``."""
         found: dict[bytes, tuple[int, int]] = {}
-        for chunk in _chunks(list(ids)):
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in _in_lists(ids):
             for eid, cid, clock in self.db.execute(
                 f"SELECT id, cid, clock FROM events WHERE id IN ({marks})", chunk
             ):
@@ -229,12 +190,11 @@ class SQLiteStore:
         process that checks events), each release costs a wait to get it back. A multi-row
         INSERT does the same work in one step.
         """
-        one = "(" + ",".join("?" * width) + ")"
-        full = f"{head} VALUES {','.join([one] * ROWS)}"
-        for start in range(0, len(rows), ROWS):
-            chunk = rows[start : start + ROWS]
-            sql = full if len(chunk) == ROWS else f"{head} VALUES {','.join([one] * len(chunk))}"
-            self.db.execute(sql, [value for row in chunk for value in row])
+        for group in _row_groups(rows):
+            self.db.execute(
+                f"{head} VALUES {_marks(len(group), width)}",
+                [value for row in group for value in row],
+            )
 
     def insert_events(self, rows: Sequence[EventRow]) -> None:
         self._insert_rows(
@@ -345,8 +305,7 @@ class SQLiteStore:
     def move_heads(self, cid: int, remove: Iterable[bytes], add: Iterable[bytes]) -> None:
         # A batch names thousands of parents, of which only a few are current heads.
         current = set(self.heads(cid))
-        for chunk in _chunks([eid for eid in set(remove) if eid in current]):
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in _in_lists([eid for eid in set(remove) if eid in current]):
             self.db.execute(f"DELETE FROM heads WHERE cid = ? AND id IN ({marks})", (cid, *chunk))
         self._insert_rows("INSERT OR IGNORE INTO heads", 2, [(cid, eid) for eid in add])
 
@@ -368,8 +327,7 @@ class SQLiteStore:
         if self.db.execute("SELECT 1 FROM pending_needs LIMIT 1").fetchone() is None:
             return []
         children: set[bytes] = set()
-        for chunk in _chunks(list(ids)):
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in _in_lists(ids):
             children.update(
                 r[0]
                 for r in self.db.execute(
@@ -377,8 +335,7 @@ class SQLiteStore:
                 )
             )
         raws = []
-        for chunk in _chunks(sorted(children)):
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in _in_lists(sorted(children)):
             raws += [
                 r[0]
                 for r in self.db.execute(f"SELECT raw FROM pending WHERE id IN ({marks})", chunk)
@@ -404,8 +361,7 @@ class SQLiteStore:
             ).fetchone()
             return {keys[0]: row[0]} if row else {}
         found: dict[str, bytes] = {}
-        for chunk in _chunks(keys):
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in _in_lists(keys):
             found.update(
                 self.db.execute(
                     f"SELECT key, value FROM records WHERE cid = ? AND key IN ({marks})",
@@ -435,8 +391,7 @@ class SQLiteStore:
                 if v is not None
             ),
         )
-        for chunk in _chunks([k for k, v in writes.items() if v is None]):
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in _in_lists([k for k, v in writes.items() if v is None]):
             self.db.execute(
                 f"DELETE FROM records WHERE cid = ? AND key IN ({marks})", (cid, *chunk)
             )

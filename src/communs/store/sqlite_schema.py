@@ -1,0 +1,76 @@
+"""The SQLite store's schema: numbered migrations, each run once, in order, in the
+transaction that records it."""
+
+import sqlite3
+from collections.abc import Callable
+
+import cbor2
+
+from .base import summary_of
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction half-way; run each statement.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE commons (
+            cid INTEGER PRIMARY KEY,
+            id BLOB NOT NULL UNIQUE,
+            parent BLOB,
+            name TEXT NOT NULL DEFAULT '',
+            events INTEGER NOT NULL DEFAULT 0,
+            digest TEXT,
+            created INTEGER NOT NULL
+        );
+        CREATE INDEX commons_parent ON commons(parent);
+        CREATE TABLE events (
+            rowid INTEGER PRIMARY KEY,
+            id BLOB NOT NULL UNIQUE,
+            cid INTEGER NOT NULL,
+            clock INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            author TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            raw BLOB NOT NULL,
+            reason TEXT,
+            undo BLOB
+        );
+        CREATE INDEX events_order ON events(cid, clock, id);
+        CREATE INDEX events_ineffective ON events(cid, id) WHERE reason IS NOT NULL;
+        CREATE TABLE heads (cid INTEGER NOT NULL, id BLOB NOT NULL, PRIMARY KEY (cid, id))
+            WITHOUT ROWID;
+        CREATE TABLE records (cid INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+            PRIMARY KEY (cid, key)) WITHOUT ROWID;
+        CREATE TABLE pending (id BLOB PRIMARY KEY, raw BLOB NOT NULL);
+        CREATE TABLE pending_needs (missing BLOB NOT NULL, id BLOB NOT NULL,
+            PRIMARY KEY (missing, id)) WITHOUT ROWID;
+        """,
+    )
+
+
+def _migration_2(db: sqlite3.Connection) -> None:
+    """Records remember their ``state`` and ``time`` (contributions, tasks…): pages count,
+    filter and order by them in SQL instead of decoding every record."""
+    db.execute("ALTER TABLE records ADD COLUMN state TEXT")
+    db.execute("ALTER TABLE records ADD COLUMN time INTEGER")
+    rows = db.execute("SELECT cid, key, value FROM records").fetchall()
+    db.executemany(
+        "UPDATE records SET state = ?, time = ? WHERE cid = ? AND key = ?",
+        [(*summary_of(cbor2.loads(value)), cid, key) for cid, key, value in rows],
+    )
+
+
+def _migration_3(db: sqlite3.Connection) -> None:
+    """Counting contributions by state and finding the longest-waiting ones read this index
+    alone (it holds the key too), never the records' values."""
+    db.execute("CREATE INDEX records_state ON records(cid, state, time) WHERE state IS NOT NULL")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
