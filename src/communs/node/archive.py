@@ -154,7 +154,7 @@ def import_(
         return {
             "commons": commons_id.hex(),
             "events": len(raws),
-            "added": len(report.added),
+            "added": report.added_count,
             "already_known": report.duplicates,
             "blobs": len(staged),
         }

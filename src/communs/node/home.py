@@ -54,10 +54,13 @@ class Home:
         raws: Iterable[bytes],
         progress: Callable[[int], None] | None = None,
         guard: AbstractContextManager | None = None,
+        commons: bytes | None = None,
     ) -> IngestReport:
         """The one write path, telling listeners what each transaction added (see
-        ``Ingestor.ingest`` for ``guard``)."""
-        return self.ingestor.ingest(raws, progress, committed=self._tell, guard=guard)
+        ``Ingestor.ingest`` for ``guard`` and ``commons``)."""
+        return self.ingestor.ingest(
+            raws, progress, committed=self._tell, guard=guard, commons=commons
+        )
 
     def _tell(self, added: list[tuple[bytes, bytes]]) -> None:
         for listener in self.listeners:

@@ -219,12 +219,9 @@ class Replicator:
         refused: list[tuple[bytes, str]] = []
         admit = self._admission(commons)
 
-        def admitted() -> Iterator[bytes]:
+        def admitted(admit: Callable[[bytes], str | None]) -> Iterator[bytes]:
             for raw in raws:
-                if commons_of(raw) not in (commons, None):  # None: malformed, ingest says why
-                    reason = "this event belongs to another commons than the one being synced"
-                else:
-                    reason = admit(raw)
+                reason = admit(raw)
                 if reason is None:
                     yield raw
                 else:
@@ -232,7 +229,9 @@ class Replicator:
 
         self._source.peer = peer  # so that what came from a peer is not pushed back to it
         try:
-            report = self.home.ingest(admitted(), guard=self.lock)
+            report = self.home.ingest(
+                admitted(admit) if admit else raws, guard=self.lock, commons=commons
+            )
         finally:
             self._source.peer = None
         refused += [(eid, reason) for eid, reason in report.refused]
@@ -240,19 +239,19 @@ class Replicator:
             self.local.refused(peer, commons, eid, reason)
             log.warning("refused event %s from %s: %s", eid.hex()[:12], peer, reason)
         return {
-            "added": len(report.added),
+            "added": report.added_count,
             "duplicates": report.duplicates,
             "pending": len(report.pending),
             "refused": [[eid.hex(), reason] for eid, reason in refused],
         }
 
-    def _admission(self, commons: bytes) -> Callable[[bytes], str | None]:
-        """This node's policy, before anything is verified or stored: why an event is
-        refused, or None."""
+    def _admission(self, commons: bytes) -> Callable[[bytes], str | None] | None:
+        """This node's policy, before anything is verified or stored: a function telling
+        why an event is refused (or None), or None when the node takes events from anyone."""
         blocked = self.local.authors("blocked")
         restricted = self.local.policy(commons) == "maintainers"
         if not blocked and not restricted:
-            return lambda raw: None
+            return None
         trusted = self.local.authors("followed")
         if restricted:
             with self.lock:
