@@ -95,21 +95,26 @@ class Replicator:
                 continue
             while not self._outbox.empty():  # send what piled up in one go
                 batch.append(self._outbox.get_nowait())
-            for peer in self.local.peers():
-                url = peer["url"]
-                if url == self.own_url or url in self.subscribers:
-                    continue
-                by_commons: dict[bytes, list[bytes]] = {}
-                for source, added in batch:
-                    if source != url:
-                        for commons, raw in added:
-                            by_commons.setdefault(commons, []).append(raw)
-                try:
-                    for commons, raws in by_commons.items():
-                        for start in range(0, len(raws), MAX_RECEIVED):
-                            self._push_raws(url, commons, raws[start : start + MAX_RECEIVED])
-                except PEER_ERRORS as error:
-                    log.info("push to %s failed: %s", url, error)
+            self._push_batch(batch)
+            # Not kept while waiting for the next: a clone's transaction is megabytes.
+            del batch
+
+    def _push_batch(self, batch: list[tuple[str | None, list[tuple[bytes, bytes]]]]) -> None:
+        for peer in self.local.peers():
+            url = peer["url"]
+            if url == self.own_url or url in self.subscribers:
+                continue
+            by_commons: dict[bytes, list[bytes]] = {}
+            for source, added in batch:
+                if source != url:
+                    for commons, raw in added:
+                        by_commons.setdefault(commons, []).append(raw)
+            try:
+                for commons, raws in by_commons.items():
+                    for start in range(0, len(raws), MAX_RECEIVED):
+                        self._push_raws(url, commons, raws[start : start + MAX_RECEIVED])
+            except PEER_ERRORS as error:
+                log.info("push to %s failed: %s", url, error)
 
     def _push_raws(self, url: str, commons: bytes, raws: list[bytes]) -> int:
         response = self.http.post(

@@ -69,7 +69,9 @@ class SQLiteStore:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA busy_timeout = 10000")
-        self.db.execute("PRAGMA cache_size = -16384")  # 16 MiB
+        # 4 MiB: ingest and page times measured the same as with 16 MiB (pages not cached
+        # here come from the OS's cache), and a node cloning a commons holds 12 MB less.
+        self.db.execute("PRAGMA cache_size = -4096")
         self._depth = 0
         self._migrate()
 
