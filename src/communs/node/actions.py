@@ -14,8 +14,8 @@ from ..domain.contributions import (
 )
 from ..domain.schema import check_path
 from .blobs import TORRENT_FROM
+from .folding import StoredState, fork_base
 from .home import Home
-from .ingest import StoredState, fork_base
 from .merge import merge_text
 
 MERGE_LIMIT = 16 * 1024 * 1024  # text files larger than this are not merged in memory

@@ -23,8 +23,8 @@ import cbor2
 from .. import domain
 from ..core.errors import BadInput, InvalidEvent, Refused
 from ..core.events import Event
+from .folding import past
 from .home import Home
-from .ingest import past
 
 FORMAT = "communs-export"
 VERSION = 1

@@ -16,7 +16,8 @@ from ..core.events import sign_event
 from ..core.identity import Identity
 from ..store import SQLiteStore
 from .blobs import BlobStore
-from .ingest import Ingestor, IngestReport, StoredState
+from .folding import StoredState
+from .ingest import Ingestor, IngestReport
 from .keyring import Keyring
 
 
