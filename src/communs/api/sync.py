@@ -22,12 +22,12 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
     @app.get("/sync/commons")
     def served() -> list[dict[str, Any]]:
         """The commons this node serves, with their heads."""
-        return r.served()
+        return r.server.served()
 
     @app.get("/sync/{commons}/info")
     def info(commons: str) -> dict[str, Any]:
         """Heads and ancestry of a commons: the ancestors come first when cloning a fork."""
-        return r.info(commons)
+        return r.server.info(commons)
 
     @app.post("/sync/{commons}/missing")
     async def missing(commons: str, request: Request) -> StreamingResponse:
@@ -38,7 +38,7 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
             asked = None
         if not isinstance(asked, dict) or not isinstance(asked.get("heads"), list):
             raise BadInput("expected a CBOR map {heads: [event ids]}")
-        header, pages = await run_in_threadpool(r.missing, commons, asked["heads"])
+        header, pages = await run_in_threadpool(r.server.missing, commons, asked["heads"])
         stream: Iterator[bytes] = encode_stream(_items(header, pages))
         return StreamingResponse(iterate_in_threadpool(stream), media_type=CBOR_SEQ)
 

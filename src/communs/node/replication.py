@@ -18,18 +18,18 @@ from urllib.parse import urlparse
 import cbor2
 import httpx
 
-from ..core.errors import BadInput, NotFound
+from ..core.errors import BadInput
 from ..core.events import event_id
+from .admission import admission
 from .client import raise_for, transport
 from .fetching import PEER_ERRORS, Fetcher
 from .home import Home
 from .local import LocalState, normalize_url
+from .serving import SyncServer
 from .sync import encode_stream, missing_ids
 from .wire import (
-    author_of,
     commons_of,
     files_of,
-    is_genesis,
     iter_cbor_seq,
     parse_link,
     shape,
@@ -38,7 +38,6 @@ from .wire import (
 log = logging.getLogger("communs.sync")
 # What a misbehaving peer can cause; a sync with it fails, the node goes on.
 
-PAGE = 2000  # events read from the store at a time when serving
 MAX_RECEIVED = 20_000  # events in one push
 MAX_BODY = 64 * 1024 * 1024
 INTERVAL = 30.0  # seconds between background rounds
@@ -67,6 +66,7 @@ class Replicator:
         self._rounds_lock = threading.Lock()
         self.subscribers: set[str] = set()  # nodes holding a live stream from us
         self.fetcher = Fetcher(home, lock, local, lambda: self.http)
+        self.server = SyncServer(home, lock, local)  # what peers ask of us
 
     @property
     def http(self) -> httpx.Client:
@@ -128,80 +128,6 @@ class Replicator:
         raise_for(response)
         return shape(lambda: int(response.json()["added"]))
 
-    # -- serving ---------------------------------------------------------------------------
-
-    def _cid(self, ref: str) -> tuple[bytes, int]:
-        try:
-            commons = bytes.fromhex(ref)
-        except ValueError:
-            commons = b""
-        cid = self.home.store.commons_cid(commons) if len(commons) == 32 else None
-        if cid is None:
-            raise NotFound(f"this node does not serve commons {ref[:12]}")
-        return commons, cid
-
-    def served(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return [
-                {
-                    "id": r["id"].hex(),
-                    "name": r["name"],
-                    "events": r["events"],
-                    "heads": [h.hex() for h in self.home.store.heads(r["cid"])],
-                }
-                for r in self.home.store.commons_rows()
-            ]
-
-    def ancestors(self, commons: bytes) -> list[bytes]:
-        """The commons a fork descends from, oldest first (those this node holds)."""
-        chain = []
-        charter = self.home.state(commons).get("charter")
-        while charter and charter.get("forked_from"):
-            parent = charter["forked_from"]["commons"]
-            chain.append(parent)
-            if self.home.store.commons_cid(parent) is None:
-                break
-            charter = self.home.state(parent).get("charter")
-        return chain[::-1]
-
-    def info(self, ref: str) -> dict[str, Any]:
-        with self.lock:
-            commons, cid = self._cid(ref)
-            return {
-                "id": commons.hex(),
-                "heads": [h.hex() for h in self.home.store.heads(cid)],
-                "ancestors": [a.hex() for a in self.ancestors(commons)],
-            }
-
-    def missing(self, ref: str, heads: list[Any]) -> tuple[dict[str, Any], Iterator[list[bytes]]]:
-        if any(not isinstance(h, bytes) or len(h) != 32 for h in heads) or len(heads) > 1024:
-            raise BadInput("heads must be at most 1024 event ids of 32 bytes")
-        store = self.home.store
-        with self.lock:
-            commons, cid = self._cid(ref)
-            ours = store.heads(cid)
-            known = store.known(heads)
-            unknown = [h for h in heads if h not in known]
-            ids = missing_ids(store, cid, heads)
-        blocked = self.local.authors("blocked")
-
-        def pages() -> Iterator[list[bytes]]:
-            if ids is None:  # they have nothing we know of: everything, in fold order
-                after = None
-                while True:
-                    with self.lock:
-                        rows = store.events_after(cid, after, PAGE)
-                    if not rows:
-                        return
-                    after = (rows[-1].clock, rows[-1].id)
-                    yield [r.raw for r in rows if r.author not in blocked]
-            for start in range(0, len(ids), PAGE):
-                with self.lock:
-                    rows = [store.event(eid) for eid in ids[start : start + PAGE]]
-                yield [r.raw for r in rows if r is not None and r.author not in blocked]
-
-        return {"heads": ours, "unknown": unknown}, pages()
-
     def receive(self, ref: str, chunks: Iterable[bytes], peer: str) -> dict[str, Any]:
         """Ingest a push; ``chunks`` is the request body as it arrives (at most MAX_BODY)."""
         raws = []
@@ -212,7 +138,7 @@ class Replicator:
             if len(raws) > MAX_RECEIVED:
                 raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
         with self.lock:
-            commons, _ = self._cid(ref)  # only commons this node holds take pushes
+            commons, _ = self.server.commons(ref)  # only commons this node holds take pushes
         return self._ingest(raws, peer, commons)
 
     # -- admission and ingest --------------------------------------------------------------
@@ -222,7 +148,7 @@ class Replicator:
         commons are refused, so each commons' policy applies to its own events. The node's
         lock is taken for each transaction, not for the whole stream."""
         refused: list[tuple[bytes, str]] = []
-        admit = self._admission(commons)
+        admit = admission(self.home, self.lock, self.local, commons)
 
         def admitted(admit: Callable[[bytes], str | None]) -> Iterator[bytes]:
             for raw in raws:
@@ -249,36 +175,6 @@ class Replicator:
             "pending": len(report.pending),
             "refused": [[eid.hex(), reason] for eid, reason in refused],
         }
-
-    def _admission(self, commons: bytes) -> Callable[[bytes], str | None] | None:
-        """This node's policy, before anything is verified or stored: a function telling
-        why an event is refused (or None), or None when the node takes events from anyone."""
-        blocked = self.local.authors("blocked")
-        restricted = self.local.policy(commons) == "maintainers"
-        if not blocked and not restricted:
-            return None
-        trusted = self.local.authors("followed")
-        if restricted:
-            with self.lock:
-                charter = (
-                    self.home.state(commons).get("charter")
-                    if self.home.store.commons_cid(commons)
-                    else None
-                )
-            trusted |= set(charter["maintainers"]) if charter else set()
-
-        def refusal(raw: bytes) -> str | None:
-            author = author_of(raw)
-            if author in blocked:
-                return "its author is blocked on this node"
-            if restricted and author not in trusted and not is_genesis(raw):
-                return (
-                    "this node accepts events for this commons only "
-                    "from its maintainers and the authors it follows"
-                )
-            return None
-
-        return refusal
 
     # -- syncing with a peer ---------------------------------------------------------------
 
