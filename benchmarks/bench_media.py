@@ -52,7 +52,15 @@ sys.path.insert(0, str(HERE))
 
 import httpx  # noqa: E402
 
-from nodes import Node, communs, print_summary, proc_status_kb, terminate, wait_for  # noqa: E402
+from nodes import (  # noqa: E402
+    Node,
+    communs,
+    mb,
+    print_summary,
+    proc_status_kb,
+    terminate,
+    wait_for,
+)
 
 GOAL_NODE_BARE = 0.9  # node 1→1 rate / bare libtorrent 1→1 rate, at least
 GOAL_SWARM = 1.3  # node 3→1 rate / node 1→1 rate, at least
@@ -68,10 +76,6 @@ def rate(size: int, seconds: float | None) -> float:
 def bound(size: int) -> float:
     """Seconds one transfer of ``size`` bytes may take: generous (4 MiB/s plus a minute)."""
     return 60.0 + size / MIB / 4
-
-
-def mb(kib: float | None) -> str:
-    return "?" if kib is None else f"{kib / 1024:.0f} MB"
 
 
 def sha256_file(path: Path) -> str:

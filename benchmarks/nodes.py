@@ -30,6 +30,10 @@ def communs(home: Path, *args: str, timeout: float = 600.0) -> subprocess.Comple
     )
 
 
+def mb(kib: float | None) -> str:
+    return "?" if kib is None else f"{kib / 1024:.0f} MB"
+
+
 def proc_status_kb(pid: int, field: str) -> int | None:
     """A field of /proc/PID/status in KiB (VmHWM: peak RSS, VmRSS: current RSS)."""
     try:
@@ -124,6 +128,23 @@ class Node:
             self.http = None
         if self.proc is not None:
             terminate(self.proc, timeout)
+
+
+def events_of(node: Node, commons_hex: str) -> int | None:
+    """The event count of a commons at ``node`` (``GET /api/commons``: no digest computed)."""
+    assert node.http is not None
+    try:
+        rows = node.http.get("/api/commons").json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    return next((r["events"] for r in rows if r["id"] == commons_hex), None)
+
+
+def show(node: Node, commons_hex: str) -> dict:
+    assert node.http is not None
+    response = node.http.get(f"/api/commons/{commons_hex}", timeout=300)
+    response.raise_for_status()
+    return response.json()
 
 
 def terminate(proc: subprocess.Popen, timeout: float = 15.0) -> None:
