@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from communs.store import EventRow, SQLiteStore
-from communs.store.sqlite import IDS, ROWS, _in_lists, _row_groups
+from communs.store.statements import IDS, ROWS, in_lists, row_groups
 
 
 def _is_power_of_two(n: int) -> bool:
@@ -13,7 +13,7 @@ def _is_power_of_two(n: int) -> bool:
 
 @given(st.lists(st.integers(), max_size=3 * IDS + 7))
 def test_in_lists_cover_every_item_in_a_few_sizes(items):
-    lists = list(_in_lists(items))
+    lists = list(in_lists(items))
     assert [x for _, chunk in lists for x in dict.fromkeys(chunk)] == [
         x for start in range(0, len(items), IDS) for x in dict.fromkeys(items[start : start + IDS])
     ]
@@ -24,7 +24,7 @@ def test_in_lists_cover_every_item_in_a_few_sizes(items):
 
 @given(st.lists(st.tuples(st.integers(), st.integers()), max_size=3 * ROWS + 5))
 def test_row_groups_keep_every_row_once_in_order(rows):
-    groups = list(_row_groups(rows))
+    groups = list(row_groups(rows))
     assert [row for group in groups for row in group] == rows
     assert all(len(g) <= ROWS and _is_power_of_two(len(g)) for g in groups)
 

@@ -7,7 +7,6 @@ change in the same transaction, so a crash never leaves state that disagrees wit
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,42 +16,7 @@ from ..core import canonical
 from ..core.errors import Refused
 from .base import EventRow, Summary, summary_of
 from .sqlite_schema import MIGRATIONS
-
-IDS = 1024  # most ids per IN (...) list
-ROWS = 256  # rows per multi-row INSERT: one statement (and one GIL release) instead of 256
-
-
-def _in_lists(items: Iterable[Any]) -> Iterator[tuple[str, list[Any]]]:
-    """``items`` in lists of at most IDS, each as ("?,?,…", values) for an ``IN (…)``.
-
-    The sqlite3 module keeps the last 128 statements prepared, and one with a thousand
-    variables holds ~170 KB: lists of every length would fill it with statements used once
-    (44 MB of a node cloning a commons). Each list is padded to a power of two by repeating
-    its last item, which ``IN`` ignores, so a query has at most a dozen forms.
-    """
-    items = list(items)
-    for start in range(0, len(items), IDS):
-        chunk = items[start : start + IDS]
-        size = 1 << (len(chunk) - 1).bit_length()
-        yield _marks(size), chunk + chunk[-1:] * (size - len(chunk))
-
-
-def _row_groups(rows: Sequence[tuple]) -> Iterator[Sequence[tuple]]:
-    """``rows`` in groups of ROWS, the rest in groups whose sizes are powers of two: a
-    multi-row INSERT has at most nine forms (see ``_in_lists``)."""
-    start = 0
-    while start < len(rows):
-        size = min(ROWS, 1 << ((len(rows) - start).bit_length() - 1))
-        yield rows[start : start + size]
-        start += size
-
-
-@lru_cache(maxsize=64)
-def _marks(count: int, width: int = 1) -> str:
-    """``?,?,…`` for ``count`` values, or ``(?,?),(?,?),…`` for rows of ``width``."""
-    if width == 1:
-        return ",".join("?" * count)
-    return ",".join(["(" + ",".join("?" * width) + ")"] * count)
+from .statements import in_lists, placeholders, row_groups
 
 
 def prefix_range(prefix: str) -> tuple[bytes, bytes]:
@@ -168,7 +132,7 @@ class SQLiteStore:
 
     def known(self, ids: Iterable[bytes]) -> set[bytes]:
         found: set[bytes] = set()
-        for marks, chunk in _in_lists(ids):
+        for marks, chunk in in_lists(ids):
             found.update(
                 r[0] for r in self.db.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
             )
@@ -177,7 +141,7 @@ class SQLiteStore:
     def clocks(self, ids: Iterable[bytes]) -> dict[bytes, tuple[int, int]]:
         """``{id: (cid, clock)}`` for the stored events among ``ids``."""
         found: dict[bytes, tuple[int, int]] = {}
-        for marks, chunk in _in_lists(ids):
+        for marks, chunk in in_lists(ids):
             for eid, cid, clock in self.db.execute(
                 f"SELECT id, cid, clock FROM events WHERE id IN ({marks})", chunk
             ):
@@ -192,9 +156,9 @@ class SQLiteStore:
         process that checks events), each release costs a wait to get it back. A multi-row
         INSERT does the same work in one step.
         """
-        for group in _row_groups(rows):
+        for group in row_groups(rows):
             self.db.execute(
-                f"{head} VALUES {_marks(len(group), width)}",
+                f"{head} VALUES {placeholders(len(group), width)}",
                 [value for row in group for value in row],
             )
 
@@ -307,7 +271,7 @@ class SQLiteStore:
     def move_heads(self, cid: int, remove: Iterable[bytes], add: Iterable[bytes]) -> None:
         # A batch names thousands of parents, of which only a few are current heads.
         current = set(self.heads(cid))
-        for marks, chunk in _in_lists([eid for eid in set(remove) if eid in current]):
+        for marks, chunk in in_lists([eid for eid in set(remove) if eid in current]):
             self.db.execute(f"DELETE FROM heads WHERE cid = ? AND id IN ({marks})", (cid, *chunk))
         self._insert_rows("INSERT OR IGNORE INTO heads", 2, [(cid, eid) for eid in add])
 
@@ -329,7 +293,7 @@ class SQLiteStore:
         if self.db.execute("SELECT 1 FROM pending_needs LIMIT 1").fetchone() is None:
             return []
         children: set[bytes] = set()
-        for marks, chunk in _in_lists(ids):
+        for marks, chunk in in_lists(ids):
             children.update(
                 r[0]
                 for r in self.db.execute(
@@ -337,7 +301,7 @@ class SQLiteStore:
                 )
             )
         raws = []
-        for marks, chunk in _in_lists(sorted(children)):
+        for marks, chunk in in_lists(sorted(children)):
             raws += [
                 r[0]
                 for r in self.db.execute(f"SELECT raw FROM pending WHERE id IN ({marks})", chunk)
@@ -363,7 +327,7 @@ class SQLiteStore:
             ).fetchone()
             return {keys[0]: row[0]} if row else {}
         found: dict[str, bytes] = {}
-        for marks, chunk in _in_lists(keys):
+        for marks, chunk in in_lists(keys):
             found.update(
                 self.db.execute(
                     f"SELECT key, value FROM records WHERE cid = ? AND key IN ({marks})",
@@ -393,7 +357,7 @@ class SQLiteStore:
                 if v is not None
             ),
         )
-        for marks, chunk in _in_lists([k for k, v in writes.items() if v is None]):
+        for marks, chunk in in_lists([k for k, v in writes.items() if v is None]):
             self.db.execute(
                 f"DELETE FROM records WHERE cid = ? AND key IN ({marks})", (cid, *chunk)
             )
