@@ -382,3 +382,39 @@ def test_demo_builds_every_state_and_is_idempotent(run):
     assert not [e["summary"] for e in log if e["type"] in e["summary"]]  # all read as sentences
     assert any(c["summary"].endswith(guide["id"][:12]) for c in made["commons"])
     assert json.loads(run("demo", "--json")) == made
+
+
+class _SlowFollow:
+    """A service whose follow pulls 300 events in three steps, as a node cloning would."""
+
+    def __init__(self, steps: int, pause: float):
+        self.steps, self.pause, self.done = steps, pause, 0
+
+    def follow(self, target):
+        import time
+
+        for _ in range(self.steps):
+            time.sleep(self.pause)
+            self.done += 100
+        return {"id": "ab" * 32, "peer": "http://127.0.0.1:1", "pulled": self.done}
+
+    def pulls(self):
+        pull = {"peer": "http://127.0.0.1:1", "commons": "ab" * 32, "total": 300}
+        return [{**pull, "done": self.done}] if self.done < 100 * self.steps else []
+
+
+@pytest.mark.parametrize(("steps", "pause", "drawn"), [(3, 0.2, True), (1, 0.0, False)])
+def test_follow_draws_a_progress_bar_only_for_long_pulls(
+    monkeypatch, tmp_path, steps, pause, drawn
+):
+    from communs.cli import base, peers
+
+    monkeypatch.setattr(peers, "QUIET_FOR", 0.1)
+    monkeypatch.setattr(peers, "POLL", 0.05)
+    fake = _SlowFollow(steps, pause)
+    monkeypatch.setattr(base.Context, "service", property(lambda self: fake))
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "follow", "communs://x"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "ab" * 32 + "\n"
+    assert ("fetching events" in result.stderr) is drawn
+    assert f"{100 * steps} events fetched" in result.stderr

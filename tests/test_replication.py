@@ -263,6 +263,11 @@ def test_sigkill_during_a_large_clone_loses_nothing(nodes, tmp_path):
     )
     try:
         wait_until(lambda: len(stored_ids(b.home)) >= BIG // 5, 60, "B to store part of it")
+        # What `communs follow` draws its progress bar from: the pull under way, with how
+        # many events A holds that B lacked.
+        pulls = b.get("/api/sync/pulls")
+        assert [(p["peer"], p["commons"], p["total"]) for p in pulls] == [(a.url, big, BIG + 2)]
+        assert 0 < pulls[0]["done"] <= BIG + 2
         before = stored_ids(b.home)  # committed: a crash must not take these back
         b.kill()
         _, err = follow.communicate(timeout=30)

@@ -26,6 +26,7 @@ from ..node.lock import ensure_token
 from ..node.service import Actor, Service
 from ..web.app import create_web_app
 from .files import add_file_routes, spool
+from .peers import add_peer_routes
 from .sync import add_sync_routes
 from .tracker import add_torrent_routes, add_tracker_routes
 
@@ -120,28 +121,6 @@ class ProposalAction(Signed):
     review_at: int | None = Field(None, description="ms since the epoch")
 
 
-class Peer(BaseModel):
-    url: str
-
-
-class Target(BaseModel):
-    target: str = Field(description="a commons (id, name or communs:// link) or an author's DID")
-
-
-class SyncRequest(BaseModel):
-    peer: str | None = None
-    commons: str | None = None
-
-
-class Block(BaseModel):
-    did: str
-    reason: str = ""
-
-
-class Policy(BaseModel):
-    accept: Literal["anyone", "maintainers"]
-
-
 def create_app(
     service: Service, *, hub: bool = False, rate: float = 200.0, burst: int = 400
 ) -> FastAPI:
@@ -203,50 +182,11 @@ def create_app(
 
     W = [Depends(writer)]
     s = service
+    add_peer_routes(app, service, W)
 
     @app.get("/api/node")
     def node_info() -> dict[str, Any]:
         return {"version": __version__, **s.status(), "rate_limited": limiter.refused}
-
-    @app.get("/api/peers")
-    def peers() -> list[dict[str, Any]]:
-        return s.peers()
-
-    @app.post("/api/peers", dependencies=W)
-    def peer_add(body: Peer) -> dict[str, Any]:
-        return s.peer_add(body.url)
-
-    @app.post("/api/peers/remove", dependencies=W)
-    def peer_remove(body: Peer) -> dict[str, Any]:
-        return s.peer_remove(body.url)
-
-    @app.get("/api/follows")
-    def follows() -> dict[str, Any]:
-        return s.follows()
-
-    @app.post("/api/follows", dependencies=W)
-    def follow(body: Target) -> dict[str, Any]:
-        return s.follow(body.target)
-
-    @app.post("/api/follows/remove", dependencies=W)
-    def unfollow(body: Target) -> dict[str, Any]:
-        return s.unfollow(body.target)
-
-    @app.post("/api/sync", dependencies=W)
-    def sync(body: SyncRequest) -> list[dict[str, Any]]:
-        return s.sync(body.peer, body.commons)
-
-    @app.post("/api/blocks", dependencies=W)
-    def block(body: Block) -> dict[str, Any]:
-        return s.block(body.did, body.reason)
-
-    @app.post("/api/blocks/remove", dependencies=W)
-    def unblock(body: Block) -> dict[str, Any]:
-        return s.unblock(body.did)
-
-    @app.post("/api/commons/{ref}/policy", dependencies=W)
-    def policy(ref: str, body: Policy) -> dict[str, Any]:
-        return s.policy(ref, body.accept)
 
     @app.get("/api/commons/{ref}/proposals")
     def proposals(ref: str) -> list[dict[str, Any]]:
@@ -284,10 +224,6 @@ def create_app(
     @app.get("/api/commons/{ref}/charter/history")
     def charter_history(ref: str) -> list[dict[str, Any]]:
         return s.charter_history(ref)
-
-    @app.get("/api/commons/{ref}/link")
-    def link(ref: str) -> dict[str, Any]:
-        return s.link(ref)
 
     @app.get("/api/identities")
     def identities() -> list[dict[str, Any]]:

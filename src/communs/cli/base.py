@@ -1,5 +1,6 @@
 """What every command shares: the home, the acting identity, output, and errors at the edge."""
 
+import contextlib
 import json
 import os
 import sys
@@ -147,16 +148,18 @@ def table(rows: list[list[str]], headers: list[str]) -> None:
 def progress(length: int, label: str, *, unit: str = ""):  # noqa: ANN201
     """A progress bar on standard error with the rate and the time left; ``unit="B"``
     shows sizes and bytes per second (e.g. "12.3 MiB/s")."""
-    started = time.monotonic()
     holder: list[Any] = []
+    first: list[tuple[float, int]] = []  # when and where the bar first moved: the rate since
 
     def rate(_: Any) -> str:
-        if not holder:
+        if not holder or not holder[0].pos:
             return ""
-        elapsed = time.monotonic() - started
-        if elapsed < 0.2 or not holder[0].pos:
+        if not first:
+            first.append((time.monotonic(), holder[0].pos))
+        elapsed = time.monotonic() - first[0][0]
+        if elapsed < 0.2:
             return ""
-        per_second = holder[0].pos / elapsed
+        per_second = (holder[0].pos - first[0][1]) / elapsed
         if unit == "B":
             return f"{human(holder[0].pos)}/{human(holder[0].length)}  {human(per_second)}/s"
         return f"{per_second:,.0f}/s"
@@ -171,3 +174,21 @@ def progress(length: int, label: str, *, unit: str = ""):  # noqa: ANN201
     )
     holder.append(bar)
     return bar
+
+
+def bar_when_asked(stack: contextlib.ExitStack, label: str, unit: str = "") -> Any:
+    """``moved(done, total)``: shows a progress bar from its first call with a total on (closed
+    with ``stack``), so nothing is drawn for work that turns out to be instant or cached. The
+    total may grow as more work comes to light."""
+    bars: list[Any] = []
+
+    def moved(done: int, total: int) -> None:
+        if not total:
+            return
+        if not bars:
+            bars.append(stack.enter_context(progress(total, label, unit=unit)))
+        bar = bars[0]
+        bar.length = max(bar.length, total, done)
+        bar.update(done - bar.pos)
+
+    return moved

@@ -15,7 +15,17 @@ from ..node.client import Counting, HttpService, raise_for
 from ..node.fetching import human
 from ..node.home import default_home
 from ..node.local import normalize_url
-from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, progress, table
+from .base import (
+    CommunsGroup,
+    Context,
+    bar_when_asked,
+    created,
+    emit_json,
+    json_option,
+    pass_ctx,
+    progress,
+    table,
+)
 
 PROGRESS_FROM = 16 * 1024 * 1024  # files at least this large show a progress bar
 
@@ -94,7 +104,7 @@ def blob_get(
     """
     service = ctx.service
     with contextlib.ExitStack() as stack:
-        moved = (lambda done, total: None) if as_json else _bar_when_asked(stack, "fetching", "B")
+        moved = (lambda done, total: None) if as_json else bar_when_asked(stack, "fetching", "B")
         result = service.blob_fetch(
             hash,
             [normalize_url(p) for p in peers] or None,
@@ -221,21 +231,6 @@ def blob_magnet(ctx: Context, hash: str, name: str | None, url: str | None) -> N
 # -- internals ---------------------------------------------------------------------------
 
 
-def _bar_when_asked(stack: contextlib.ExitStack, label: str, unit: str = "") -> Any:
-    """``moved(done, total)``: shows a progress bar from its first call on (closed with
-    ``stack``), so nothing is drawn for work that turns out to be instant or cached."""
-    bars: list[Any] = []
-
-    def moved(done: int, total: int) -> None:
-        if not total:
-            return
-        if not bars:
-            bars.append(stack.enter_context(progress(total, label, unit=unit)))
-        bars[0].update(done - bars[0].pos)
-
-    return moved
-
-
 def _torrent_source(value: str | None) -> bytes | None:
     """``--torrent``: a magnet link as it is, or the bytes of a .torrent file."""
     if value is None or value.startswith("magnet:"):
@@ -283,7 +278,7 @@ def _torrent(ctx: Context, blob: str, name: str | None, url: str | None) -> byte
     large = service.home.blobs.size(hash) >= PROGRESS_FROM
     with contextlib.ExitStack() as stack:
         # a bar only when the file is hashed, not when its torrent is cached
-        hashed = _bar_when_asked(stack, "hashing") if large else None
+        hashed = bar_when_asked(stack, "hashing") if large else None
         return torrents.torrent_for(service.home, hash, name=name, progress=hashed, **urls)
 
 

@@ -1,11 +1,30 @@
 """Peers, follows, sync, and the node's own policies against spam."""
 
+import contextlib
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import click
+import httpx
 
+from ..core.errors import CommunsError
 from ..node.fetching import human
-from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, table
+from .base import (
+    CommunsGroup,
+    Context,
+    bar_when_asked,
+    created,
+    emit_json,
+    json_option,
+    pass_ctx,
+    table,
+)
+
+T = TypeVar("T")
+QUIET_FOR = 1.0  # seconds of work before a progress bar is worth drawing
+POLL = 0.25  # seconds between looks at the pulls under way
 
 
 @click.group("peer", cls=CommunsGroup)
@@ -60,7 +79,7 @@ def follow(ctx: Context, target: str, as_json: bool) -> None:
 
     Example: communs follow "communs://3fa2…?peer=192.168.1.20:8470"
     """
-    result = ctx.service.follow(target)
+    result = _pulling(ctx, lambda: ctx.service.follow(target), quiet=as_json)
     if as_json:
         return emit_json(result)
     click.echo(result["id"])
@@ -86,7 +105,7 @@ def sync(ctx: Context, commons: str | None, peer: str | None, as_json: bool) -> 
 
     Without COMMONS, every followed commons.
     """
-    results = ctx.service.sync(peer, commons)
+    results = _pulling(ctx, lambda: ctx.service.sync(peer, commons), quiet=as_json)
     if as_json:
         return emit_json(results)
     if not results:
@@ -138,6 +157,11 @@ def status(ctx: Context, as_json: bool) -> None:
         f"{info['peers']} peer(s), {info['follows']} followed commons, "
         f"{info['pending_events']} event(s) waiting for their parents"
     )
+    for pull in info.get("pulls", []):
+        coming = f" of about {pull['total']:,}" if pull["total"] else ""
+        click.echo(
+            f"pulling {pull['commons'][:12]} from {pull['peer']}: {pull['done']:,}{coming} events"
+        )
     files, swarm = info["files"], info["files"]["bittorrent"]
     quota = files["policy"]["quota"]
     click.echo(
@@ -155,6 +179,45 @@ def status(ctx: Context, as_json: bool) -> None:
         click.echo(f"blocked: {', '.join(info['blocked'])}")
     for reason, count in info["refused"].items():
         click.echo(f"refused {count}×: {reason}")
+
+
+def _pulling(ctx: Context, work: Callable[[], T], *, quiet: bool) -> T:
+    """Run ``work`` (a follow or a sync) and, once it has taken a moment, show a bar of the
+    events coming from peers, read from the pulls under way (on the node running on the home,
+    or here)."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as error:  # noqa: BLE001  (raised again below, on this thread)
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=run, name="pull", daemon=True)
+    worker.start()
+    worker.join(QUIET_FOR)
+    if worker.is_alive() and not quiet:
+        with contextlib.ExitStack() as stack:
+            moved = bar_when_asked(stack, "fetching events")
+            seen: dict[tuple[str, str], tuple[int, int]] = {}  # pulls ended stay counted
+            while worker.is_alive():
+                try:
+                    pulls = ctx.service.pulls()
+                except (CommunsError, httpx.HTTPError):
+                    pulls = []  # only the bar misses a beat
+                for pull in pulls:
+                    done = pull["done"]
+                    seen[(pull["peer"], pull["commons"])] = (done, max(pull["total"] or 0, done))
+                moved(sum(d for d, _ in seen.values()), sum(t for _, t in seen.values()))
+                worker.join(POLL)
+            total = sum(t for _, t in seen.values())
+            if outcome and outcome[0][0]:  # every pull ended with all the peer had
+                moved(total, total)
+    worker.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 def register(cli: click.Group, commons_group: click.Group) -> None:

@@ -221,6 +221,9 @@ class HttpService:
     def sync(self, peer: str | None = None, ref: str | None = None) -> list[dict[str, Any]]:
         return self._post("/api/sync", {"peer": peer, "commons": ref}, long=True)
 
+    def pulls(self) -> list[dict[str, Any]]:
+        return self._get("/api/sync/pulls")
+
     def block(self, did: str, reason: str = "") -> dict[str, Any]:
         return self._post("/api/blocks", {"did": did, "reason": reason})
 

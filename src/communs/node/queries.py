@@ -57,7 +57,6 @@ def commons_show(home: Home, commons_id: bytes, digest: bool = True) -> dict[str
     over every record once new events have come in."""
     store = home.store
     cid = home.cid(commons_id)
-    row = next(r for r in store.commons_rows() if r["cid"] == cid)
     charter = home.state(commons_id).get("charter")
     known = names(home, cid)
     counts = dict.fromkeys(STATES, 0)
@@ -76,7 +75,7 @@ def commons_show(home: Home, commons_id: bytes, digest: bool = True) -> dict[str
         "forked_from": hexed(charter["forked_from"]),
         "forks": [f.hex() for f in store.forks_of(commons_id)],
         "heads": [h.hex() for h in store.heads(cid)],
-        "events": row["events"],
+        "events": store.events_count(cid),
         "artifacts": store.count_records(cid, "artifact/"),
         "contributions": counts,
         "state_digest": state_digest(home, cid) if digest else None,

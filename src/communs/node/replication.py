@@ -67,6 +67,8 @@ class Replicator:
         self.subscribers: set[str] = set()  # nodes holding a live stream from us
         self.fetcher = Fetcher(home, lock, local, lambda: self.http)
         self.server = SyncServer(home, lock, local)  # what peers ask of us
+        self._pulls: dict[tuple[str, bytes], dict[str, Any]] = {}  # under way, for progress
+        self._pulls_lock = threading.Lock()
 
     @property
     def http(self) -> httpx.Client:
@@ -143,7 +145,13 @@ class Replicator:
 
     # -- admission and ingest --------------------------------------------------------------
 
-    def _ingest(self, raws: Iterable[bytes], peer: str, commons: bytes) -> dict[str, Any]:
+    def _ingest(
+        self,
+        raws: Iterable[bytes],
+        peer: str,
+        commons: bytes,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[str, Any]:
         """Ingest events a peer sent for ``commons``, as they come: events of any other
         commons are refused, so each commons' policy applies to its own events. The node's
         lock is taken for each transaction, not for the whole stream."""
@@ -161,7 +169,7 @@ class Replicator:
         self._source.peer = peer  # so that what came from a peer is not pushed back to it
         try:
             report = self.home.ingest(
-                admitted(admit) if admit else raws, guard=self.lock, commons=commons
+                admitted(admit) if admit else raws, progress, guard=self.lock, commons=commons
             )
         finally:
             self._source.peer = None
@@ -217,8 +225,9 @@ class Replicator:
             raise BadInput(f"{peer} named impossible ancestors for {commons.hex()[:12]}")
         pulled = 0
         for ancestor in ancestors:
-            pulled += self._pull(peer, ancestor)[0]
-        added, their_heads = self._pull(peer, commons)
+            pulled += self._pull(peer, ancestor, self._their_count(peer, ancestor))[0]
+        their_count = shape(lambda: response.json().get("events"))
+        added, their_heads = self._pull(peer, commons, their_count)
         files = self.fetcher.fetch_named(peer, commons)
         pushed = self._push(peer, commons, their_heads)
         self.local.peer_ok(peer)
@@ -230,14 +239,44 @@ class Replicator:
             "files": files,
         }
 
-    def _heads(self, commons: bytes) -> list[bytes]:
+    def _their_count(self, peer: str, commons: bytes) -> int | None:
+        """How many events of ``commons`` the peer holds (None: it does not say)."""
+        response = self.http.get(f"{peer}/sync/{commons.hex()}/info")
+        return shape(lambda: response.json().get("events")) if response.is_success else None
+
+    def pulls(self) -> list[dict[str, Any]]:
+        """The pulls under way: peer, commons, events received so far (``done``), and about
+        how many are coming (``total``: what the peer holds beyond what this node held when
+        the pull began; None if the peer does not say)."""
+        with self._pulls_lock:
+            return [dict(p) for p in self._pulls.values()]
+
+    def _pull(self, peer: str, commons: bytes, their_count: int | None) -> tuple[int, list[bytes]]:
         with self.lock:
             cid = self.home.store.commons_cid(commons)
-            return self.home.store.heads(cid) if cid is not None else []
+            ours = self.home.store.heads(cid) if cid is not None else []
+            count = self.home.store.events_count(cid) if cid is not None else 0
+        coming = max(0, their_count - count) if isinstance(their_count, int) else None
+        pull = {"peer": peer, "commons": commons.hex(), "done": 0, "total": coming}
+        key = (peer, commons)
+        with self._pulls_lock:
+            self._pulls[key] = pull
 
-    def _pull(self, peer: str, commons: bytes) -> tuple[int, list[bytes]]:
+        def received(events: int) -> None:
+            pull["done"] += events
+
+        try:
+            return self._pull_stream(peer, commons, ours, received)
+        finally:
+            with self._pulls_lock:
+                if self._pulls.get(key) is pull:
+                    del self._pulls[key]
+
+    def _pull_stream(
+        self, peer: str, commons: bytes, ours: list[bytes], received: Callable[[int], None]
+    ) -> tuple[int, list[bytes]]:
         added = 0
-        body = cbor2.dumps({"heads": self._heads(commons)})
+        body = cbor2.dumps({"heads": ours})
         with self.http.stream("POST", f"{peer}/sync/{commons.hex()}/missing", content=body) as r:
             if not r.is_success:
                 r.read()
@@ -252,7 +291,7 @@ class Replicator:
             # One ingest for the whole stream: events are checked ahead while earlier ones
             # are folded, and each transaction commits on its own.
             raws = (item for item in items if isinstance(item, bytes))
-            added += self._ingest(raws, peer, commons)["added"]
+            added += self._ingest(raws, peer, commons, received)["added"]
         return added, heads
 
     def _push(self, peer: str, commons: bytes, their_heads: list[bytes]) -> int:

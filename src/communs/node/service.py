@@ -314,6 +314,9 @@ class Service(FileOps):
                 commons = self._commons(ref)
         return self.replicator.sync(peer, commons)
 
+    def pulls(self) -> list[dict[str, Any]]:
+        return self.replicator.pulls()
+
     def block(self, did: str, reason: str = "") -> dict[str, Any]:
         if not is_did(did):
             raise BadInput(f"{did!r} is not a did:key identity")
@@ -340,6 +343,7 @@ class Service(FileOps):
             "home": str(self.home.path),
             "url": self.replicator.own_url,
             "pending_events": pending,
+            "pulls": self.replicator.pulls(),
             "peers": len(self.local.peers()),
             "follows": len(self.local.follows()),
             "blocked": sorted(self.local.authors("blocked")),

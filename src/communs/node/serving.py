@@ -58,6 +58,7 @@ class SyncServer:
             commons, cid = self.commons(ref)
             return {
                 "id": commons.hex(),
+                "events": self.home.store.events_count(cid),
                 "heads": [h.hex() for h in self.home.store.heads(cid)],
                 "ancestors": [a.hex() for a in self.ancestors(commons)],
             }

@@ -96,6 +96,9 @@ class SQLiteStore:
     def commons_id(self, cid: int) -> bytes:
         return self.db.execute("SELECT id FROM commons WHERE cid = ?", (cid,)).fetchone()[0]
 
+    def events_count(self, cid: int) -> int:
+        return self.db.execute("SELECT events FROM commons WHERE cid = ?", (cid,)).fetchone()[0]
+
     def commons_rows(self) -> list[dict[str, Any]]:
         cursor = self.db.execute(
             "SELECT cid, id, parent, name, events, created FROM commons ORDER BY created, id"
