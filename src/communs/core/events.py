@@ -6,6 +6,7 @@ Wire form: canonical CBOR ``[payload, signature]`` where ``payload`` is the cano
 keeps exactly as received. A genesis event has ``commons = null``; the commons id is its id.
 """
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from hashlib import sha256
@@ -150,7 +151,7 @@ def parse_event(raw: bytes, parse_body: BodyParser, *, verify_signature: bool = 
     if not isinstance(kind, str):
         raise InvalidEvent("type must be text")
     body = parse_body(kind, fields["body"])
-    return Event(eid, raw, commons, kind, author, tuple(parents), clock, time, body)
+    return Event(eid, raw, commons, kind, sys.intern(author), tuple(parents), clock, time, body)
 
 
 def parse_checked_event(raw: bytes, parse_body: BodyParser) -> Event:
@@ -166,7 +167,7 @@ def parse_checked_event(raw: bytes, parse_body: BodyParser) -> Event:
         raw,
         fields["commons"] or eid,
         kind,
-        fields["author"],
+        sys.intern(fields["author"]),  # one string per author, not per event held
         tuple(fields["parents"]),
         fields["clock"],
         fields["time"],

@@ -136,7 +136,7 @@ def import_(
             raise BadInput(f"{source}: no MANIFEST.json; is this a Communs export?")
         commons_id = bytes.fromhex(manifest["commons"])
         with home.store.transaction():  # the ingest batches join this one transaction
-            report = home.ingest(raws)
+            report = home.ingest(raws, keep_ids=False)
             if report.refused or report.pending:
                 problem = (
                     report.refused[0][1]

@@ -188,13 +188,12 @@ class Fetcher:
         one failed fetch per file it lacks (a peer without the question: all of them)."""
         if len(blobs) < 2:
             return blobs
-        hashes = [blob.hex() for blob in blobs]
+        every = list(blobs)
         held: dict[bytes, FileRef] = {}
-        for start in range(0, len(hashes), HAVE_MAX):
+        for start in range(0, len(every), HAVE_MAX):
+            asked = [blob.hex() for blob in every[start : start + HAVE_MAX]]
             try:
-                response = self._http().post(
-                    f"{peer}/api/blobs/have", json={"hashes": hashes[start : start + HAVE_MAX]}
-                )
+                response = self._http().post(f"{peer}/api/blobs/have", json={"hashes": asked})
                 if response.status_code in (404, 405):  # an older node: ask file by file
                     return blobs
                 raise_for(response)

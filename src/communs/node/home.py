@@ -56,11 +56,12 @@ class Home:
         progress: Callable[[int], None] | None = None,
         guard: AbstractContextManager | None = None,
         commons: bytes | None = None,
+        keep_ids: bool = True,
     ) -> IngestReport:
         """The one write path, telling listeners what each transaction added (see
-        ``Ingestor.ingest`` for ``guard`` and ``commons``)."""
+        ``Ingestor.ingest`` for ``guard``, ``commons`` and ``keep_ids``)."""
         return self.ingestor.ingest(
-            raws, progress, committed=self._tell, guard=guard, commons=commons
+            raws, progress, committed=self._tell, guard=guard, commons=commons, keep_ids=keep_ids
         )
 
     def _tell(self, added: list[tuple[bytes, bytes]]) -> None:

@@ -35,9 +35,11 @@ Committed = Callable[[list[tuple[bytes, bytes]]], None]  # (commons id, raw) of 
 
 @dataclass
 class IngestReport:
-    # The ids of the events added, end to end: a clone of 100k events keeps 3 MB of them,
-    # not the 9 MB of 100k bytes objects in a list.
-    added_ids: bytearray = field(default_factory=bytearray)
+    added_count: int = 0
+    # The ids of the events added, in one bytearray (100k ids: 3 MB, not the 9 MB of a list
+    # of bytes); None when the caller asked for their number only, so that a stream from a
+    # peer holds nothing per event once it is folded.
+    added_ids: bytearray | None = field(default_factory=bytearray)
     duplicates: int = 0
     pending: list[bytes] = field(default_factory=list)
     refused: list[tuple[bytes, str]] = field(default_factory=list)
@@ -46,11 +48,9 @@ class IngestReport:
     def added(self) -> list[bytes]:
         """The ids of the events added, in the order they were folded."""
         ids = self.added_ids
+        if ids is None:
+            raise ValueError("this ingest counted the events it added without keeping their ids")
         return [bytes(ids[start : start + 32]) for start in range(0, len(ids), 32)]
-
-    @property
-    def added_count(self) -> int:
-        return len(self.added_ids) // 32
 
     def summary(self) -> str:
         parts = [f"{self.added_count} added"]
@@ -126,6 +126,7 @@ class Ingestor:
         committed: Committed | None = None,
         guard: AbstractContextManager | None = None,
         commons: bytes | None = None,
+        keep_ids: bool = True,
     ) -> IngestReport:
         """Check and apply events, in transactions of at most BATCH events.
 
@@ -138,8 +139,10 @@ class Ingestor:
         ``guard`` (e.g. the node's lock), taken again for each one: an input streaming in
         from a peer leaves room to other writers between its transactions. With
         ``commons``, events of any other commons are refused (a peer syncing one commons).
+        Without ``keep_ids``, the report counts the events added but does not list them.
         """
-        run = _Run(IngestReport(), progress, committed, guard or nullcontext(), commons)
+        report = IngestReport() if keep_ids else IngestReport(added_ids=None)
+        run = _Run(report, progress, committed, guard or nullcontext(), commons)
         with _cyclic_gc_paused():
             self._ingest(raws, run)
         return run.report
@@ -246,7 +249,9 @@ class Ingestor:
         for commons_id, new in by_commons.items():
             cid = fold_new(self.store, commons_id, new)
             self._commons_ids[cid] = commons_id
-            report.added_ids += b"".join(e.id for e in new)
+            report.added_count += len(new)
+            if report.added_ids is not None:
+                report.added_ids += b"".join(e.id for e in new)
             added += [(commons_id, e.raw) for e in new]
         return added
 

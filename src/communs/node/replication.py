@@ -169,7 +169,11 @@ class Replicator:
         self._source.peer = peer  # so that what came from a peer is not pushed back to it
         try:
             report = self.home.ingest(
-                admitted(admit) if admit else raws, progress, guard=self.lock, commons=commons
+                admitted(admit) if admit else raws,
+                progress,
+                guard=self.lock,
+                commons=commons,
+                keep_ids=False,
             )
         finally:
             self._source.peer = None
