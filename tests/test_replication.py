@@ -6,6 +6,7 @@ started, even when the test fails.
 """
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -324,6 +325,22 @@ def test_cli_through_a_running_node_sees_what_the_home_holds(nodes, tmp_path):
     assert n.cli_json("status")["url"] is None  # now straight on the home
     assert n.cli_json("commons", "show", songs) == through_node
     assert n.cli_json("contribution", "list", songs) == listed
+
+
+def test_a_peer_that_cannot_be_reached_shows_why(nodes):
+    """A peer that is down is not a silent "never synced": its error is in `peer list`."""
+    (n,) = nodes.start("n")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    n.cli("peer", "add", down)
+    peer = wait_until(
+        lambda: next((p for p in n.cli_json("peer", "list") if p["last_error"]), None),
+        CONVERGE,
+        "the failed attempt to reach the peer to be recorded",
+    )
+    assert peer["url"] == down and peer["failures"] >= 1 and peer["last_ok"] is None
+    assert "refused" in peer["last_error"].lower(), peer
 
 
 def test_sigterm_lets_the_node_close_its_home(nodes):

@@ -399,6 +399,7 @@ class Replicator:
                         response.read()
                         raise_for(response)
                     failures = 0
+                    self.local.peer_ok(peer)  # reached: peer lists stop showing an old error
                     self.sync(peer)  # catch up with what was missed while not connected
                     for item in iter_cbor_seq(response.iter_bytes()):
                         if self._stop.is_set():
@@ -409,6 +410,9 @@ class Replicator:
             except Exception as error:  # noqa: BLE001  (a bad peer must not kill this thread)
                 failures += 1
                 log.info("live stream from %s interrupted: %s", peer, error)
+                if not self._stop.is_set():  # seen in `peer list` and on the node page
+                    reason = str(error) or type(error).__name__
+                    self.local.peer_failed(peer, reason, time.monotonic())
             self._stop.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
 
     def _receive_live(self, peer: str, raw: bytes) -> None:
