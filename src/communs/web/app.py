@@ -170,11 +170,23 @@ class Web:
 
 
 def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
-    from . import board, charter, contributions, files, health, invite, pages, people, proposals
+    from . import (
+        board,
+        charter,
+        contributions,
+        files,
+        health,
+        invite,
+        node,
+        pages,
+        people,
+        proposals,
+    )
 
     web = Web(service, hub=hub)
     # invite before proposals: its routes are more specific than {action}.
-    for module in (pages, contributions, files, board, people, invite, proposals, charter, health):
+    modules = (pages, contributions, files, board, people, invite, proposals, charter, health, node)
+    for module in modules:
         module.add_routes(web)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:

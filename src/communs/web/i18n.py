@@ -641,6 +641,41 @@ FRENCH = {
         "Ce nœud ne détient aucun bulletin secret de vous pour cette proposition : révélez-le "
         "depuis le nœud où vous avez voté."
     ),
+    # the node page
+    "Node": "Nœud",
+    "Serving at {url}.": "En service à {url}.",
+    "Nodes exchange the commons they follow directly, with no central server.": (
+        "Les nœuds s’échangent directement les communs qu’ils suivent, sans serveur central."
+    ),
+    "Every event is checked here before it counts.": (
+        "Chaque événement est vérifié ici avant de compter."
+    ),
+    "Fetching now": "En cours de récupération",
+    "from": "depuis",
+    "Commons held here": "Communs présents ici",
+    "Share a link with someone who runs a node.": "Partagez un lien avec qui fait tourner un nœud.",
+    "“communs follow LINK” fetches the commons and keeps it in sync.": (
+        "« communs follow LIEN » récupère le commun et le garde à jour."
+    ),
+    "followed": "suivi",
+    "Link to share": "Lien à partager",
+    "Peers": "Pairs",
+    "found on the local network": "trouvé sur le réseau local",
+    "unreachable: {error}": "injoignable : {error}",
+    "tried again in {seconds} s": "nouvel essai dans {seconds} s",
+    "last synced {time}": "dernière synchronisation {time}",
+    "not synced yet": "pas encore synchronisé",
+    "No peer yet: communs peer add http://HOST:PORT, or serve with --lan.": (
+        "Aucun pair : communs peer add http://HÔTE:PORT, ou lancez le nœud avec --lan."
+    ),
+    "Refused events": "Événements refusés",
+    "Latest": "Les derniers",
+    "None: every event received was valid and allowed by this node's policy.": (
+        "Aucun : chaque événement reçu était valide et admis par la politique de ce nœud."
+    ),
+    "Blocked authors": "Auteurs bloqués",
+    "Share": "Partager",
+    "On another node: communs follow LINK": "Sur un autre nœud : communs follow LIEN",
 }
 
 

@@ -84,6 +84,7 @@ def add_routes(web: Web) -> None:
         data["activity"] = service.commons_log(ref, limit=15)
         data["artifacts"] = service.artifacts(ref)
         data["thread"] = thread_for(service, data["commons"]["id"], "commons", "")
+        data["link"] = service.link(data["commons"]["id"])["id"]  # for another node to follow
         return web.page(request, "commons.html", data)
 
     @web.route("/c/{ref}/activity")

@@ -1,0 +1,62 @@
+"""This node, for everyone to see: the commons it holds with the links that share them, the
+peers it syncs with and how the last sync went, the pulls under way, and the events it
+refused and why — its policies against spam are local, but never hidden."""
+
+import time
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .app import Web
+
+REFUSALS = 20  # the latest refusals shown
+
+
+def add_routes(web: Web) -> None:
+    service = web.service
+
+    @web.route("/node")
+    async def node(request: Request) -> Response:
+        followed = {c.hex() for c in service.local.follows()}
+        held = [
+            {**c, "followed": c["id"] in followed, "link": service.link(c["id"])["id"]}
+            for c in service.commons_list()
+        ]
+        names = {c["id"]: c["name"] for c in held}
+        now = time.time()
+        peers = [
+            {
+                "url": p["url"],
+                "source": p["source"],
+                "last_ok": p["last_ok"] * 1000 if p["last_ok"] else None,
+                "last_error": p["last_error"],
+                "failures": p["failures"],
+                "retry_in": max(0, round(p["retry_at"] - time.monotonic()))
+                if p["failures"]
+                else None,
+            }
+            for p in service.peers()
+        ]
+        pulls = [
+            {
+                **p,
+                "name": names.get(p["commons"], p["commons"][:12]),
+                "percent": min(100, round(100 * p["done"] / p["total"])) if p["total"] else None,
+            }
+            for p in service.pulls()
+        ]
+        refusals = [{**r, "time": r["time"] * 1000} for r in service.local.refusals(REFUSALS)]
+        return web.page(
+            request,
+            "node.html",
+            {
+                "url": service.replicator.own_url,
+                "commons": held,
+                "peers": peers,
+                "pulls": pulls,
+                "refused": service.local.refusal_counts(),
+                "refusals": refusals,
+                "blocked": sorted(service.local.authors("blocked")),
+                "checked_at": int(now * 1000),
+            },
+        )
