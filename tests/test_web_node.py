@@ -36,7 +36,7 @@ def test_the_node_page_shows_commons_links_peers_and_refusals(node):
 
 def test_a_pull_under_way_is_a_progress_bar_that_refreshes(node, monkeypatch):
     pull = {"peer": "http://127.0.0.1:9", "commons": node.commons, "done": 2500, "total": 10000}
-    monkeypatch.setattr(node.service.replicator, "pulls", lambda: [pull])
+    monkeypatch.setattr(node.service.replicator.pulls, "under_way", lambda: [pull])
     page = node.browser().get("/node")
     assert 'aria-valuenow="25"' in page.text and "2,500 / 10,000 events" in page.text
     assert 'http-equiv="refresh"' in page.text

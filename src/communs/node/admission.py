@@ -2,9 +2,10 @@
 stored: authors it blocks, and commons that take events only from their maintainers and the
 authors this node follows. Local to the node, never replicated."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ..core.events import event_id
 from .home import Home
 from .local import LocalState
 from .wire import author_of, is_genesis
@@ -15,7 +16,7 @@ RESTRICTED = (
 )
 
 
-def admission(
+def _refusal(
     home: Home, lock: Any, local: LocalState, commons: bytes
 ) -> Callable[[bytes], str | None] | None:
     """This node's policy, before anything is verified or stored: a function telling
@@ -41,3 +42,28 @@ def admission(
         return None
 
     return refusal
+
+
+def admit(
+    home: Home,
+    lock: Any,
+    local: LocalState,
+    commons: bytes,
+    raws: Iterable[bytes],
+    refused: list[tuple[bytes, str]],
+) -> Iterable[bytes]:
+    """``raws`` as this node's policy lets them through, the others noted in ``refused``
+    with their reason; ``raws`` themselves when the node takes events from anyone."""
+    refusal = _refusal(home, lock, local, commons)
+    if refusal is None:
+        return raws
+
+    def admitted() -> Iterator[bytes]:
+        for raw in raws:
+            reason = refusal(raw)
+            if reason is None:
+                yield raw
+            else:
+                refused.append((event_id(raw), reason))
+
+    return admitted()

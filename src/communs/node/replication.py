@@ -11,26 +11,26 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlparse
 
 import cbor2
 import httpx
 
 from ..core.errors import BadInput
-from ..core.events import event_id
-from .admission import admission
+from .admission import admit
 from .client import raise_for, transport
 from .fetching import PEER_ERRORS, Fetcher
 from .home import Home
 from .local import LocalState, normalize_url
+from .pulls import Pulls
 from .serving import SyncServer
 from .sync import encode_stream, missing_ids
 from .wire import (
     commons_of,
     files_of,
     iter_cbor_seq,
+    link_to,
     parse_link,
     shape,
 )
@@ -67,8 +67,7 @@ class Replicator:
         self.subscribers: set[str] = set()  # nodes holding a live stream from us
         self.fetcher = Fetcher(home, lock, local, lambda: self.http)
         self.server = SyncServer(home, lock, local)  # what peers ask of us
-        self._pulls: dict[tuple[str, bytes], dict[str, Any]] = {}  # under way, for progress
-        self._pulls_lock = threading.Lock()
+        self.pulls = Pulls()  # under way, for progress
 
     @property
     def http(self) -> httpx.Client:
@@ -156,20 +155,11 @@ class Replicator:
         commons are refused, so each commons' policy applies to its own events. The node's
         lock is taken for each transaction, not for the whole stream."""
         refused: list[tuple[bytes, str]] = []
-        admit = admission(self.home, self.lock, self.local, commons)
-
-        def admitted(admit: Callable[[bytes], str | None]) -> Iterator[bytes]:
-            for raw in raws:
-                reason = admit(raw)
-                if reason is None:
-                    yield raw
-                else:
-                    refused.append((event_id(raw), reason))
-
+        admitted = admit(self.home, self.lock, self.local, commons, raws, refused)
         self._source.peer = peer  # so that what came from a peer is not pushed back to it
         try:
             report = self.home.ingest(
-                admitted(admit) if admit else raws,
+                admitted,
                 progress,
                 guard=self.lock,
                 commons=commons,
@@ -213,9 +203,21 @@ class Replicator:
         with round_lock:
             return self._sync_commons(peer, commons)
 
-    def _sync_commons(self, peer: str, commons: bytes) -> dict[str, Any]:
+    def _info(self, peer: str, commons: bytes) -> dict[str, Any] | None:
+        """The peer's ``info`` on a commons (heads, ancestors, event count); None if it does
+        not hold it."""
         response = self.http.get(f"{peer}/sync/{commons.hex()}/info")
         if response.status_code == 404:
+            return None
+        raise_for(response)
+        info = shape(response.json)
+        if not isinstance(info, dict):
+            raise BadInput(f"{peer} answered info on {commons.hex()[:12]} with no JSON object")
+        return info
+
+    def _sync_commons(self, peer: str, commons: bytes) -> dict[str, Any]:
+        info = self._info(peer, commons)
+        if info is None:
             return {
                 "peer": peer,
                 "commons": commons.hex(),
@@ -223,15 +225,14 @@ class Replicator:
                 "pushed": 0,
                 "note": "the peer does not hold this commons",
             }
-        raise_for(response)
-        ancestors = shape(lambda: [bytes.fromhex(a) for a in response.json()["ancestors"]])
+        ancestors = shape(lambda: [bytes.fromhex(a) for a in info["ancestors"]])
         if len(ancestors) > MAX_ANCESTORS or any(len(a) != 32 for a in ancestors):
             raise BadInput(f"{peer} named impossible ancestors for {commons.hex()[:12]}")
         pulled = 0
         for ancestor in ancestors:
-            pulled += self._pull(peer, ancestor, self._their_count(peer, ancestor))[0]
-        their_count = shape(lambda: response.json().get("events"))
-        added, their_heads = self._pull(peer, commons, their_count)
+            held = self._info(peer, ancestor) or {}  # its event count, for progress
+            pulled += self._pull(peer, ancestor, held.get("events"))[0]
+        added, their_heads = self._pull(peer, commons, info.get("events"))
         files = self.fetcher.fetch_named(peer, commons)
         pushed = self._push(peer, commons, their_heads)
         self.local.peer_ok(peer)
@@ -243,45 +244,18 @@ class Replicator:
             "files": files,
         }
 
-    def _their_count(self, peer: str, commons: bytes) -> int | None:
-        """How many events of ``commons`` the peer holds (None: it does not say)."""
-        response = self.http.get(f"{peer}/sync/{commons.hex()}/info")
-        return shape(lambda: response.json().get("events")) if response.is_success else None
-
-    def pulls(self) -> list[dict[str, Any]]:
-        """The pulls under way: peer, commons, events received so far (``done``), and about
-        how many are coming (``total``: what the peer holds beyond what this node held when
-        the pull began; None if the peer does not say)."""
-        with self._pulls_lock:
-            return [dict(p) for p in self._pulls.values()]
-
-    def _pull(self, peer: str, commons: bytes, their_count: int | None) -> tuple[int, list[bytes]]:
+    def _pull(self, peer: str, commons: bytes, their_count: Any) -> tuple[int, list[bytes]]:
         with self.lock:
             cid = self.home.store.commons_cid(commons)
             ours = self.home.store.heads(cid) if cid is not None else []
             count = self.home.store.events_count(cid) if cid is not None else 0
-        coming = max(0, their_count - count) if isinstance(their_count, int) else None
-        pull = {"peer": peer, "commons": commons.hex(), "done": 0, "total": coming}
-        key = (peer, commons)
-        with self._pulls_lock:
-            self._pulls[key] = pull
-
-        def received(events: int) -> None:
-            pull["done"] += events
-
-        try:
-            return self._pull_stream(peer, commons, ours, received)
-        finally:
-            with self._pulls_lock:
-                if self._pulls.get(key) is pull:
-                    del self._pulls[key]
-
-    def _pull_stream(
-        self, peer: str, commons: bytes, ours: list[bytes], received: Callable[[int], None]
-    ) -> tuple[int, list[bytes]]:
-        added = 0
+        coming = max(0, their_count - count) if type(their_count) is int else None
         body = cbor2.dumps({"heads": ours})
-        with self.http.stream("POST", f"{peer}/sync/{commons.hex()}/missing", content=body) as r:
+        url = f"{peer}/sync/{commons.hex()}/missing"
+        with (
+            self.pulls.tracking(peer, commons, coming) as received,
+            self.http.stream("POST", url, content=body) as r,
+        ):
             if not r.is_success:
                 r.read()
                 raise_for(r)
@@ -295,7 +269,7 @@ class Replicator:
             # One ingest for the whole stream: events are checked ahead while earlier ones
             # are folded, and each transaction commits on its own.
             raws = (item for item in items if isinstance(item, bytes))
-            added += self._ingest(raws, peer, commons, received)["added"]
+            added = self._ingest(raws, peer, commons, received)["added"]
         return added, heads
 
     def _push(self, peer: str, commons: bytes, their_heads: list[bytes]) -> int:
@@ -334,8 +308,7 @@ class Replicator:
     def link(self, ref: str) -> str:
         with self.lock:
             commons = self.home.commons_id(ref)
-        host = urlparse(self.own_url).netloc if self.own_url else None
-        return f"communs://{commons.hex()}" + (f"?peer={host}" if host else "")
+        return link_to(commons, self.own_url)
 
     # -- background ------------------------------------------------------------------------
 

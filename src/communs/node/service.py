@@ -315,7 +315,7 @@ class Service(FileOps):
         return self.replicator.sync(peer, commons)
 
     def pulls(self) -> list[dict[str, Any]]:
-        return self.replicator.pulls()
+        return self.replicator.pulls.under_way()
 
     def block(self, did: str, reason: str = "") -> dict[str, Any]:
         if not is_did(did):
@@ -343,7 +343,7 @@ class Service(FileOps):
             "home": str(self.home.path),
             "url": self.replicator.own_url,
             "pending_events": pending,
-            "pulls": self.replicator.pulls(),
+            "pulls": self.replicator.pulls.under_way(),
             "peers": len(self.local.peers()),
             "follows": len(self.local.follows()),
             "blocked": sorted(self.local.authors("blocked")),

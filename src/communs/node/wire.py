@@ -48,6 +48,13 @@ def iter_cbor_seq(
         raise BadInput("the stream ended in the middle of an item")
 
 
+def link_to(commons: bytes, node_url: str | None) -> str:
+    """The link ``parse_link`` reads: ``communs://<commons id>?peer=host:port`` (no peer when
+    the node's address is not known)."""
+    host = urlparse(node_url).netloc if node_url else None
+    return f"communs://{commons.hex()}" + (f"?peer={host}" if host else "")
+
+
 def parse_link(link: str) -> tuple[bytes, str | None]:
     """``communs://<commons id>?peer=host:port`` → (commons id, peer URL or None)."""
     parsed = urlparse(link)

@@ -7,6 +7,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..node.wire import link_to
 from .app import Web
 
 REFUSALS = 20  # the latest refusals shown
@@ -18,12 +19,12 @@ def add_routes(web: Web) -> None:
     @web.route("/node")
     async def node(request: Request) -> Response:
         followed = {c.hex() for c in service.local.follows()}
+        own = service.replicator.own_url
         held = [
-            {**c, "followed": c["id"] in followed, "link": service.link(c["id"])["id"]}
+            {**c, "followed": c["id"] in followed, "link": link_to(bytes.fromhex(c["id"]), own)}
             for c in service.commons_list()
         ]
         names = {c["id"]: c["name"] for c in held}
-        now = time.time()
         peers = [
             {
                 "url": p["url"],
@@ -57,6 +58,5 @@ def add_routes(web: Web) -> None:
                 "refused": service.local.refusal_counts(),
                 "refusals": refusals,
                 "blocked": sorted(service.local.authors("blocked")),
-                "checked_at": int(now * 1000),
             },
         )

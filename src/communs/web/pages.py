@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from ..core.errors import CommunsError, NotFound, Refused
 from ..domain import TYPES, threads
 from ..node import governing, queries
+from ..node.wire import link_to
 from .app import Web
 from .discussion import thread_for
 from .i18n import LANGUAGES
@@ -84,7 +85,8 @@ def add_routes(web: Web) -> None:
         data["activity"] = service.commons_log(ref, limit=15)
         data["artifacts"] = service.artifacts(ref)
         data["thread"] = thread_for(service, data["commons"]["id"], "commons", "")
-        data["link"] = service.link(data["commons"]["id"])["id"]  # for another node to follow
+        own = service.replicator.own_url  # the link another node follows
+        data["link"] = link_to(bytes.fromhex(data["commons"]["id"]), own)
         return web.page(request, "commons.html", data)
 
     @web.route("/c/{ref}/activity")
