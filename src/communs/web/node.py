@@ -51,7 +51,7 @@ def add_routes(web: Web) -> None:
             request,
             "node.html",
             {
-                "url": service.replicator.own_url,
+                "url": own,
                 "commons": held,
                 "peers": peers,
                 "pulls": pulls,
