@@ -418,3 +418,18 @@ def test_follow_draws_a_progress_bar_only_for_long_pulls(
     assert result.stdout == "ab" * 32 + "\n"
     assert ("fetching events" in result.stderr) is drawn
     assert f"{100 * steps} events fetched" in result.stderr
+
+
+def test_following_from_a_peer_that_is_down_says_which_and_what_to_do(run):
+    import socket
+
+    run("id", "new", "--name", "anna")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    link = f"communs://{'ab' * 32}?peer=127.0.0.1:{port}"
+    result = CliRunner().invoke(cli, ["--home", str(run.home), "follow", link])
+    assert result.exit_code == 1, result.output
+    assert f"the peer http://127.0.0.1:{port} did not answer" in result.stderr
+    assert "is its node running at that address?" in result.stderr
+    assert "on this home" not in result.stderr  # no node runs here: it is not the one

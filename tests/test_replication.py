@@ -342,6 +342,18 @@ def test_a_peer_that_cannot_be_reached_shows_why(nodes):
     assert peer["url"] == down and peer["failures"] >= 1 and peer["last_ok"] is None
     assert "refused" in peer["last_error"].lower(), peer
 
+    # Following from it through the running node: the peer is named, not this home's node.
+    followed = subprocess.run(
+        [sys.executable, "-m", "communs", "--home", str(n.home), "follow"]
+        + [f"communs://{'ab' * 32}?peer={down.removeprefix('http://')}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert followed.returncode == 1, followed
+    assert f"the peer {down} did not answer" in followed.stderr, followed.stderr
+    assert "the node running on this home" not in followed.stderr
+
 
 def test_sigterm_lets_the_node_close_its_home(nodes):
     (n,) = nodes.start("n")

@@ -89,6 +89,22 @@ class CommunsCommand(click.Command):
         ]
 
 
+def _unanswered(ctx: click.Context, error: httpx.HTTPError) -> str:
+    """Who did not answer — the node running on this home, or another node — and what to do."""
+    try:
+        asked = str(error.request.url)
+    except RuntimeError:  # no request attached
+        asked = ""
+    node = getattr(getattr(ctx.obj, "_service", None), "url", None)  # set through a node
+    if node is not None and (not asked or asked.startswith(node)):
+        return (
+            f"the node running on this home did not answer ({error}); "
+            "is it still running? 'communs status' tells"
+        )
+    who = asked or "a node"
+    return f"{who} did not answer ({error}): check the address, and that its node is running"
+
+
 class CommunsGroup(click.Group):
     """Turns a CommunsError into one line on stderr: exit 1 for a refused action, 2 for
     input that cannot be used as given."""
@@ -102,12 +118,8 @@ class CommunsGroup(click.Group):
         except CommunsError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(2 if isinstance(error, BadInput | Ambiguous) else 1)
-        except httpx.HTTPError as error:  # the node this home runs stopped answering
-            click.echo(
-                f"error: the node running on this home did not answer ({error}); "
-                "is it still running? 'communs status' tells",
-                err=True,
-            )
+        except httpx.HTTPError as error:
+            click.echo(f"error: {_unanswered(ctx, error)}", err=True)
             ctx.exit(1)
 
 

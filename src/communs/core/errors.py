@@ -19,6 +19,12 @@ class Refused(CommunsError):
     status = 409
 
 
+class Unreachable(CommunsError):
+    """A peer this node needed did not answer."""
+
+    status = 502
+
+
 class NotFound(CommunsError):
     status = 404
 

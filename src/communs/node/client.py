@@ -15,10 +15,18 @@ from typing import Any, BinaryIO
 
 import httpx
 
-from ..core.errors import Ambiguous, BadInput, CommunsError, InvalidEvent, NotFound, Refused
+from ..core.errors import (
+    Ambiguous,
+    BadInput,
+    CommunsError,
+    InvalidEvent,
+    NotFound,
+    Refused,
+    Unreachable,
+)
 from .home import Actor
 
-_ERRORS = {400: BadInput, 404: NotFound, 409: Refused, 422: InvalidEvent}
+_ERRORS = {400: BadInput, 404: NotFound, 409: Refused, 422: InvalidEvent, 502: Unreachable}
 
 
 def transport() -> httpx.HTTPTransport:

@@ -17,7 +17,7 @@ from typing import Any
 import cbor2
 import httpx
 
-from ..core.errors import BadInput
+from ..core.errors import BadInput, Unreachable
 from .admission import admit
 from .client import raise_for, transport
 from .fetching import PEER_ERRORS, Fetcher
@@ -200,8 +200,14 @@ class Replicator:
         little left to do, instead of streaming the same events again."""
         with self._rounds_lock:
             round_lock = self._rounds.setdefault((peer, commons), threading.Lock())
-        with round_lock:
-            return self._sync_commons(peer, commons)
+        try:
+            with round_lock:
+                return self._sync_commons(peer, commons)
+        except httpx.TransportError as error:  # the peer's, not this node's: said so
+            raise Unreachable(
+                f"the peer {peer} did not answer ({error}): is its node running at that "
+                "address? A new 'communs sync' goes on from what was received"
+            ) from None
 
     def _info(self, peer: str, commons: bytes) -> dict[str, Any] | None:
         """The peer's ``info`` on a commons (heads, ancestors, event count); None if it does
