@@ -267,7 +267,11 @@ class Peer:
         return self.records(commons).get(key)
 
     def ineffective(self, commons: bytes) -> dict[bytes, str]:
-        return dict(self.store.ineffective(self.cid(commons)))
+        """Why each ineffective event changed nothing, as the English sentence of its code."""
+        return {
+            eid: domain.sentence(domain.decode_refusal(data))
+            for eid, data in self.store.ineffective(self.cid(commons))
+        }
 
     def digest(self, commons: bytes) -> str:
         cid = self.cid(commons)

@@ -2,6 +2,8 @@
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from communs import domain
@@ -99,3 +101,15 @@ def test_every_web_text_has_a_french_translation():
     }
     assert len(texts) > 300, "the pattern no longer finds the UI's texts"
     assert sorted(t for t in texts if t[1] not in FRENCH) == []
+
+
+def test_core_and_store_pass_mypy_strict():
+    """The files and the strictness are pyproject.toml's ``[tool.mypy]``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -5,6 +5,7 @@ import pytest
 from communs import domain
 from communs.core.errors import InvalidEvent
 from communs.domain.contributions import contribution_key
+from communs.domain.refusals import sentence
 from eventkit import Peer, World, blob, change, charter, checked_scenes, reference_digest
 
 README = "README.md"
@@ -356,7 +357,7 @@ def test_publish_first_concurrent_conflict_then_revise_then_patrol(scene):
     winner, loser = sorted([one, two], key=lambda e: e.position)
     assert s.contribution(winner)["state"] == "published"
     record = s.contribution(loser)
-    assert record["state"] == "conflict" and record["reason"].startswith("conflict:")
+    assert record["state"] == "conflict" and sentence(record["conflict"]).startswith("conflict:")
     assert s.artifact()["blob"] == s.contribution(winner)["revisions"][0]["changes"][0]["blob"]
     # Every peer, whatever the arrival order, sees the same winner.
     other = Peer()

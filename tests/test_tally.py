@@ -5,6 +5,7 @@ from fractions import Fraction
 
 import pytest
 
+from communs.domain.refusals import sentence
 from communs.domain.tally import (
     ADVISORY,
     BINDING,
@@ -36,11 +37,11 @@ ABC = ("A", "B", "C")
 
 def test_majority_needs_more_yes_than_no():
     result = majority(["yes", "yes", "no", "abstain"])
-    assert result.outcome == "passed" and result.reason == "2 yes against 1 no"
+    assert result.outcome == "passed" and sentence(result.reason) == "2 yes against 1 no"
     assert result.counts == {"yes": 2, "no": 1, "abstain": 1} and result.participants == 4
     tie = majority(["yes", "no"])
     assert tie.outcome == "failed"
-    assert tie.reason == "1 yes against 1 no: a majority needs more yes than no"
+    assert sentence(tie.reason) == "1 yes against 1 no: a majority needs more yes than no"
     assert majority([]).outcome == "failed"
     assert majority(["abstain", "abstain"]).outcome == "failed"
 
@@ -48,7 +49,7 @@ def test_majority_needs_more_yes_than_no():
 def test_quorum_counts_everyone_who_took_part_abstentions_included():
     short = majority(["yes", "yes"], quorum=3)
     assert short.outcome == "failed"
-    assert short.reason == "quorum not reached: 2 took part, 3 needed"
+    assert sentence(short.reason) == "quorum not reached: 2 took part, 3 needed"
     assert short.counts == {"yes": 2, "no": 0, "abstain": 0}
     # Two hidden ballots never revealed count as abstentions: present, but neither yes nor no.
     met = majority(["yes", "yes"], quorum=3, abstentions=2)
@@ -56,13 +57,18 @@ def test_quorum_counts_everyone_who_took_part_abstentions_included():
     assert met.counts == {"yes": 2, "no": 0, "abstain": 2}
     assert majority(["yes", "abstain", "abstain"], quorum=3).outcome == "passed"
     assert supermajority(["yes"] * 5, num=2, den=3, quorum=6).outcome == "failed"
-    assert consensus(["agree"], quorum=2).reason == "quorum not reached: 1 took part, 2 needed"
+    assert (
+        sentence(consensus(["agree"], quorum=2).reason)
+        == "quorum not reached: 1 took part, 2 needed"
+    )
 
 
 def test_supermajority_is_at_least_the_fraction_of_yes_and_no():
     two_thirds = {"num": 2, "den": 3}
     passed = supermajority(["yes", "yes", "no"], **two_thirds)
-    assert passed.outcome == "passed" and passed.reason == "2 yes of 3 yes or no, 2/3 needed"
+    assert (
+        passed.outcome == "passed" and sentence(passed.reason) == "2 yes of 3 yes or no, 2/3 needed"
+    )
     assert supermajority(["yes", "no"], **two_thirds).outcome == "failed"
     assert supermajority(["yes"] * 3 + ["no"] * 2, **two_thirds).outcome == "failed"
     # Abstentions and unrevealed ballots stay out of the ratio.
@@ -84,10 +90,10 @@ def test_supermajority_is_at_least_the_fraction_of_yes_and_no():
 def test_k_of_n_passes_with_k_approvals_and_fails_when_k_is_out_of_reach():
     assert k_of_n(["yes", "yes"], k=2, n=3).outcome == "passed"
     waiting = k_of_n(["yes"], k=2, n=3)
-    assert waiting.outcome == "undecided" and waiting.reason == "1 approvals, 2 needed"
+    assert waiting.outcome == "undecided" and sentence(waiting.reason) == "1 approvals, 2 needed"
     lost = k_of_n(["yes", "no"], k=2, n=2)
     assert lost.outcome == "failed"
-    assert lost.reason == "1 approvals, 2 needed, and only 0 may still approve"
+    assert sentence(lost.reason) == "1 approvals, 2 needed, and only 0 may still approve"
     # An unrevealed commitment is an abstention: it will never approve.
     assert k_of_n(["yes"], k=2, n=2, abstentions=1).outcome == "failed"
     assert k_of_n(["yes", "no"], k=2).outcome == "undecided"  # n unknown: anyone may come
@@ -100,10 +106,10 @@ def test_k_of_n_passes_with_k_approvals_and_fails_when_k_is_out_of_reach():
 
 def test_lazy_consensus_passes_unless_an_objection_stands():
     assert lazy_consensus([]).outcome == "passed"
-    assert lazy_consensus([]).reason == "no objection stands"
+    assert sentence(lazy_consensus([]).reason) == "no objection stands"
     failed = lazy_consensus([Objection("b", "too soon"), Objection("a", "costly")])
     assert failed.outcome == "failed"
-    assert failed.reason == "2 objection(s) stand: costly; too soon"
+    assert sentence(failed.reason) == "2 objection(s) stand: costly; too soon"
     assert failed.counts == {"objections": 2, "standing": 2}
     withdrawn = lazy_consensus([Objection("a", "costly", withdrawn=True)])
     assert withdrawn.outcome == "passed"
@@ -113,21 +119,21 @@ def test_consent_passes_when_no_unresolved_objection_remains():
     assert consent([]).outcome == "passed"
     open_ = consent([Objection("a", "unsafe"), Objection("b", "fine now", withdrawn=True)])
     assert open_.outcome == "undecided"
-    assert open_.reason == "1 unresolved objection(s): unsafe"
+    assert sentence(open_.reason) == "1 unresolved objection(s): unsafe"
     assert open_.counts == {"objections": 2, "unresolved": 1}
     resolved = consent([Objection("a", "unsafe", True), Objection("b", "x", True)])
     assert resolved.outcome == "passed"
-    assert resolved.reason == "no unresolved objection remains (2 resolved)"
+    assert sentence(resolved.reason) == "no unresolved objection remains (2 resolved)"
 
 
 def test_consensus_fails_on_any_block_and_needs_one_agree():
     result = consensus(["agree", "agree", "disagree", "stand_aside"])
     assert result.outcome == "passed"
-    assert result.reason == "2 agree, 1 with reservations, no block"
+    assert sentence(result.reason) == "2 agree, 1 with reservations, no block"
     blocked = consensus(["agree"] * 10 + ["block"])
-    assert blocked.outcome == "failed" and blocked.reason == "blocked by 1"
+    assert blocked.outcome == "failed" and sentence(blocked.reason) == "blocked by 1"
     assert blocked.counts == {"agree": 10, "stand_aside": 0, "disagree": 0, "block": 1}
-    assert consensus(["stand_aside", "disagree"]).reason == "nobody agreed"
+    assert sentence(consensus(["stand_aside", "disagree"]).reason) == "nobody agreed"
     # Unrevealed ballots stand aside: they neither block nor agree.
     hidden = consensus(["agree"], abstentions=2)
     assert hidden.outcome == "passed" and hidden.counts["stand_aside"] == 2
@@ -139,12 +145,14 @@ def test_consensus_fails_on_any_block_and_needs_one_agree():
 def test_single_choice_winner_tie_no_ballots_and_quorum():
     result = single_choice([0, 1, 1, 2], ABC)
     assert result.outcome == "passed" and result.winners == ("B",)
-    assert result.counts == {"A": 1, "B": 2, "C": 1} and result.reason == "B comes first"
+    assert result.counts == {"A": 1, "B": 2, "C": 1} and sentence(result.reason) == "B comes first"
     tie = single_choice([0, 2], ABC)
     assert tie.outcome == "undecided" and tie.winners == ("A", "C")
-    assert tie.reason == "tie between A, C"
+    assert sentence(tie.reason) == "tie between A, C"
     empty = single_choice([], ABC)
-    assert empty.outcome == "failed" and empty.reason == "no ballots" and empty.winners == ()
+    assert (
+        empty.outcome == "failed" and sentence(empty.reason) == "no ballots" and empty.winners == ()
+    )
     short = single_choice([0], ABC, quorum=2)
     assert short.outcome == "failed" and short.counts == {"A": 1, "B": 0, "C": 0}
     # Commitments never revealed: present for the quorum, no choice counted.
@@ -201,7 +209,7 @@ def test_time_poll_most_yes_then_most_if_need_be():
 def test_advice_leaves_the_decision_to_the_proposer():
     result = advice(["go ahead", "mind the budget"], abstentions=1)
     assert result.outcome == "undecided" and result.counts == {"advice": 2}
-    assert result.reason == "2 piece(s) of advice; the proposer decides"
+    assert sentence(result.reason) == "2 piece(s) of advice; the proposer decides"
     assert result.participants == 3
 
 
@@ -212,7 +220,7 @@ def test_irv_first_round_majority_wins_at_once():
     result = ranked_choice([[0, 1], [0], [0, 2], [1, 0], [2]], ABC)
     assert result.outcome == "passed" and result.winners == ("A",)
     assert result.rounds == (Round({"A": 3, "B": 1, "C": 1}, 0),)
-    assert result.reason == "A wins in round 1 with 3 of 5 ballots"
+    assert sentence(result.reason) == "A wins in round 1 with 3 of 5 ballots"
 
 
 def test_irv_eliminations_transfer_ballots_until_a_majority():
@@ -243,7 +251,7 @@ def test_irv_exhausted_ballots_leave_the_majority_to_the_others():
     assert result.rounds[1] == Round({"A": 3, "B": 2, "C": 1}, 1, "C")
     assert result.rounds[2] == Round({"A": 3, "B": 3}, 1, "B")
     assert result.rounds[3] == Round({"A": 3}, 4)
-    assert result.reason == "A wins in round 4 with 3 of 3 ballots"
+    assert sentence(result.reason) == "A wins in round 4 with 3 of 3 ballots"
     assert result.winners == ("A",) and result.outcome == "passed"
 
 
@@ -281,7 +289,7 @@ def test_irv_tie_for_last_parted_by_first_preferences():
 def test_irv_a_true_tie_is_undecided():
     result = ranked_choice([[0, 1], [1, 0]], ("A", "B"))
     assert result.outcome == "undecided" and result.winners == ("A", "B")
-    assert result.reason == "tie in round 1 between A, B"
+    assert sentence(result.reason) == "tie in round 1 between A, B"
     three = ranked_choice([[0], [1], [2, 0]], ABC)
     assert three.rounds == (Round({"A": 1, "B": 1, "C": 1}, 0),)
     assert three.outcome == "undecided" and three.winners == ABC
@@ -297,7 +305,7 @@ def test_irv_a_true_tie_is_undecided():
 def test_irv_no_ballots_quorum_and_hidden_abstentions():
     assert ranked_choice([], ABC).outcome == "failed"
     short = ranked_choice([[0]], ABC, quorum=2)
-    assert short.outcome == "failed" and short.reason.startswith("quorum not reached")
+    assert short.outcome == "failed" and sentence(short.reason).startswith("quorum not reached")
     hidden = ranked_choice([[0]], ABC, quorum=2, abstentions=1)
     assert hidden.outcome == "passed" and hidden.winners == ("A",)
 
@@ -349,14 +357,17 @@ PARAMS = {"max_choices": 2, "max_score": 5, "dots": 4}
     ],
 )
 def test_check_ballot(method, ballot, problem):
-    assert check_ballot(method, ballot, PARAMS, 3) == problem
+    assert sentence(check_ballot(method, ballot, PARAMS, 3)) == problem
 
 
 def test_check_options():
     assert check_options("single_choice", ["A", "B"]) is None
-    assert check_options("time_poll", ["Mon"]) == "a time_poll poll needs at least two options"
-    assert check_options("score", ["A", "A"]) == "options must be distinct"
-    assert check_options("majority", ["A", "B"]) == "majority takes no options"
+    assert (
+        sentence(check_options("time_poll", ["Mon"]))
+        == "a time_poll poll needs at least two options"
+    )
+    assert sentence(check_options("score", ["A", "A"])) == "options must be distinct"
+    assert sentence(check_options("majority", ["A", "B"])) == "majority takes no options"
     assert check_options("advice", []) is None
 
 
@@ -376,4 +387,4 @@ def test_every_method_has_a_tally():
             {**method, "name": name}, [ballot] if ballot is not None else [], options=("A", "B")
         )
         assert result.outcome in ("passed", "failed", "undecided"), name
-        assert isinstance(result.record()["reason"], str)
+        assert isinstance(sentence(result.record()["reason"]), str)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import communs.domain.tasks  # noqa: F401  (registers the task.* event types)
 from communs import domain
 from communs.core.errors import InvalidEvent
+from communs.domain.refusals import sentence
 from communs.domain.tasks import HOUR, WEEK, board, expired, heat, task_key
 from eventkit import Peer, World, blob, change, charter, checked_scenes, reference_digest
 
@@ -359,7 +360,7 @@ def test_the_board_shows_what_nobody_filed(tasks):
         {"title": "old readme", "changes": [change(README, blob(3), blob(7))]},
     )
     assert b.records()["contribution/" + stale.id.hex()]["state"] == "conflict"
-    conflict = b.records()["contribution/" + stale.id.hex()]["reason"]
+    conflict = sentence(b.records()["contribution/" + stale.id.hex()]["conflict"])
     assert conflict.startswith("conflict: the canonical version of README.md changed")
     b.do(b.m2, "task.flag", {"path": README, "note": "typos"})
     b.do(
@@ -543,7 +544,7 @@ def test_the_task_generator_exercises_the_rules():
         folded = domain.fold(history.world.order)
         for event in history.world.order:
             if event.id in folded.ineffective:
-                refused.add(folded.ineffective[event.id].split(";")[0].split(" until ")[0])
+                refused.add(folded.ineffective[event.id].code)
             else:
                 effective.add(event.type)
     assert {
@@ -559,4 +560,4 @@ def test_the_task_generator_exercises_the_rules():
         "task.flag",
         "task.unflag",
     } <= effective
-    assert {"this task is claimed by someone else", "you cannot validate your own work"} <= refused
+    assert {"claimed_by", "own_work"} <= refused

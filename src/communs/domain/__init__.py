@@ -9,21 +9,27 @@ from .fold import (
     Ineffective,
     View,
     apply,
+    decode_refusal,
+    encode_refusal,
     fold,
     fork_base,
     parse,
     parse_checked,
     state_digest,
 )
+from .refusals import sentence
 
 __all__ = [
     "TYPES",
     "Ineffective",
     "View",
     "apply",
+    "decode_refusal",
+    "encode_refusal",
     "fold",
     "fork_base",
     "parse",
     "parse_checked",
+    "sentence",
     "state_digest",
 ]

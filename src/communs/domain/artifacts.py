@@ -12,6 +12,7 @@ import msgspec
 from ..core.events import Event
 from .charter import sequence
 from .fold import Ineffective, View, Writes
+from .refusals import code
 from .schema import Body, Id, check_path, to_builtins
 
 Media = Annotated[str, msgspec.Meta(max_length=200)]
@@ -75,6 +76,13 @@ def check_unique_paths(items: list[Any]) -> None:
         raise ValueError("each path may appear only once")
 
 
+BASE_MOVED = code(
+    "base_moved",
+    "conflict: the canonical version of {paths} changed since this was based on it; a new "
+    "revision (or a merge) is needed",
+)
+
+
 def write_changes(
     view: View,
     event: Event,
@@ -134,9 +142,5 @@ def write_changes(
             "size": size,
         }
     if conflicts:
-        raise Ineffective(
-            "conflict: the canonical version of "
-            + ", ".join(conflicts)
-            + " changed since this was based on it; a new revision (or a merge) is needed"
-        )
+        raise Ineffective(BASE_MOVED, paths=conflicts)
     return writes, applied

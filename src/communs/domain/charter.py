@@ -13,6 +13,7 @@ import msgspec
 from ..core import canonical
 from ..core.events import Event
 from .fold import Ineffective, View, Writes, event_type
+from .refusals import code
 from .schema import Body, Id, Text, Title, check_did, to_builtins
 
 KINDS = ("software", "text", "design", "media", "places", "data", "equipment", "other")
@@ -98,11 +99,24 @@ def is_maintainer(view: View, did: str) -> bool:
     return did in charter_of(view)["maintainers"]
 
 
-def require_maintainer(view: View, event: Event, action: str) -> None:
+NOT_MAINTAINER = code(
+    "not_maintainer",
+    "only maintainers can {action:work}; the author is not a maintainer of this commons",
+)
+ALREADY_MAINTAINER = code("already_maintainer", "this identity is already a maintainer")
+NOT_A_MAINTAINER = code("not_a_maintainer", "this identity is not a maintainer")
+CHARTER_INVALID = code("charter_invalid", "the charter would become invalid: {field} does not fit")
+THRESHOLD_ABOVE = code(
+    "threshold_above",
+    "the charter would become invalid: threshold {threshold} is above the {maintainers} "
+    "maintainer(s)",
+)
+ALREADY_ENDORSED = code("already_endorsed", "this maintainer already endorsed the same change")
+
+
+def require_maintainer(view: View, event: Event) -> None:
     if not is_maintainer(view, event.author):
-        raise Ineffective(
-            f"only maintainers can {action}; the author is not a maintainer of this commons"
-        )
+        raise Ineffective(NOT_MAINTAINER, action=event.type)
 
 
 @event_type("commons.create", CreateCommons, genesis=True)
@@ -133,30 +147,36 @@ def changed_charter(charter: dict[str, Any], change: Any) -> dict[str, Any]:
     maintainers = list(charter["maintainers"])
     if isinstance(change, AddMaintainer):
         if change.did in maintainers:
-            raise Ineffective("this identity is already a maintainer")
+            raise Ineffective(ALREADY_MAINTAINER)
         new["maintainers"] = sorted([*maintainers, change.did])
     elif isinstance(change, RemoveMaintainer):
         if change.did not in maintainers:
-            raise Ineffective("this identity is not a maintainer")
+            raise Ineffective(NOT_A_MAINTAINER)
         new["maintainers"] = [m for m in maintainers if m != change.did]
     else:
         new[change.field] = change.value
     fields = {k: new[k] for k in Charter.__struct_fields__ if k in new}
+    threshold, count = new.get("threshold"), len(new["maintainers"])
+    if isinstance(threshold, int) and threshold > count >= 1:
+        raise Ineffective(THRESHOLD_ABOVE, threshold=threshold, maintainers=count)
     try:
         msgspec.convert(fields, Charter)
     except msgspec.ValidationError as error:
-        raise Ineffective(f"the charter would become invalid: {error}") from None
+        # The field, not msgspec's wording: the refusal is part of the state digest.
+        _, at, where = str(error).rpartition(" - at ")
+        field = where.strip("`") if at else "$"
+        raise Ineffective(CHARTER_INVALID, field=field) from None
     return new
 
 
 @event_type("charter.change", ChangeCharter)
 def change(view: View, event: Event) -> Writes:
-    require_maintainer(view, event, "change the charter")
+    require_maintainer(view, event)
     charter = charter_of(view)
     key = motion_key(event.body.change)
     motion = view.get(key) or {"change": to_builtins(event.body.change), "endorsers": []}
     if event.author in motion["endorsers"]:
-        raise Ineffective("this maintainer already endorsed the same change")
+        raise Ineffective(ALREADY_ENDORSED)
     endorsers = sorted([*motion["endorsers"], event.author])
     current = [did for did in endorsers if did in charter["maintainers"]]
     if len(current) < charter["threshold"]:

@@ -15,6 +15,7 @@ from ..core.events import Event
 from .artifacts import Change, Merged, change_records, check_unique_paths, write_changes
 from .charter import ForkOrigin, charter_of, require_maintainer, sequence
 from .fold import Ineffective, View, Writes, event_type
+from .refusals import code
 from .schema import Body, Id, Reason, Text, Title, to_builtins
 
 Changes = Annotated[list[Change], msgspec.Meta(min_length=1, max_length=1000)]
@@ -81,23 +82,42 @@ def review_key(cid: bytes, view: View, event: Event) -> str:
     return f"review/{cid.hex()}/{sequence(view, event)}"
 
 
+UNKNOWN_CONTRIBUTION = code(
+    "unknown_contribution", "no contribution {contribution} is known in this commons at this point"
+)
+CONTRIBUTION_STATE = code(
+    "contribution_state", "cannot {action:verb} a contribution that is {state}"
+)
+NOT_CONTRIBUTION_AUTHOR = code(
+    "not_contribution_author", "only the author of a contribution can {action:verb} it"
+)
+PUBLISH_FIRST = code(
+    "publish_first",
+    "in a publish-first commons contributions are canonical at once; patrol or revert them instead",
+)
+STALE_REVISION = code(
+    "stale_revision",
+    "accepts revision {revision}, but the current revision is {current}; review the new revision",
+)
+ALREADY_ACCEPTED = code("already_accepted", "this maintainer already accepted this revision")
+ALREADY_PATROLLED = code("already_patrolled", "this contribution was already patrolled")
+
+
 def load(view: View, cid: bytes) -> dict[str, Any]:
     record = view.get(contribution_key(cid))
     if record is None:
-        raise Ineffective(
-            f"no contribution {cid.hex()[:12]} is known in this commons at this point"
-        )
+        raise Ineffective(UNKNOWN_CONTRIBUTION, contribution=cid)
     return record
 
 
-def require_state(record: dict[str, Any], allowed: tuple[str, ...], action: str) -> None:
+def require_state(record: dict[str, Any], allowed: tuple[str, ...], event: Event) -> None:
     if record["state"] not in allowed:
-        raise Ineffective(f"cannot {action} a contribution that is {record['state']}")
+        raise Ineffective(CONTRIBUTION_STATE, action=event.type, state=record["state"])
 
 
-def require_author(record: dict[str, Any], event: Event, action: str) -> None:
+def require_author(record: dict[str, Any], event: Event) -> None:
     if event.author != record["author"]:
-        raise Ineffective(f"only the author of a contribution can {action} it")
+        raise Ineffective(NOT_CONTRIBUTION_AUTHOR, action=event.type)
 
 
 def targets(changes: list[dict[str, Any]]) -> list[tuple]:
@@ -112,13 +132,14 @@ def publish(view: View, event: Event, cid: bytes, record: dict[str, Any]) -> Wri
         writes, applied = write_changes(
             view, event, cid, "publish", targets(record["revisions"][-1]["changes"]), []
         )
-    except Ineffective as conflict:
-        return {contribution_key(cid): {**record, "state": "conflict", "reason": conflict.reason}}
+    except Ineffective as ineffective:
+        conflict = ineffective.refusal.record()
+        return {contribution_key(cid): {**record, "state": "conflict", "conflict": conflict}}
     writes[contribution_key(cid)] = {
         **record,
         "state": "published",
         "applied": applied,
-        "reason": None,
+        "conflict": None,
     }
     return writes
 
@@ -136,6 +157,7 @@ def propose(view: View, event: Event) -> Writes:
         "applied": None,
         "decided_by": None,
         "reason": None,
+        "conflict": None,
         "patrolled_by": None,
         "origin": to_builtins(body.origin) if body.origin else None,
         "order": sequence(view, event),
@@ -150,8 +172,8 @@ def propose(view: View, event: Event) -> Writes:
 def revise(view: View, event: Event) -> Writes:
     body: Revise = event.body
     record = load(view, body.contribution)
-    require_author(record, event, "revise")
-    require_state(record, ("open", "conflict"), "revise")
+    require_author(record, event)
+    require_state(record, ("open", "conflict"), event)
     record = {
         **record,
         "title": body.title if body.title is not None else record["title"],
@@ -162,7 +184,7 @@ def revise(view: View, event: Event) -> Writes:
         ],
         "accepted_by": [],
         "state": "open",
-        "reason": None,
+        "conflict": None,
     }
     if charter_of(view)["mode"] == "publish":
         return publish(view, event, body.contribution, record)
@@ -187,23 +209,17 @@ def review(view: View, event: Event) -> Writes:
 @event_type("contribution.accept", Accept)
 def accept(view: View, event: Event) -> Writes:
     body: Accept = event.body
-    require_maintainer(view, event, "accept contributions")
+    require_maintainer(view, event)
     charter = charter_of(view)
     if charter["mode"] != "review":
-        raise Ineffective(
-            "in a publish-first commons contributions are canonical at once; "
-            "patrol or revert them instead"
-        )
+        raise Ineffective(PUBLISH_FIRST)
     record = load(view, body.contribution)
-    require_state(record, ("open",), "accept")
+    require_state(record, ("open",), event)
     current = len(record["revisions"]) - 1
     if body.revision != current:
-        raise Ineffective(
-            f"accepts revision {body.revision}, but the current revision is "
-            f"{current}; review the new revision"
-        )
+        raise Ineffective(STALE_REVISION, revision=body.revision, current=current)
     if event.author in record["accepted_by"]:
-        raise Ineffective("this maintainer already accepted this revision")
+        raise Ineffective(ALREADY_ACCEPTED)
     accepted_by = sorted([*record["accepted_by"], event.author])
     key = contribution_key(body.contribution)
     counted = [did for did in accepted_by if did in charter["maintainers"]]
@@ -229,9 +245,9 @@ def accept(view: View, event: Event) -> Writes:
 
 @event_type("contribution.reject", Reject)
 def reject(view: View, event: Event) -> Writes:
-    require_maintainer(view, event, "reject contributions")
+    require_maintainer(view, event)
     record = load(view, event.body.contribution)
-    require_state(record, ("open", "conflict"), "reject")
+    require_state(record, ("open", "conflict"), event)
     return {
         contribution_key(event.body.contribution): {
             **record,
@@ -245,17 +261,17 @@ def reject(view: View, event: Event) -> Writes:
 @event_type("contribution.withdraw", Withdraw)
 def withdraw(view: View, event: Event) -> Writes:
     record = load(view, event.body.contribution)
-    require_author(record, event, "withdraw")
-    require_state(record, ("open", "conflict"), "withdraw")
+    require_author(record, event)
+    require_state(record, ("open", "conflict"), event)
     return {contribution_key(event.body.contribution): {**record, "state": "withdrawn"}}
 
 
 @event_type("contribution.revert", Revert)
 def revert(view: View, event: Event) -> Writes:
     body: Revert = event.body
-    require_maintainer(view, event, "revert contributions")
+    require_maintainer(view, event)
     record = load(view, body.contribution)
-    require_state(record, ("accepted", "published"), "revert")
+    require_state(record, ("accepted", "published"), event)
     undo = [
         (
             a["path"],
@@ -279,9 +295,9 @@ def revert(view: View, event: Event) -> Writes:
 
 @event_type("contribution.patrol", Patrol)
 def patrol(view: View, event: Event) -> Writes:
-    require_maintainer(view, event, "patrol contributions")
+    require_maintainer(view, event)
     record = load(view, event.body.contribution)
-    require_state(record, ("published",), "patrol")
+    require_state(record, ("published",), event)
     if record["patrolled_by"]:
-        raise Ineffective("this contribution was already patrolled")
+        raise Ineffective(ALREADY_PATROLLED)
     return {contribution_key(event.body.contribution): {**record, "patrolled_by": event.author}}

@@ -2,7 +2,8 @@
 
 State is a set of records (key -> plain CBOR-ready value). A reducer reads the records it
 needs through a ``View`` and returns the writes it makes (``None`` deletes), or raises
-``Ineffective`` with a reason: the event stays in the log, visible, and changes nothing.
+``Ineffective`` with a refusal code and its parameters (``refusals``): the event stays in the
+log, visible, and changes nothing.
 Authorization is part of the reducers, so every peer with the same events agrees on it.
 """
 
@@ -16,16 +17,25 @@ import msgspec
 from ..core import canonical
 from ..core.errors import InvalidEvent
 from ..core.events import Event, parse_checked_event, parse_event
+from .refusals import Code, Refusal, refusal
 
 Writes = dict[str, Any]
 
 
 class Ineffective(Exception):
-    """Raised by a reducer: the event is kept but changes nothing, for this reason."""
+    """Raised by a reducer: the event is kept but changes nothing, for this refusal."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, known: Code, **params: Any):
+        self.refusal = refusal(known, **params)
+        super().__init__(self.refusal)
+
+    @classmethod
+    def again(cls, found: Refusal) -> "Ineffective":
+        """The same refusal raised again (e.g. by a reducer that calls another)."""
+        error = cls.__new__(cls)
+        error.refusal = found
+        Exception.__init__(error, found)
+        return error
 
 
 class View(Protocol):
@@ -78,12 +88,12 @@ def parse_checked(raw: bytes) -> Event:
     return parse_checked_event(raw, parse_body)
 
 
-def apply(view: View, event: Event) -> tuple[Writes, str | None]:
-    """The writes an event makes, or no writes and the reason it is ineffective."""
+def apply(view: View, event: Event) -> tuple[Writes, Refusal | None]:
+    """The writes an event makes, or no writes and why it is ineffective."""
     try:
         return TYPES[event.type].reduce(view, event), None
-    except Ineffective as refusal:
-        return {}, refusal.reason
+    except Ineffective as ineffective:
+        return {}, ineffective.refusal
 
 
 class MemoryState:
@@ -91,12 +101,12 @@ class MemoryState:
 
     def __init__(self, records: Mapping[str, Any] | None = None):
         self.records: dict[str, Any] = dict(records or {})
-        self.ineffective: dict[bytes, str] = {}
+        self.ineffective: dict[bytes, Refusal] = {}
 
     def get(self, key: str) -> Any:
         return self.records.get(key)
 
-    def apply(self, event: Event) -> str | None:
+    def apply(self, event: Event) -> Refusal | None:
         writes, reason = apply(self, event)
         if reason is not None:
             self.ineffective[event.id] = reason
@@ -109,7 +119,8 @@ class MemoryState:
 
     def digest(self) -> str:
         records = ((key, canonical.encode(value)) for key, value in sorted(self.records.items()))
-        return state_digest(records, sorted(self.ineffective.items()))
+        refusals = ((eid, encode_refusal(r)) for eid, r in sorted(self.ineffective.items()))
+        return state_digest(records, refusals)
 
 
 def fold(events: Iterable[Event], base: Mapping[str, Any] | None = None) -> MemoryState:
@@ -120,17 +131,26 @@ def fold(events: Iterable[Event], base: Mapping[str, Any] | None = None) -> Memo
     return state
 
 
+def encode_refusal(found: Refusal) -> bytes:
+    """The canonical bytes a store keeps for an ineffective event's refusal."""
+    return canonical.encode(found.record())
+
+
+def decode_refusal(data: bytes | None) -> Refusal | None:
+    return None if data is None else Refusal.of(canonical.decode(data))
+
+
 def state_digest(
-    records: Iterable[tuple[str, bytes]], ineffective: Iterable[tuple[bytes, str]]
+    records: Iterable[tuple[str, bytes]], ineffective: Iterable[tuple[bytes, bytes]]
 ) -> str:
     """SHA-256 of the canonical folded state: the canonical ``[key, value]`` of every record
-    in key order (values given already encoded), then ``[id, reason]`` of every ineffective
-    event in id order."""
+    in key order (values given already encoded), then ``[id, refusal]`` of every ineffective
+    event in id order (refusals given encoded: codes and parameters, never sentences)."""
     digest = sha256()
     for key, value in records:
         digest.update(b"\x82" + canonical.encode(key) + value)
-    for eid, reason in ineffective:
-        digest.update(canonical.encode([eid, reason]))
+    for eid, refusal_ in ineffective:
+        digest.update(b"\x82" + canonical.encode(eid) + refusal_)
     return digest.hexdigest()
 
 

@@ -56,6 +56,7 @@ from .charter import (
 )
 from .contributions import contribution_key
 from .fold import Ineffective, View, Writes, event_type
+from .refusals import code
 from .schema import Body, Id, Reason, Text, Title, to_builtins
 from .tally import (
     ADVISORY,
@@ -67,7 +68,7 @@ from .tally import (
     check_options,
     tally,
 )
-from .tasks import HOUR, when
+from .tasks import HOUR
 
 DecisionKind = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 MethodName = Literal[BINDING + ADVISORY]  # every method tally knows
@@ -197,10 +198,107 @@ def rule_for(charter: dict[str, Any], kind: str) -> dict[str, Any]:
     return (charter.get("rules") or {}).get(kind) or default_rule(kind)
 
 
+UNKNOWN_PROPOSAL = code(
+    "unknown_proposal", "no proposal {proposal} is known in this commons at this point"
+)
+MAINTAINERS_ONLY = code(
+    "maintainers_only",
+    "only maintainers may {action:work}; the author is not a maintainer of this commons",
+)
+MEMBERS_ONLY = code(
+    "members_only",
+    "only members (maintainers and authors of an accepted contribution) may {action:work}; the "
+    "author cites no accepted contribution of theirs",
+)
+CONTRIBUTORS_ONLY = code(
+    "contributors_only",
+    "only contributors with at least {least} accepted contribution(s) may {action:work}; the "
+    "author "
+    "cites {cited}",
+)
+ALREADY_DEFAULT = code(
+    "already_default", "decisions of kind {kind} already follow the default rule"
+)
+PROPOSAL_CLOSED = code(
+    "proposal_closed",
+    "too late to {action:verb} this proposal: it was closed (event {closer}) before this event "
+    "in the fold order, so this does not count",
+)
+INVALID_BALLOT = code("invalid_ballot", "invalid ballot: {problem}")
+REASON_REQUIRED = code("reason_required", "this proposal requires a reason with every ballot")
+NOT_PROPOSER = code(
+    "not_proposer", "only the proposer or a maintainer can {action:verb} this proposal"
+)
+METHOD_FIXED = code(
+    "method_fixed",
+    "the charter decides {kind} decisions by {method} with its own parameters: leave the method "
+    "out, or open an advisory poll",
+)
+INVALID_OPTIONS = code("invalid_options", "{problem}")
+OBJECTIONS_PUBLIC = code(
+    "objections_public", "objections are public: a proposal decided by them hides nothing"
+)
+ADVISORY_EFFECT = code(
+    "advisory_effect", "an advisory poll decides nothing: it cannot carry an effect"
+)
+EFFECT_KIND = code("effect_kind", "this effect belongs to decisions of kind {kind}")
+HIDDEN_BALLOTS = code(
+    "hidden_ballots", "this proposal takes hidden ballots: commit now, reveal after the close"
+)
+PUBLIC_NO_COMMIT = code(
+    "public_no_commit", "this proposal's ballots are public: vote instead of committing"
+)
+PUBLIC_NO_REVEAL = code(
+    "public_no_reveal", "this proposal's ballots are public: there is nothing to reveal"
+)
+PUBLIC_NO_SETTLE = code(
+    "public_no_settle", "this proposal's ballots are public: it was decided at its close"
+)
+OUTCOME_BY_PROPOSER = code(
+    "outcome_by_proposer", "only the proposer or a maintainer states the outcome"
+)
+REVEAL_AFTER_CLOSE = code(
+    "reveal_after_close",
+    "ballots are revealed after the close, so that nobody sees them before the result; reveal "
+    "again once the proposal is closed",
+)
+ALREADY_SETTLED = code(
+    "already_settled",
+    "too late to reveal: the result was settled (event {settler}) before this event in the "
+    "fold order; "
+    "the ballot counts as an abstention",
+)
+NO_COMMITMENT = code("no_commitment", "the author committed to no ballot before the close")
+ALREADY_REVEALED = code("already_revealed", "the author already revealed their ballot")
+COMMITMENT_MISMATCH = code(
+    "commitment_mismatch", "this ballot and salt do not match the author's commitment"
+)
+VOTE_INSTEAD = code("vote_instead", "this proposal is decided by {method}: vote instead")
+ALREADY_OBJECTS = code(
+    "already_objects", "the author already objects; withdraw the objection to restate it"
+)
+NO_OBJECTION_STANDING = code(
+    "no_objection_standing", "the author has no standing objection to this proposal"
+)
+ALREADY_CLOSED = code("already_closed", "this proposal is already closed")
+CLOSES_LATER = code(
+    "closes_later",
+    "this proposal closes at {closes:time}; this close is dated {at:time}, before that",
+)
+STILL_OPEN = code("still_open", "this proposal is still open: close it first")
+SETTLED_ALREADY = code("settled_already", "this proposal is already settled")
+REVEALS_PENDING = code(
+    "reveals_pending",
+    "{hidden} ballot(s) may still be revealed until {until:time}; settle then, or once every "
+    "ballot "
+    "is revealed",
+)
+
+
 def load(view: View, pid: bytes) -> dict[str, Any]:
     record = view.get(proposal_key(pid))
     if record is None:
-        raise Ineffective(f"no proposal {pid.hex()[:12]} is known in this commons at this point")
+        raise Ineffective(UNKNOWN_PROPOSAL, proposal=pid)
     return record
 
 
@@ -210,28 +308,20 @@ def credited(view: View, did: str, credits: list[bytes]) -> int:
     return sum(1 for r in records if r and r["author"] == did and r["state"] in CREDITED)
 
 
-def require(view: View, who: str, least: int, event: Event, action: str) -> None:
+def require(view: View, who: str, least: int, event: Event) -> None:
     """Refuse unless the author is one of ``who`` (citing ``event.body.credits``)."""
     author = event.author
     if who == "anyone" or (who == "members" and is_maintainer(view, author)):
         return
     if who == "maintainers":
         if not is_maintainer(view, author):
-            raise Ineffective(
-                f"only maintainers may {action}; the author is not a maintainer of this commons"
-            )
+            raise Ineffective(MAINTAINERS_ONLY, action=event.type)
         return
     cited = credited(view, author, event.body.credits)
     if who == "members" and not cited:
-        raise Ineffective(
-            f"only members (maintainers and authors of an accepted contribution) may {action}; "
-            "the author cites no accepted contribution of theirs"
-        )
+        raise Ineffective(MEMBERS_ONLY, action=event.type)
     if who == "contributors" and cited < least:
-        raise Ineffective(
-            f"only contributors with at least {least} accepted contribution(s) may {action}; "
-            f"the author cites {cited}"
-        )
+        raise Ineffective(CONTRIBUTORS_ONLY, action=event.type, least=least, cited=cited)
 
 
 def apply_effect(charter: dict[str, Any], effect: Any) -> dict[str, Any]:
@@ -242,7 +332,7 @@ def apply_effect(charter: dict[str, Any], effect: Any) -> dict[str, Any]:
     if effect.rule is not None:
         rules[effect.kind] = to_builtins(effect.rule)
     elif rules.pop(effect.kind, None) is None:
-        raise Ineffective(f"decisions of kind {effect.kind} already follow the default rule")
+        raise Ineffective(ALREADY_DEFAULT, kind=effect.kind)
     return {**charter, "rules": rules}
 
 
@@ -250,13 +340,10 @@ def may_close(view: View, proposal: dict[str, Any], did: str) -> bool:
     return did == proposal["author"] or is_maintainer(view, did)
 
 
-def require_open(proposal: dict[str, Any], action: str) -> None:
+def require_open(proposal: dict[str, Any], event: Event) -> None:
     if proposal["state"] != "open":
-        closer = proposal["closed"]["event"].hex()[:12]
-        raise Ineffective(
-            f"too late to {action} this proposal: it was closed (event {closer}) before this "
-            "event in the fold order, so this does not count"
-        )
+        closer = proposal["closed"]["event"]
+        raise Ineffective(PROPOSAL_CLOSED, action=event.type, closer=closer)
 
 
 def entry(event: Event, **fields: Any) -> dict[str, Any]:
@@ -268,9 +355,9 @@ def count(event: Event, proposal: dict[str, Any]) -> Writes:
     method, body = proposal["method"], event.body
     problem = check_ballot(method["name"], body.ballot, method, len(proposal["options"]))
     if problem:
-        raise Ineffective(f"invalid ballot: {problem}")
+        raise Ineffective(INVALID_BALLOT, problem=problem.record())
     if method["reason_required"] and not body.reason.strip():
-        raise Ineffective("this proposal requires a reason with every ballot")
+        raise Ineffective(REASON_REQUIRED)
     ballot = entry(event, ballot=body.ballot, reason=body.reason)
     ballots = {**proposal["ballots"], event.author: ballot}
     return {proposal_key(body.proposal): {**proposal, "ballots": ballots}}
@@ -308,8 +395,8 @@ def decide(view: View, event: Event, proposal: dict[str, Any]) -> Writes:
             effect = msgspec.convert(proposal["effect"], Effect)
             writes["charter"] = apply_effect(charter_of(view), effect)
             status = {"applied": True, "reason": None}
-        except Ineffective as refusal:
-            status = {"applied": False, "reason": refusal.reason}
+        except Ineffective as ineffective:
+            status = {"applied": False, "reason": ineffective.refusal.record()}
     proposal = {**proposal, "state": state, "result": result.record(), "effect_status": status}
     writes[proposal_key(event.body.proposal)] = proposal
     return writes
@@ -321,7 +408,7 @@ def stated(view: View, proposal: dict[str, Any], event: Event) -> dict[str, Any]
     if not body.outcome and body.review_at is None:
         return proposal
     if not may_close(view, proposal, event.author):
-        raise Ineffective("only the proposer or a maintainer states the outcome")
+        raise Ineffective(OUTCOME_BY_PROPOSER)
     return {**proposal, "outcome": body.outcome, "review_at": body.review_at}
 
 
@@ -331,25 +418,21 @@ def open_proposal(view: View, event: Event) -> Writes:
     charter = charter_of(view)
     rule = rule_for(charter, body.kind)
     if body.kind != "charter":  # the rules themselves can be challenged by anyone
-        action = f"propose decisions of kind {body.kind}"
-        require(view, rule["propose"], rule["min_contributions"], event, action)
+        require(view, rule["propose"], rule["min_contributions"], event)
     method = rule["method"] if body.method is None else to_builtins(body.method)
     name = method["name"]
     if name not in ADVISORY and method != rule["method"]:
-        raise Ineffective(
-            f"the charter decides {body.kind} decisions by {rule['method']['name']} with its "
-            "own parameters: leave the method out, or open an advisory poll"
-        )
+        raise Ineffective(METHOD_FIXED, kind=body.kind, method=rule["method"]["name"])
     if problem := check_options(name, body.options):
-        raise Ineffective(problem)
+        raise Ineffective(INVALID_OPTIONS, problem=problem.record())
     if body.hidden and name in BY_OBJECTION:
-        raise Ineffective("objections are public: a proposal decided by them hides nothing")
+        raise Ineffective(OBJECTIONS_PUBLIC)
     if body.effect is not None:
         kind = EFFECT_KINDS.get(type(body.effect), "charter")
         if name in ADVISORY:
-            raise Ineffective("an advisory poll decides nothing: it cannot carry an effect")
+            raise Ineffective(ADVISORY_EFFECT)
         if kind != body.kind:
-            raise Ineffective(f"this effect belongs to decisions of kind {kind}")
+            raise Ineffective(EFFECT_KIND, kind=kind)
         apply_effect(charter, body.effect)  # refuse at once what could not apply now
     if name in MAINTAINERS_DECIDE:  # never more than there are maintainers
         k = 1 if name == "single_maintainer" else method["k"] or charter["threshold"]
@@ -381,19 +464,19 @@ def open_proposal(view: View, event: Event) -> Writes:
     return {proposal_key(event.id): record}
 
 
-def take_part(view: View, event: Event, proposal: dict[str, Any], action: str) -> None:
-    require_open(proposal, action)
+def take_part(view: View, event: Event, proposal: dict[str, Any]) -> None:
+    require_open(proposal, event)
     rule = proposal["rule"]
-    require(view, rule["eligible"], rule["min_contributions"], event, action + " this proposal")
+    require(view, rule["eligible"], rule["min_contributions"], event)
 
 
 @event_type("proposal.vote", Vote)
 def vote(view: View, event: Event) -> Writes:
     body: Vote = event.body
     proposal = load(view, body.proposal)
-    take_part(view, event, proposal, "vote on")
+    take_part(view, event, proposal)
     if proposal["hidden"]:
-        raise Ineffective("this proposal takes hidden ballots: commit now, reveal after the close")
+        raise Ineffective(HIDDEN_BALLOTS)
     return count(event, proposal)
 
 
@@ -401,9 +484,9 @@ def vote(view: View, event: Event) -> Writes:
 def commit(view: View, event: Event) -> Writes:
     body: Commit = event.body
     proposal = load(view, body.proposal)
-    take_part(view, event, proposal, "vote on")
+    take_part(view, event, proposal)
     if not proposal["hidden"]:
-        raise Ineffective("this proposal's ballots are public: vote instead of committing")
+        raise Ineffective(PUBLIC_NO_COMMIT)
     commitments = {
         **proposal["commitments"],
         event.author: entry(event, commitment=body.commitment),
@@ -416,25 +499,18 @@ def reveal(view: View, event: Event) -> Writes:
     body: Reveal = event.body
     proposal = load(view, body.proposal)
     if not proposal["hidden"]:
-        raise Ineffective("this proposal's ballots are public: there is nothing to reveal")
+        raise Ineffective(PUBLIC_NO_REVEAL)
     if proposal["state"] == "open":
-        raise Ineffective(
-            "ballots are revealed after the close, so that nobody sees them before the result; "
-            "reveal again once the proposal is closed"
-        )
+        raise Ineffective(REVEAL_AFTER_CLOSE)
     if proposal["state"] != "closed":
-        settler = proposal["settled"]["event"].hex()[:12]
-        raise Ineffective(
-            f"too late to reveal: the result was settled (event {settler}) before this event "
-            "in the fold order; the ballot counts as an abstention"
-        )
+        raise Ineffective(ALREADY_SETTLED, settler=proposal["settled"]["event"])
     committed = proposal["commitments"].get(event.author)
     if committed is None:
-        raise Ineffective("the author committed to no ballot before the close")
+        raise Ineffective(NO_COMMITMENT)
     if event.author in proposal["ballots"]:
-        raise Ineffective("the author already revealed their ballot")
+        raise Ineffective(ALREADY_REVEALED)
     if commitment(body.proposal, event.author, body.ballot, body.salt) != committed["commitment"]:
-        raise Ineffective("this ballot and salt do not match the author's commitment")
+        raise Ineffective(COMMITMENT_MISMATCH)
     return count(event, proposal)
 
 
@@ -442,12 +518,12 @@ def reveal(view: View, event: Event) -> Writes:
 def object_(view: View, event: Event) -> Writes:
     body: Object = event.body
     proposal = load(view, body.proposal)
-    take_part(view, event, proposal, "object to")
+    take_part(view, event, proposal)
     if proposal["method"]["name"] not in BY_OBJECTION:
-        raise Ineffective(f"this proposal is decided by {proposal['method']['name']}: vote instead")
+        raise Ineffective(VOTE_INSTEAD, method=proposal["method"]["name"])
     mine = proposal["objections"].get(event.author)
     if mine and not mine["withdrawn"]:
-        raise Ineffective("the author already objects; withdraw the objection to restate it")
+        raise Ineffective(ALREADY_OBJECTS)
     objection = entry(event, reason=body.reason, withdrawn=False, note="")
     objections = {**proposal["objections"], event.author: objection}
     return {proposal_key(body.proposal): {**proposal, "objections": objections}}
@@ -457,10 +533,10 @@ def object_(view: View, event: Event) -> Writes:
 def withdraw_objection(view: View, event: Event) -> Writes:
     body: WithdrawObjection = event.body
     proposal = load(view, body.proposal)
-    require_open(proposal, "withdraw an objection to")
+    require_open(proposal, event)
     mine = proposal["objections"].get(event.author)
     if not mine or mine["withdrawn"]:
-        raise Ineffective("the author has no standing objection to this proposal")
+        raise Ineffective(NO_OBJECTION_STANDING)
     objection = {**mine, "withdrawn": True, "note": body.note}
     objections = {**proposal["objections"], event.author: objection}
     return {proposal_key(body.proposal): {**proposal, "objections": objections}}
@@ -470,17 +546,14 @@ def withdraw_objection(view: View, event: Event) -> Writes:
 def close(view: View, event: Event) -> Writes:
     proposal = load(view, event.body.proposal)
     if proposal["state"] != "open":
-        raise Ineffective("this proposal is already closed")
+        raise Ineffective(ALREADY_CLOSED)
     name = proposal["method"]["name"]
     if name not in BY_OBJECTION and not may_close(view, proposal, event.author):
-        raise Ineffective("only the proposer or a maintainer can close this proposal")
+        raise Ineffective(NOT_PROPOSER, action=event.type)
     early = event.time < proposal["closes_at"]
     reached = name in MAINTAINERS_DECIDE and not proposal["hidden"]
     if early and not (reached and current(view, proposal).outcome == "passed"):
-        raise Ineffective(
-            f"this proposal closes at {when(proposal['closes_at'])}; this close is dated "
-            f"{when(event.time)}, before that"
-        )
+        raise Ineffective(CLOSES_LATER, closes=proposal["closes_at"], at=event.time)
     proposal = stated(view, proposal, event)
     proposal = {**proposal, "closed": entry(event, by=event.author)}
     if proposal["hidden"]:
@@ -492,17 +565,14 @@ def close(view: View, event: Event) -> Writes:
 def settle(view: View, event: Event) -> Writes:
     proposal = load(view, event.body.proposal)
     if not proposal["hidden"]:
-        raise Ineffective("this proposal's ballots are public: it was decided at its close")
+        raise Ineffective(PUBLIC_NO_SETTLE)
     if proposal["state"] == "open":
-        raise Ineffective("this proposal is still open: close it first")
+        raise Ineffective(STILL_OPEN)
     if proposal["state"] != "closed":
-        raise Ineffective("this proposal is already settled")
+        raise Ineffective(SETTLED_ALREADY)
     hidden = sum(1 for did in proposal["commitments"] if did not in proposal["ballots"])
     deadline = proposal["closed"]["time"] + proposal["method"]["reveal_hours"] * HOUR
     if hidden and event.time < deadline:
-        raise Ineffective(
-            f"{hidden} ballot(s) may still be revealed until {when(deadline)}; settle then, "
-            "or once every ballot is revealed"
-        )
+        raise Ineffective(REVEALS_PENDING, hidden=hidden, until=deadline)
     proposal = stated(view, proposal, event)
     return decide(view, event, {**proposal, "settled": entry(event, by=event.author)})

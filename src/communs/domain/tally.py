@@ -4,7 +4,8 @@ Binding methods decide (a proposal passes or fails); advisory polls inform whoev
 Every function takes the counted ballots (in any order: none depends on it), the number of
 ``abstentions`` to add (hidden ballots committed but never revealed count as abstentions),
 and its parameters; it returns a ``Result``: ``passed``, ``failed`` or ``undecided`` (the
-ballots do not settle it yet, or a tie), the counts, the winner(s) and the reason in words.
+ballots do not settle it yet, or a tie), the counts, the winner(s) and why
+(a code and its parameters, see ``refusals``).
 Thresholds are integer fractions, never floats; averages are exact ``Fraction``s.
 
 Binding:
@@ -42,6 +43,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
+from .refusals import Refusal, code, refusal
+
 Outcome = Literal["passed", "failed", "undecided"]
 BINDING = (
     "single_maintainer",
@@ -69,6 +72,61 @@ AVAILABILITY = ("yes", "if_need_be", "no")
 MAX_ADVICE = 20_000
 
 
+QUORUM_MISSED = code(
+    "quorum_missed", "quorum not reached: {participants} took part, {quorum} needed"
+)
+MAJORITY_FOR = code("majority_for", "{yes} yes against {no} no")
+MAJORITY_AGAINST = code(
+    "majority_against", "{yes} yes against {no} no: a majority needs more yes than no"
+)
+SHARE = code("share", "{yes} yes of {voters} yes or no, {num}/{den} needed")
+APPROVALS = code("approvals", "{yes} approvals, {k} needed")
+APPROVALS_OUT_OF_REACH = code(
+    "approvals_out_of_reach", "{yes} approvals, {k} needed, and only {left} may still approve"
+)
+OBJECTIONS_STAND = code("objections_stand", "{count} objection(s) stand: {reasons:lines}")
+NO_OBJECTION = code("no_objection", "no objection stands")
+OBJECTIONS_UNRESOLVED = code(
+    "objections_unresolved", "{count} unresolved objection(s): {reasons:lines}"
+)
+OBJECTIONS_RESOLVED = code(
+    "objections_resolved", "no unresolved objection remains ({resolved} resolved)"
+)
+BLOCKED = code("blocked", "blocked by {blocks}")
+NOBODY_AGREED = code("nobody_agreed", "nobody agreed")
+CONSENSUS_REACHED = code(
+    "consensus_reached", "{agree} agree, {disagree} with reservations, no block"
+)
+NO_BALLOTS = code("no_ballots", "no ballots")
+COMES_FIRST = code("comes_first", "{option} comes first")
+TIE = code("tie", "tie between {options}")
+ADVICE_GIVEN = code("advice_given", "{count} piece(s) of advice; the proposer decides")
+WINS_IN_ROUND = code(
+    "wins_in_round", "{option} wins in round {round} with {votes} of {active} ballots"
+)
+TIE_IN_ROUND = code("tie_in_round", "tie in round {round} between {options}")
+# Why a poll or a ballot does not fit its method.
+OPTIONS_NOT_DISTINCT = code("options_not_distinct", "options must be distinct")
+TOO_FEW_OPTIONS = code("too_few_options", "a {method} poll needs at least two options")
+NO_OPTIONS_TAKEN = code("no_options_taken", "{method} takes no options")
+OBJECT_INSTEAD = code("object_instead", "{method} decides by objections: object instead of voting")
+BALLOT_YES_NO = code("ballot_yes_no", "the ballot must be yes, no or abstain")
+BALLOT_CONSENSUS = code("ballot_consensus", "the ballot must be {choices}")
+BALLOT_ADVICE = code("ballot_advice", "advice is a text of 1 to {most} characters")
+BALLOT_OPTION = code("ballot_option", "the ballot must be an option number from 0 to {last}")
+BALLOT_LIST = code("ballot_list", "the ballot must be a list")
+BALLOT_SLOTS = code("ballot_slots", "the ballot must say yes, if_need_be or no for every slot")
+BALLOT_INTEGERS = code("ballot_integers", "the ballot must be a list of integers")
+BALLOT_DISTINCT = code("ballot_distinct", "the ballot must list distinct options, at least one")
+BALLOT_RANGE = code("ballot_range", "options are numbered from 0 to {last}")
+BALLOT_TOO_MANY = code("ballot_too_many", "at most {most} choices")
+BALLOT_NUMBERS = code(
+    "ballot_numbers", "the ballot must give a number, 0 or more, for every option"
+)
+BALLOT_SCORES = code("ballot_scores", "scores go from 0 to {most}")
+BALLOT_DOTS = code("ballot_dots", "place from 1 to {most} dots")
+
+
 @dataclass(frozen=True)
 class Round:
     """One instant-runoff round: the ballots of each option still in the race."""
@@ -81,7 +139,7 @@ class Round:
 @dataclass(frozen=True)
 class Result:
     outcome: Outcome
-    reason: str
+    reason: Refusal
     counts: Mapping[str, int] = field(default_factory=dict)
     winners: tuple[str, ...] = ()
     participants: int = 0  # ballots counted, abstentions included
@@ -93,7 +151,7 @@ class Result:
         """Plain CBOR-ready data: fractions as ``[numerator, denominator]``."""
         return {
             "outcome": self.outcome,
-            "reason": self.reason,
+            "reason": self.reason.record(),
             "counts": dict(self.counts),
             "winners": list(self.winners),
             "participants": self.participants,
@@ -125,7 +183,7 @@ def tally_of(ballots: Sequence[str], choices: tuple[str, ...], abstentions: int)
 def missed(participants: int, quorum: int, counts: Mapping[str, int]) -> Result | None:
     if participants >= quorum:
         return None
-    reason = f"quorum not reached: {participants} took part, {quorum} needed"
+    reason = refusal(QUORUM_MISSED, participants=participants, quorum=quorum)
     return Result("failed", reason, counts, participants=participants)
 
 
@@ -137,8 +195,8 @@ def majority(ballots: Sequence[str], *, quorum: int = 0, abstentions: int = 0) -
         return result
     yes, no = counts["yes"], counts["no"]
     if yes > no:
-        return Result("passed", f"{yes} yes against {no} no", counts, participants=people)
-    reason = f"{yes} yes against {no} no: a majority needs more yes than no"
+        return Result("passed", refusal(MAJORITY_FOR, yes=yes, no=no), counts, participants=people)
+    reason = refusal(MAJORITY_AGAINST, yes=yes, no=no)
     return Result("failed", reason, counts, participants=people)
 
 
@@ -151,7 +209,7 @@ def supermajority(
     if result := missed(people, quorum, counts):
         return result
     yes, no = counts["yes"], counts["no"]
-    share = f"{yes} yes of {yes + no} yes or no, {num}/{den} needed"
+    share = refusal(SHARE, yes=yes, voters=yes + no, num=num, den=den)
     if yes and yes * den >= num * (yes + no):
         return Result("passed", share, counts, participants=people)
     return Result("failed", share, counts, participants=people)
@@ -163,11 +221,11 @@ def k_of_n(ballots: Sequence[str], *, k: int, n: int | None = None, abstentions:
     people = len(ballots) + abstentions
     yes = counts["yes"]
     if yes >= k:
-        return Result("passed", f"{yes} approvals, {k} needed", counts, participants=people)
+        return Result("passed", refusal(APPROVALS, yes=yes, k=k), counts, participants=people)
     if n is not None and n - (people - yes) < k:
-        reason = f"{yes} approvals, {k} needed, and only {n - people} may still approve"
+        reason = refusal(APPROVALS_OUT_OF_REACH, yes=yes, k=k, left=n - people)
         return Result("failed", reason, counts, participants=people)
-    return Result("undecided", f"{yes} approvals, {k} needed", counts, participants=people)
+    return Result("undecided", refusal(APPROVALS, yes=yes, k=k), counts, participants=people)
 
 
 def standing(objections: Sequence[Objection]) -> list[Objection]:
@@ -179,9 +237,9 @@ def lazy_consensus(objections: Sequence[Objection]) -> Result:
     left = standing(objections)
     counts = {"objections": len(objections), "standing": len(left)}
     if left:
-        reason = f"{len(left)} objection(s) stand: " + "; ".join(o.reason for o in left)
-        return Result("failed", reason, counts)
-    return Result("passed", "no objection stands", counts)
+        reasons = [o.reason for o in left]
+        return Result("failed", refusal(OBJECTIONS_STAND, count=len(left), reasons=reasons), counts)
+    return Result("passed", refusal(NO_OBJECTION), counts)
 
 
 def consent(objections: Sequence[Objection]) -> Result:
@@ -189,10 +247,11 @@ def consent(objections: Sequence[Objection]) -> Result:
     left = standing(objections)
     counts = {"objections": len(objections), "unresolved": len(left)}
     if left:
-        reason = f"{len(left)} unresolved objection(s): " + "; ".join(o.reason for o in left)
+        reasons = [o.reason for o in left]
+        reason = refusal(OBJECTIONS_UNRESOLVED, count=len(left), reasons=reasons)
         return Result("undecided", reason, counts)
     resolved = len(objections)
-    return Result("passed", f"no unresolved objection remains ({resolved} resolved)", counts)
+    return Result("passed", refusal(OBJECTIONS_RESOLVED, resolved=resolved), counts)
 
 
 def consensus(ballots: Sequence[str], *, quorum: int = 0, abstentions: int = 0) -> Result:
@@ -203,10 +262,11 @@ def consensus(ballots: Sequence[str], *, quorum: int = 0, abstentions: int = 0) 
     if result := missed(people, quorum, counts):
         return result
     if counts["block"]:
-        return Result("failed", f"blocked by {counts['block']}", counts, participants=people)
+        reason = refusal(BLOCKED, blocks=counts["block"])
+        return Result("failed", reason, counts, participants=people)
     if not counts["agree"]:
-        return Result("failed", "nobody agreed", counts, participants=people)
-    reason = f"{counts['agree']} agree, {counts['disagree']} with reservations, no block"
+        return Result("failed", refusal(NOBODY_AGREED), counts, participants=people)
+    reason = refusal(CONSENSUS_REACHED, agree=counts["agree"], disagree=counts["disagree"])
     return Result("passed", reason, counts, participants=people)
 
 
@@ -216,21 +276,21 @@ def best(
     """The options with the best value (in option order), or the tie, for a poll."""
     counts = extra.pop("counts", values)
     if not people:
-        return Result("failed", "no ballots", counts, participants=0, **extra)
+        return Result("failed", refusal(NO_BALLOTS), counts, participants=0, **extra)
     if result := missed(people, quorum, counts):
         return Result(result.outcome, result.reason, counts, participants=people, **extra)
     top = max(values[o] for o in options)
     winners = tuple(o for o in options if values[o] == top)
     if len(winners) == 1:
-        reason = f"{winners[0]} comes first"
+        reason = refusal(COMES_FIRST, option=winners[0])
         return Result("passed", reason, counts, winners, people, **extra)
-    reason = "tie between " + ", ".join(winners)
+    reason = refusal(TIE, options=list(winners))
     return Result("undecided", reason, counts, winners, people, **extra)
 
 
 def advice(ballots: Sequence[str], *, abstentions: int = 0) -> Result:
     """Pieces of advice: counted; the proposer decides and states the outcome."""
-    reason = f"{len(ballots)} piece(s) of advice; the proposer decides"
+    reason = refusal(ADVICE_GIVEN, count=len(ballots))
     counts = {"advice": len(ballots)}
     return Result("undecided", reason, counts, participants=len(ballots) + abstentions)
 
@@ -305,7 +365,7 @@ def ranked_choice(
     people = len(ballots) + abstentions
     first = {o: 0 for o in options}
     if not ballots:
-        return Result("failed", "no ballots", first, participants=people)
+        return Result("failed", refusal(NO_BALLOTS), first, participants=people)
     if result := missed(people, quorum, first):
         return result
     left = list(options)
@@ -324,14 +384,15 @@ def ranked_choice(
         leader = max(left, key=lambda o: (counts[o], -options.index(o)))
         n = len(rounds)
         if counts[leader] * 2 > active or len(left) == 1:
-            reason = f"{leader} wins in round {n} with {counts[leader]} of {active} ballots"
+            votes = counts[leader]
+            reason = refusal(WINS_IN_ROUND, option=leader, round=n, votes=votes, active=active)
             return Result(
                 "passed", reason, rounds[0].counts, (leader,), people, rounds=tuple(rounds)
             )
         low = min(counts.values())
         out = eliminate([o for o in left if counts[o] == low], rounds, options)
         if out is None:
-            reason = f"tie in round {n} between " + ", ".join(left)
+            reason = refusal(TIE_IN_ROUND, round=n, options=list(left))
             return Result(
                 "undecided", reason, rounds[0].counts, tuple(left), people, rounds=tuple(rounds)
             )
@@ -339,55 +400,57 @@ def ranked_choice(
         left.remove(out)
 
 
-def check_options(method: str, options: Sequence[str]) -> str | None:
+def check_options(method: str, options: Sequence[str]) -> Refusal | None:
     """Why a poll's options do not fit its method, or None."""
     if len(set(options)) != len(options):
-        return "options must be distinct"
+        return refusal(OPTIONS_NOT_DISTINCT)
     if method in WITH_OPTIONS or method == "time_poll":
         if len(options) < 2:
-            return f"a {method} poll needs at least two options"
+            return refusal(TOO_FEW_OPTIONS, method=method)
     elif options:
-        return f"{method} takes no options"
+        return refusal(NO_OPTIONS_TAKEN, method=method)
     return None
 
 
-def check_ballot(method: str, ballot: Any, params: Mapping[str, Any], options: int) -> str | None:
+def check_ballot(
+    method: str, ballot: Any, params: Mapping[str, Any], options: int
+) -> Refusal | None:
     """Why a ballot does not fit the method (``params``: max_choices, max_score, dots), or
     None. ``options`` is how many options the poll has."""
     if method in BY_OBJECTION:
-        return f"{method} decides by objections: object instead of voting"
+        return refusal(OBJECT_INSTEAD, method=method)
     if method in ("majority", "supermajority", "k_of_n", "single_maintainer"):
-        return None if ballot in YES_NO else "the ballot must be yes, no or abstain"
+        return None if ballot in YES_NO else refusal(BALLOT_YES_NO)
     if method == "consensus":
-        return None if ballot in CONSENSUS else "the ballot must be " + ", ".join(CONSENSUS)
+        return None if ballot in CONSENSUS else refusal(BALLOT_CONSENSUS, choices=list(CONSENSUS))
     if method == "advice":
         ok = isinstance(ballot, str) and 0 < len(ballot) <= MAX_ADVICE
-        return None if ok else f"advice is a text of 1 to {MAX_ADVICE} characters"
+        return None if ok else refusal(BALLOT_ADVICE, most=MAX_ADVICE)
     if method == "single_choice":
         ok = type(ballot) is int and 0 <= ballot < options
-        return None if ok else f"the ballot must be an option number from 0 to {options - 1}"
+        return None if ok else refusal(BALLOT_OPTION, last=options - 1)
     if not isinstance(ballot, list):
-        return "the ballot must be a list"
+        return refusal(BALLOT_LIST)
     if method == "time_poll":
         ok = len(ballot) == options and all(b in AVAILABILITY for b in ballot)
-        return None if ok else "the ballot must say yes, if_need_be or no for every slot"
+        return None if ok else refusal(BALLOT_SLOTS)
     if not all(type(b) is int for b in ballot):
-        return "the ballot must be a list of integers"
+        return refusal(BALLOT_INTEGERS)
     if method in ("multiple_choice", "ranked_choice"):
         if not ballot or len(set(ballot)) != len(ballot):
-            return "the ballot must list distinct options, at least one"
+            return refusal(BALLOT_DISTINCT)
         if not all(0 <= b < options for b in ballot):
-            return f"options are numbered from 0 to {options - 1}"
+            return refusal(BALLOT_RANGE, last=options - 1)
         most = params.get("max_choices", 0)
         if method == "multiple_choice" and most and len(ballot) > most:
-            return f"at most {most} choices"
+            return refusal(BALLOT_TOO_MANY, most=most)
         return None
     if len(ballot) != options or any(b < 0 for b in ballot):
-        return "the ballot must give a number, 0 or more, for every option"
+        return refusal(BALLOT_NUMBERS)
     if method == "score" and any(b > params["max_score"] for b in ballot):
-        return f"scores go from 0 to {params['max_score']}"
+        return refusal(BALLOT_SCORES, most=params["max_score"])
     if method == "dot_vote" and not 0 < sum(ballot) <= params["dots"]:
-        return f"place from 1 to {params['dots']} dots"
+        return refusal(BALLOT_DOTS, most=params["dots"])
     return None
 
 

@@ -24,7 +24,6 @@ other things), ``flag/<path>``.
 """
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -33,9 +32,10 @@ import msgspec
 from ..core.events import Event
 from .artifacts import artifact_key
 from .charter import Charter, charter_of, is_maintainer, require_maintainer, sequence
-from .contributions import contribution_key
+from .contributions import CONTRIBUTION_STATE, contribution_key
 from .contributions import load as load_contribution
 from .fold import Ineffective, View, Writes, event_type
+from .refusals import code, sentence
 from .schema import Body, Id, Reason, Text, Title, check_path, to_builtins
 
 Links = Annotated[list[Id], msgspec.Meta(max_length=100)]
@@ -135,18 +135,39 @@ def setting(charter: Mapping[str, Any], field: str) -> Any:
     return charter.get(field, DEFAULTS[field])
 
 
-def when(ms: int) -> str:
-    try:
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
-    except OverflowError:
-        return f"{ms} ms"
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+UNKNOWN_TASK = code("unknown_task", "no task {task} is known in this commons at this point")
+TASK_STATE = code("task_state", "cannot {action:verb} a task that is {state}")
+NOT_CLAIMANT = code("not_claimant", "only the person who claimed a task can {action:verb} it")
+ALREADY_CLAIMED = code(
+    "already_claimed", "you already hold the claim on this task; extend it instead"
+)
+CLAIMED_BY = code(
+    "claimed_by",
+    "this task is claimed by someone else until {until:time}; it can be claimed when that "
+    "claim is released or expires",
+)
+DONE_BY_CLAIMANT = code(
+    "done_by_claimant",
+    "this task is claimed by someone else until {until:time}; only they can mark it done",
+)
+OWN_WORK = code("own_work", "you cannot {action:verb} your own work")
+NOT_TASK_AUTHOR = code("not_task_author", "only a maintainer or the task's author can reopen it")
+ALREADY_SIGNALLED = code(
+    "already_signalled", "you already signalled this as {kind}: one signal of a kind each"
+)
+TASK_VALIDATED = code("task_validated", "this task is validated: reopen it before signalling it")
+NO_ARTIFACT = code("no_artifact", "there is no artifact {path} in this commons at this point")
+ALREADY_FLAGGED = code(
+    "already_flagged", "{path} is already flagged as needing work; signal it instead"
+)
+NOT_FLAGGED = code("not_flagged", "{path} is not flagged")
+NOT_FLAGGER = code("not_flagger", "only a maintainer or the person who flagged it can unflag it")
 
 
 def load(view: View, tid: bytes) -> dict[str, Any]:
     record = view.get(task_key(tid))
     if record is None:
-        raise Ineffective(f"no task {tid.hex()[:12]} is known in this commons at this point")
+        raise Ineffective(UNKNOWN_TASK, task=tid)
     return record
 
 
@@ -160,14 +181,14 @@ def held_by_other(task: Mapping[str, Any], event: Event) -> bool:
     return claimed and not expired(task, event.time)
 
 
-def require_state(task: Mapping[str, Any], allowed: tuple[str, ...], action: str) -> None:
+def require_state(task: Mapping[str, Any], allowed: tuple[str, ...], event: Event) -> None:
     if task["state"] not in allowed:
-        raise Ineffective(f"cannot {action} a task that is {task['state']}")
+        raise Ineffective(TASK_STATE, action=event.type, state=task["state"])
 
 
-def require_claimant(task: Mapping[str, Any], event: Event, action: str) -> None:
+def require_claimant(task: Mapping[str, Any], event: Event) -> None:
     if task["claim"]["by"] != event.author:
-        raise Ineffective(f"only the person who claimed a task can {action} it")
+        raise Ineffective(NOT_CLAIMANT, action=event.type)
 
 
 def require_known(view: View, links: list[bytes]) -> None:
@@ -219,16 +240,13 @@ def open_task(view: View, event: Event) -> Writes:
 @event_type("task.claim", TaskRef)
 def claim(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
-    require_state(task, ("open", "claimed", "invalidated"), "claim")
+    require_state(task, ("open", "claimed", "invalidated"), event)
     action = "claim"
     if task["state"] == "claimed":
         if task["claim"]["by"] == event.author:
-            raise Ineffective("you already hold the claim on this task; extend it instead")
+            raise Ineffective(ALREADY_CLAIMED)
         if held_by_other(task, event):
-            raise Ineffective(
-                f"this task is claimed by someone else until {when(task['claim']['until'])}; "
-                "it can be claimed when that claim is released or expires"
-            )
+            raise Ineffective(CLAIMED_BY, who=task["claim"]["by"], until=task["claim"]["until"])
         action = "take over"  # the previous claim expired
     claim_ = {"by": event.author, "until": claimed_until(view, event)}
     return update(
@@ -239,8 +257,8 @@ def claim(view: View, event: Event) -> Writes:
 @event_type("task.extend", TaskRef)
 def extend(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
-    require_state(task, ("claimed",), "extend the claim on")
-    require_claimant(task, event, "extend the claim on")
+    require_state(task, ("claimed",), event)
+    require_claimant(task, event)
     claim_ = {"by": event.author, "until": claimed_until(view, event)}
     return update(view, event, event.body.task, {**task, "claim": claim_}, "extend")
 
@@ -248,8 +266,8 @@ def extend(view: View, event: Event) -> Writes:
 @event_type("task.release", TaskRef)
 def release(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
-    require_state(task, ("claimed",), "release")
-    require_claimant(task, event, "release")
+    require_state(task, ("claimed",), event)
+    require_claimant(task, event)
     return update(view, event, event.body.task, {**task, "state": "open", "claim": None}, "release")
 
 
@@ -257,12 +275,10 @@ def release(view: View, event: Event) -> Writes:
 def done(view: View, event: Event) -> Writes:
     body: Done = event.body
     task = load(view, body.task)
-    require_state(task, ("open", "claimed", "invalidated"), "mark done")
+    require_state(task, ("open", "claimed", "invalidated"), event)
     if held_by_other(task, event):
-        raise Ineffective(
-            f"this task is claimed by someone else until {when(task['claim']['until'])}; "
-            "only they can mark it done"
-        )
+        claim_ = task["claim"]
+        raise Ineffective(DONE_BY_CLAIMANT, who=claim_["by"], until=claim_["until"])
     require_known(view, body.links)
     task = {
         **task,
@@ -278,11 +294,11 @@ def done(view: View, event: Event) -> Writes:
 def check(view: View, event: Event, verdict: str) -> Writes:
     task = load(view, event.body.task)
     action = verdict[:-1]  # validated -> validate
-    require_state(task, ("done",), action)
+    require_state(task, ("done",), event)
     if event.author == task["doer"]:
-        raise Ineffective(f"you cannot {action} your own work")
+        raise Ineffective(OWN_WORK, action=event.type)
     if setting(charter_of(view), "validators") == "maintainers":
-        require_maintainer(view, event, f"{action} tasks")
+        require_maintainer(view, event)
     checked = {"by": event.author, "verdict": verdict, "comment": event.body.comment}
     task = {**task, "state": verdict, "checked": checked}
     return update(view, event, event.body.task, task, action, event.body.comment)
@@ -295,9 +311,9 @@ invalidate = event_type("task.invalidate", Invalidate)(partial(check, verdict="i
 @event_type("task.reopen", Check)
 def reopen(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
-    require_state(task, ("done", "validated", "invalidated"), "reopen")
+    require_state(task, ("done", "validated", "invalidated"), event)
     if event.author != task["author"] and not is_maintainer(view, event.author):
-        raise Ineffective("only a maintainer or the task's author can reopen it")
+        raise Ineffective(NOT_TASK_AUTHOR)
     task = {**task, "state": "open", "claim": None, "doer": None, "done_links": [], "checked": None}
     return update(view, event, event.body.task, task, "reopen", event.body.comment)
 
@@ -305,7 +321,7 @@ def reopen(view: View, event: Event) -> Writes:
 def add_signal(signals: list[dict[str, Any]], event: Event) -> list[dict[str, Any]]:
     kind = event.body.kind
     if any(s["by"] == event.author and s["kind"] == kind for s in signals):
-        raise Ineffective(f"you already signalled this as {kind}: one signal of a kind each")
+        raise Ineffective(ALREADY_SIGNALLED, kind=kind)
     return [*signals, {"by": event.author, "kind": kind, "time": event.time}]
 
 
@@ -315,13 +331,13 @@ def signal(view: View, event: Event) -> Writes:
     if isinstance(target, OnTask):
         task = load(view, target.id)
         if task["state"] == "validated":
-            raise Ineffective("this task is validated: reopen it before signalling it")
+            raise Ineffective(TASK_VALIDATED)
         task = {**task, "signals": add_signal(task["signals"], event)}
         return update(view, event, target.id, task, "signal", event.body.kind)
     if isinstance(target, OnContribution):
         contribution = load_contribution(view, target.id)
         if contribution["state"] not in ("open", "conflict"):
-            raise Ineffective(f"cannot signal a contribution that is {contribution['state']}")
+            raise Ineffective(CONTRIBUTION_STATE, action=event.type, state=contribution["state"])
         key = signal_key(contribution_key(target.id))
     else:  # any path: a "needed" signal may ask for a file that does not exist yet
         key = signal_key(artifact_key(target.path))
@@ -337,9 +353,9 @@ def signal(view: View, event: Event) -> Writes:
 def flag(view: View, event: Event) -> Writes:
     path = event.body.path
     if view.get(artifact_key(path)) is None:
-        raise Ineffective(f"there is no artifact {path} in this commons at this point")
+        raise Ineffective(NO_ARTIFACT, path=path)
     if view.get(flag_key(path)) is not None:
-        raise Ineffective(f"{path} is already flagged as needing work; signal it instead")
+        raise Ineffective(ALREADY_FLAGGED, path=path)
     return {
         flag_key(path): {
             "by": event.author,
@@ -355,9 +371,9 @@ def unflag(view: View, event: Event) -> Writes:
     path = event.body.path
     current = view.get(flag_key(path))
     if current is None:
-        raise Ineffective(f"{path} is not flagged")
+        raise Ineffective(NOT_FLAGGED, path=path)
     if event.author != current["by"] and not is_maintainer(view, event.author):
-        raise Ineffective("only a maintainer or the person who flagged it can unflag it")
+        raise Ineffective(NOT_FLAGGER)
     return {flag_key(path): None}
 
 
@@ -418,7 +434,7 @@ def board(records: Mapping[str, Any], now_ms: int) -> list[dict[str, Any]]:
                 waited = min(max(0, now_ms - record["time"]) / WEEK, REVIEW_WEEKS_CAP)
                 kind, base, note = "review", 1 + waited, "waiting for review"
             else:
-                kind, base, note = "conflict", 2, record["reason"]
+                kind, base, note = "conflict", 2, sentence(record.get("conflict"))
             fields = {"title": record["title"], "state": record["state"], "note": note}
             add(key, kind, base, signals_on(key), order=record["order"], **fields)
         elif prefix == "flag":

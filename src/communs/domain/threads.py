@@ -24,6 +24,7 @@ from ..core.events import Event
 from ..core.identity import is_did
 from .charter import require_maintainer, sequence
 from .fold import Ineffective, View, Writes, event_type
+from .refusals import code
 from .schema import MAX_PATH, Body, Id, Reason, check_did, check_path
 
 SubjectKind = Literal["commons", "artifact", "contribution", "task", "person"]
@@ -122,16 +123,34 @@ def mentions(text: str) -> list[str]:
     return sorted({did for did in MENTION.findall(text) if is_did(did)})
 
 
+UNKNOWN_MESSAGE = code(
+    "unknown_message", "no message {message} is known in this commons at this point"
+)
+NOT_MESSAGE_AUTHOR = code("not_message_author", "only the author of a message can {action:verb} it")
+REPLY_ELSEWHERE = code(
+    "reply_elsewhere",
+    "a reply belongs to the subject of the message it answers: message {message} is on "
+    "{on:subject}, not on {subject:subject}",
+)
+MESSAGE_RETRACTED = code("message_retracted", "cannot {action:verb} a retracted message")
+SAME_TEXT = code("same_text", "the new text is the same as the current one")
+ALREADY_RETRACTED = code("already_retracted", "this message is already retracted")
+ALREADY_HIDDEN = code("already_hidden", "this message is already hidden by {by}")
+NOT_HIDDEN = code("not_hidden", "this message is not hidden")
+ALREADY_REACTED = code("already_reacted", "this person already reacted with {emoji}")
+NO_REACTION = code("no_reaction", "this person has no {emoji} reaction on this message")
+
+
 def load(view: View, mid: bytes) -> tuple[str, dict[str, Any]]:
     key = view.get(index_key(mid))
     if key is None:
-        raise Ineffective(f"no message {mid.hex()[:12]} is known in this commons at this point")
+        raise Ineffective(UNKNOWN_MESSAGE, message=mid)
     return key, view.get(key)
 
 
-def require_author(record: dict[str, Any], event: Event, action: str) -> None:
+def require_author(record: dict[str, Any], event: Event) -> None:
     if event.author != record["author"]:
-        raise Ineffective(f"only the author of a message can {action} it")
+        raise Ineffective(NOT_MESSAGE_AUTHOR, action=event.type)
 
 
 @event_type("thread.post", Post)
@@ -142,9 +161,7 @@ def post(view: View, event: Event) -> Writes:
         _, parent = load(view, body.reply_to)
         if parent["subject"] != subject:
             raise Ineffective(
-                f"a reply belongs to the subject of the message it answers: message "
-                f"{body.reply_to.hex()[:12]} is on {describe(parent['subject'])}, "
-                f"not on {describe(subject)}"
+                REPLY_ELSEWHERE, message=body.reply_to, on=parent["subject"], subject=subject
             )
     order = sequence(view, event)
     key = f"message/{subject_key(body.subject)}//{order}"
@@ -169,11 +186,11 @@ def post(view: View, event: Event) -> Writes:
 def edit(view: View, event: Event) -> Writes:
     body: Edit = event.body
     key, record = load(view, body.message)
-    require_author(record, event, "edit")
+    require_author(record, event)
     if record["retracted"]:
-        raise Ineffective("cannot edit a retracted message")
+        raise Ineffective(MESSAGE_RETRACTED, action=event.type)
     if body.text == record["text"]:
-        raise Ineffective("the new text is the same as the current one")
+        raise Ineffective(SAME_TEXT)
     change = {
         "event": event.id,
         "time": event.time,
@@ -195,28 +212,28 @@ def retract(view: View, event: Event) -> Writes:
     """The record forgets the text and its earlier versions (a courtesy of the fold: the
     events that carried them are public and stay in the log)."""
     key, record = load(view, event.body.message)
-    require_author(record, event, "retract")
+    require_author(record, event)
     if record["retracted"]:
-        raise Ineffective("this message is already retracted")
+        raise Ineffective(ALREADY_RETRACTED)
     edits = [{**change, "previous": ""} for change in record["edits"]]
     return {key: {**record, "text": "", "mentions": [], "edits": edits, "retracted": True}}
 
 
 @event_type("thread.hide", Hide)
 def hide(view: View, event: Event) -> Writes:
-    require_maintainer(view, event, "hide messages")
+    require_maintainer(view, event)
     key, record = load(view, event.body.message)
     if record["hidden"]:
-        raise Ineffective(f"this message is already hidden by {record['hidden']['by']}")
+        raise Ineffective(ALREADY_HIDDEN, by=record["hidden"]["by"])
     return {key: {**record, "hidden": {"by": event.author, "reason": event.body.reason}}}
 
 
 @event_type("thread.unhide", Unhide)
 def unhide(view: View, event: Event) -> Writes:
-    require_maintainer(view, event, "unhide messages")
+    require_maintainer(view, event)
     key, record = load(view, event.body.message)
     if not record["hidden"]:
-        raise Ineffective("this message is not hidden")
+        raise Ineffective(NOT_HIDDEN)
     return {key: {**record, "hidden": None}}
 
 
@@ -225,10 +242,10 @@ def react(view: View, event: Event) -> Writes:
     body: React = event.body
     key, record = load(view, body.message)
     if record["retracted"]:
-        raise Ineffective("cannot react to a retracted message")
+        raise Ineffective(MESSAGE_RETRACTED, action=event.type)
     people = record["reactions"].get(body.emoji, [])
     if event.author in people:
-        raise Ineffective(f"this person already reacted with {body.emoji}")
+        raise Ineffective(ALREADY_REACTED, emoji=body.emoji)
     reactions = {**record["reactions"], body.emoji: sorted([*people, event.author])}
     return {key: {**record, "reactions": reactions}}
 
@@ -239,7 +256,7 @@ def unreact(view: View, event: Event) -> Writes:
     key, record = load(view, body.message)
     people = record["reactions"].get(body.emoji, [])
     if event.author not in people:
-        raise Ineffective(f"this person has no {body.emoji} reaction on this message")
+        raise Ineffective(NO_REACTION, emoji=body.emoji)
     reactions = dict(record["reactions"])
     rest = [did for did in people if did != event.author]
     if rest:

@@ -116,15 +116,16 @@ def fold_new(store: Store, commons_id: bytes, new: list[Event]) -> int:
             replayed.append(domain.parse_checked(row.raw))
     events = sorted(new + replayed, key=lambda e: e.position) if replayed else new
     state.prefetch(_likely_keys(events, state))
-    results: dict[bytes, tuple[str | None, bytes | None]] = {}
+    results: dict[bytes, tuple[bytes | None, bytes | None]] = {}
     encoding, undo_encoding, cache = state.encoding, state.undo_encoding, state.cache
     # The undo of an event holds the prior value of each record it writes. A record
     # not cached yet was neither read nor written in this batch: its prior value is the
     # stored one, read for all such records at once after the fold.
-    undos: list[tuple[bytes, str | None, dict[str, bytes | None] | None]] = []
+    undos: list[tuple[bytes, bytes | None, dict[str, bytes | None] | None]] = []
     unread: set[str] = set()
     for event in events:
-        writes, reason = domain.apply(state, event)
+        writes, refusal = domain.apply(state, event)
+        reason = None if refusal is None else domain.encode_refusal(refusal)
         if event.is_genesis:
             undos.append((event.id, reason, None))
         else:

@@ -49,6 +49,24 @@ class Home:
         # Called with [(commons id, raw event)] after events are added, e.g. to push them
         # to peers at once. Listeners must be quick: they run inside the writer's call.
         self.listeners: list[Callable[[list[tuple[bytes, bytes]]], None]] = []
+        self._refold()
+
+    def _refold(self) -> None:
+        """Fold again, through the one write path, the events a migration set aside (it
+        changed what the folded state holds); they stay set aside until all are back in, so
+        an interrupted refold starts over on the next open and loses nothing."""
+        if not self.store.refold_count():
+            return
+        report = self.ingest(self.store.refold_events(), keep_ids=False)
+        if report.refused:
+            # An event this version refuses (none should be): keep it aside for a newer one.
+            raise Refused(
+                f"{len(report.refused)} stored events could not be folded again "
+                f"({report.refused[0][1]}); they are kept: upgrade Communs and open this home "
+                "again"
+            )
+        with self.store.transaction():
+            self.store.refold_done()
 
     def ingest(
         self,
@@ -162,9 +180,11 @@ class Home:
         )
         event = domain.parse(raw)
         if commons_id is not None:
-            _, reason = domain.apply(self.state(commons_id), event)
-            if reason:
-                raise Refused(reason)
+            _, refusal = domain.apply(self.state(commons_id), event)
+            if refusal:
+                raise Refused(
+                    domain.sentence(refusal), code=refusal.code, params=dict(refusal.params)
+                )
         report = self.ingest([raw])
         if report.refused:
             raise Refused(report.refused[0][1])

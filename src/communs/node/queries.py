@@ -21,6 +21,15 @@ def hexed(value: Any) -> Any:
     return value
 
 
+def refusal_fields(data: bytes | None) -> dict[str, Any]:
+    """Why an event is ineffective: its ``refusal`` (code and parameters, for programs and
+    translations) and the English ``reason`` made from it."""
+    found = domain.decode_refusal(data)
+    if found is None:
+        return {"reason": None, "refusal": None}
+    return {"reason": domain.sentence(found), "refusal": hexed(found.record())}
+
+
 def state_digest(home: Home, cid: int) -> str:
     digest = home.store.cached_digest(cid)
     if digest is None:
@@ -222,8 +231,8 @@ def log(
             "clock": row.clock,
             "time": row.time,
             "parents": [p.hex() for p in event.parents],
-            "effective": row.reason is None,
-            "reason": row.reason,
+            "effective": row.refusal is None,
+            **refusal_fields(row.refusal),
             "summary": describe(event, known, titles),
         }
         for row, event in zip(rows, events, strict=True)

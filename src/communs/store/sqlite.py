@@ -94,10 +94,12 @@ class SQLiteStore:
         return row[0] if row else None
 
     def commons_id(self, cid: int) -> bytes:
-        return self.db.execute("SELECT id FROM commons WHERE cid = ?", (cid,)).fetchone()[0]
+        return bytes(self.db.execute("SELECT id FROM commons WHERE cid = ?", (cid,)).fetchone()[0])
 
     def events_count(self, cid: int) -> int:
-        return self.db.execute("SELECT events FROM commons WHERE cid = ?", (cid,)).fetchone()[0]
+        return int(
+            self.db.execute("SELECT events FROM commons WHERE cid = ?", (cid,)).fetchone()[0]
+        )
 
     def commons_rows(self) -> list[dict[str, Any]]:
         cursor = self.db.execute(
@@ -126,7 +128,8 @@ class SQLiteStore:
         )
 
     def cached_digest(self, cid: int) -> str | None:
-        return self.db.execute("SELECT digest FROM commons WHERE cid = ?", (cid,)).fetchone()[0]
+        digest = self.db.execute("SELECT digest FROM commons WHERE cid = ?", (cid,)).fetchone()[0]
+        return None if digest is None else str(digest)
 
     def set_cached_digest(self, cid: int, digest: str) -> None:
         self.db.execute("UPDATE commons SET digest = ? WHERE cid = ?", (digest, cid))
@@ -151,7 +154,7 @@ class SQLiteStore:
                 found[eid] = (cid, clock)
         return found
 
-    def _insert_rows(self, head: str, width: int, rows: Sequence[tuple]) -> None:
+    def _insert_rows(self, head: str, width: int, rows: Sequence[tuple[Any, ...]]) -> None:
         """``head VALUES (...), (...), ...`` in statements of up to ROWS rows.
 
         executemany() steps once per row, and the sqlite3 module releases the GIL around
@@ -167,21 +170,21 @@ class SQLiteStore:
 
     def insert_events(self, rows: Sequence[EventRow]) -> None:
         self._insert_rows(
-            "INSERT INTO events (id, cid, clock, type, author, time, raw, reason, undo)",
+            "INSERT INTO events (id, cid, clock, type, author, time, raw, refusal, undo)",
             9,
             sorted(
-                (r.id, r.cid, r.clock, r.type, r.author, r.time, r.raw, r.reason, r.undo)
+                (r.id, r.cid, r.clock, r.type, r.author, r.time, r.raw, r.refusal, r.undo)
                 for r in rows
             ),
         )
 
-    def update_results(self, results: Iterable[tuple[bytes, str | None, bytes | None]]) -> None:
+    def update_results(self, results: Iterable[tuple[bytes, bytes | None, bytes | None]]) -> None:
         self.db.executemany(
-            "UPDATE events SET reason = ?, undo = ? WHERE id = ?",
-            [(reason, undo, eid) for eid, reason, undo in results],
+            "UPDATE events SET refusal = ?, undo = ? WHERE id = ?",
+            [(refusal, undo, eid) for eid, refusal, undo in results],
         )
 
-    _COLUMNS = "id, cid, clock, type, author, time, raw, reason, undo"
+    _COLUMNS = "id, cid, clock, type, author, time, raw, refusal, undo"
 
     def fold_tip(self, cid: int) -> tuple[int, bytes] | None:
         row = self.db.execute(
@@ -278,10 +281,32 @@ class SQLiteStore:
             self.db.execute(f"DELETE FROM heads WHERE cid = ? AND id IN ({marks})", (cid, *chunk))
         self._insert_rows("INSERT OR IGNORE INTO heads", 2, [(cid, eid) for eid in add])
 
-    def ineffective(self, cid: int) -> Iterator[tuple[bytes, str]]:
+    def ineffective(self, cid: int) -> Iterator[tuple[bytes, bytes]]:
         yield from self.db.execute(
-            "SELECT id, reason FROM events WHERE cid = ? AND reason IS NOT NULL ORDER BY id", (cid,)
+            "SELECT id, refusal FROM events WHERE cid = ? AND refusal IS NOT NULL ORDER BY id",
+            (cid,),
         )
+
+    # -- events to fold again (after a migration that changed the folded state) ------------
+
+    def refold_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM refold").fetchone()[0])
+
+    def refold_events(self) -> Iterator[bytes]:
+        """The raw events a migration set aside, in an order whose parents come first:
+        commons as they were added here, then each one's fold order."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT rowid, raw FROM refold WHERE rowid > ? ORDER BY rowid LIMIT 4096", (last,)
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield from (raw for _, raw in rows)
+
+    def refold_done(self) -> None:
+        self.db.execute("DELETE FROM refold")
 
     # -- pending ---------------------------------------------------------------------------
 
@@ -314,7 +339,7 @@ class SQLiteStore:
         return raws
 
     def pending_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM pending").fetchone()[0]
+        return int(self.db.execute("SELECT count(*) FROM pending").fetchone()[0])
 
     # -- folded state ----------------------------------------------------------------------
 
@@ -398,10 +423,11 @@ class SQLiteStore:
             yield key, cbor2.loads(value)
 
     def count_records(self, cid: int, prefix: str) -> int:
-        return self.db.execute(
+        row = self.db.execute(
             "SELECT count(*) FROM records WHERE cid = ? AND key >= ? AND key < ?",
             (cid, prefix, prefix + "\U0010ffff"),
-        ).fetchone()[0]
+        ).fetchone()
+        return int(row[0])
 
     def count_states(self, cid: int, prefix: str) -> dict[str | None, int]:
         """How many records under ``prefix`` are in each state (records with none left out)."""

@@ -73,4 +73,21 @@ def _migration_3(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX records_state ON records(cid, state, time) WHERE state IS NOT NULL")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
+def _migration_4(db: sqlite3.Connection) -> None:
+    """Refusals are stable codes and parameters, not English sentences: the state digest and
+    the records hold them. The folded state of every commons is rebuilt from its events: they
+    wait in ``refold``, parents first, for the node's write path to take them in again when
+    the home opens; nothing else is lost (the pending area, files and local data stay)."""
+    db.execute("ALTER TABLE events RENAME COLUMN reason TO refusal")
+    db.execute("CREATE TABLE refold (rowid INTEGER PRIMARY KEY, raw BLOB NOT NULL)")
+    db.execute("INSERT INTO refold (raw) SELECT raw FROM events ORDER BY cid, clock, id")
+    for table in ("events", "heads", "records", "commons"):
+        db.execute(f"DELETE FROM {table}")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_4,
+]

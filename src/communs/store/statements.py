@@ -24,7 +24,7 @@ def in_lists(items: Iterable[Any]) -> Iterator[tuple[str, list[Any]]]:
         yield placeholders(size), chunk + chunk[-1:] * (size - len(chunk))
 
 
-def row_groups(rows: Sequence[tuple]) -> Iterator[Sequence[tuple]]:
+def row_groups(rows: Sequence[tuple[Any, ...]]) -> Iterator[Sequence[tuple[Any, ...]]]:
     """``rows`` in groups of ROWS, the rest in groups whose sizes are powers of two: a
     multi-row INSERT has at most nine forms (see ``in_lists``)."""
     start = 0

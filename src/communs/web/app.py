@@ -60,7 +60,11 @@ class Web:
             autoescape=select_autoescape(["html"]),
         )
         self.templates.globals.update(
-            markdown=render.markdown, when=render.when, short=render.short, quote=quote
+            markdown=render.markdown,
+            when=render.when,
+            short=render.short,
+            quote=quote,
+            why=render.why,
         )
         self.routes: list[BaseRoute] = []
 

@@ -85,7 +85,7 @@ def health(home: Home, commons_id: bytes, now: int) -> dict[str, Any]:
     decisions: dict[bytes, tuple[int, str]] = {}
     for kind, verdict in kinds.items():
         for row in recent_events(home, cid, since, kind):
-            if row.reason is not None:
+            if row.refusal is not None:
                 continue  # ineffective: it decided nothing
             target = parse_checked(row.raw).body.contribution
             known = decisions.get(target)

@@ -2,10 +2,13 @@
 then cleaned again by nh3 (ammonia) so that no script can ever run from a message."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from ..domain.refusals import sentence
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -25,3 +28,11 @@ def short(value: str | bytes | None, size: int = 12) -> str:
         return ""
     text = value.hex() if isinstance(value, bytes) else value
     return text[:size]
+
+
+def why(value: Any) -> str:
+    """The sentence for a refusal of the fold (its ``{code, params}`` record); text given by a
+    person (a reject's reason) as it is."""
+    if isinstance(value, dict) and "code" in value:
+        return sentence(value) or ""
+    return "" if value is None else str(value)
