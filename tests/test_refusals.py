@@ -157,3 +157,31 @@ def test_a_home_of_the_previous_release_migrates_to_codes(tmp_path):
             "only maintainers can accept contributions; the author is not a maintainer of "
             "this commons"
         )
+
+
+def test_a_refused_local_action_stores_nothing_and_says_its_code(tmp_path):
+    from communs.core.errors import Refused
+    from communs.node import actions
+
+    with Home(tmp_path / "home", workers=1) as home:
+        anna = home.keyring.create("anna")
+        bao = home.keyring.create("bao")
+        commons = actions.create_commons(home, anna, name="Guide", maintainers=[anna.did])
+        cid = home.cid(commons)
+        before = (home.store.events_count(cid), home.store.heads(cid))
+        with pytest.raises(Refused) as refused:
+            home.emit(
+                bao,
+                commons,
+                "charter.change",
+                {"change": {"op": "set", "field": "name", "value": "Mine"}},
+            )
+        assert refused.value.code == "not_maintainer"
+        assert str(refused.value) == (
+            "only maintainers can change the charter; the author is not a maintainer of this "
+            "commons"
+        )
+        # Only bao's profile, signed first so that his name travels with his events, stayed.
+        count, heads = home.store.events_count(cid), home.store.heads(cid)
+        assert count == before[0] + 1 and heads != before[1]
+        assert all(home.store.event(h).type == "profile.set" for h in heads)

@@ -157,8 +157,8 @@ class Home:
     def emit(self, identity: Identity, commons_id: bytes | None, type: str, body: Any) -> bytes:
         """Sign an event on top of the heads this node knows and ingest it like any other.
 
-        The action is checked against the current state first, so a refused action signs
-        nothing and fails with the fold's own reason.
+        Verified once and folded once: a refused action leaves nothing stored and fails with
+        the fold's own reason.
         """
         if commons_id is None:
             parents: list[bytes] = []
@@ -179,15 +179,7 @@ class Home:
             body=body,
         )
         event = domain.parse(raw)
-        if commons_id is not None:
-            _, refusal = domain.apply(self.state(commons_id), event)
-            if refusal:
-                raise Refused(
-                    domain.sentence(refusal), code=refusal.code, params=dict(refusal.params)
-                )
-        report = self.ingest([raw])
-        if report.refused:
-            raise Refused(report.refused[0][1])
+        self.ingestor.ingest_own(event, committed=self._tell)
         return event.id
 
     def _ensure_profile(self, identity: Identity, commons_id: bytes) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from .. import domain
+from ..core.errors import Refused
 from ..core.events import Event
 from ..store import Store
 from .folding import fold_new
@@ -146,6 +147,24 @@ class Ingestor:
         with _cyclic_gc_paused():
             self._ingest(raws, run)
         return run.report
+
+    def ingest_own(self, event: Event, committed: Committed | None = None) -> None:
+        """Store and fold one event this node has just signed and checked, without checking
+        it again. If the fold finds it ineffective, nothing is stored and ``Refused`` says
+        why: a refused local action leaves nothing behind, and is folded once."""
+        report = IngestReport()
+        with self.store.transaction():
+            added = self._store_and_apply([event], report)
+            if report.refused or report.pending:
+                why = report.refused[0][1] if report.refused else "its parents are not stored"
+                raise Refused(f"this action could not be stored: {why}")
+            row = self.store.event(event.id)
+            refusal = domain.decode_refusal(row.refusal) if row else None
+            if refusal is not None:  # raised inside the transaction: rolled back
+                params = dict(refusal.params)
+                raise Refused(domain.sentence(refusal) or "", code=refusal.code, params=params)
+        if committed and added:
+            committed(added)
 
     def _ingest(self, raws: Iterable[bytes], run: "_Run") -> None:
         chunks = _batches(raws, CHUNK)
