@@ -19,9 +19,11 @@ from .fileops import FileOps
 from .home import Actor, Home
 from .local import LocalState
 from .replication import Replicator
+from .taskops import TaskOps
+from .threadops import ThreadOps
 
 
-class Service(FileOps):
+class Service(FileOps, TaskOps, ThreadOps):
     def __init__(self, home: Home):
         self.home = home
         # One writer at a time on the home, whatever thread a request runs on.
