@@ -10,7 +10,10 @@ import itertools
 import time
 from typing import Any
 
-from ..core.errors import Ambiguous, BadInput, NotFound
+from .. import domain
+from ..core.errors import Ambiguous, BadInput, NotFound, Refused
+from ..core.events import sign_event
+from ..core.identity import Identity
 from ..domain import tasks
 from ..domain.contributions import contribution_key
 from .home import Home
@@ -40,6 +43,20 @@ def record_id(home: Home, commons: bytes, prefix: str, ref: str, what: str) -> b
     if len(found) > 1:
         raise Ambiguous(f"'{ref}' matches several {what}s; give more characters")
     return bytes.fromhex(found[0])
+
+
+def emit(home: Home, me: Identity, commons: bytes, type: str, body: dict[str, Any]) -> bytes:
+    """``Home.emit``, checked first against the state as it stands: a refused action signs
+    nothing, not even the display name that a person's first action in a commons signs
+    before it. The trial sits just after the genesis: the rules of tasks and threads read
+    neither parents nor clock."""
+    trial = sign_event(
+        me, commons=commons, type=type, parents=[commons], clock=1, time=now_ms(), body=body
+    )
+    _, reason = domain.apply(home.state(commons), domain.parse(trial, verify_signature=False))
+    if reason:
+        raise Refused(reason)
+    return home.emit(me, commons, type, body)
 
 
 def summary(tid: str, record: dict[str, Any], known: dict[str, str], now: int) -> dict[str, Any]:
@@ -193,7 +210,7 @@ class TaskOps:
                 "description": description,
                 "links": self._links(commons, links),
             }
-            made = self.home.emit(self._me(actor), commons, "task.open", body)
+            made = emit(self.home, self._me(actor), commons, "task.open", body)
         return {"id": made.hex(), "state": "open"}
 
     def task_act(
@@ -220,7 +237,7 @@ class TaskOps:
                 body.update(comment=comment, links=self._links(commons, links))
             elif action in ("validate", "invalidate", "reopen"):
                 body["comment"] = comment
-            made = self.home.emit(self._me(actor), commons, f"task.{action}", body)
+            made = emit(self.home, self._me(actor), commons, f"task.{action}", body)
             state = self.home.state(commons).get(tasks.task_key(tid))["state"]
         return {"id": made.hex(), "task": tid.hex(), "state": state}
 
@@ -240,8 +257,8 @@ class TaskOps:
                 where = {"on": on, "id": self._contribution(commons, target)}
             else:
                 where = {"on": on, "path": target}
-            made = self.home.emit(
-                self._me(actor), commons, "task.signal", {"target": where, "kind": kind}
+            made = emit(
+                self.home, self._me(actor), commons, "task.signal", {"target": where, "kind": kind}
             )
         named = where.get("id")
         return {"id": made.hex(), "target": named.hex() if named else target}
@@ -253,11 +270,11 @@ class TaskOps:
         with self.lock:
             commons = self._commons(ref)
             body = {"path": path, "note": note}
-            made = self.home.emit(self._me(actor), commons, "task.flag", body)
+            made = emit(self.home, self._me(actor), commons, "task.flag", body)
         return {"id": made.hex()}
 
     def unflag(self, actor: Any, ref: str, path: str) -> dict[str, Any]:
         with self.lock:
             commons = self._commons(ref)
-            made = self.home.emit(self._me(actor), commons, "task.unflag", {"path": path})
+            made = emit(self.home, self._me(actor), commons, "task.unflag", {"path": path})
         return {"id": made.hex()}

@@ -13,7 +13,7 @@ from ..core.identity import is_did
 from ..domain import threads
 from ..domain.schema import check_path
 from .queries import hexed, names
-from .taskops import record_id
+from .taskops import emit, record_id
 
 MESSAGE_ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")
 KINDS = ("commons", "artifact", "contribution", "task", "person")
@@ -112,7 +112,7 @@ class ThreadOps:
                 "text": text,
                 "reply_to": self._message(commons, reply_to) if reply_to else None,
             }
-            made = self.home.emit(self._me(actor), commons, "thread.post", body)
+            made = emit(self.home, self._me(actor), commons, "thread.post", body)
         return {"id": made.hex(), "subject": body["subject"]}
 
     def message_act(
@@ -141,5 +141,5 @@ class ThreadOps:
             body: dict[str, Any] = {"message": mid}
             if field:
                 body[field] = given[field]
-            made = self.home.emit(self._me(actor), commons, f"thread.{action}", body)
+            made = emit(self.home, self._me(actor), commons, f"thread.{action}", body)
         return {"id": made.hex(), "message": mid.hex()}
