@@ -255,7 +255,9 @@ class HttpService(HttpTaskOps):
     def unblock(self, did: str) -> dict[str, Any]:
         return self._post("/api/blocks/remove", {"did": did})
 
-    def policy(self, ref: str, accept: str) -> dict[str, Any]:
+    def policy(self, ref: str, accept: str | None = None) -> dict[str, Any]:
+        if accept is None:
+            return self._get(f"/api/commons/{ref}/policy")
         return self._post(f"/api/commons/{ref}/policy", {"accept": accept})
 
     def link(self, ref: str) -> dict[str, Any]:

@@ -329,11 +329,13 @@ class Service(FileOps, TaskOps, ThreadOps):
         self.local.set_author(did, None)
         return {"id": did}
 
-    def policy(self, ref: str, accept: str) -> dict[str, Any]:
+    def policy(self, ref: str, accept: str | None = None) -> dict[str, Any]:
+        """Which events this node accepts from peers for a commons; ``accept`` sets it."""
         with self.lock:
             commons = self._commons(ref)
-        self.local.set_policy(commons, accept)
-        return {"id": commons.hex(), "accept": accept}
+        if accept is not None:
+            self.local.set_policy(commons, accept)
+        return {"id": commons.hex(), "accept": self.local.policy(commons)}
 
     def link(self, ref: str) -> dict[str, Any]:
         return {"id": self.replicator.link(ref)}
