@@ -3,11 +3,17 @@ with exit 1, usage errors with exit 2; objects named as commons, task:ID, file:P
 commons left out when the home holds one."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from communs.cli.main import cli
+from communs.node.client import HttpService
+from communs.node.home import Actor
+from communs.node.lock import ensure_token
+from nodes import Nodes
 
 
 @pytest.fixture
@@ -143,3 +149,32 @@ def test_the_accept_policy_is_shown_and_a_decision_rule_can_be_challenged(run, g
     rules = json.loads(run("charter", "show", c, "--json"))["rules"]
     assert rules["contribution"]["method"]["name"] == "majority"
     run("proposal", "open", c, "--kind", "charter", "--title", "x", "--set-rule", "nope", code=2)
+
+
+def communs(home, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "communs", "--home", str(home), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def test_through_a_running_node_errors_keep_their_exit_codes(tmp_path):
+    """The CLI goes through the node running on the home: the node names each error's kind,
+    so a refusal still exits 1 with the fold's reason and an ambiguous id exits 2."""
+    with Nodes(tmp_path) as nodes:
+        node = nodes.new("a")
+        node.cli("id", "new", "--name", "anna")
+        node.cli("id", "new", "--name", "bao")
+        commons = node.cli("commons", "create", "--name", "guide").strip()
+        node.start()
+        tid = node.cli("task", "open", commons, "--title", "Map").strip()
+        node.cli("task", "done", commons, tid[:6], "--as", "bao")
+        mine = communs(node.home, "task", "validate", commons, tid[:6], "--as", "bao")
+        assert (mine.returncode, mine.stderr) == (1, "error: you cannot validate your own work\n")
+
+        # Seventeen tasks in all: two of them share a first hex digit.
+        api = HttpService(node.url, ensure_token(node.home))
+        ids = [tid] + [api.task_open(Actor(), commons, f"Task {n}")["id"] for n in range(16)]
+        api.close()
+        shared = next(i[0] for i in ids if sum(j[0] == i[0] for j in ids) > 1)
+        several = communs(node.home, "task", "show", commons, shared)
+        assert several.returncode == 2 and "matches several tasks" in several.stderr
+        assert communs(node.home, "comment", "task:" + tid[:6], "Nice").returncode == 0

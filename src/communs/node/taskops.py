@@ -16,7 +16,7 @@ from ..core.events import sign_event
 from ..core.identity import Identity
 from ..domain import tasks
 from ..domain.contributions import contribution_key
-from .home import Home
+from .home import Actor, Home
 from .queries import commons_show, hexed, names
 
 TASK_ACTIONS = ("claim", "extend", "release", "done", "validate", "invalidate", "reopen")
@@ -194,7 +194,7 @@ class TaskOps:
 
     def task_open(
         self,
-        actor: Any,
+        actor: Actor,
         ref: str,
         title: str,
         description: str = "",
@@ -215,7 +215,7 @@ class TaskOps:
 
     def task_act(
         self,
-        actor: Any,
+        actor: Actor,
         ref: str,
         task: str,
         action: str,
@@ -241,7 +241,7 @@ class TaskOps:
             state = self.home.state(commons).get(tasks.task_key(tid))["state"]
         return {"id": made.hex(), "task": tid.hex(), "state": state}
 
-    def signal(self, actor: Any, ref: str, on: str, target: str, kind: str) -> dict[str, Any]:
+    def signal(self, actor: Actor, ref: str, on: str, target: str, kind: str) -> dict[str, Any]:
         """Leave a signal (needed, urgent, good_first_task) ``on`` a task or a contribution
         (``target``: an id prefix) or an artifact (``target``: its path, which may not exist
         yet)."""
@@ -263,7 +263,7 @@ class TaskOps:
         named = where.get("id")
         return {"id": made.hex(), "target": named.hex() if named else target}
 
-    def flag(self, actor: Any, ref: str, path: str, note: str) -> dict[str, Any]:
+    def flag(self, actor: Actor, ref: str, path: str, note: str) -> dict[str, Any]:
         """Mark an artifact as needing work, saying what (``note``)."""
         if not note.strip():
             raise BadInput("say what needs work")
@@ -273,7 +273,8 @@ class TaskOps:
             made = emit(self.home, self._me(actor), commons, "task.flag", body)
         return {"id": made.hex()}
 
-    def unflag(self, actor: Any, ref: str, path: str) -> dict[str, Any]:
+    def unflag(self, actor: Actor, ref: str, path: str) -> dict[str, Any]:
+        """Take the flag off an artifact (whoever flagged it, or a maintainer)."""
         with self.lock:
             commons = self._commons(ref)
             made = emit(self.home, self._me(actor), commons, "task.unflag", {"path": path})

@@ -12,6 +12,7 @@ from ..core.errors import BadInput
 from ..core.identity import is_did
 from ..domain import threads
 from ..domain.schema import check_path
+from .home import Actor
 from .queries import hexed, names
 from .taskops import emit, record_id
 
@@ -94,7 +95,7 @@ class ThreadOps:
 
     def thread_post(
         self,
-        actor: Any,
+        actor: Actor,
         ref: str,
         kind: str,
         subject: str,
@@ -117,7 +118,7 @@ class ThreadOps:
 
     def message_act(
         self,
-        actor: Any,
+        actor: Actor,
         ref: str,
         message: str,
         action: str,
