@@ -65,6 +65,10 @@ class CommentGroup(CommunsGroup):
 def comment_group() -> None:
     """Write in the discussion of any object: post, reply, edit, retract; hide (maintainers).
 
+    OBJECT is commons (the commons itself), task:ID, contribution:ID, file:PATH or
+    person:DID; IDs are unique prefixes. COMMONS comes first, and may be left out when the
+    home holds just one.
+
     \b
     Example:
       communs comment task:3fa2 "I can take the north part"
