@@ -2,6 +2,7 @@
 ``Service`` in process and through ``HttpService`` over the node's API — results, refusals
 with the fold's reason, and errors of the same kind."""
 
+import io
 from collections.abc import Iterator
 
 import httpx
@@ -103,6 +104,42 @@ def test_invalid_work_goes_back_with_its_reason_and_signals_warm_the_board(face)
     assert item["signalled"] == [
         {"by": face.task("guide", tid)["signals"][0]["by"], "kind": "urgent"}
     ]
+
+
+def test_a_claim_holds_a_task_until_released_and_flags_mark_files(face):
+    tid = face.task_open(ANNA, "guide", "Count the benches")["id"]
+    face.task_act(BAO, "guide", tid, "claim")
+    error = refused(face.task_act, CLEO, "guide", tid, "claim")
+    assert type(error) is Refused and "claimed by someone else until" in str(error)
+    error = refused(face.task_act, CLEO, "guide", tid, "release")
+    assert str(error) == "only the person who claimed a task can release it"
+    assert face.task_act(BAO, "guide", tid, "extend")["state"] == "claimed"
+    assert face.task_act(BAO, "guide", tid, "release")["state"] == "open"
+    assert face.task_act(CLEO, "guide", tid, "claim")["state"] == "claimed"
+
+    error = refused(face.flag, BAO, "guide", "guide.md", "out of date")
+    assert type(error) is Refused and "there is no artifact guide.md" in str(error)
+    error = refused(face.unflag, BAO, "guide", "guide.md")
+    assert str(error) == "guide.md is not flagged"
+    face.signal(BAO, "guide", "artifact", "maps/north.md", "needed")
+    blob = face.blob_add(io.BytesIO(b"# Trail guide\n"), name="guide.md")["hash"]
+    made = face.propose(BAO, "guide", "Start the guide", files={"guide.md": blob})
+    face.decide(ANNA, "guide", made["id"], "accept")
+    face.flag(BAO, "guide", "guide.md", "out of date")
+    items = {i["target"]: i for i in face.board("guide")["items"]}
+    assert {target: i["kind"] for target, i in items.items()} == {
+        f"task/{tid}": "task",
+        "artifact/maps/north.md": "signal",
+        "artifact/guide.md": "needs_work",
+    }
+    assert (items["artifact/guide.md"]["note"], items["artifact/guide.md"]["flagged_name"]) == (
+        "out of date",
+        "bao",
+    )
+    error = refused(face.unflag, CLEO, "guide", "guide.md")
+    assert str(error) == "only a maintainer or the person who flagged it can unflag it"
+    face.unflag(BAO, "guide", "guide.md")
+    assert "artifact/guide.md" not in {i["target"] for i in face.board("guide")["items"]}
 
 
 def test_a_discussion_with_a_reply_an_edit_a_retraction_and_a_maintainer_hiding(face):
