@@ -2,7 +2,9 @@
 
 Reads are open to all (holoptism); writes sign with the node's identities, so they need the
 home's API token (``Authorization: Bearer …``, kept in the home with 0600 permissions).
-Errors always have one shape: ``{"ok": false, "error": "...", "status": N}``.
+Errors always have one shape: ``{"ok": false, "error": "...", "status": N, "kind": K}``, where
+``kind`` names the error's class (``Refused``, ``NotFound``, ``Ambiguous``, ``BadInput``,
+``InvalidEvent``, ``Unreachable``) so that a client raises the same error the node did.
 """
 
 import tempfile
@@ -23,26 +25,24 @@ from starlette.exceptions import HTTPException
 from .. import __version__
 from ..core.errors import CommunsError
 from ..node.lock import ensure_token
-from ..node.service import Actor, Service
+from ..node.service import Service
 from ..web.app import create_web_app
+from .bodies import Signed
 from .files import add_file_routes, spool
 from .peers import add_peer_routes
 from .sync import add_sync_routes
+from .tasks import add_task_routes, add_thread_routes
 from .tracker import add_torrent_routes, add_tracker_routes
 
+# The kind of an error raised by the web framework rather than by Communs, by its status.
+KIND_OF_STATUS = {400: "BadInput", 404: "NotFound", 422: "BadInput", 502: "Unreachable"}
 
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
 
-
-class Signed(BaseModel):
-    """Who signs: an identity of this node (default: the home's default identity)."""
-
-    as_: str | None = Field(None, alias="as")
-    passphrase: str | None = None
-
-    def actor(self) -> Actor:
-        return Actor(self.as_, self.passphrase)
+def error(status: int, message: str, kind: str | None = None) -> JSONResponse:
+    kind = kind or KIND_OF_STATUS.get(status, "Refused" if status < 500 else "CommunsError")
+    return JSONResponse(
+        {"ok": False, "error": message, "status": status, "kind": kind}, status_code=status
+    )
 
 
 class NewIdentity(BaseModel):
@@ -158,7 +158,7 @@ def create_app(
 
     @app.exception_handler(CommunsError)
     async def communs_error(request: Request, exc: CommunsError) -> JSONResponse:
-        return error(exc.status, str(exc))
+        return error(exc.status, str(exc), type(exc).__name__)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -183,6 +183,8 @@ def create_app(
     W = [Depends(writer)]
     s = service
     add_peer_routes(app, service, W)
+    add_task_routes(app, service, W)
+    add_thread_routes(app, service, W)
 
     @app.get("/api/node")
     def node_info() -> dict[str, Any]:

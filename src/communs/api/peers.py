@@ -78,6 +78,10 @@ def add_peer_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
     def unblock(body: Block) -> dict[str, Any]:
         return s.unblock(body.did)
 
+    @app.get("/api/commons/{ref}/policy")
+    def policy_of(ref: str) -> dict[str, Any]:
+        return s.policy(ref)
+
     @app.post("/api/commons/{ref}/policy", dependencies=W)
     def policy(ref: str, body: Policy) -> dict[str, Any]:
         return s.policy(ref, body.accept)

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..domain.governance import MAINTAINERS_DECIDE
 from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
 
 METHODS = (
@@ -40,6 +41,38 @@ def parse_ballot(text: str) -> Any:
     return text
 
 
+def parse_rule(text: str) -> dict[str, Any]:
+    """A ``set_rule`` effect from KIND=METHOD, KIND=JSON (a whole rule) or KIND=default."""
+    kind, _, value = text.partition("=")
+    kind, value = kind.strip(), value.strip()
+    if not kind or not value:
+        raise click.BadParameter(
+            f"{text!r}: expected KIND=METHOD, KIND=JSON or KIND=default, e.g. "
+            "contribution=majority",
+            param_hint="--set-rule",
+        )
+    if value == "default":
+        return {"op": "set_rule", "kind": kind, "rule": None}
+    if value.startswith("{"):
+        try:
+            rule = json.loads(value)
+        except ValueError as error:
+            raise click.BadParameter(
+                f"the rule is not JSON: {error}", param_hint="--set-rule"
+            ) from None
+    else:
+        rule = {"method": {"name": value}}
+    if not isinstance(rule, dict) or not isinstance(rule.get("method"), dict):
+        raise click.BadParameter(
+            'a rule is an object with a method, e.g. {"eligible": "members", '
+            '"method": {"name": "majority", "quorum": 3}}',
+            param_hint="--set-rule",
+        )
+    if rule["method"].get("name") in MAINTAINERS_DECIDE:
+        rule.setdefault("eligible", "maintainers")  # those methods are decided by maintainers
+    return {"op": "set_rule", "kind": kind, "rule": rule}
+
+
 @click.group("proposal", cls=CommunsGroup)
 def proposal_group() -> None:
     """Proposals: anyone may challenge any rule; the charter says how each kind is decided."""
@@ -66,6 +99,12 @@ def proposal_group() -> None:
 @click.option("--add-maintainer", metavar="DID", help="Effect when it passes.")
 @click.option("--remove-maintainer", metavar="DID", help="Effect when it passes.")
 @click.option("--set", "set_field", metavar="FIELD=VALUE", help="Charter field to set.")
+@click.option(
+    "--set-rule",
+    metavar="KIND=RULE",
+    help="Effect (with --kind charter): how decisions of KIND are taken; RULE is a method "
+    "(majority, consent…), a JSON rule, or default.",
+)
 @click.option("--hidden", is_flag=True, help="Ballots stay secret until the close.")
 @json_option
 @pass_ctx
@@ -81,11 +120,16 @@ def open_(
     add_maintainer: str | None,
     remove_maintainer: str | None,
     set_field: str | None,
+    set_rule: str | None,
     hidden: bool,
     as_json: bool,
 ) -> None:
     """Open a proposal. Example:
     communs proposal open guide --kind maintainer --title "Welcome dara" --add-maintainer DID
+
+    Any rule can be challenged, even the rule for changing rules:
+    communs proposal open guide --kind charter --title "Vote on edits" --set-rule
+    contribution=majority
     """
     effect = None
     if add_maintainer:
@@ -95,6 +139,8 @@ def open_(
     elif set_field:
         field, _, value = set_field.partition("=")
         effect = {"op": "set", "field": field, "value": int(value) if value.isdigit() else value}
+    elif set_rule:
+        effect = parse_rule(set_rule)
     made = ctx.service.proposal_open(
         ctx.actor,
         commons,

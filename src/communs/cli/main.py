@@ -12,7 +12,7 @@ import click
 from .. import __version__
 from ..domain.charter import KINDS, MODES
 from ..node.home import default_home
-from . import blobs, contributions, governance, peers
+from . import blobs, contributions, governance, peers, tasks, threads
 from .base import (
     CommunsGroup,
     Context,
@@ -476,6 +476,8 @@ contributions.register(cli)
 governance.register(cli)
 blobs.register(cli)
 peers.register(cli, commons_group)
+tasks.register(cli)
+threads.register(cli)
 
 
 def main() -> None:

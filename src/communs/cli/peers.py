@@ -229,14 +229,22 @@ def register(cli: click.Group, commons_group: click.Group) -> None:
     @click.option(
         "--accept",
         type=click.Choice(["anyone", "maintainers"]),
-        required=True,
+        default=None,
         help="anyone: every valid event; maintainers: only the commons' maintainers "
-        "and the authors you follow.",
+        "and the authors you follow. Without it, the policy in force is shown.",
     )
+    @json_option
     @pass_ctx
-    def policy(ctx: Context, commons: str, accept: str) -> None:
-        """Which events this node accepts from peers for COMMONS."""
-        ctx.service.policy(commons, accept)
+    def policy(ctx: Context, commons: str, accept: str | None, as_json: bool) -> None:
+        """Which events this node accepts from peers for COMMONS.
+
+        Example: communs commons policy guide --accept maintainers
+        """
+        found = ctx.service.policy(commons, accept)
+        if as_json:
+            return emit_json(found)
+        if accept is None:
+            click.echo(found["accept"])
 
     @commons_group.command("link")
     @click.argument("commons")

@@ -25,7 +25,13 @@ from ..core.errors import (
     Unreachable,
 )
 from .home import Actor
+from .remote_tasks import HttpTaskOps
 
+_KINDS = {
+    kind.__name__: kind
+    for kind in (Ambiguous, BadInput, CommunsError, InvalidEvent, NotFound, Refused, Unreachable)
+}
+# For a reply without a ``kind`` (not from a Communs node): the error its status suggests.
 _ERRORS = {400: BadInput, 404: NotFound, 409: Refused, 422: InvalidEvent, 502: Unreachable}
 
 
@@ -35,27 +41,38 @@ def transport() -> httpx.HTTPTransport:
 
 
 def raise_for(response: httpx.Response) -> None:
+    """Raise the error the node named (its ``kind``), else the one its status suggests."""
     if response.is_success:
         return
     try:
-        message = response.json()["error"]
-    except (ValueError, KeyError, TypeError):
-        message = f"{response.status_code} {response.reason_phrase}"
-    kind = _ERRORS.get(
-        response.status_code, Refused if response.status_code < 500 else CommunsError
-    )
-    if kind is BadInput and "several" in message:
-        kind = Ambiguous
-    raise kind(message)
+        reply = response.json()
+        message, named = str(reply["error"]), reply.get("kind")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        message, named = f"{response.status_code} {response.reason_phrase}", None
+    fallback = Refused if response.status_code < 500 else CommunsError
+    kind = _KINDS.get(named) if isinstance(named, str) else None
+    raise (kind or _ERRORS.get(response.status_code, fallback))(message)
 
 
-class HttpService:
-    def __init__(self, url: str, token: str | None = None, timeout: float = 60.0):
+class HttpService(HttpTaskOps):
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        timeout: float = 60.0,
+        client: httpx.Client | None = None,
+    ):
+        """``client``: an httpx client of one's own to send the requests through (e.g. one
+        that calls the API app in the same process)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url.rstrip("/")
-        self.http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout, transport=transport()
-        )
+        if client is None:
+            client = httpx.Client(
+                base_url=self.url, headers=headers, timeout=timeout, transport=transport()
+            )
+        else:
+            client.headers.update(headers)
+        self.http = client
         self.home = None
 
     def close(self) -> None:
@@ -238,7 +255,9 @@ class HttpService:
     def unblock(self, did: str) -> dict[str, Any]:
         return self._post("/api/blocks/remove", {"did": did})
 
-    def policy(self, ref: str, accept: str) -> dict[str, Any]:
+    def policy(self, ref: str, accept: str | None = None) -> dict[str, Any]:
+        if accept is None:
+            return self._get(f"/api/commons/{ref}/policy")
         return self._post(f"/api/commons/{ref}/policy", {"accept": accept})
 
     def link(self, ref: str) -> dict[str, Any]:

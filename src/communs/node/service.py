@@ -19,9 +19,11 @@ from .fileops import FileOps
 from .home import Actor, Home
 from .local import LocalState
 from .replication import Replicator
+from .taskops import TaskOps
+from .threadops import ThreadOps
 
 
-class Service(FileOps):
+class Service(FileOps, TaskOps, ThreadOps):
     def __init__(self, home: Home):
         self.home = home
         # One writer at a time on the home, whatever thread a request runs on.
@@ -327,11 +329,13 @@ class Service(FileOps):
         self.local.set_author(did, None)
         return {"id": did}
 
-    def policy(self, ref: str, accept: str) -> dict[str, Any]:
+    def policy(self, ref: str, accept: str | None = None) -> dict[str, Any]:
+        """Which events this node accepts from peers for a commons; ``accept`` sets it."""
         with self.lock:
             commons = self._commons(ref)
-        self.local.set_policy(commons, accept)
-        return {"id": commons.hex(), "accept": accept}
+        if accept is not None:
+            self.local.set_policy(commons, accept)
+        return {"id": commons.hex(), "accept": self.local.policy(commons)}
 
     def link(self, ref: str) -> dict[str, Any]:
         return {"id": self.replicator.link(ref)}

@@ -1,0 +1,52 @@
+"""Naming the objects of a commons on the command line, for discussion and signals.
+
+OBJECT is ``commons`` (the commons itself), ``task:ID``, ``contribution:ID``, ``file:PATH``
+or ``person:DID`` (a bare ``did:key:…`` names a person too); IDs are unique hex prefixes.
+"""
+
+import click
+
+from ..core.identity import is_did
+from .base import Context
+
+KINDS = {
+    "task": "task",
+    "contribution": "contribution",
+    "file": "artifact",
+    "artifact": "artifact",
+    "person": "person",
+}
+SYNTAX = "commons, task:ID, contribution:ID, file:PATH or person:DID"
+
+
+def parse_object(text: str, bare: str | None = None) -> tuple[str, str]:
+    """``(kind, ref)`` as the Service names a subject; ``bare``: the kind of a word without
+    a ``kind:`` in front (None: such a word is refused)."""
+    text = text.strip()
+    if text == "commons":
+        return "commons", ""
+    if is_did(text):
+        return "person", text
+    word, sep, ref = text.partition(":")
+    if sep and word in KINDS and ref:
+        return KINDS[word], ref
+    if bare is not None and not sep and text:
+        return bare, text
+    raise click.BadParameter(f"{text!r} names no object: give {SYNTAX}", param_hint="OBJECT")
+
+
+def split_commons(ctx: Context, words: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
+    """``[COMMONS] NAMES…``: the commons and the other words, the commons filled in when the
+    home holds just one and it was left out."""
+    if len(words) == len(names) + 1:
+        return list(words)
+    if len(words) != len(names):
+        usage = " ".join(n.upper() for n in names)
+        raise click.UsageError(f"expected [COMMONS] {usage}, got {len(words)} argument(s)")
+    held = ctx.service.commons_list()
+    if len(held) != 1:
+        raise click.UsageError(
+            f"this home holds {len(held)} commons: name the one you mean first "
+            "(e.g. communs thread show guide commons)"
+        )
+    return [held[0]["id"], *words]
