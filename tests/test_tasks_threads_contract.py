@@ -68,8 +68,11 @@ def test_a_task_is_opened_claimed_done_and_validated_by_another(face):
     error = refused(face.task_act, BAO, "guide", tid[:6], "validate")
     assert type(error) is Refused
     assert str(error) == "you cannot validate your own work"
+    # The refusal's stable code travels too, the same through the API as in process.
+    assert (error.code, error.params) == ("own_work", {"action": "task.validate"})
     error = refused(face.task_act, CLEO, "guide", tid[:6], "validate")
     assert type(error) is Refused and "only maintainers can validate tasks" in str(error)
+    assert error.code == "not_maintainer"
 
     assert face.task_act(ANNA, "guide", tid[:6], "validate", "thanks")["state"] == "validated"
     task = face.task("guide", tid[:8])

@@ -4,7 +4,8 @@ Reads are open to all (holoptism); writes sign with the node's identities, so th
 home's API token (``Authorization: Bearer …``, kept in the home with 0600 permissions).
 Errors always have one shape: ``{"ok": false, "error": "...", "status": N, "kind": K}``, where
 ``kind`` names the error's class (``Refused``, ``NotFound``, ``Ambiguous``, ``BadInput``,
-``InvalidEvent``, ``Unreachable``) so that a client raises the same error the node did.
+``InvalidEvent``, ``Unreachable``) so that a client raises the same error the node did; a
+refusal of the fold adds its stable ``code`` and ``params`` (see docs/events.md).
 """
 
 import tempfile
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException
 from .. import __version__
 from ..core.errors import CommunsError
 from ..node.lock import ensure_token
+from ..node.queries import hexed
 from ..node.service import Service
 from ..web.app import create_web_app
 from .bodies import Signed
@@ -38,11 +40,14 @@ from .tracker import add_torrent_routes, add_tracker_routes
 KIND_OF_STATUS = {400: "BadInput", 404: "NotFound", 422: "BadInput", 502: "Unreachable"}
 
 
-def error(status: int, message: str, kind: str | None = None) -> JSONResponse:
+def error(
+    status: int, message: str, kind: str | None = None, code: str | None = None, params: Any = None
+) -> JSONResponse:
     kind = kind or KIND_OF_STATUS.get(status, "Refused" if status < 500 else "CommunsError")
-    return JSONResponse(
-        {"ok": False, "error": message, "status": status, "kind": kind}, status_code=status
-    )
+    body = {"ok": False, "error": message, "status": status, "kind": kind}
+    if code is not None:  # a refusal of the fold: its stable code, for programs and translations
+        body.update(code=code, params=hexed(params or {}))
+    return JSONResponse(body, status_code=status)
 
 
 class NewIdentity(BaseModel):
@@ -158,7 +163,7 @@ def create_app(
 
     @app.exception_handler(CommunsError)
     async def communs_error(request: Request, exc: CommunsError) -> JSONResponse:
-        return error(exc.status, str(exc), type(exc).__name__)
+        return error(exc.status, str(exc), type(exc).__name__, exc.code, exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -41,17 +41,21 @@ def transport() -> httpx.HTTPTransport:
 
 
 def raise_for(response: httpx.Response) -> None:
-    """Raise the error the node named (its ``kind``), else the one its status suggests."""
+    """Raise the error the node named (its ``kind``, with the refusal's ``code`` and
+    ``params`` if any), else the one its status suggests."""
     if response.is_success:
         return
+    code, params = None, None
     try:
         reply = response.json()
         message, named = str(reply["error"]), reply.get("kind")
+        if isinstance(reply.get("code"), str):  # a refusal of the fold, by its code
+            code, params = reply["code"], reply.get("params") or {}
     except (ValueError, KeyError, TypeError, AttributeError):
         message, named = f"{response.status_code} {response.reason_phrase}", None
     fallback = Refused if response.status_code < 500 else CommunsError
     kind = _KINDS.get(named) if isinstance(named, str) else None
-    raise (kind or _ERRORS.get(response.status_code, fallback))(message)
+    raise (kind or _ERRORS.get(response.status_code, fallback))(message, code=code, params=params)
 
 
 class HttpService(HttpTaskOps):

@@ -157,17 +157,33 @@ class Home:
     def emit(self, identity: Identity, commons_id: bytes | None, type: str, body: Any) -> bytes:
         """Sign an event on top of the heads this node knows and ingest it like any other.
 
-        Verified once and folded once: a refused action leaves nothing stored and fails with
-        the fold's own reason.
+        Verified once and folded once, in one transaction with the display name a person's
+        first action in a commons signs before it: a refused action leaves nothing stored,
+        not even that name, and fails with the fold's own reason (and its code).
         """
+        added: list[tuple[bytes, bytes]] = []
+        with self.store.transaction():
+            if commons_id is not None and type != "profile.set":
+                name = self._name_to_sign(identity, commons_id)
+                if name is not None:
+                    self._sign_and_fold(identity, commons_id, "profile.set", {"name": name}, added)
+            eid = self._sign_and_fold(identity, commons_id, type, body, added)
+        self._tell(added)  # once committed: listeners push to peers
+        return eid
+
+    def _sign_and_fold(
+        self,
+        identity: Identity,
+        commons_id: bytes | None,
+        type: str,
+        body: Any,
+        added: list[tuple[bytes, bytes]],
+    ) -> bytes:
         if commons_id is None:
             parents: list[bytes] = []
             clock = 0
         else:
-            if type != "profile.set":
-                self._ensure_profile(identity, commons_id)
-            cid = self.cid(commons_id)
-            parents = self.store.heads(cid)
+            parents = self.store.heads(self.cid(commons_id))
             clock = 1 + max(c for _, c in self.store.clocks(parents).values())
         raw = sign_event(
             identity,
@@ -179,13 +195,14 @@ class Home:
             body=body,
         )
         event = domain.parse(raw)
-        self.ingestor.ingest_own(event, committed=self._tell)
+        self.ingestor.ingest_own(event, committed=added.extend)
         return event.id
 
-    def _ensure_profile(self, identity: Identity, commons_id: bytes) -> None:
-        """Sign the identity's display name into a commons the first time it acts there."""
+    def _name_to_sign(self, identity: Identity, commons_id: bytes) -> str | None:
+        """The identity's display name, if the commons does not hold it yet: it is signed the
+        first time the identity acts there."""
         info = next((k for k in self.keyring.list() if k.did == identity.did), None)
         if info is None:
-            return
-        if domain.profiles.display_name(self.state(commons_id), identity.did) != info.name:
-            self.emit(identity, commons_id, "profile.set", {"name": info.name})
+            return None
+        current = domain.profiles.display_name(self.state(commons_id), identity.did)
+        return info.name if current != info.name else None

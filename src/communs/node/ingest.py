@@ -151,7 +151,8 @@ class Ingestor:
     def ingest_own(self, event: Event, committed: Committed | None = None) -> None:
         """Store and fold one event this node has just signed and checked, without checking
         it again. If the fold finds it ineffective, nothing is stored and ``Refused`` says
-        why: a refused local action leaves nothing behind, and is folded once."""
+        why: a refused local action leaves nothing behind, and is folded once. Inside a
+        caller's transaction, ``committed`` hears of it before that one commits."""
         report = IngestReport()
         with self.store.transaction():
             added = self._store_and_apply([event], report)

@@ -14,7 +14,7 @@ from ..domain import threads
 from ..domain.schema import check_path
 from .home import Actor
 from .queries import hexed, names
-from .taskops import emit, record_id
+from .taskops import record_id
 
 MESSAGE_ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")
 KINDS = ("commons", "artifact", "contribution", "task", "person")
@@ -113,7 +113,7 @@ class ThreadOps:
                 "text": text,
                 "reply_to": self._message(commons, reply_to) if reply_to else None,
             }
-            made = emit(self.home, self._me(actor), commons, "thread.post", body)
+            made = self.home.emit(self._me(actor), commons, "thread.post", body)
         return {"id": made.hex(), "subject": body["subject"]}
 
     def message_act(
@@ -142,5 +142,5 @@ class ThreadOps:
             body: dict[str, Any] = {"message": mid}
             if field:
                 body[field] = given[field]
-            made = emit(self.home, self._me(actor), commons, f"thread.{action}", body)
+            made = self.home.emit(self._me(actor), commons, f"thread.{action}", body)
         return {"id": made.hex(), "message": mid.hex()}
