@@ -3,7 +3,7 @@
 Importing this package registers every event type; ``fold`` holds the machinery that applies them.
 """
 
-from . import charter, contributions, governance, profiles, tasks, threads  # noqa: F401  (registers the event types)
+from . import charter, content, contributions, governance, profiles, tasks, threads  # noqa: F401  (registers the event types)
 from .fold import (
     TYPES,
     Ineffective,

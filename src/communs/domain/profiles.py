@@ -1,19 +1,46 @@
-"""Profiles: a display name is a signed statement of its holder, not part of the key."""
+"""Profiles: a display name is a signed statement of its holder, not part of the key.
+
+The name is inline (``name``) or detached (``content``: erasable, see ``content``)."""
+
+from typing import Annotated
+
+import msgspec
 
 from ..core.events import Event
+from .content import named
 from .fold import View, Writes, event_type
-from .schema import Body, Title
+from .schema import Body, Id
+
+Name = Annotated[str, msgspec.Meta(max_length=200)]
 
 
 class SetProfile(Body, kw_only=True):
-    name: Title
+    name: Name = ""
+    content: Id | None = None
+
+    def __post_init__(self) -> None:
+        if (self.content is None) == (not self.name):
+            raise ValueError("a profile has its name inline or detached: one of the two")
 
 
 @event_type("profile.set", SetProfile)
 def set_profile(view: View, event: Event) -> Writes:
-    return {f"profile/{event.author}": {"name": event.body.name}}
+    body: SetProfile = event.body
+    if body.content is None:
+        return {f"profile/{event.author}": {"name": body.name}}
+    return {
+        f"profile/{event.author}": {"name": "", "content": body.content},
+        **named(view, event, body.content),
+    }
+
+
+def profile(view: View, did: str) -> dict[str, object] | None:
+    """The display name an identity signed: ``{name, content}`` (one of them set)."""
+    found = view.get(f"profile/{did}")
+    return found if found else None
 
 
 def display_name(view: View, did: str) -> str | None:
-    profile = view.get(f"profile/{did}")
-    return profile["name"] if profile else None
+    """The inline display name (a detached one is read by the node, which holds content)."""
+    found = view.get(f"profile/{did}")
+    return found["name"] or None if found else None

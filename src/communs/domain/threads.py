@@ -23,12 +23,14 @@ import msgspec
 from ..core.events import Event
 from ..core.identity import is_did
 from .charter import require_maintainer, sequence
+from .content import named
 from .fold import Ineffective, View, Writes, event_type
 from .refusals import code
 from .schema import MAX_PATH, Body, Id, Reason, check_did, check_path
 
 SubjectKind = Literal["commons", "artifact", "contribution", "task", "person"]
-MessageText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+MessageText = Annotated[str, msgspec.Meta(max_length=20_000)]
+Mentions = Annotated[list[str], msgspec.Meta(max_length=100)]
 Emoji = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
 HEX_ID = re.compile(r"[0-9a-f]{64}")
 # ``@did:key:z…`` standing alone: not inside a word or an address, and ending at a non-word.
@@ -55,23 +57,39 @@ class Subject(Body, kw_only=True):
             raise ValueError(f"a {self.kind} is named by its id: 64 lowercase hex characters")
 
 
-class Post(Body, kw_only=True):
+class Written(Body, kw_only=True):
+    """A message's text: inline (``text``), or detached (``content``, erasable: see
+    ``content``) with the people it mentions said beside it, since the fold cannot read it."""
+
+    text: MessageText = ""
+    content: Id | None = None
+    mentions: Mentions = []
+
+    def __post_init__(self) -> None:
+        if self.content is None:
+            if not self.text.strip():
+                raise ValueError("text must not be blank")
+            if self.mentions:
+                raise ValueError("an inline text says its mentions itself")
+        else:
+            if self.text:
+                raise ValueError("a message has its text inline or detached, not both")
+            if self.mentions != sorted(set(self.mentions)):
+                raise ValueError("mentions must be sorted and distinct")
+            for did in self.mentions:
+                check_did(did, "mentions")
+
+    def mentioned(self) -> list[str]:
+        return mentions(self.text) if self.content is None else list(self.mentions)
+
+
+class Post(Written, kw_only=True):
     subject: Subject
-    text: MessageText
     reply_to: Id | None = None
 
-    def __post_init__(self) -> None:
-        if not self.text.strip():
-            raise ValueError("text must not be blank")
 
-
-class Edit(Body, kw_only=True):
+class Edit(Written, kw_only=True):
     message: Id
-    text: MessageText
-
-    def __post_init__(self) -> None:
-        if not self.text.strip():
-            raise ValueError("text must not be blank")
 
 
 class Retract(Body, kw_only=True):
@@ -171,7 +189,7 @@ def post(view: View, event: Event) -> Writes:
         "author": event.author,
         "text": body.text,
         "reply_to": body.reply_to,
-        "mentions": mentions(body.text),
+        "mentions": body.mentioned(),
         "time": event.time,
         "order": order,
         "edits": [],
@@ -179,7 +197,11 @@ def post(view: View, event: Event) -> Writes:
         "hidden": None,
         "reactions": {},
     }
-    return {key: record, index_key(event.id): key}
+    writes = {key: record, index_key(event.id): key}
+    if body.content is not None:  # only then: inline messages keep the records they had
+        record["content"] = body.content
+        writes.update(named(view, event, body.content))
+    return writes
 
 
 @event_type("thread.edit", Edit)
@@ -189,7 +211,7 @@ def edit(view: View, event: Event) -> Writes:
     require_author(record, event)
     if record["retracted"]:
         raise Ineffective(MESSAGE_RETRACTED, action=event.type)
-    if body.text == record["text"]:
+    if (body.text, body.content) == (record["text"], record.get("content")):
         raise Ineffective(SAME_TEXT)
     change = {
         "event": event.id,
@@ -197,14 +219,15 @@ def edit(view: View, event: Event) -> Writes:
         "order": sequence(view, event),
         "previous": record["text"],
     }
-    return {
-        key: {
-            **record,
-            "text": body.text,
-            "mentions": mentions(body.text),
-            "edits": [*record["edits"], change],
-        }
-    }
+    edited = {**record, "text": body.text, "mentions": body.mentioned()}
+    edited.pop("content", None)
+    if record.get("content") is not None:
+        change["previous_content"] = record["content"]
+    writes = {key: {**edited, "edits": [*record["edits"], change]}}
+    if body.content is not None:
+        writes[key]["content"] = body.content
+        writes.update(named(view, event, body.content))
+    return writes
 
 
 @event_type("thread.retract", Retract)
