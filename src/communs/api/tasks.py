@@ -1,6 +1,7 @@
 """The task board and discussion on the node's HTTP face: tasks (open, claim, extend, release,
 done, validate, invalidate, reopen), signals and flags, the board; the thread of any object
-and its messages (post, reply, edit, retract, hide, unhide, react, unreact)."""
+and its messages (post, reply, edit, retract, hide, unhide, react, unreact); erasing
+content (a message's text, a display name)."""
 
 from typing import Any, Literal
 
@@ -35,6 +36,14 @@ class NewFlag(Signed):
 
 class Unflag(Signed):
     path: str
+
+
+class Erasure(Signed):
+    target: str = Field(
+        description="message:ID (every version of its text), name (your display name), "
+        "name:DID (a maintainer, with a reason), or a content hash"
+    )
+    reason: str = Field("", description="required when a maintainer erases someone's content")
 
 
 class NewMessage(Signed):
@@ -110,3 +119,8 @@ def add_thread_routes(app: FastAPI, service: Service, writes: list[Any]) -> None
         ref: str, message: str, action: MessageVerb, body: MessageAction
     ) -> dict[str, Any]:
         return s.message_act(body.actor(), ref, message, action, body.text, body.reason, body.emoji)
+
+    @app.post("/api/commons/{ref}/erase", dependencies=W)
+    def erase(ref: str, body: Erasure) -> dict[str, Any]:
+        """Take back detached content on every node: the events stay and still verify."""
+        return s.erase(body.actor(), ref, body.target, body.reason)

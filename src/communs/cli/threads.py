@@ -44,12 +44,48 @@ def show(ctx: Context, words: tuple[str, ...], as_json: bool) -> None:
         elif m["hidden"]:
             hider = who(m["hidden"]["name"], m["hidden"]["by"])
             click.echo(f"{indent}  [hidden by {hider}: {m['hidden']['reason']}]")
+        elif m.get("erased"):
+            click.echo(f"{indent}  [{erased_words(m['erased'])}]")
+        elif m.get("missing"):
+            click.echo(f"{indent}  [its text is not on this node yet: communs sync]")
         else:
             for line in m["text"].splitlines():
                 click.echo(f"{indent}  {line}")
         if m["reactions"]:
             counts = "  ".join(f"{r['emoji']} {len(r['people'])}" for r in m["reactions"])
             click.echo(f"{indent}  {counts}")
+
+
+def erased_words(how: dict[str, Any]) -> str:
+    if how["moderated"]:
+        return f"removed by the maintainers: {how['reason']}"
+    return "erased by its author"
+
+
+@click.command("erase")
+@click.argument("words", nargs=-1, required=True, metavar="[COMMONS] TARGET")
+@click.option("--reason", default="", help="Why (required to erase someone else's content).")
+@json_option
+@pass_ctx
+def erase(ctx: Context, words: tuple[str, ...], reason: str, as_json: bool) -> None:
+    """Take back what was written, on every node that holds the commons: the events stay
+    and still verify, their content is deleted and never served again.
+
+    TARGET: message:ID (every version of your message's text), name (your display name),
+    name:DID or message:ID with --reason (a maintainer removing unlawful content), or a
+    content hash. What erasure cannot undo (a copy made elsewhere): docs/erasure.md.
+
+    \b
+    Example:
+      communs erase guide message:9c1e
+      communs erase guide name
+    """
+    commons, target = split_commons(ctx, words, ("target",))
+    done = ctx.service.erase(ctx.actor, commons, target, reason)
+    if as_json:
+        return emit_json(done)
+    count = len(done["erased"])
+    click.echo(f"Erased {count} piece(s) of content." if count else "Already erased.")
 
 
 class CommentGroup(CommunsGroup):
@@ -141,3 +177,4 @@ change("unreact", "Take back your reaction. Example: communs comment unreact 9c1
 def register(cli: click.Group) -> None:
     cli.add_command(thread_group)
     cli.add_command(comment_group)
+    cli.add_command(erase)

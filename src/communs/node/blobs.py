@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..core.errors import BadInput, NotFound
+from ..core.errors import BadInput, NotFound, Refused
 
 CHUNK = 1024 * 1024  # bytes read and hashed at a time
 SNIFF = 8 * 1024  # bytes looked at to tell text from binary
@@ -66,6 +66,7 @@ class BlobStore:
         self.root = Path(root)
         self._blobs = self.root / "sha256"
         self._tmp = self.root / "tmp"
+        self._erased = self.root / "erased"  # a marker per erased content: never kept again
         self._blobs.mkdir(parents=True, exist_ok=True)
         self._tmp.mkdir(parents=True, exist_ok=True)
         # Told (hash, size) of each blob that enters the store, e.g. to seed it; must be quick.
@@ -107,6 +108,7 @@ class BlobStore:
                     f"the content received for blob {expected.hex()[:12]} does not match its "
                     "hash: the source is corrupt or lying; nothing was kept"
                 )
+            self._refuse_erased(digest.digest())
             final = self._path_for(digest.digest())
             if final.exists():
                 tmp.unlink()  # same content is already stored: nothing to replace
@@ -140,6 +142,7 @@ class BlobStore:
         return self._place(path, digest, size, _guess_media(None, head, size <= SNIFF))
 
     def _place(self, path: Path, digest: bytes, size: int, media: str) -> BlobInfo:
+        self._refuse_erased(digest)
         final = self._path_for(digest)
         final.parent.mkdir(exist_ok=True)
         os.replace(path, final)
@@ -162,6 +165,8 @@ class BlobStore:
 
     def path(self, hash: bytes) -> Path:
         path = self._path_for(hash)
+        if not path.is_file() and self.is_erased(hash):
+            raise NotFound(f"content {hash.hex()[:12]} was erased: this node no longer holds it")
         if not path.is_file():
             raise NotFound(
                 f"blob {hash.hex()[:12]} is not on this node: fetch it from a peer "
@@ -215,6 +220,24 @@ class BlobStore:
                     continue  # not a blob: someone else's file
                 if len(hash) == 32:
                     yield hash
+
+    # -- erasure -------------------------------------------------------------------------
+
+    def erase(self, hash: bytes) -> None:
+        """Delete erased content and remember never to keep it again (see ``content``)."""
+        marker = self._erased / hash.hex()[:2] / hash.hex()[2:]
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        self._path_for(hash).unlink(missing_ok=True)
+
+    def is_erased(self, hash: bytes) -> bool:
+        return (self._erased / hash.hex()[:2] / hash.hex()[2:]).exists()
+
+    def _refuse_erased(self, hash: bytes) -> None:
+        if self.is_erased(hash):
+            raise Refused(
+                f"content {hash.hex()[:12]} was erased in a commons of this node: it is not kept"
+            )
 
     # -- internals -----------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from ..core.errors import Ambiguous, BadInput, NotFound, Refused
 from ..core.events import sign_event
 from ..core.identity import Identity
 from ..store import SQLiteStore
+from . import content
 from .blobs import BlobStore
 from .folding import StoredState
 from .ingest import Ingestor, IngestReport
@@ -49,6 +50,8 @@ class Home:
         # Called with [(commons id, raw event)] after events are added, e.g. to push them
         # to peers at once. Listeners must be quick: they run inside the writer's call.
         self.listeners: list[Callable[[list[tuple[bytes, bytes]]], None]] = []
+        # Erased content is deleted as soon as its erase is folded, whoever sent it.
+        self.listeners.append(lambda added: content.honour(self, added))
         self._refold()
 
     def _refold(self) -> None:
@@ -165,8 +168,9 @@ class Home:
         with self.store.transaction():
             if commons_id is not None and type != "profile.set":
                 name = self._name_to_sign(identity, commons_id)
-                if name is not None:
-                    self._sign_and_fold(identity, commons_id, "profile.set", {"name": name}, added)
+                if name is not None:  # detached, so that its holder can erase it
+                    named = {"content": content.detach(self, name)}
+                    self._sign_and_fold(identity, commons_id, "profile.set", named, added)
             eid = self._sign_and_fold(identity, commons_id, type, body, added)
         self._tell(added)  # once committed: listeners push to peers
         return eid
@@ -204,5 +208,14 @@ class Home:
         info = next((k for k in self.keyring.list() if k.did == identity.did), None)
         if info is None:
             return None
-        current = domain.profiles.display_name(self.state(commons_id), identity.did)
+        state = self.state(commons_id)
+        signed = domain.profiles.profile(state, identity.did)
+        if signed is None:
+            return info.name
+        if signed.get("content") is not None:
+            if domain.content.erased(state, signed["content"]):
+                return None  # taken back: never signed again behind its holder's back
+            current = content.read(self, signed["content"])
+        else:
+            current = signed["name"]
         return info.name if current != info.name else None

@@ -5,7 +5,9 @@ from typing import Any
 from .. import domain
 from ..core.errors import NotFound
 from ..domain.artifacts import artifact_key, history_prefix
+from ..domain.content import content_key
 from ..domain.contributions import STATES, contribution_key
+from . import content
 from .describe import describe
 from .home import Home
 
@@ -40,9 +42,22 @@ def state_digest(home: Home, cid: int) -> str:
 
 
 def names(home: Home, cid: int) -> dict[str, str]:
-    """Display names of the people who signed a profile in this commons."""
+    """Display names of the people who signed a profile in this commons (a detached name
+    that was erased, or that this node does not hold, is left out)."""
     prefix = "profile/"
-    return {k[len(prefix) :]: v["name"] for k, v in home.store.scan_records(cid, prefix)}
+    found, detached = {}, {}
+    for key, record in home.store.scan_records(cid, prefix):
+        if record.get("content") is None:
+            found[key[len(prefix) :]] = record["name"]
+        else:
+            detached[key[len(prefix) :]] = record["content"]
+    if detached:
+        records = home.store.get_records(cid, [content_key(c) for c in detached.values()])
+        for did, hash in detached.items():
+            if not (records.get(content_key(hash)) or {}).get("erased"):
+                if name := content.read(home, hash):
+                    found[did] = name
+    return found
 
 
 def person(did: str, known: dict[str, str]) -> dict[str, str]:

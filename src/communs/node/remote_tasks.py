@@ -81,3 +81,6 @@ class HttpTaskOps:
     ) -> dict[str, Any]:
         body = {"text": text, "reason": reason, "emoji": emoji}
         return self._post(f"/api/commons/{ref}/messages/{message}/{action}", body, actor)
+
+    def erase(self, actor: Actor, ref: str, target: str, reason: str = "") -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/erase", {"target": target, "reason": reason}, actor)

@@ -14,6 +14,7 @@ from ..core.errors import Ambiguous, BadInput, NotFound
 from ..core.identity import Identity, is_did
 from . import actions, archive, governing, queries
 from .blobs import blob_hash
+from .content import ContentOps
 from .demo import build_demo
 from .fileops import FileOps
 from .home import Actor, Home
@@ -23,7 +24,7 @@ from .taskops import TaskOps
 from .threadops import ThreadOps
 
 
-class Service(FileOps, TaskOps, ThreadOps):
+class Service(FileOps, TaskOps, ThreadOps, ContentOps):
     def __init__(self, home: Home):
         self.home = home
         # One writer at a time on the home, whatever thread a request runs on.

@@ -12,6 +12,7 @@ from ..core.errors import BadInput
 from ..core.identity import is_did
 from ..domain import threads
 from ..domain.schema import check_path
+from . import content
 from .home import Actor
 from .queries import hexed, names
 from .taskops import record_id
@@ -24,6 +25,12 @@ NEEDS = {  # what an action needs, and what to say when it is missing
     "react": ("emoji", "choose an emoji"),
     "unreact": ("emoji", "choose an emoji"),
 }
+
+
+def written(home: Any, text: str) -> dict[str, Any]:
+    """A message's text as a node signs it: detached, so that its author can erase it, with
+    the people it mentions said beside it."""
+    return {"content": content.detach(home, text), "mentions": threads.mentions(text)}
 
 
 class ThreadOps:
@@ -69,10 +76,29 @@ class ThreadOps:
             prefix = f"message/{threads.subject_key(named)}//"
             found = threads.thread(home.store.scan_records(cid, prefix), named)
             known = names(home, cid)
-            charter = home.state(commons).get("charter") or {}
+            state = home.state(commons)
+            charter = state.get("charter") or {}
+            # A retracted message keeps its hashes, for its author to erase, but shows nothing.
+            texts, earlier = [], []
+            for r in found:
+                gone = r["retracted"]
+                texts.append(
+                    content.shown(home, state, r["text"], None if gone else r.get("content"))
+                )
+                earlier.append(
+                    [
+                        content.shown(
+                            home, state, c["previous"], None if gone else c.get("previous_content")
+                        )
+                        for c in r["edits"]
+                    ]
+                )
         messages = []
-        for record in found:
+        for record, text, before in zip(found, texts, earlier, strict=True):
             message = hexed(record)
+            message.update(text)
+            for edit, shown in zip(message["edits"], before, strict=True):
+                edit["previous"] = shown["text"]
             message["author_name"] = known.get(record["author"])
             if record["hidden"]:
                 message["hidden"]["name"] = known.get(record["hidden"]["by"])
@@ -110,8 +136,8 @@ class ThreadOps:
             commons = self._commons(ref)
             body = {
                 "subject": self._subject(commons, kind, subject),
-                "text": text,
                 "reply_to": self._message(commons, reply_to) if reply_to else None,
+                **written(self.home, text),
             }
             made = self.home.emit(self._me(actor), commons, "thread.post", body)
         return {"id": made.hex(), "subject": body["subject"]}
@@ -140,7 +166,9 @@ class ThreadOps:
             commons = self._commons(ref)
             mid = self._message(commons, message)
             body: dict[str, Any] = {"message": mid}
-            if field:
+            if action == "edit":
+                body.update(written(self.home, text or ""))
+            elif field:
                 body[field] = given[field]
             made = self.home.emit(self._me(actor), commons, f"thread.{action}", body)
         return {"id": made.hex(), "message": mid.hex()}
