@@ -23,6 +23,7 @@ from .client import raise_for, transport
 from .fetching import PEER_ERRORS, Fetcher
 from .home import Home
 from .local import LocalState, normalize_url
+from .offers import FileOffers, FileWork
 from .pulls import Pulls
 from .serving import SyncServer
 from .sync import encode_stream, missing_ids
@@ -44,6 +45,9 @@ INTERVAL = 30.0  # seconds between background rounds
 HEARTBEAT = 2.0  # seconds between keep-alive items on a quiet live stream
 MAX_ANCESTORS = 64
 PULL_SECONDS = 900.0  # a pull that takes longer is dropped (and resumed by the next round)
+# Seconds a node that received a push leaves the pusher to send the files before fetching
+# them itself (from the pusher, if it can reach it, and from its other peers).
+OFFER_GRACE = 5.0
 
 
 class Replicator:
@@ -52,8 +56,10 @@ class Replicator:
         self.lock = lock  # the home's writer lock, shared with the Service
         self.local = local
         self.own_url: str | None = None
-        self.listeners: set[Any] = set()
+        self.listeners: set[Any] = set()  # told (commons, raw) of each new event
+        self.file_listeners: set[Callable[[bytes], None]] = set()  # told each new file
         self.home.listeners.append(self._announce)
+        self.home.blobs.on_new.append(self._file_arrived)
         self._http: httpx.Client | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -61,13 +67,14 @@ class Replicator:
         self._threads: list[threading.Thread] = []
         # (the peer the events came from, or None for ours; [(commons, raw)])
         self._outbox: queue.Queue[tuple[str | None, list[tuple[bytes, bytes]]]] = queue.Queue()
-        self._source = threading.local()  # which peer the ingest running on this thread serves
         self._rounds: dict[tuple[str, bytes], threading.Lock] = {}
         self._rounds_lock = threading.Lock()
         self.subscribers: set[str] = set()  # nodes holding a live stream from us
         self.fetcher = Fetcher(home, lock, local, lambda: self.http)
         self.server = SyncServer(home, lock, local)  # what peers ask of us
         self.pulls = Pulls()  # under way, for progress
+        self.offers = FileOffers(home, lock, local, self.fetcher, self.server, lambda: self.http)
+        self.work = FileWork()  # file fetches and offers, off the events' path
 
     @property
     def http(self) -> httpx.Client:
@@ -78,13 +85,19 @@ class Replicator:
             )
         return self._http
 
-    def _announce(self, added: list[tuple[bytes, bytes]]) -> None:
-        """New events: to live subscribers at once, and to peers that do not subscribe."""
+    def _announce(self, added: list[tuple[bytes, bytes]], source: str | None) -> None:
+        """New events: to live subscribers at once, and to peers that do not subscribe
+        (never back to ``source``, the peer they came from)."""
         for listener in list(self.listeners):
             for commons, raw in added:
                 listener(commons, raw)
         if self._threads:  # the background jobs run: push too
-            self._outbox.put((getattr(self._source, "peer", None), added))
+            self._outbox.put((source, added))
+
+    def _file_arrived(self, blob: bytes, size: int) -> None:
+        """A new file here: live subscribers may have been waiting for it."""
+        for listener in list(self.file_listeners):
+            listener(blob)
 
     def _pusher(self) -> None:
         """Push new events to the peers not holding a live stream from us (they may not know
@@ -112,12 +125,20 @@ class Replicator:
                         by_commons.setdefault(commons, []).append(raw)
             try:
                 for commons, raws in by_commons.items():
+                    held = False
                     for start in range(0, len(raws), MAX_RECEIVED):
-                        self._push_raws(url, commons, raws[start : start + MAX_RECEIVED])
+                        held = self._push_raws(url, commons, raws[start : start + MAX_RECEIVED])
+                    if held is not None:  # their files follow, without holding up events
+                        files = {blob for raw in raws for blob in files_of(raw)}
+                        self.work.later(lambda u=url, c=commons, f=files: self._offer(u, c, f))
             except PEER_ERRORS as error:
                 log.info("push to %s failed: %s", url, error)
 
-    def _push_raws(self, url: str, commons: bytes, raws: list[bytes]) -> int:
+    def _offer(self, peer: str, commons: bytes, blobs: set[bytes] | None) -> dict[str, Any]:
+        return self.offers.offer(peer, commons, blobs, self.own_url)
+
+    def _push_raws(self, url: str, commons: bytes, raws: list[bytes]) -> int | None:
+        """Push events; how many the peer added (None: it does not hold that commons)."""
         response = self.http.post(
             f"{url}/sync/{commons.hex()}/events",
             content=encode_stream(raws),
@@ -125,7 +146,7 @@ class Replicator:
             timeout=httpx.Timeout(60.0, connect=5.0),
         )
         if response.status_code == 404:  # it does not hold that commons: it may pull it
-            return 0
+            return None
         raise_for(response)
         return shape(lambda: int(response.json()["added"]))
 
@@ -140,7 +161,24 @@ class Replicator:
                 raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
         with self.lock:
             commons, _ = self.server.commons(ref)  # only commons this node holds take pushes
-        return self._ingest(raws, peer, commons)
+        report = self._ingest(raws, peer, commons)
+        files = {blob: ref for raw in raws for blob, ref in files_of(raw).items()}
+        if report["added"] and files:  # those the pusher does not send, from everywhere
+            sources = self._sources(peer if peer.startswith("http") else None)
+            self.work.later(lambda: self.fetcher.fetch_named(sources, commons, files), OFFER_GRACE)
+        return report
+
+    def fetch_missing_later(self, commons: bytes) -> None:
+        """Look for the files ``commons`` shows and this node lacks (e.g. an import left
+        out), at its peers, in the background."""
+        self.work.later(lambda: self.fetcher.fetch_named(self._sources(None), commons))
+
+    def _sources(self, first: str | None) -> list[str]:
+        """Where to look for files: ``first`` (the peer that sent their events), then the
+        other peers."""
+        urls = [first] if first else []
+        urls += [p["url"] for p in self.local.peers() if p["url"] not in (first, self.own_url)]
+        return urls
 
     # -- admission and ingest --------------------------------------------------------------
 
@@ -156,17 +194,14 @@ class Replicator:
         lock is taken for each transaction, not for the whole stream."""
         refused: list[tuple[bytes, str]] = []
         admitted = admit(self.home, self.lock, self.local, commons, raws, refused)
-        self._source.peer = peer  # so that what came from a peer is not pushed back to it
-        try:
-            report = self.home.ingest(
-                admitted,
-                progress,
-                guard=self.lock,
-                commons=commons,
-                keep_ids=False,
-            )
-        finally:
-            self._source.peer = None
+        report = self.home.ingest(
+            admitted,
+            progress,
+            guard=self.lock,
+            commons=commons,
+            keep_ids=False,
+            source=peer,  # so that what came from a peer is not pushed back to it
+        )
         refused += [(eid, reason) for eid, reason in report.refused]
         for eid, reason in refused:
             self.local.refused(peer, commons, eid, reason)
@@ -241,6 +276,7 @@ class Replicator:
         added, their_heads = self._pull(peer, commons, info.get("events"))
         files = self.fetcher.fetch_named(peer, commons)
         pushed = self._push(peer, commons, their_heads)
+        offered = self._offer(peer, commons, None)  # the files it lacks that we hold
         self.local.peer_ok(peer)
         return {
             "peer": peer,
@@ -248,6 +284,8 @@ class Replicator:
             "pulled": pulled + added,
             "pushed": pushed,
             "files": files,
+            "files_sent": offered["sent"],
+            "files_refused": offered["refused"],
         }
 
     def _pull(self, peer: str, commons: bytes, their_count: Any) -> tuple[int, list[bytes]]:
@@ -289,7 +327,7 @@ class Replicator:
         for start in range(0, len(ids), MAX_RECEIVED):
             with self.lock:
                 raws = [store.event(eid).raw for eid in ids[start : start + MAX_RECEIVED]]
-            pushed += self._push_raws(peer, commons, raws)
+            pushed += self._push_raws(peer, commons, raws) or 0
         return pushed
 
     # -- following -------------------------------------------------------------------------
@@ -336,12 +374,14 @@ class Replicator:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.work.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout=5)
+        self.work.stop()
         if self._http is not None:
             self._http.close()
 
@@ -385,6 +425,8 @@ class Replicator:
                             return
                         if isinstance(item, bytes):
                             self._receive_live(peer, item)
+                        elif isinstance(item, dict) and isinstance(item.get("file"), bytes):
+                            self._file_offered(peer, item["file"])
                 failures += 1  # the peer closed the stream: reconnect, but not in a tight loop
             except Exception as error:  # noqa: BLE001  (a bad peer must not kill this thread)
                 failures += 1
@@ -402,7 +444,20 @@ class Replicator:
         try:
             if report["pending"]:  # we missed something: a full round with that peer
                 self.sync_commons(peer, commons)
-            elif report["added"] and (named := files_of(raw)):
-                self.fetcher.fetch_named(peer, commons, named)  # this event's files, not a rescan
+            elif report["added"] and (named := files_of(raw)):  # this event's, not a rescan
+                sources = self._sources(peer)
+                self.work.later(lambda: self.fetcher.fetch_named(sources, commons, named))
         except PEER_ERRORS as error:
             log.info("sync with %s failed: %s", peer, error)
+
+    def _file_offered(self, peer: str, blob: bytes) -> None:
+        """The peer has a new file: fetch it if a commons we follow shows it and lacks it
+        (it may have come after the event naming it)."""
+        if len(blob) != 32 or self.home.blobs.has(blob):
+            return
+        for commons in self.local.follows():
+            ref = self.fetcher.named(commons).get(blob)
+            if ref is not None:
+                wanted = {blob: ref}
+                self.work.later(lambda c=commons, w=wanted: self.fetcher.fetch_named(peer, c, w))
+                return
