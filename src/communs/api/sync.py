@@ -13,7 +13,8 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from ..core.errors import BadInput
 from ..node.fetching import HAVE_MAX
-from ..node.replication import HEARTBEAT, MAX_BODY, Replicator
+from ..node.propagation import HEARTBEAT
+from ..node.replication import MAX_BODY, Replicator
 from ..node.sync import encode_stream
 
 CBOR_SEQ = "application/cbor-seq"
