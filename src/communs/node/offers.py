@@ -66,14 +66,17 @@ class FileOffers:
             return []
         missing = self.fetcher.missing(commons)
         asked = list(missing) if hashes is None else [blob_hash(h) for h in hashes]
-        swarm = self.fetcher.swarm
         return [
             blob.hex()
             for blob in asked[:HAVE_MAX]
-            if blob in missing
-            and blob not in self.fetcher.incoming
-            and not (swarm is not None and swarm.transfer(blob) is not None)
+            if blob in missing and blob not in self.fetcher.incoming and not self._coming(blob)
         ]
+
+    def _coming(self, blob: bytes) -> bool:
+        """Whether the node's swarm is fetching ``blob`` already."""
+        swarm = self.fetcher.swarm
+        transfer = swarm.transfer(blob) if swarm is not None else None
+        return transfer is not None and transfer.state in ("fetching", "verifying")
 
     def take(
         self, ref: str, name: str, length: str, read: Callable[[], bytes], peer: str
