@@ -64,6 +64,22 @@ def test_a_node_nobody_can_reach_sends_its_files_with_its_events(served):
     assert again["files_sent"] == 0 and "error" not in again  # nothing asked twice
 
 
+def test_a_sync_says_which_files_the_peer_refused_and_the_peer_counts_them(served):
+    a, c, songs, url = served
+    a.file_policy(songs, quota="4")
+    blob, proposal = propose(c, songs, "curlew.md", b"Heard at dawn.\n", "chloe")
+    [result] = c.sync(url, songs)
+    assert result["pushed"] == 2 and result["files_sent"] == 0
+    [refusal] = result["files_refused"]
+    assert "quota for commons" in refusal and "communs blob policy" in refusal
+    status = a.status()
+    assert status["files"]["missing"] == 1 and status["files"]["missing_commons"] == [songs]
+    assert any("quota for commons" in reason for reason in status["refused"])
+    a.file_policy(songs, quota="none")
+    [again] = c.sync(url, songs)
+    assert again["files_sent"] == 1 and a.status()["files"]["missing"] == 0
+
+
 def put(url, songs, blob, data, **headers):
     return httpx.put(f"{url}/sync/{songs}/files/{blob}", content=data, headers=headers)
 

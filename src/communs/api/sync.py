@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from ..core.errors import BadInput
 from ..node.fetching import HAVE_MAX
@@ -80,6 +81,8 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
                 return anyio.from_thread.run(chunks.__anext__)
             except StopAsyncIteration:
                 return b""
+            except ClientDisconnect:
+                raise BadInput(f"the upload of {blob[:12]} was cut: nothing was kept") from None
 
         length = request.headers.get("content-length", "")
         sender = request.headers.get("x-communs-node") or _peer(request)

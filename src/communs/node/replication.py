@@ -99,7 +99,13 @@ class Replicator(Propagation):
         files = {blob: ref for raw in raws for blob, ref in files_of(raw).items()}
         if report["added"] and files:  # those the pusher does not send, from everywhere
             sources = self._sources(peer if peer.startswith("http") else None)
-            self.work.later(lambda: self.fetcher.fetch_named(sources, commons, files), OFFER_GRACE)
+
+            def fetch() -> None:  # the files the commons shows: a push may relay old history
+                shown = self.fetcher.named(commons)
+                wanted = {blob: ref for blob, ref in files.items() if blob in shown}
+                self.fetcher.fetch_named(sources, commons, wanted)
+
+            self.work.later(fetch, OFFER_GRACE)
         return report
 
     def fetch_missing_later(self, commons: bytes) -> None:
