@@ -15,12 +15,11 @@ from click.testing import CliRunner
 
 from communs.api.app import create_app
 from communs.cli.main import cli
-from communs.core.errors import NotFound, Refused
+from communs.core.errors import Refused
 from communs.node.home import Actor, Home
 from communs.node.service import Service
 from communs.node.sync import encode_stream
 from hostile_peer import serve_app
-from nodes import wait_until
 
 UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there: the pusher is behind a NAT
 
@@ -192,40 +191,3 @@ def test_a_missing_file_is_shown_and_blocks_its_acceptance_until_fetched(served,
     assert "file(s) the followed commons show" not in run(home, "status").output
     run(home, "contribution", "accept", songs, proposal)
     assert run(home, "artifact", "show", songs, "curlew.md").output == data.decode()
-
-
-def test_a_subscriber_that_got_the_event_first_gets_the_file_when_it_arrives(tmp_path):
-    """B follows A live; an event reaches A (and B) before its file: when the file reaches
-    A, A's live stream says so and B fetches it, without waiting for a sync round."""
-    a, b, c = (
-        make_node(tmp_path / n, who) for n, who in (("a", "anna"), ("b", None), ("c", "chloe"))
-    )
-    with contextlib.ExitStack() as stack:
-        for node in (a, b, c):
-            stack.callback(node.close)
-        url = stack.enter_context(serve_app(create_app(a), lifespan="on"))
-        songs = a.commons_create(Actor("anna"), name="Songs")["id"]
-        link = f"communs://{songs}?peer={url.removeprefix('http://')}"
-        b.follow(link)
-        c.follow(link)
-        b.replicator.start()
-        stack.callback(b.replicator.closing)
-
-        data = b"Heard at dawn.\n"
-        blob, proposal = propose(c, songs, "curlew.md", data, "chloe")
-        cid = c.home.cid(bytes.fromhex(songs))
-        raws = [row.raw for row in c.home.store.events(cid)]
-        httpx.post(f"{url}/sync/{songs}/events", content=b"".join(encode_stream(raws)))
-        wait_until(lambda: _has_contribution(b, songs, proposal), 10, "the event to reach B")
-        assert not b.home.blobs.has(bytes.fromhex(blob))  # A does not have it either
-
-        assert put(url, songs, blob, data).status_code == 200
-        wait_until(lambda: b.home.blobs.has(bytes.fromhex(blob)), 10, "the file to reach B")
-        assert b.contribution(songs, proposal)["missing_files"] == []
-
-
-def _has_contribution(service, commons, contribution):
-    try:
-        return service.contribution(commons, contribution)
-    except NotFound:
-        return None
