@@ -100,7 +100,7 @@ def test_the_upload_of_a_file_no_event_names_or_that_lies_is_refused(served):
     lie = put(url, songs, blob, b"The lie!!!\n")  # the same length, other bytes
     assert lie.status_code == 400 and "does not match its hash" in lie.json()["error"]
     longer = put(url, songs, blob, data + b"more")
-    assert longer.status_code == 400 and "is 11 bytes by the event" in longer.json()["error"]
+    assert longer.status_code == 400 and "is 11 bytes by the events" in longer.json()["error"]
     unknown = httpx.put(f"{url}/sync/{'0' * 64}/files/{blob}", content=data)
     assert unknown.status_code == 404
     assert not a.home.blobs.has(bytes.fromhex(blob))

@@ -18,6 +18,7 @@ when it knows its address and from its other peers (``FileWork`` runs those fetc
 offers, on a thread of their own: events never wait for files).
 """
 
+import hashlib
 import heapq
 import io
 import itertools
@@ -39,6 +40,7 @@ from .serving import SyncServer
 from .wire import shape
 
 log = logging.getLogger("communs.files")
+EMPTY = hashlib.sha256(b"").digest()  # the one file whose signed size may be 0
 
 
 class FileOffers:
@@ -69,7 +71,10 @@ class FileOffers:
         return [
             blob.hex()
             for blob in asked[:HAVE_MAX]
-            if blob in missing and blob not in self.fetcher.incoming and not self._coming(blob)
+            if blob in missing
+            and (missing[blob].size or blob == EMPTY)  # a base of unknown size is fetched
+            and blob not in self.fetcher.incoming
+            and not self._coming(blob)
         ]
 
     def _coming(self, blob: bytes) -> bool:
@@ -98,10 +103,11 @@ class FileOffers:
         if not length.isdigit():
             raise BadInput(f"send file {name[:12]} with its length (a Content-Length header)")
         size = int(length)
-        if ref_.size and size != ref_.size:
+        if size != ref_.size:  # the signed size: nobody can stream more than it here
+            signed = f"is {ref_.size} bytes" if ref_.size or blob == EMPTY else "has no size"
             raise BadInput(
-                f"file {name[:12]} is {ref_.size} bytes by the event that names it, and the "
-                f"upload says {size}: nothing was kept"
+                f"file {name[:12]} {signed} by the events that name it, and the upload says "
+                f"{size}: nothing was kept"
             )
         try:
             self.fetcher.check_quota(blob, size, commons)
