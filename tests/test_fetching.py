@@ -161,16 +161,16 @@ def test_files_named_by_changes_keep_sizes_and_valid_info_hashes_only():
         ]
     )
     assert found == {
-        blob(1): FileRef(0, None),
-        blob(2): FileRef(7, blob(3)),
-        blob(4): FileRef(9, None),
+        blob(1): FileRef(0, None, "a"),
+        blob(2): FileRef(7, blob(3), "a"),
+        blob(4): FileRef(9, None, "b"),
     }
 
 
 def test_adopting_a_file_checks_its_hash_and_leaves_a_wrong_one_in_place(tmp_path):
     with Home(tmp_path / "home") as home:
         seen = []
-        home.blobs.on_new = lambda hash_, size: seen.append((hash_, size))
+        home.blobs.on_new.append(lambda hash_, size: seen.append((hash_, size)))
         partial = home.blobs.root / "partial.bin"
         partial.write_bytes(b"payload")
         with pytest.raises(BadInput, match="does not match its hash"):

@@ -84,6 +84,12 @@ def add_file_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
         as soon as the transfer ends, or after that many seconds (at most 10)."""
         return s.blob_transfer(blob, wait)
 
+    @app.get("/api/files/missing")
+    def files_missing(commons: str | None = None) -> list[dict[str, Any]]:
+        """The files the followed commons (or ``commons``) show that are not on this node:
+        ``{commons, hash, path, size}`` each."""
+        return s.files_missing(commons)
+
     @app.get("/api/swarm")
     def swarm() -> dict[str, Any]:
         """This node's BitTorrent peer: its port (null when it runs none), the files it

@@ -4,16 +4,29 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio
 import cbor2
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from ..core.errors import BadInput
-from ..node.replication import HEARTBEAT, MAX_BODY, Replicator
+from ..node.fetching import HAVE_MAX
+from ..node.propagation import HEARTBEAT
+from ..node.replication import MAX_BODY, Replicator
 from ..node.sync import encode_stream
 
 CBOR_SEQ = "application/cbor-seq"
+
+
+class WantedBody(BaseModel):
+    hashes: list[str] | None = Field(
+        None,
+        max_length=HAVE_MAX,
+        description="file hashes (hex SHA-256); none: every file the commons shows",
+    )
 
 
 def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
@@ -51,6 +64,30 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
         report = await run_in_threadpool(r.receive, commons, [body], sender)
         return JSONResponse(report)
 
+    @app.post("/sync/{commons}/files/wanted")
+    def files_wanted(commons: str, body: WantedBody) -> dict[str, Any]:
+        """Which of these files (default: of those the commons shows) this node lacks and
+        wants: a peer that pushed their events then sends them (``PUT``)."""
+        return {"wanted": r.offers.wanted(commons, body.hashes)}
+
+    @app.put("/sync/{commons}/files/{blob}")
+    async def file_take(commons: str, blob: str, request: Request) -> dict[str, Any]:
+        """A file the commons shows, sent by a peer (with its Content-Length): written as it
+        arrives, kept only if it matches its hash and fits the quotas."""
+        chunks = request.stream().__aiter__()
+
+        def read() -> bytes:  # runs on the worker thread, the body stays on the loop
+            try:
+                return anyio.from_thread.run(chunks.__anext__)
+            except StopAsyncIteration:
+                return b""
+            except ClientDisconnect:
+                raise BadInput(f"the upload of {blob[:12]} was cut: nothing was kept") from None
+
+        length = request.headers.get("content-length", "")
+        sender = request.headers.get("x-communs-node") or _peer(request)
+        return await run_in_threadpool(r.offers.take, commons, blob, length, read, sender)
+
     @app.get("/sync/live")
     async def live(request: Request, commons: str = "", node: str = "") -> StreamingResponse:
         """Events as this node ingests them, for the commons listed (comma-separated ids).
@@ -59,36 +96,41 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
             wanted = {bytes.fromhex(c) for c in commons.split(",") if c}
         except ValueError:
             raise BadInput("commons must be comma-separated commons ids in hex") from None
-        queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=10_000)
+        queue: asyncio.Queue[object] = asyncio.Queue(maxsize=10_000)
         loop = asyncio.get_running_loop()
 
         def deliver(commons_id: bytes, raw: bytes) -> None:
             if not wanted or commons_id in wanted:
                 loop.call_soon_threadsafe(_offer, queue, raw)
 
+        def new_file(blob: bytes) -> None:  # subscribers missing it fetch it now
+            loop.call_soon_threadsafe(_offer, queue, {"file": blob})
+
         async def stream() -> AsyncIterator[bytes]:
             r.listeners.add(deliver)
+            r.file_listeners.add(new_file)
             if node:
                 r.subscribers.add(node)
             try:
                 yield cbor2.dumps({"live": True})  # tells the subscriber it is connected
                 while not r.stopping:
                     try:
-                        raw = await asyncio.wait_for(queue.get(), HEARTBEAT)
+                        item = await asyncio.wait_for(queue.get(), HEARTBEAT)
                     except TimeoutError:
                         yield cbor2.dumps({})  # keeps the connection known to be alive
                         continue
-                    yield cbor2.dumps(raw)
+                    yield cbor2.dumps(item)  # an event's bytes, or {file: hash}
             finally:
                 r.listeners.discard(deliver)
+                r.file_listeners.discard(new_file)
                 r.subscribers.discard(node)
 
         return StreamingResponse(stream(), media_type=CBOR_SEQ)
 
 
-def _offer(queue: "asyncio.Queue[bytes]", raw: bytes) -> None:
+def _offer(queue: "asyncio.Queue[object]", item: object) -> None:
     if not queue.full():  # a subscriber too slow to keep up catches up by a sync round
-        queue.put_nowait(raw)
+        queue.put_nowait(item)
 
 
 def _items(header: dict[str, Any], pages: Iterator[list[bytes]]) -> Iterator[object]:

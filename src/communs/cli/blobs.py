@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from ..core.errors import Refused
+from ..core.errors import CommunsError, Refused
 from ..node.blobs import BlobStore
 from ..node.client import Counting, HttpService, raise_for
 from ..node.fetching import human
@@ -70,7 +70,13 @@ def blob_list(ctx: Context, as_json: bool) -> None:
 
 
 @blob_group.command("get")
-@click.argument("hash")
+@click.argument("hash", required=False)
+@click.option(
+    "--missing",
+    is_flag=True,
+    help="Every file the followed commons (or --commons) show that is not here.",
+)
+@click.option("--commons", default=None, help="With --missing: only this commons.")
 @click.option(
     "--from",
     "peers",
@@ -90,7 +96,9 @@ def blob_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def blob_get(
     ctx: Context,
-    hash: str,
+    hash: str | None,
+    missing: bool,
+    commons: str | None,
     peers: tuple[str, ...],
     torrent: str | None,
     timeout: float,
@@ -102,6 +110,10 @@ def blob_get(
 
     Example: communs blob get 3fa2… --from http://192.168.1.20:8470
     """
+    if missing == (hash is not None):
+        raise click.UsageError("give the HASH of a file, or --missing")
+    if missing:
+        return _get_missing(ctx, commons, [normalize_url(p) for p in peers] or None, as_json)
     service = ctx.service
     with contextlib.ExitStack() as stack:
         moved = (lambda done, total: None) if as_json else bar_when_asked(stack, "fetching", "B")
@@ -125,6 +137,46 @@ def blob_get(
     if as_json:
         return emit_json(result)
     click.echo(f"{result['hash']}  ({result.get('via', 'here')})")
+
+
+def _get_missing(ctx: Context, commons: str | None, peers: list[str] | None, as_json: bool) -> None:
+    """Fetch each missing file in turn; large ones go on in the node's swarm."""
+    results, failed = [], 0
+    for file in ctx.service.files_missing(commons):
+        try:
+            result = ctx.service.blob_fetch(file["hash"], peers)
+        except CommunsError as error:
+            result = {"hash": file["hash"], "state": "failed", "error": str(error)}
+            failed += 1
+        results.append({**file, **result})
+        if not as_json:
+            state = result["state"] if result["state"] != "done" else result.get("via", "here")
+            extra = f": {result['error']}" if result.get("error") else ""
+            click.echo(f"{file['hash'][:12]}  {file['path']}  {state}{extra}")
+    if as_json:
+        emit_json(results)
+    elif not results:
+        click.echo("No file missing: every file the commons here show is on this node.")
+    if failed:
+        click.get_current_context().exit(1)
+
+
+@blob_group.command("missing")
+@click.option("--commons", default=None, help="Only this commons (default: the followed ones).")
+@json_option
+@pass_ctx
+def blob_missing(ctx: Context, commons: str | None, as_json: bool) -> None:
+    """The files the followed commons show (canonical and in open contributions) that are
+    not on this node: fetch them with 'communs blob get --missing'."""
+    files = ctx.service.files_missing(commons)
+    if as_json:
+        return emit_json(files)
+    if not files:
+        click.echo("No file missing: every file the commons here show is on this node.")
+    table(
+        [[f["hash"][:12], f["commons"][:12], f["path"], human(f["size"])] for f in files],
+        ["FILE", "COMMONS", "PATH", "SIZE"],
+    )
 
 
 @blob_group.command("status")

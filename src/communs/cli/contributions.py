@@ -163,6 +163,11 @@ def show(ctx: Context, commons: str, contribution: str, as_json: bool) -> None:
         click.echo(f"  reason: {info['reason']}")
     if info["base_moved"]:
         click.echo("  the canonical version moved since: " + ", ".join(info["base_moved"]))
+    if info.get("missing_files"):
+        click.echo(
+            f"  {len(info['missing_files'])} file(s) not on this node yet: accepting waits "
+            "for them ('communs blob get --missing' fetches them)"
+        )
     for change in info["changes"]:
         click.echo(diff(ctx, change))
     for r in info["reviews"]:
@@ -177,6 +182,11 @@ def diff(ctx: Context, change: dict) -> str:
     path = change["path"]
     if change["blob"] is None:
         return f"--- {path}: deleted"
+    if not change.get("here", True):
+        return (
+            f"??? {path}: {change['size']} bytes, not on this node yet; fetch it with "
+            f"'communs blob get {change['blob']}'"
+        )
 
     def content(blob: str | None) -> bytes | None:
         if blob is None:

@@ -284,7 +284,14 @@ def commons_export(ctx: Context, commons: str, file: str, as_json: bool) -> None
     if manifest["missing_blobs"]:
         click.echo(
             f"warning: {len(manifest['missing_blobs'])} referenced file(s) are not in "
-            "this home and were left out",
+            "this home and were left out:",
+            err=True,
+        )
+        for file in manifest.get("missing_files", []):
+            click.echo(f"  {file['hash']}  {file['path']}", err=True)
+        click.echo(
+            "fetch them with 'communs blob get HASH' (or 'communs blob get --missing' for "
+            "those the commons shows), then export again",
             err=True,
         )
 

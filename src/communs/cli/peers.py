@@ -119,8 +119,11 @@ def sync(ctx: Context, commons: str | None, peer: str | None, as_json: bool) -> 
             note = f"  ({r['note']})" if r.get("note") else ""
             click.echo(
                 f"{r['peer']}  {r['commons'][:12]}  pulled {r['pulled']}, "
-                f"pushed {r['pushed']}, {r.get('files', 0)} file(s) fetched{note}"
+                f"pushed {r['pushed']}, {r.get('files', 0)} file(s) fetched, "
+                f"{r.get('files_sent', 0)} sent{note}"
             )
+            for reason in r.get("files_refused", []):
+                click.echo(f"  a file was refused by the peer: {reason}")
     if failed:
         ctx_exit = click.get_current_context()
         ctx_exit.exit(1)
@@ -174,6 +177,13 @@ def status(ctx: Context, as_json: bool) -> None:
         click.echo(
             f"BitTorrent on port {swarm['port']}: seeding {swarm['seeding']} file(s), "
             f"fetching {running}"
+        )
+    if files.get("missing"):
+        click.echo(
+            f"{files['missing']} file(s) the followed commons show are not here "
+            f"(in {len(files['missing_commons'])} commons): 'communs blob missing' lists them, "
+            "'communs blob get --missing' fetches them from the peers, or run 'communs sync' "
+            "on a node that has them"
         )
     if info["blocked"]:
         click.echo(f"blocked: {', '.join(info['blocked'])}")

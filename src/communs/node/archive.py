@@ -45,12 +45,15 @@ def _chain(home: Home, commons_id: bytes) -> list[tuple[bytes, list[Event]]]:
     return chain
 
 
-def _referenced_blobs(events: list[Event]) -> set[bytes]:
-    blobs: set[bytes] = set()
+def _referenced_blobs(events: list[Event]) -> dict[bytes, str]:
+    """Every file the events name, with a path it was at."""
+    blobs: dict[bytes, str] = {}
     for event in events:
         body = event.body
         for item in [*getattr(body, "changes", []), *getattr(body, "merged", [])]:
-            blobs.update(b for b in (getattr(item, "base", None), item.blob) if b)
+            for blob in (getattr(item, "base", None), item.blob):
+                if blob:
+                    blobs.setdefault(blob, item.path)
     return blobs
 
 
@@ -58,7 +61,10 @@ def export(
     home: Home, commons_id: bytes, target: Path, progress: Callable[[int], None] | None = None
 ) -> dict[str, Any]:
     chain = _chain(home, commons_id)
-    blobs = sorted(set().union(*(_referenced_blobs(events) for _, events in chain)))
+    paths: dict[bytes, str] = {}
+    for _, events in chain:
+        paths = _referenced_blobs(events) | paths
+    blobs = sorted(paths)
     present = [b for b in blobs if home.blobs.has(b)]
     manifest = {
         "format": FORMAT,
@@ -68,6 +74,8 @@ def export(
         "events": sum(len(events) for _, events in chain),
         "blobs": len(present),
         "missing_blobs": [b.hex() for b in blobs if b not in present],
+        # The same, named: what to fetch ('communs blob get HASH') before exporting again.
+        "missing_files": [{"hash": b.hex(), "path": paths[b]} for b in blobs if b not in present],
     }
     partial = target.with_name(target.name + ".partial")
     with tarfile.open(partial, "w") as tar:

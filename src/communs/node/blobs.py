@@ -69,8 +69,9 @@ class BlobStore:
         self._erased = self.root / "erased"  # a marker per erased content: never kept again
         self._blobs.mkdir(parents=True, exist_ok=True)
         self._tmp.mkdir(parents=True, exist_ok=True)
-        # Told (hash, size) of each blob that enters the store, e.g. to seed it; must be quick.
-        self.on_new: Callable[[bytes, int], None] | None = None
+        # Told (hash, size) of each blob that enters the store, e.g. to seed it or to tell
+        # peers; each must be quick.
+        self.on_new: list[Callable[[bytes, int], None]] = []
         self._remove_stale_tmp()
 
     # -- adding --------------------------------------------------------------------------
@@ -116,8 +117,7 @@ class BlobStore:
                 final.parent.mkdir(exist_ok=True)
                 os.replace(tmp, final)
                 _fsync_dir(final.parent)
-                if self.on_new:
-                    self.on_new(digest.digest(), size)
+                self._arrived(digest.digest(), size)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -147,9 +147,12 @@ class BlobStore:
         final.parent.mkdir(exist_ok=True)
         os.replace(path, final)
         _fsync_dir(final.parent)
-        if self.on_new:
-            self.on_new(digest, size)
+        self._arrived(digest, size)
         return BlobInfo(digest, size, media)
+
+    def _arrived(self, digest: bytes, size: int) -> None:
+        for listener in list(self.on_new):
+            listener(digest, size)
 
     # -- reading -------------------------------------------------------------------------
 

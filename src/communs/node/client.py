@@ -331,6 +331,9 @@ class HttpService(HttpTaskOps):
     def blob_transfer(self, blob: str, wait: float = 0.0) -> dict[str, Any]:
         return self._get(f"/api/blobs/{blob}/transfer", wait=wait or None)
 
+    def files_missing(self, ref: str | None = None) -> list[dict[str, Any]]:
+        return self._get("/api/files/missing", commons=ref)
+
     def swarm_status(self) -> dict[str, Any]:
         return self._get("/api/swarm")
 

@@ -38,19 +38,21 @@ PEER_ERRORS = (httpx.HTTPError, httpx.StreamError, CommunsError, ValueError, Key
 HAVE_MAX = 10_000  # file hashes per question to a peer (see ``Fetcher._held_by``)
 ENDPOINT_TTL = 60.0  # seconds a peer's BitTorrent endpoint is remembered
 USAGE_TTL = 2.0  # seconds the bytes used by the blob store are remembered
+MISSING_TTL = 30.0  # seconds at most the files missing from a commons are remembered
 
 
 class FileRef(NamedTuple):
     size: int
     torrent: bytes | None  # v2 info hash, for large files
+    path: str = ""  # where the commons shows it (one of the paths, for people to read)
 
 
 def files_named(store: Any, cid: int) -> dict[bytes, FileRef]:
     """Files a node should hold to show a commons: its canonical files, and the proposed
     and base versions in open contributions."""
     files = {
-        r["blob"]: FileRef(r["size"], r.get("torrent"))
-        for _, r in store.scan_records(cid, "artifact/")
+        r["blob"]: FileRef(r["size"], r.get("torrent"), key.removeprefix("artifact/"))
+        for key, r in store.scan_records(cid, "artifact/")
     }
     for _, record in store.scan_records(cid, "contribution/", ("open", "conflict")):
         for blob, ref in files_in(record["revisions"][-1]["changes"]).items():
@@ -66,14 +68,16 @@ def files_in(changes: Iterable[Any]) -> dict[bytes, FileRef]:
     for change in changes:
         if not isinstance(change, dict):
             continue
-        base, blob = change.get("base"), change.get("blob")
+        base, blob, path = change.get("base"), change.get("blob"), change.get("path")
+        path = path if isinstance(path, str) else ""
         if isinstance(base, bytes) and len(base) == 32:
-            files.setdefault(base, FileRef(0, None))
+            files.setdefault(base, FileRef(0, None, path))
         if isinstance(blob, bytes) and len(blob) == 32:
             size, torrent = change.get("size"), change.get("torrent")
             files[blob] = FileRef(
                 size if isinstance(size, int) else 0,
                 torrent if isinstance(torrent, bytes) and len(torrent) == 32 else None,
+                path,
             )
     return files
 
@@ -118,7 +122,15 @@ class Fetcher:
         self._endpoints: dict[str, tuple[float, tuple[str, int] | None]] = {}
         self._usage: tuple[float, int] | None = None
         self._named: dict[bytes, tuple[tuple[bytes, ...], dict[bytes, FileRef]]] = {}
+        self._missing: dict[bytes, tuple[tuple[Any, ...], dict[bytes, FileRef]]] = {}
+        self._arrivals = 0  # files that entered the blob store (what is missing changes)
         self._quota_lock = threading.Lock()
+        self.incoming: set[bytes] = set()  # files a peer is sending us right now
+        home.blobs.on_new.append(self._arrived)
+
+    def _arrived(self, blob: bytes, size: int) -> None:
+        self._arrivals += 1
+        self._usage = None
 
     # -- what a commons wants -----------------------------------------------------------
 
@@ -135,6 +147,18 @@ class Fetcher:
             if cached is None or cached[0] != heads:
                 cached = self._named[commons] = (heads, files_named(self.home.store, cid))
             return cached[1]
+
+    def missing(self, commons: bytes) -> dict[bytes, FileRef]:
+        """The files ``commons`` shows that are not here, looked for again only when its
+        heads moved or a file arrived (a moment at most: a file may also be removed)."""
+        named = self.named(commons)
+        heads = self._named[commons][0] if commons in self._named else ()
+        key = (heads, self._arrivals, int(time.monotonic() / MISSING_TTL))
+        cached = self._missing.get(commons)
+        if cached is None or cached[0] != key:
+            lacking = {blob: ref for blob, ref in named.items() if not self.home.blobs.has(blob)}
+            cached = self._missing[commons] = (key, lacking)
+        return cached[1]
 
     def commons_usage(self, commons: bytes, besides: bytes | None = None) -> int:
         """Bytes the files of ``commons`` take here, and those under way (but ``besides``)."""
@@ -160,27 +184,37 @@ class Fetcher:
         }
 
     def fetch_named(
-        self, peer: str, commons: bytes, wanted: dict[bytes, FileRef] | None = None
+        self, peers: str | list[str], commons: bytes, wanted: dict[bytes, FileRef] | None = None
     ) -> int:
-        """Fetch from ``peer`` the files of ``commons`` we lack among ``wanted`` (default:
-        every file it shows) — unless the commons is fetched lazily. Large files start in
+        """Fetch the files of ``commons`` we lack among ``wanted`` (default: every file it
+        shows) from ``peers``, in order: each is asked which it holds, and the files it lacks
+        are asked of the next — unless the commons is fetched lazily. Large files start in
         the background when the swarm runs. The number of files fetched or started."""
         if self.local.file_policy(commons)["fetch"] == "lazy":
             return 0
         if wanted is None:
             wanted = self.named(commons)
-        missing = {blob: ref for blob, ref in wanted.items() if not self.home.blobs.has(blob)}
+        missing = {
+            blob: ref
+            for blob, ref in wanted.items()
+            if blob not in self.incoming and not self.home.blobs.has(blob)
+        }
         fetched = 0
-        for blob, ref in self._held_by(peer, missing).items():
-            try:
-                self.fetch(blob, [peer], ref=ref, commons=commons)
-                fetched += 1
-            except NotFound:
-                continue  # the peer does not have it either
-            except Refused as refusal:  # a quota: said once per file, and counted
-                self.local.refused(peer, commons, None, str(refusal))
-            except PEER_ERRORS as error:
-                log.warning("file %s from %s refused: %s", blob.hex()[:12], peer, error)
+        for peer in [peers] if isinstance(peers, str) else peers:
+            if not missing:
+                break
+            for blob, ref in list(self._held_by(peer, missing).items()):
+                try:
+                    self.fetch(blob, [peer], ref=ref, commons=commons)
+                    fetched += 1
+                    del missing[blob]
+                except NotFound:
+                    continue  # the peer does not have it either
+                except Refused as refusal:  # a quota: said once per file, and counted
+                    self.local.refused(peer, commons, None, str(refusal))
+                    del missing[blob]
+                except PEER_ERRORS as error:
+                    log.warning("file %s from %s refused: %s", blob.hex()[:12], peer, error)
         return fetched
 
     def _held_by(self, peer: str, blobs: dict[bytes, FileRef]) -> dict[bytes, FileRef]:
@@ -230,7 +264,7 @@ class Fetcher:
         for peer in peers:
             try:
                 size = ref.size if ref and ref.size else self._remote_size(peer, blob)
-                self._check_quota(blob, size, commons)
+                self.check_quota(blob, size, commons)
                 if self.swarm is not None and size >= TORRENT_FROM:
                     return self._start_swarm(peer, blob, ref, peers)
                 return self._fetch_http(peer, blob, size, progress)
@@ -297,14 +331,14 @@ class Fetcher:
                 torrent.decode(errors="replace"),
                 endpoints=endpoints,
                 sources=peers,
-                check=lambda size: self._check_quota(blob, size, None),
+                check=lambda size: self.check_quota(blob, size, None),
             )
             return transfer.describe()
         try:
             size = lt.torrent_info(torrent).total_size()
         except RuntimeError as error:
             raise BadInput(f"this is not a valid torrent: {error}") from None
-        self._check_quota(blob, size, None)
+        self.check_quota(blob, size, None)
         transfer = self.swarm.fetch(blob, torrent, endpoints=endpoints, sources=peers, foreign=True)
         return transfer.describe()
 
@@ -345,7 +379,7 @@ class Fetcher:
 
     # -- quotas ---------------------------------------------------------------------------
 
-    def _check_quota(self, blob: bytes, size: int, commons: bytes | None) -> None:
+    def check_quota(self, blob: bytes, size: int, commons: bytes | None) -> None:
         """Refused, before anything is written, if ``size`` more bytes pass a quota."""
         with self._quota_lock:
             node = self.local.file_policy(None)["quota"]

@@ -29,6 +29,21 @@ class FileOps:
         """Which of these files are here: a peer then asks only for those."""
         return [h for h in hashes if self.home.blobs.has(blob_hash(h))]
 
+    def files_missing(self, ref: str | None = None) -> list[dict[str, Any]]:
+        """The files that the commons followed here (or commons ``ref``) show and that are
+        not on this node: their commons, hash, path and size."""
+        if ref:
+            with self.lock:
+                targets = [self._commons(ref)]
+        else:
+            targets = self.local.follows()
+        fetcher = self.replicator.fetcher
+        return [
+            {"commons": commons.hex(), "hash": blob.hex(), "path": file.path, "size": file.size}
+            for commons in targets
+            for blob, file in fetcher.missing(commons).items()
+        ]
+
     def blob_fetch(
         self,
         blob: str,
@@ -112,7 +127,8 @@ class FileOps:
             if size >= TORRENT_FROM:
                 seeder.submit(swarm.seed_all, [blob])
 
-        self.home.blobs.on_new = new_blob
+        self.home.blobs.on_new.append(new_blob)
+        self._new_blob = new_blob
         seeder.submit(swarm.seed_all, list(self.home.blobs.iter_hashes()))
         return swarm
 
@@ -120,6 +136,6 @@ class FileOps:
         swarm, self.replicator.fetcher.swarm = self.swarm, None
         if swarm is None:
             return
-        self.home.blobs.on_new = None
+        self.home.blobs.on_new.remove(self._new_blob)
         self._seeder.shutdown(wait=False, cancel_futures=True)
         swarm.close()

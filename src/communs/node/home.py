@@ -47,11 +47,12 @@ class Home:
         self.blobs = BlobStore(self.path / "blobs")
         self.keyring = Keyring(self.path / "identities")
         self.ingestor = Ingestor(self.store, workers=workers)
-        # Called with [(commons id, raw event)] after events are added, e.g. to push them
-        # to peers at once. Listeners must be quick: they run inside the writer's call.
-        self.listeners: list[Callable[[list[tuple[bytes, bytes]]], None]] = []
+        # Called with [(commons id, raw event)] after events are added, and the peer that sent
+        # them (None: this node), e.g. to push them to the other peers at once. Listeners
+        # must be quick: they run inside the writer's call.
+        self.listeners: list[Callable[[list[tuple[bytes, bytes]], str | None], None]] = []
         # Erased content is deleted as soon as its erase is folded, whoever sent it.
-        self.listeners.append(lambda added: content.honour(self, added))
+        self.listeners.append(lambda added, sender: content.honour(self, added))
         self._refold()
 
     def _refold(self) -> None:
@@ -78,16 +79,22 @@ class Home:
         guard: AbstractContextManager | None = None,
         commons: bytes | None = None,
         keep_ids: bool = True,
+        source: str | None = None,
     ) -> IngestReport:
-        """The one write path, telling listeners what each transaction added (see
-        ``Ingestor.ingest`` for ``guard``, ``commons`` and ``keep_ids``)."""
+        """The one write path, telling listeners what each transaction added and ``source``,
+        the peer that sent it (see ``Ingestor.ingest`` for ``guard``, ``commons`` and
+        ``keep_ids``)."""
+
+        def tell(added: list[tuple[bytes, bytes]]) -> None:
+            self._tell(added, source)
+
         return self.ingestor.ingest(
-            raws, progress, committed=self._tell, guard=guard, commons=commons, keep_ids=keep_ids
+            raws, progress, committed=tell, guard=guard, commons=commons, keep_ids=keep_ids
         )
 
-    def _tell(self, added: list[tuple[bytes, bytes]]) -> None:
+    def _tell(self, added: list[tuple[bytes, bytes]], source: str | None = None) -> None:
         for listener in self.listeners:
-            listener(added)
+            listener(added, source)
 
     def close(self) -> None:
         self.ingestor.close()

@@ -184,10 +184,21 @@ def contribution_show(home: Home, commons_id: bytes, contribution_id: bytes) -> 
         **hexed({k: v for k, v in record.items() if k != "revisions"}),
         "author_name": known.get(record["author"]),
         "revision": len(record["revisions"]) - 1,
-        "changes": hexed(changes),
+        "changes": [{**hexed(c), "here": _here(home, c["blob"])} for c in changes],
+        # What a maintainer would accept without anyone here having seen it.
+        "missing_files": [
+            {"path": c["path"], "hash": c["blob"].hex(), "size": c["size"]}
+            for c in changes
+            if not _here(home, c["blob"])
+        ],
         "base_moved": moved if record["state"] in ("open", "conflict") else [],
         "reviews": reviews,
     }
+
+
+def _here(home: Home, blob: bytes | None) -> bool:
+    """Whether a change's file is on this node (a deletion has none to lack)."""
+    return blob is None or home.blobs.has(blob)
 
 
 def artifacts(home: Home, commons_id: bytes) -> list[dict[str, Any]]:

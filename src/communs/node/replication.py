@@ -1,5 +1,6 @@
 """Replication with peers: serving what they lack, pulling and pushing in causal batches,
-live propagation, and the background loop that keeps followed commons in sync.
+and the background loop that keeps followed commons in sync (live propagation is in
+``propagation``).
 
 A peer can never make this node accept an invalid event: everything it sends goes through
 the same ingest as a local action, after this node's own admission policy (blocked authors,
@@ -23,11 +24,12 @@ from .client import raise_for, transport
 from .fetching import PEER_ERRORS, Fetcher
 from .home import Home
 from .local import LocalState, normalize_url
+from .offers import FileOffers, FileWork
+from .propagation import MAX_RECEIVED, Propagation
 from .pulls import Pulls
 from .serving import SyncServer
-from .sync import encode_stream, missing_ids
+from .sync import missing_ids
 from .wire import (
-    commons_of,
     files_of,
     iter_cbor_seq,
     link_to,
@@ -38,22 +40,25 @@ from .wire import (
 log = logging.getLogger("communs.sync")
 # What a misbehaving peer can cause; a sync with it fails, the node goes on.
 
-MAX_RECEIVED = 20_000  # events in one push
 MAX_BODY = 64 * 1024 * 1024
 INTERVAL = 30.0  # seconds between background rounds
-HEARTBEAT = 2.0  # seconds between keep-alive items on a quiet live stream
 MAX_ANCESTORS = 64
 PULL_SECONDS = 900.0  # a pull that takes longer is dropped (and resumed by the next round)
+# Seconds a node that received a push leaves the pusher to send the files before fetching
+# them itself (from the pusher, if it can reach it, and from its other peers).
+OFFER_GRACE = 5.0
 
 
-class Replicator:
+class Replicator(Propagation):
     def __init__(self, home: Home, lock: Any, local: LocalState):
         self.home = home
         self.lock = lock  # the home's writer lock, shared with the Service
         self.local = local
         self.own_url: str | None = None
-        self.listeners: set[Any] = set()
+        self.listeners: set[Any] = set()  # told (commons, raw) of each new event
+        self.file_listeners: set[Callable[[bytes], None]] = set()  # told each new file
         self.home.listeners.append(self._announce)
+        self.home.blobs.on_new.append(self._file_arrived)
         self._http: httpx.Client | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -61,13 +66,14 @@ class Replicator:
         self._threads: list[threading.Thread] = []
         # (the peer the events came from, or None for ours; [(commons, raw)])
         self._outbox: queue.Queue[tuple[str | None, list[tuple[bytes, bytes]]]] = queue.Queue()
-        self._source = threading.local()  # which peer the ingest running on this thread serves
         self._rounds: dict[tuple[str, bytes], threading.Lock] = {}
         self._rounds_lock = threading.Lock()
         self.subscribers: set[str] = set()  # nodes holding a live stream from us
         self.fetcher = Fetcher(home, lock, local, lambda: self.http)
         self.server = SyncServer(home, lock, local)  # what peers ask of us
         self.pulls = Pulls()  # under way, for progress
+        self.offers = FileOffers(home, lock, local, self.fetcher, self.server, lambda: self.http)
+        self.work = FileWork()  # file fetches and offers, off the events' path
 
     @property
     def http(self) -> httpx.Client:
@@ -77,57 +83,6 @@ class Replicator:
                 transport=transport(), timeout=httpx.Timeout(60.0, connect=5.0)
             )
         return self._http
-
-    def _announce(self, added: list[tuple[bytes, bytes]]) -> None:
-        """New events: to live subscribers at once, and to peers that do not subscribe."""
-        for listener in list(self.listeners):
-            for commons, raw in added:
-                listener(commons, raw)
-        if self._threads:  # the background jobs run: push too
-            self._outbox.put((getattr(self._source, "peer", None), added))
-
-    def _pusher(self) -> None:
-        """Push new events to the peers not holding a live stream from us (they may not know
-        our address, or not be able to reach us) — never back to the peer they came from."""
-        while not self._stop.is_set():
-            try:
-                batch = [self._outbox.get(timeout=1.0)]
-            except queue.Empty:
-                continue
-            while not self._outbox.empty():  # send what piled up in one go
-                batch.append(self._outbox.get_nowait())
-            self._push_batch(batch)
-            # Not kept while waiting for the next: a clone's transaction is megabytes.
-            del batch
-
-    def _push_batch(self, batch: list[tuple[str | None, list[tuple[bytes, bytes]]]]) -> None:
-        for peer in self.local.peers():
-            url = peer["url"]
-            if url == self.own_url or url in self.subscribers:
-                continue
-            by_commons: dict[bytes, list[bytes]] = {}
-            for source, added in batch:
-                if source != url:
-                    for commons, raw in added:
-                        by_commons.setdefault(commons, []).append(raw)
-            try:
-                for commons, raws in by_commons.items():
-                    for start in range(0, len(raws), MAX_RECEIVED):
-                        self._push_raws(url, commons, raws[start : start + MAX_RECEIVED])
-            except PEER_ERRORS as error:
-                log.info("push to %s failed: %s", url, error)
-
-    def _push_raws(self, url: str, commons: bytes, raws: list[bytes]) -> int:
-        response = self.http.post(
-            f"{url}/sync/{commons.hex()}/events",
-            content=encode_stream(raws),
-            headers={"X-Communs-Node": self.own_url} if self.own_url else None,
-            timeout=httpx.Timeout(60.0, connect=5.0),
-        )
-        if response.status_code == 404:  # it does not hold that commons: it may pull it
-            return 0
-        raise_for(response)
-        return shape(lambda: int(response.json()["added"]))
 
     def receive(self, ref: str, chunks: Iterable[bytes], peer: str) -> dict[str, Any]:
         """Ingest a push; ``chunks`` is the request body as it arrives (at most MAX_BODY)."""
@@ -140,7 +95,30 @@ class Replicator:
                 raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
         with self.lock:
             commons, _ = self.server.commons(ref)  # only commons this node holds take pushes
-        return self._ingest(raws, peer, commons)
+        report = self._ingest(raws, peer, commons)
+        files = {blob: ref for raw in raws for blob, ref in files_of(raw).items()}
+        if report["added"] and files:  # those the pusher does not send, from everywhere
+            sources = self._sources(peer if peer.startswith("http") else None)
+
+            def fetch() -> None:  # the files the commons shows: a push may relay old history
+                shown = self.fetcher.named(commons)
+                wanted = {blob: ref for blob, ref in files.items() if blob in shown}
+                self.fetcher.fetch_named(sources, commons, wanted)
+
+            self.work.later(fetch, OFFER_GRACE)
+        return report
+
+    def fetch_missing_later(self, commons: bytes) -> None:
+        """Look for the files ``commons`` shows and this node lacks (e.g. an import left
+        out), at its peers, in the background."""
+        self.work.later(lambda: self.fetcher.fetch_named(self._sources(None), commons))
+
+    def _sources(self, first: str | None) -> list[str]:
+        """Where to look for files: ``first`` (the peer that sent their events), then the
+        other peers."""
+        urls = [first] if first else []
+        urls += [p["url"] for p in self.local.peers() if p["url"] not in (first, self.own_url)]
+        return urls
 
     # -- admission and ingest --------------------------------------------------------------
 
@@ -156,17 +134,14 @@ class Replicator:
         lock is taken for each transaction, not for the whole stream."""
         refused: list[tuple[bytes, str]] = []
         admitted = admit(self.home, self.lock, self.local, commons, raws, refused)
-        self._source.peer = peer  # so that what came from a peer is not pushed back to it
-        try:
-            report = self.home.ingest(
-                admitted,
-                progress,
-                guard=self.lock,
-                commons=commons,
-                keep_ids=False,
-            )
-        finally:
-            self._source.peer = None
+        report = self.home.ingest(
+            admitted,
+            progress,
+            guard=self.lock,
+            commons=commons,
+            keep_ids=False,
+            source=peer,  # so that what came from a peer is not pushed back to it
+        )
         refused += [(eid, reason) for eid, reason in report.refused]
         for eid, reason in refused:
             self.local.refused(peer, commons, eid, reason)
@@ -241,6 +216,7 @@ class Replicator:
         added, their_heads = self._pull(peer, commons, info.get("events"))
         files = self.fetcher.fetch_named(peer, commons)
         pushed = self._push(peer, commons, their_heads)
+        offered = self._offer(peer, commons, None)  # the files it lacks that we hold
         self.local.peer_ok(peer)
         return {
             "peer": peer,
@@ -248,6 +224,8 @@ class Replicator:
             "pulled": pulled + added,
             "pushed": pushed,
             "files": files,
+            "files_sent": offered["sent"],
+            "files_refused": offered["refused"],
         }
 
     def _pull(self, peer: str, commons: bytes, their_count: Any) -> tuple[int, list[bytes]]:
@@ -289,7 +267,7 @@ class Replicator:
         for start in range(0, len(ids), MAX_RECEIVED):
             with self.lock:
                 raws = [store.event(eid).raw for eid in ids[start : start + MAX_RECEIVED]]
-            pushed += self._push_raws(peer, commons, raws)
+            pushed += self._push_raws(peer, commons, raws) or 0
         return pushed
 
     # -- following -------------------------------------------------------------------------
@@ -336,12 +314,14 @@ class Replicator:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.work.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout=5)
+        self.work.stop()
         if self._http is not None:
             self._http.close()
 
@@ -363,46 +343,3 @@ class Replicator:
                     self.sync(url)
             self._wake.wait(INTERVAL * random.uniform(0.8, 1.2))
             self._wake.clear()
-
-    def _subscribe(self, peer: str) -> None:
-        """Hold a live stream open to a peer and ingest what it announces, at once."""
-        failures = 0
-        while not self._stop.is_set() and peer in {p["url"] for p in self.local.peers()}:
-            try:
-                timeout = httpx.Timeout(HEARTBEAT * 5, connect=5.0)
-                params = {"node": self.own_url} if self.own_url else None
-                with self.http.stream(
-                    "GET", f"{peer}/sync/live", params=params, timeout=timeout
-                ) as response:
-                    if not response.is_success:
-                        response.read()
-                        raise_for(response)
-                    failures = 0
-                    self.local.peer_ok(peer)  # reached: peer lists stop showing an old error
-                    self.sync(peer)  # catch up with what was missed while not connected
-                    for item in iter_cbor_seq(response.iter_bytes()):
-                        if self._stop.is_set():
-                            return
-                        if isinstance(item, bytes):
-                            self._receive_live(peer, item)
-                failures += 1  # the peer closed the stream: reconnect, but not in a tight loop
-            except Exception as error:  # noqa: BLE001  (a bad peer must not kill this thread)
-                failures += 1
-                log.info("live stream from %s interrupted: %s", peer, error)
-                if not self._stop.is_set():  # seen in `peer list` and on the node page
-                    reason = str(error) or type(error).__name__
-                    self.local.peer_failed(peer, reason, time.monotonic())
-            self._stop.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
-
-    def _receive_live(self, peer: str, raw: bytes) -> None:
-        commons = commons_of(raw)
-        if commons is None or commons not in set(self.local.follows()):
-            return
-        report = self._ingest([raw], peer, commons)
-        try:
-            if report["pending"]:  # we missed something: a full round with that peer
-                self.sync_commons(peer, commons)
-            elif report["added"] and (named := files_of(raw)):
-                self.fetcher.fetch_named(peer, commons, named)  # this event's files, not a rescan
-        except PEER_ERRORS as error:
-            log.info("sync with %s failed: %s", peer, error)

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import Ambiguous, BadInput, NotFound
+from ..core.errors import Ambiguous, BadInput, NotFound, Refused
 from ..core.identity import Identity, is_did
 from . import actions, archive, governing, queries
 from .blobs import blob_hash
@@ -144,6 +144,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps):
         with self.lock:
             result = archive.import_(self.home, source, progress)
         self.local.follow(bytes.fromhex(result["commons"]))
+        self.replicator.fetch_missing_later(bytes.fromhex(result["commons"]))
         return {"id": result["commons"], **result}
 
     def demo(self) -> dict[str, Any]:
@@ -248,6 +249,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps):
             commons = self._commons(ref)
             target = self._contribution(commons, contribution)
             if action == "accept":
+                _refuse_unseen(queries.contribution_show(home, commons, target)["missing_files"])
                 event = actions.accept(home, me, commons, target)
             elif action == "revert":
                 event = actions.revert(home, me, commons, target, reason=reason or "")
@@ -344,6 +346,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps):
     def status(self) -> dict[str, Any]:
         with self.lock:
             pending = self.home.store.pending_count()
+        missing = self.files_missing()
         return {
             "home": str(self.home.path),
             "url": self.replicator.own_url,
@@ -357,6 +360,8 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps):
             "files": {
                 "stored_bytes": self.replicator.fetcher.used(),
                 "policy": self.local.file_policy(None),
+                "missing": len(missing),
+                "missing_commons": sorted({m["commons"] for m in missing}),
                 "bittorrent": self.swarm_status(),
             },
         }
@@ -421,3 +426,18 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps):
     def charter_history(self, ref: str) -> list[dict[str, Any]]:
         with self.lock:
             return governing.charter_history(self.home, self._commons(ref))
+
+
+def _refuse_unseen(missing: list[dict[str, Any]]) -> None:
+    """Accepting a file nobody on this node has seen would make the maintainer vouch for
+    bytes they could not read: refused until the files are here."""
+    if not missing:
+        return
+    named = ", ".join(f"{m['path']} ({m['hash'][:12]})" for m in missing)
+    one = f"communs blob get {missing[0]['hash']}"
+    fetch = one if len(missing) == 1 else "communs blob get --missing"
+    raise Refused(
+        f"not accepted: {len(missing)} file(s) of this contribution are not on this node yet: "
+        f"{named}. Fetch them with '{fetch}' (add --from URL for a peer that has them), read "
+        "them, then accept"
+    )
