@@ -38,14 +38,16 @@ def test_a_detached_message_and_name_are_erased_by_their_author(scene):
     world, peer, commons, (m1, ann, bob), do = scene
     text, name = detached("my phone is 555"), detached("Ann Onymous", 2)
     post, reason = do(
-        ann, "thread.post", {"subject": COMMONS, "content": text, "mentions": [bob.did]}
+        ann,
+        "thread.post",
+        {"subject": COMMONS, "content": text, "content_size": 31, "mentions": [bob.did]},
     )
     assert reason is None
-    assert do(ann, "profile.set", {"content": name})[1] is None
+    assert do(ann, "profile.set", {"content": name, "content_size": 27})[1] is None
     records = peer.records(commons)
     [message] = [v for k, v in records.items() if k.startswith("message/")]
     assert (message["text"], message["content"], message["mentions"]) == ("", text, [bob.did])
-    assert records[content_key(text)] == {"authors": [ann.did], "erased": None}
+    assert records[content_key(text)] == {"authors": [ann.did], "size": 31, "erased": None}
     assert records[f"profile/{ann.did}"] == {"name": "", "content": name}
 
     _, reason = do(bob, "content.erase", {"content": text})
@@ -64,7 +66,7 @@ def test_a_detached_message_and_name_are_erased_by_their_author(scene):
 def test_maintainers_remove_content_with_a_reason_for_everyone_to_read(scene):
     world, peer, commons, (m1, ann, bob), do = scene
     text = detached("something unlawful")
-    do(bob, "thread.post", {"subject": COMMONS, "content": text})
+    do(bob, "thread.post", {"subject": COMMONS, "content": text, "content_size": 34})
     _, reason = do(m1, "content.erase", {"content": text})
     assert reason.startswith("a maintainer erasing someone else's content says why")
     assert do(m1, "content.erase", {"content": text, "reason": "court order 12"})[1] is None
@@ -77,8 +79,9 @@ def test_maintainers_remove_content_with_a_reason_for_everyone_to_read(scene):
 def test_an_edit_to_detached_text_keeps_the_previous_hash_to_erase(scene):
     world, peer, commons, (m1, ann, bob), do = scene
     first, second = detached("v1"), detached("v2", 2)
-    post, _ = do(ann, "thread.post", {"subject": COMMONS, "content": first})
-    assert do(ann, "thread.edit", {"message": post.id, "content": second})[1] is None
+    post, _ = do(ann, "thread.post", {"subject": COMMONS, "content": first, "content_size": 18})
+    edit = {"message": post.id, "content": second, "content_size": 18}
+    assert do(ann, "thread.edit", edit)[1] is None
     [message] = [v for k, v in peer.records(commons).items() if k.startswith("message/")]
     assert message["content"] == second and message["edits"][0]["previous_content"] == first
     assert do(ann, "content.erase", {"content": first})[1] is None
@@ -90,7 +93,9 @@ def test_an_edit_to_detached_text_keeps_the_previous_hash_to_erase(scene):
         {"subject": COMMONS, "text": "both", "content": bytes(32)},
         {"subject": COMMONS},
         {"subject": COMMONS, "text": "hi", "mentions": ["did:key:zabc"]},
-        {"subject": COMMONS, "content": bytes(32), "mentions": ["not a did"]},
+        {"subject": COMMONS, "content": bytes(32), "content_size": 20, "mentions": ["not a"]},
+        {"subject": COMMONS, "content": bytes(32)},
+        {"subject": COMMONS, "text": "hi", "content_size": 20},
     ],
 )
 def test_a_message_has_its_text_inline_or_detached(scene, body):

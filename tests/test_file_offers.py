@@ -54,7 +54,8 @@ def test_a_node_nobody_can_reach_sends_its_files_with_its_events(served):
     c.replicator.own_url = UNREACHABLE
     blob, proposal = propose(c, songs, "curlew.md", b"Heard at dawn.\n", "chloe")
     [result] = c.sync(url, songs)
-    assert result["pushed"] == 2 and result["files_sent"] == 1  # a profile and the proposal
+    # A profile (its name a detached text, sent too) and the proposal (with its file).
+    assert result["pushed"] == 2 and result["files_sent"] == 2
     with a.blob_open(blob) as stream:
         assert stream.read() == b"Heard at dawn.\n"
     assert a.contribution(songs, proposal)["missing_files"] == []
@@ -69,14 +70,15 @@ def test_a_sync_says_which_files_the_peer_refused_and_the_peer_counts_them(serve
     blob, proposal = propose(c, songs, "curlew.md", b"Heard at dawn.\n", "chloe")
     [result] = c.sync(url, songs)
     assert result["pushed"] == 2 and result["files_sent"] == 0
-    [refusal] = result["files_refused"]
-    assert "quota for commons" in refusal and "communs blob policy" in refusal
+    refusals = result["files_refused"]  # the file, and chloe's name (a detached text)
+    assert len(refusals) == 2
+    assert all("quota for commons" in r and "communs blob policy" in r for r in refusals)
     status = a.status()
-    assert status["files"]["missing"] == 1 and status["files"]["missing_commons"] == [songs]
+    assert status["files"]["missing"] == 2 and status["files"]["missing_commons"] == [songs]
     assert any("quota for commons" in reason for reason in status["refused"])
     a.file_policy(songs, quota="none")
     [again] = c.sync(url, songs)
-    assert again["files_sent"] == 1 and a.status()["files"]["missing"] == 0
+    assert again["files_sent"] == 2 and a.status()["files"]["missing"] == 0
 
 
 def put(url, songs, blob, data, **headers):
@@ -159,14 +161,15 @@ def test_a_missing_file_is_shown_and_blocks_its_acceptance_until_fetched(served,
         a.decide(Actor("anna"), songs, proposal, "accept")
     assert f"communs blob get {blob}" in str(refusal.value)
     assert a.contribution(songs, proposal)["state"] == "open"  # nothing was signed
-    assert a.status()["files"]["missing"] == 1
-    assert a.files_missing() == [{"commons": songs, **missing[0]}]
+    # Missing too: chloe's display name, a detached text with no path.
+    assert a.status()["files"]["missing"] == 2
+    assert [m for m in a.files_missing() if m["path"]] == [{"commons": songs, **missing[0]}]
     manifest = a.export(songs, tmp_path / "songs.communs")
-    assert manifest["missing_files"] == [{"hash": blob, "path": "curlew.md"}]
+    named = [m for m in manifest["missing_files"] if m["path"]]
+    assert named == [{"hash": blob, "path": "curlew.md"}] and len(manifest["missing_files"]) == 2
     with tarfile.open(tmp_path / "songs.communs") as tar:
-        assert json.load(tar.extractfile("MANIFEST.json"))["missing_files"] == [
-            {"hash": blob, "path": "curlew.md"}
-        ]
+        written = json.load(tar.extractfile("MANIFEST.json"))["missing_files"]
+        assert [m for m in written if m["path"]] == [{"hash": blob, "path": "curlew.md"}]
 
     # The same, as people see it on the command line (the home, no node running).
     a.close()
@@ -178,7 +181,7 @@ def test_a_missing_file_is_shown_and_blocks_its_acceptance_until_fetched(served,
     assert "1 file(s) not on this node yet" in out
     refused = run(home, "contribution", "accept", songs, proposal, code=1).output
     assert "not on this node yet" in refused and f"communs blob get {blob}" in refused
-    assert "1 file(s) the followed commons show are not here" in run(home, "status").output
+    assert "2 file(s) the followed commons show are not here" in run(home, "status").output
     assert blob[:12] in run(home, "blob", "missing").output
     exported = run(home, "commons", "export", songs, str(tmp_path / "again.communs"))
     assert f"{blob}  curlew.md" in exported.stderr

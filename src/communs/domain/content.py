@@ -14,11 +14,14 @@ the content ("erased by its author"), or by a maintainer, with a reason ("remove
 maintainers"). Every node that folds it deletes the content it holds and will neither keep,
 serve nor fetch it again. What erasure cannot promise is said in docs/erasure.md.
 
-Records: ``content/<hex>`` -> ``{"authors": [did], "erased": None | {by, reason, event, time,
-moderated}}``.
+A body names detached content by ``content`` (its hash) and ``content_size`` (its length,
+signed, so that a node takes a pushed copy of that length only). Records: ``content/<hex>`` ->
+``{"authors": [did], "size": n, "erased": None | {by, reason, event, time, moderated}}``.
 """
 
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from ..core.events import Event
 from .charter import is_maintainer
@@ -28,6 +31,8 @@ from .schema import Body, Id, Text
 
 SALT = 16  # bytes of salt before the text
 MAX_CONTENT = SALT + 4 * 20_000  # the longest text a field takes, in UTF-8
+# The signed size of detached content: a node takes a pushed file only of the size signed.
+ContentSize = Annotated[int, msgspec.Meta(ge=0, le=MAX_CONTENT)]
 
 UNKNOWN_CONTENT = code(
     "unknown_content", "no event of this commons names the content {content} at this point"
@@ -68,12 +73,21 @@ def unpack(data: bytes) -> str | None:
         return None
 
 
-def named(view: View, event: Event, content: bytes) -> Writes:
+def check_detached(content: bytes | None, size: int) -> None:
+    """For a body's ``__post_init__``: a size only with content, and one a text can have."""
+    if content is None and size:
+        raise ValueError("content_size goes with content")
+    if content is not None and size < SALT:
+        raise ValueError(f"content_size is at least {SALT} (the salt)")
+
+
+def named(view: View, event: Event, content: bytes, size: int) -> Writes:
     """The record of content an event names: its author may erase it."""
-    record = view.get(content_key(content)) or {"authors": [], "erased": None}
+    record = view.get(content_key(content)) or {"authors": [], "size": size, "erased": None}
     if event.author in record["authors"]:
         return {}
-    return {content_key(content): {**record, "authors": sorted([*record["authors"], event.author])}}
+    authors = sorted([*record["authors"], event.author])
+    return {content_key(content): {**record, "authors": authors}}
 
 
 def erased(view: View, content: bytes | None) -> dict[str, Any] | None:

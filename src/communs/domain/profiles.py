@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 
 from ..core.events import Event
-from .content import named
+from .content import ContentSize, check_detached, named
 from .fold import View, Writes, event_type
 from .schema import Body, Id
 
@@ -17,8 +17,10 @@ Name = Annotated[str, msgspec.Meta(max_length=200)]
 class SetProfile(Body, kw_only=True):
     name: Name = ""
     content: Id | None = None
+    content_size: ContentSize = 0
 
     def __post_init__(self) -> None:
+        check_detached(self.content, self.content_size)
         if (self.content is None) == (not self.name):
             raise ValueError("a profile has its name inline or detached: one of the two")
 
@@ -30,7 +32,7 @@ def set_profile(view: View, event: Event) -> Writes:
         return {f"profile/{event.author}": {"name": body.name}}
     return {
         f"profile/{event.author}": {"name": "", "content": body.content},
-        **named(view, event, body.content),
+        **named(view, event, body.content, body.content_size),
     }
 
 

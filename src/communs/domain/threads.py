@@ -23,7 +23,7 @@ import msgspec
 from ..core.events import Event
 from ..core.identity import is_did
 from .charter import require_maintainer, sequence
-from .content import named
+from .content import ContentSize, check_detached, named
 from .fold import Ineffective, View, Writes, event_type
 from .refusals import code
 from .schema import MAX_PATH, Body, Id, Reason, check_did, check_path
@@ -63,9 +63,11 @@ class Written(Body, kw_only=True):
 
     text: MessageText = ""
     content: Id | None = None
+    content_size: ContentSize = 0
     mentions: Mentions = []
 
     def __post_init__(self) -> None:
+        check_detached(self.content, self.content_size)
         if self.content is None:
             if not self.text.strip():
                 raise ValueError("text must not be blank")
@@ -200,7 +202,7 @@ def post(view: View, event: Event) -> Writes:
     writes = {key: record, index_key(event.id): key}
     if body.content is not None:  # only then: inline messages keep the records they had
         record["content"] = body.content
-        writes.update(named(view, event, body.content))
+        writes.update(named(view, event, body.content, body.content_size))
     return writes
 
 
@@ -226,7 +228,7 @@ def edit(view: View, event: Event) -> Writes:
     writes = {key: {**edited, "edits": [*record["edits"], change]}}
     if body.content is not None:
         writes[key]["content"] = body.content
-        writes.update(named(view, event, body.content))
+        writes.update(named(view, event, body.content, body.content_size))
     return writes
 
 

@@ -54,6 +54,8 @@ def _referenced_blobs(events: list[Event]) -> dict[bytes, str]:
             for blob in (getattr(item, "base", None), item.blob):
                 if blob:
                     blobs.setdefault(blob, item.path)
+        if getattr(body, "content", None):  # a detached text: left out once erased
+            blobs.setdefault(body.content, "")
     return blobs
 
 
@@ -64,7 +66,7 @@ def export(
     paths: dict[bytes, str] = {}
     for _, events in chain:
         paths = _referenced_blobs(events) | paths
-    blobs = sorted(paths)
+    blobs = sorted(b for b in paths if not home.blobs.is_erased(b))  # erased: never shared
     present = [b for b in blobs if home.blobs.has(b)]
     manifest = {
         "format": FORMAT,
@@ -157,8 +159,9 @@ def import_(
                     f"{source} was refused whole: it does not hold the commons "
                     f"{commons_id.hex()[:12]} its manifest names"
                 )
-        for _, path in staged:
-            home.blobs.add_file(path)
+        for blob, path in staged:
+            if not home.blobs.is_erased(blob):  # its erase came with the events, or before
+                home.blobs.add_file(path)
         return {
             "commons": commons_id.hex(),
             "events": len(raws),

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
     from .home import Home
 
 
-def detach(home: "Home", text: str) -> bytes:
-    """Keep ``text`` as detached content (with a fresh salt); the hash an event names."""
-    return home.blobs.add_bytes(pack(text, os.urandom(SALT))).hash
+def detach(home: "Home", text: str) -> dict[str, Any]:
+    """Keep ``text`` as detached content (with a fresh salt): the body fields that name it."""
+    kept = home.blobs.add_bytes(pack(text, os.urandom(SALT)))
+    return {"content": kept.hash, "content_size": kept.size}
 
 
 def read(home: "Home", content: bytes | None) -> str | None:

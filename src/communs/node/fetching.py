@@ -48,8 +48,8 @@ class FileRef(NamedTuple):
 
 
 def files_named(store: Any, cid: int) -> dict[bytes, FileRef]:
-    """Files a node should hold to show a commons: its canonical files, and the proposed
-    and base versions in open contributions."""
+    """Files a node should hold to show a commons: its canonical files, the proposed and
+    base versions in open contributions, and the detached texts not erased."""
     files = {
         r["blob"]: FileRef(r["size"], r.get("torrent"), key.removeprefix("artifact/"))
         for key, r in store.scan_records(cid, "artifact/")
@@ -58,6 +58,12 @@ def files_named(store: Any, cid: int) -> dict[bytes, FileRef]:
         for blob, ref in files_in(record["revisions"][-1]["changes"]).items():
             if blob not in files or ref.size:  # a base's size (0: unknown) never hides one
                 files[blob] = ref
+    # Detached texts (messages, names) until they are erased: see domain/content.
+    for key, record in store.scan_records(cid, "content/"):
+        if not record["erased"]:
+            files.setdefault(
+                bytes.fromhex(key.removeprefix("content/")), FileRef(record["size"], None)
+            )
     return files
 
 

@@ -176,7 +176,7 @@ class Home:
             if commons_id is not None and type != "profile.set":
                 name = self._name_to_sign(identity, commons_id)
                 if name is not None:  # detached, so that its holder can erase it
-                    named = {"content": content.detach(self, name)}
+                    named = content.detach(self, name)
                     self._sign_and_fold(identity, commons_id, "profile.set", named, added)
             eid = self._sign_and_fold(identity, commons_id, type, body, added)
         self._tell(added)  # once committed: listeners push to peers

@@ -30,7 +30,7 @@ NEEDS = {  # what an action needs, and what to say when it is missing
 def written(home: Any, text: str) -> dict[str, Any]:
     """A message's text as a node signs it: detached, so that its author can erase it, with
     the people it mentions said beside it."""
-    return {"content": content.detach(home, text), "mentions": threads.mentions(text)}
+    return {**content.detach(home, text), "mentions": threads.mentions(text)}
 
 
 class ThreadOps:

@@ -99,11 +99,15 @@ def commons_of(raw: bytes) -> bytes | None:
 
 
 def files_of(raw: bytes) -> dict[bytes, FileRef]:
-    """The files an event's changes (or merges) name."""
+    """The files an event's changes (or merges) name, and its detached text if any."""
     body = (payload_of(raw) or {}).get("body")
     if not isinstance(body, dict):
         return {}
-    return files_in([*(body.get("changes") or []), *(body.get("merged") or [])])
+    files = files_in([*(body.get("changes") or []), *(body.get("merged") or [])])
+    content, size = body.get("content"), body.get("content_size")
+    if isinstance(content, bytes) and len(content) == 32 and isinstance(size, int):
+        files.setdefault(content, FileRef(size, None))
+    return files
 
 
 def shape(read: Any) -> Any:
