@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short
+from .base import (
+    CommunsCommand,
+    CommunsGroup,
+    Context,
+    created,
+    emit_json,
+    json_option,
+    pass_ctx,
+    short,
+)
 from .objects import parse_object, split_commons
 from .tasks import when, who
 
@@ -62,7 +71,7 @@ def erased_words(how: dict[str, Any]) -> str:
     return "erased by its author"
 
 
-@click.command("erase")
+@click.command("erase", cls=CommunsCommand)
 @click.argument("words", nargs=-1, required=True, metavar="[COMMONS] TARGET")
 @click.option("--reason", default="", help="Why (required to erase someone else's content).")
 @json_option

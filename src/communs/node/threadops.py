@@ -96,7 +96,7 @@ class ThreadOps:
         messages = []
         for record, text, before in zip(found, texts, earlier, strict=True):
             message = hexed(record)
-            message.update(text)
+            message.update(hexed(text))
             for edit, shown in zip(message["edits"], before, strict=True):
                 edit["previous"] = shown["text"]
             message["author_name"] = known.get(record["author"])
