@@ -66,13 +66,16 @@ class FileOffers:
             commons, _ = self.server.commons(ref)
         if self.local.file_policy(commons)["fetch"] == "lazy":
             return []
-        missing = self.fetcher.missing(commons)
-        asked = list(missing) if hashes is None else [blob_hash(h) for h in hashes]
+        if hashes is None:
+            missing = self.fetcher.missing(commons)
+        else:  # only those: not a look at every file of the commons
+            named = self.fetcher.named(commons)
+            asked = (blob_hash(h) for h in hashes[:HAVE_MAX])
+            missing = {b: named[b] for b in asked if b in named and not self.home.blobs.has(b)}
         return [
             blob.hex()
-            for blob in asked[:HAVE_MAX]
-            if blob in missing
-            and (missing[blob].size or blob == EMPTY)  # a base of unknown size is fetched
+            for blob in list(missing)[:HAVE_MAX]
+            if (missing[blob].size or blob == EMPTY)  # a base of unknown size is fetched
             and blob not in self.fetcher.incoming
             and not self._coming(blob)
         ]
