@@ -23,6 +23,7 @@ from .actions import (
     revise,
 )
 from .home import Home, now_ms
+from .threadops import written
 
 PEOPLE = ("anna", "bao", "chloe", "dara")
 
@@ -234,7 +235,9 @@ def _board_and_discussion(home: Home, people: dict[str, Any], guide: bytes, map_
         "thread.post",
         {
             "subject": {"kind": "commons", "ref": ""},
-            "text": f"Welcome to the guide! @{bao.did} could you check the parking section?",
+            **written(
+                home, f"Welcome to the guide! @{bao.did} could you check the parking section?"
+            ),
         },
     )
     home.emit(
@@ -243,7 +246,7 @@ def _board_and_discussion(home: Home, people: dict[str, Any], guide: bytes, map_
         "thread.post",
         {
             "subject": {"kind": "commons", "ref": ""},
-            "text": "On it this weekend.",
+            **written(home, "On it this weekend."),
             "reply_to": welcome,
         },
     )
@@ -253,7 +256,7 @@ def _board_and_discussion(home: Home, people: dict[str, Any], guide: bytes, map_
         "thread.post",
         {
             "subject": {"kind": "contribution", "ref": map_.hex()},
-            "text": "The stiles are **slippery** in winter: worth a warning?",
+            **written(home, "The stiles are **slippery** in winter: worth a warning?"),
         },
     )
 
