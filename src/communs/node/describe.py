@@ -44,8 +44,12 @@ def describe(event: Any, names: dict[str, str], titles: dict[str, str]) -> str:
         origin = body.forked_from
         made = f"forked {origin.commons.hex()[:12]} as" if origin else "created"
         return f"{who} {made} '{body.charter.name}'"
-    if kind == "profile.set":
-        return f"{who} is named '{body.name}'"
+    if kind == "profile.set":  # a detached name is not repeated here: it may be erased
+        return f"{who} is named '{body.name}'" if body.name else f"{who} signed a display name"
+    if kind == "content.erase":
+        return f"{who} {'removed' if body.reason else 'erased'} content" + (
+            f": {body.reason}" if body.reason else ""
+        )
     if kind == "charter.change":
         return f"{who} endorsed {_charter_change(body.change, names)}"
     if kind == "contribution.propose":
