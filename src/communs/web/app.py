@@ -8,15 +8,19 @@ CSRF.
 """
 
 import asyncio
+import functools
 import ipaddress
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
+import anyio
+import anyio.to_thread
 import cbor2
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -34,6 +38,9 @@ from .i18n import LANGUAGES, negotiate, translator
 from .sessions import COOKIE, Session, Sessions, Throttle
 
 STATIC = Path(__file__).parent / "static"
+UNLOCKS_AT_ONCE = 1  # keys unlocked at the same time: one core, the other serves pages
+UNLOCKS_WAITING = 10  # sign-ins under way beyond which people are asked to come back
+T = TypeVar("T")
 
 
 class JsonTwin:
@@ -63,6 +70,31 @@ class Web:
             markdown=render.markdown, when=render.when, short=render.short, quote=quote
         )
         self.routes: list[BaseRoute] = []
+        self.unlocking = 0  # sign-ins unlocking a key or waiting to
+        self._unlocker: anyio.CapacityLimiter | None = None  # made on the event loop
+
+    # -- reaching the node -------------------------------------------------------------------
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args)`` on a worker thread: whatever reads or writes the node waits
+        there for the node's lock, never on the event loop that serves every page."""
+        return await run_in_threadpool(function, *args, **kwargs)
+
+    async def unlock(self, function: Callable[..., T], *args: Any) -> T | None:
+        """``function(*args)`` that unlocks a key with a passphrase, on a worker thread, one at
+        a time (each takes a core and 256 MiB for half a second); None when too many people
+        are already waiting to sign in."""
+        if self.unlocking >= UNLOCKS_WAITING:
+            return None
+        if self._unlocker is None:
+            self._unlocker = anyio.CapacityLimiter(UNLOCKS_AT_ONCE)
+        self.unlocking += 1
+        try:
+            return await anyio.to_thread.run_sync(
+                functools.partial(function, *args), limiter=self._unlocker
+            )
+        finally:
+            self.unlocking -= 1
 
     # -- building pages ----------------------------------------------------------------------
 
@@ -153,8 +185,7 @@ class Web:
             if commons_id == commons and not queue.full():
                 loop.call_soon_threadsafe(queue.put_nowait, raw)
 
-        listeners = self.service.replicator.listeners
-        listeners.add(deliver)
+        self.service.listen(deliver)
         try:
             yield b"retry: 2000\n\n"
             while not await request.is_disconnected():
@@ -166,7 +197,7 @@ class Web:
                 payload = cbor2.loads(cbor2.loads(raw)[0])
                 yield f"event: change\ndata: {payload['type']}\n\n".encode()
         finally:
-            listeners.discard(deliver)
+            self.service.unlisten(deliver)
 
 
 def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
