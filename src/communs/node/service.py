@@ -20,9 +20,10 @@ from .home import Actor, Home
 from .local import LocalState
 from .page_queries import PageQueries
 from .replication import Replicator
+from .running import Running
 
 
-class Service(FileOps, PageQueries):
+class Service(FileOps, PageQueries, Running):
     def __init__(self, home: Home):
         self.home = home
         # One writer at a time on the home, whatever thread a request runs on.
