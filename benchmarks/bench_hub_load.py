@@ -141,6 +141,9 @@ async def load(url: str, args: argparse.Namespace, commons: str, artifact: str) 
         f"/c/{commons}/files/{artifact}",
         f"/c/{commons}/activity",
     ]
+    async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as warm:
+        for page in [*pages, "/login"]:  # templates compiled, caches filled
+            await warm.get(page)
     log: list[Timing] = []
     signers = httpx.AsyncClient(
         base_url=url, timeout=TIMEOUT, limits=httpx.Limits(max_connections=None)
@@ -193,6 +196,15 @@ def report(log: list[Timing], anchor: list[float], derivation: float) -> int:
         print(
             f"  {name:<8} p50 {percentile(times, 50):7.1f}  p95 {percentile(times, 95):7.1f}  "
             f"p99 {percentile(times, 99):7.1f}  max {max(times):7.1f} ms  errors {failed}"
+        )
+    by_page: dict[str, list[float]] = {}
+    for t in pages:
+        if t.ok:
+            by_page.setdefault(t.url.split("/")[-1] if t.url != "/" else "home", []).append(t.ms)
+    for name, times in sorted(by_page.items()):
+        print(
+            f"    {name[:24]:<24} p50 {percentile(times, 50):7.1f}  "
+            f"p95 {percentile(times, 95):7.1f} ms  ({len(times)})"
         )
     if slowest:
         print(f"  slowest page during a sign-in: {slowest.ms:.0f} ms ({slowest.url})")
