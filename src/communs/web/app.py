@@ -10,13 +10,14 @@ CSRF.
 import asyncio
 import functools
 import ipaddress
+import os
+import threading
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import anyio
-import anyio.to_thread
 import cbor2
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -38,9 +39,18 @@ from .i18n import LANGUAGES, negotiate, translator
 from .sessions import COOKIE, Session, Sessions, Throttle
 
 STATIC = Path(__file__).parent / "static"
-UNLOCKS_AT_ONCE = 1  # keys unlocked at the same time: one core, the other serves pages
 UNLOCKS_WAITING = 10  # sign-ins under way beyond which people are asked to come back
+NICER = 10  # niceness of the thread that unlocks keys: pages first when the CPU is short
 T = TypeVar("T")
+
+
+def _lower_priority() -> None:
+    """The calling thread yields the CPU to the others when it is short (Linux gives each
+    thread its own niceness; elsewhere this does nothing)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICER)
+    except (AttributeError, OSError):
+        pass
 
 
 class JsonTwin:
@@ -71,7 +81,8 @@ class Web:
         )
         self.routes: list[BaseRoute] = []
         self.unlocking = 0  # sign-ins unlocking a key or waiting to
-        self._unlocker: anyio.CapacityLimiter | None = None  # made on the event loop
+        # One thread, of low priority, unlocks keys: a sign-in waits for the CPU, pages do not.
+        self._unlocker = ThreadPoolExecutor(1, "unlock", initializer=_lower_priority)
 
     # -- reaching the node -------------------------------------------------------------------
 
@@ -81,18 +92,15 @@ class Web:
         return await run_in_threadpool(function, *args, **kwargs)
 
     async def unlock(self, function: Callable[..., T], *args: Any) -> T | None:
-        """``function(*args)`` that unlocks a key with a passphrase, on a worker thread, one at
-        a time (each takes a core and 256 MiB for half a second); None when too many people
-        are already waiting to sign in."""
+        """``function(*args)`` that unlocks a key with a passphrase (a core and 256 MiB for
+        half a second), on the unlocking thread, one at a time; None when too many people are
+        already waiting to sign in."""
         if self.unlocking >= UNLOCKS_WAITING:
             return None
-        if self._unlocker is None:
-            self._unlocker = anyio.CapacityLimiter(UNLOCKS_AT_ONCE)
         self.unlocking += 1
         try:
-            return await anyio.to_thread.run_sync(
-                functools.partial(function, *args), limiter=self._unlocker
-            )
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._unlocker, functools.partial(function, *args))
         finally:
             self.unlocking -= 1
 
