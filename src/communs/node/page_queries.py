@@ -102,7 +102,9 @@ class PageQueries:
             home = self.home
             commons = home.commons_id(ref)
             return {
-                "commons": queries.commons_show(home, commons),
+                # No state digest: after each new event it costs a pass over every record,
+                # and no page shows it (GET /api/commons/{id} gives it).
+                "commons": queries.commons_show(home, commons, digest=False),
                 "lineage": queries.lineage(home, commons),
                 "activity": queries.log(home, commons, activity),
                 "artifacts": queries.artifacts(home, commons),
@@ -136,7 +138,7 @@ class PageQueries:
                     break
                 before = (batch[-1]["clock"], bytes.fromhex(batch[-1]["id"]))
             return {
-                "commons": queries.commons_show(home, commons),
+                "commons": queries.commons_show(home, commons, digest=False),
                 "lineage": queries.lineage(home, commons),
                 "entries": entries[:size],
                 "names": queries.names(home, cid),  # the people who signed a profile
