@@ -193,7 +193,7 @@ class Web:
             if commons_id == commons and not queue.full():
                 loop.call_soon_threadsafe(queue.put_nowait, raw)
 
-        self.service.listen(deliver)
+        self.service.listen(deliver)  # adds to a set: nothing to wait for on the event loop
         try:
             yield b"retry: 2000\n\n"
             while not await request.is_disconnected():
