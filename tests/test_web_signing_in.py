@@ -91,6 +91,18 @@ def test_a_hub_asks_people_to_come_back_when_many_sign_in_at_once(service: Servi
     assert web.unlocking == 0  # counted back when done
 
 
+def test_a_hub_signs_in_only_identities_sealed_with_a_passphrase(service: Service):
+    """A key kept in clear would open with any passphrase: on a hub, nobody signs in as it."""
+    service.home.keyring.create("owner")
+    client = TestClient(create_web_app(service, hub=True), follow_redirects=False)
+    refused = client.post("/login", data={"name": "owner", "passphrase": "anything", "next": "/"})
+    assert refused.status_code == 401
+    assert "has no passphrase, so it cannot sign in on a hub" in refused.text
+    assert "communs_session" not in refused.cookies
+    form = {"name": "ada", "passphrase": "correct horse", "next": "/"}
+    assert client.post("/login", data=form).status_code == 303
+
+
 class HubNode(Node):
     serve_options = ("--hub",)
 

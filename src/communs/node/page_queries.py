@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import NotFound
+from ..core.errors import NotFound, Refused
 from ..core.identity import Identity, is_did
 from ..domain import governance, parse_checked, threads
 from ..domain.contributions import STATES, contribution_key
@@ -28,10 +28,18 @@ class PageQueries:
 
     # -- signing in --------------------------------------------------------------------------
 
-    def sign_in(self, name: str, passphrase: str | None) -> tuple[str, Identity]:
+    def sign_in(
+        self, name: str, passphrase: str | None, *, sealed_only: bool = False
+    ) -> tuple[str, Identity]:
         """The identity ``name`` (a name or DID prefix) unlocked with ``passphrase``. The key
-        file is read without the node's lock (the keyring replaces files whole)."""
+        file is read without the node's lock (the keyring replaces files whole).
+        ``sealed_only`` (a hub): a key kept without a passphrase would open for any."""
         stored = self.home.keyring.key(self.home.keyring.info(name).name)
+        if sealed_only and not stored.info.encrypted:
+            raise Refused(
+                f"identity '{stored.info.name}' has no passphrase, so it cannot sign in on a "
+                "hub: use it on this node's own machine, or register a new account"
+            )
         return stored.info.name, stored.unlock(passphrase)
 
     def register(self, name: str, passphrase: str) -> Identity:

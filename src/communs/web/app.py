@@ -91,7 +91,7 @@ class Web:
         there for the node's lock, never on the event loop that serves every page."""
         return await run_in_threadpool(function, *args, **kwargs)
 
-    async def unlock(self, function: Callable[..., T], *args: Any) -> T | None:
+    async def unlock(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         """``function(*args)`` that unlocks a key with a passphrase (a core and 256 MiB for
         half a second), on the unlocking thread, one at a time; None when too many people are
         already waiting to sign in."""
@@ -100,7 +100,9 @@ class Web:
         self.unlocking += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._unlocker, functools.partial(function, *args))
+            return await loop.run_in_executor(
+                self._unlocker, functools.partial(function, *args, **kwargs)
+            )
         finally:
             self.unlocking -= 1
 

@@ -141,7 +141,7 @@ def add_routes(web: Web) -> None:
         if web.hub and not passphrase:
             return await sign_in_error(request, 400, "Give your passphrase.", target)
         try:
-            unlocked = await web.unlock(service.sign_in, name, passphrase)
+            unlocked = await web.unlock(service.sign_in, name, passphrase, sealed_only=web.hub)
         except (NotFound, Refused) as error:
             web.throttle.failed(f"ip:{address}", f"name:{name}")
             return await sign_in_error(request, 401, str(error), target)
