@@ -39,7 +39,7 @@ from .i18n import LANGUAGES, negotiate, translator
 from .sessions import COOKIE, Session, Sessions, Throttle
 
 STATIC = Path(__file__).parent / "static"
-UNLOCKS_WAITING = 10  # sign-ins under way beyond which people are asked to come back
+UNLOCKS_WAITING = 5  # sign-ins under way (a few seconds of waiting) before "come back later"
 NICER = 10  # niceness of the thread that unlocks keys: pages first when the CPU is short
 T = TypeVar("T")
 
