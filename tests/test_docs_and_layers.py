@@ -113,3 +113,53 @@ def test_core_and_store_pass_mypy_strict():
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# What the web, the API and the CLI may not touch: the node's parts behind the Service.
+NODE_PARTS = {"home", "lock", "local", "replicator", "store"}
+SERVICE_NAMES = {"service", "s"}  # how the modules name the Service they were given
+
+
+def is_service(node: ast.expr) -> bool:
+    """``service``, ``s``, or anything's ``.service`` (``web.service``, ``ctx.service``)."""
+    if isinstance(node, ast.Name):
+        return node.id in SERVICE_NAMES
+    return isinstance(node, ast.Attribute) and node.attr == "service"
+
+
+def reaches(source: str) -> list[str]:
+    """``service.home``-like reaches into the node's parts, and any ``.store``, in ``source``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute):
+            continue
+        if node.attr == "store" or (node.attr in NODE_PARTS and is_service(node.value)):
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_reach_check_sees_reaches_not_only_imports():
+    assert reaches("with service.lock:\n    x = service.home.store.scan_records(1, 'a/')") == [
+        "line 1: service.lock",
+        "line 2: service.home.store",
+        "line 2: service.home",
+    ]
+    assert reaches("web.service.replicator.listeners.add(f)") == ["line 1: web.service.replicator"]
+    assert reaches("s.local.follows()\nanything.store.get(1)") == [
+        "line 1: s.local",
+        "line 2: anything.store",
+    ]
+    assert reaches("service.commons_show(ref)\nweb.home_page()\nrequest.state") == []
+
+
+def test_web_api_and_cli_go_through_the_service():
+    """The web, the API and the CLI call the Service's operations; they never hold its home,
+    store, lock, local state or replicator (so nothing of theirs can block the node)."""
+    wrong = {}
+    for layer in ("web", "api", "cli"):
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            name = path.relative_to(PACKAGE).as_posix()
+            found = reaches(path.read_text())
+            if found:
+                wrong[name] = found
+    assert wrong == {}, "call a Service method instead of reaching into the node"

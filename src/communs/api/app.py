@@ -25,9 +25,8 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..core.errors import CommunsError
-from ..node.lock import ensure_token
 from ..node.queries import hexed
-from ..node.service import Service
+from ..node.service import Actor, Service
 from ..web.app import create_web_app
 from .bodies import Signed
 from .files import add_file_routes, spool
@@ -134,9 +133,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service.replicator.start()
+        service.start_rounds()
         yield
-        service.replicator.stop()
+        service.stop_rounds()
 
     app = FastAPI(
         title="Communs node",
@@ -145,8 +144,8 @@ def create_app(
         "endpoints peers use.",
         lifespan=lifespan,
     )
-    token = ensure_token(service.home.path)
-    add_sync_routes(app, service.replicator)
+    token = service.api_token()
+    add_sync_routes(app, service.peer_side)
     add_tracker_routes(app)
     add_torrent_routes(app, service)
     limiter = RateLimiter(rate, burst)
@@ -187,6 +186,12 @@ def create_app(
 
     W = [Depends(writer)]
     s = service
+
+    def signer(body: Signed) -> Actor:
+        # Unlocked before the operation takes the node's lock: a passphrase costs half a
+        # second of Argon2id, which no other request should wait for.
+        return s.unlocked(body.actor())
+
     add_peer_routes(app, service, W)
     add_task_routes(app, service, W)
     add_thread_routes(app, service, W)
@@ -202,7 +207,7 @@ def create_app(
     @app.post("/api/commons/{ref}/proposals", dependencies=W)
     def proposal_open(ref: str, body: NewProposal) -> dict[str, Any]:
         fields = body.model_dump(exclude={"as_", "passphrase", "title"})
-        return s.proposal_open(body.actor(), ref, body.title, **fields)
+        return s.proposal_open(signer(body), ref, body.title, **fields)
 
     @app.get("/api/commons/{ref}/proposals/{proposal}")
     def proposal(ref: str, proposal: str) -> dict[str, Any]:
@@ -210,7 +215,7 @@ def create_app(
 
     @app.post("/api/commons/{ref}/proposals/{proposal}/fork", dependencies=W)
     def proposal_fork(ref: str, proposal: str, body: NewFork) -> dict[str, Any]:
-        return s.proposal_fork(body.actor(), ref, proposal, body.name)
+        return s.proposal_fork(signer(body), ref, proposal, body.name)
 
     @app.post("/api/commons/{ref}/proposals/{proposal}/{action}", dependencies=W)
     def proposal_act(
@@ -222,7 +227,7 @@ def create_app(
         fields = {
             k: v for k, v in body.model_dump(exclude={"as_", "passphrase"}).items() if v is not None
         }
-        return s.proposal_act(body.actor(), ref, proposal, action, **fields)
+        return s.proposal_act(signer(body), ref, proposal, action, **fields)
 
     @app.get("/api/commons/{ref}/charter")
     def charter(ref: str) -> dict[str, Any]:
@@ -251,7 +256,7 @@ def create_app(
     @app.post("/api/commons", dependencies=W)
     def commons_create(body: NewCommons) -> dict[str, Any]:
         charter = body.model_dump(exclude={"as_", "passphrase"})
-        return s.commons_create(body.actor(), **charter)
+        return s.commons_create(signer(body), **charter)
 
     @app.get("/api/commons/{ref}")
     def commons_show(ref: str) -> dict[str, Any]:
@@ -267,15 +272,15 @@ def create_app(
 
     @app.post("/api/commons/{ref}/fork", dependencies=W)
     def fork(ref: str, body: NewFork) -> dict[str, Any]:
-        return s.fork(body.actor(), ref, body.name, body.description)
+        return s.fork(signer(body), ref, body.name, body.description)
 
     @app.post("/api/commons/{ref}/maintainers", dependencies=W)
     def maintainer(ref: str, body: MaintainerChange) -> dict[str, Any]:
-        return s.maintainer(body.actor(), ref, body.op, body.did)
+        return s.maintainer(signer(body), ref, body.op, body.did)
 
     @app.get("/api/commons/{ref}/export", response_class=FileResponse)
     def export(ref: str) -> FileResponse:
-        folder = Path(tempfile.mkdtemp(dir=s.home.blobs.root / "tmp"))
+        folder = Path(tempfile.mkdtemp(dir=s.spool_dir()))
         target = folder / "commons.communs"
         manifest = s.export(ref, target)
         return FileResponse(
@@ -304,8 +309,8 @@ def create_app(
     @app.post("/api/commons/{ref}/contributions", dependencies=W)
     def propose(ref: str, body: NewContribution) -> dict[str, Any]:
         if body.to_parent:
-            return s.propose_to_parent(body.actor(), ref, body.title, body.description)
-        return s.propose(body.actor(), ref, body.title, body.description, body.files, body.deletes)
+            return s.propose_to_parent(signer(body), ref, body.title, body.description)
+        return s.propose(signer(body), ref, body.title, body.description, body.files, body.deletes)
 
     @app.get("/api/commons/{ref}/contributions/{contribution}")
     def contribution(ref: str, contribution: str) -> dict[str, Any]:
@@ -314,12 +319,12 @@ def create_app(
     @app.post("/api/commons/{ref}/contributions/{contribution}/revisions", dependencies=W)
     def revise(ref: str, contribution: str, body: Revision) -> dict[str, Any]:
         return s.revise(
-            body.actor(), ref, contribution, body.title, body.description, body.files, body.deletes
+            signer(body), ref, contribution, body.title, body.description, body.files, body.deletes
         )
 
     @app.post("/api/commons/{ref}/contributions/{contribution}/reviews", dependencies=W)
     def review(ref: str, contribution: str, body: NewReview) -> dict[str, Any]:
-        return s.review(body.actor(), ref, contribution, body.verdict, body.comment)
+        return s.review(signer(body), ref, contribution, body.verdict, body.comment)
 
     @app.post("/api/commons/{ref}/contributions/{contribution}/{action}", dependencies=W)
     def decide(
@@ -328,7 +333,7 @@ def create_app(
         action: Literal["accept", "reject", "revert", "withdraw", "patrol"],
         body: Decision,
     ) -> dict[str, Any]:
-        return s.decide(body.actor(), ref, contribution, action, body.reason)
+        return s.decide(signer(body), ref, contribution, action, body.reason)
 
     @app.get("/api/commons/{ref}/artifacts")
     def artifacts(ref: str) -> list[dict[str, Any]]:

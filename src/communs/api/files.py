@@ -45,7 +45,7 @@ def add_file_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
     async def blob_add(request: Request, name: str | None = None) -> dict[str, Any]:
         spooled = await spool(request, s)
         try:  # the spooled upload becomes the blob: read once more to hash it, not copied
-            info = await run_in_threadpool(s.home.blobs.take, spooled, name)
+            info = await run_in_threadpool(s.blob_take, spooled, name)
         finally:
             spooled.unlink(missing_ok=True)
         return {"hash": info.hex, "size": info.size, "media": info.media}
@@ -108,7 +108,7 @@ def add_file_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
 
 async def spool(request: Request, service: Service) -> Path:
     """Write a request body to a temporary file as it arrives: uploads are never held whole."""
-    handle = tempfile.NamedTemporaryFile(dir=service.home.blobs.root / "tmp", delete=False)
+    handle = tempfile.NamedTemporaryFile(dir=service.spool_dir(), delete=False)
     with handle:
         async for chunk in request.stream():
             handle.write(chunk)

@@ -77,7 +77,7 @@ def serve(
         sock = bind(host, port)
         port = sock.getsockname()[1]
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-        service.replicator.own_url = url
+        service.serving_at(url)
         if bittorrent != "off":
             bt_host, bt_port = parse_listen(bittorrent or f"{host}:0", "--bittorrent")
             service.start_swarm(
@@ -93,12 +93,12 @@ def serve(
             access_log=False,
             timeout_graceful_shutdown=5,
         )
-        server = NodeServer(config, on_exit=service.replicator.closing)
+        server = NodeServer(config, on_exit=service.closing)
         sock.listen(128)  # before the address is announced: early callers wait, not fail
         if lan:
             from ..node.discovery import LanDiscovery
 
-            discovery = LanDiscovery(host, port, on_found=service.local.add_lan_peer)
+            discovery = LanDiscovery(host, port, on_found=service.lan_peer)
             discovery.start()
         lock.announce(url)
         if started:

@@ -178,9 +178,8 @@ def add_torrent_routes(app: FastAPI, service: Service) -> None:
 
     def made(blob: str, request: Request, name: str | None) -> bytes:
         base = str(request.base_url).rstrip("/")
-        return torrents.torrent_for(
-            service.home,
-            torrents.blob_hash(blob),
+        return service.torrent(
+            blob,
             name=name,
             web_seed=f"{base}/api/blobs/{blob.lower()}",
             tracker=f"{base}/announce",

@@ -327,11 +327,11 @@ def _torrent(ctx: Context, blob: str, name: str | None, url: str | None) -> byte
             "no node runs on this home: say where it will serve the file with "
             "--url http://HOST:PORT (the address given to 'communs serve --listen')"
         )
-    large = service.home.blobs.size(hash) >= PROGRESS_FROM
+    large = service.blob_size(hash.hex()) >= PROGRESS_FROM
     with contextlib.ExitStack() as stack:
         # a bar only when the file is hashed, not when its torrent is cached
         hashed = bar_when_asked(stack, "hashing") if large else None
-        return torrents.torrent_for(service.home, hash, name=name, progress=hashed, **urls)
+        return service.torrent(hash.hex(), name=name, progress=hashed, **urls)
 
 
 def register(cli: click.Group) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -36,11 +37,43 @@ class KeyInfo:
     created: int  # milliseconds since the epoch, like event times
 
 
+@dataclass(frozen=True)
+class StoredKey:
+    """An identity's key read from its file, not yet unlocked."""
+
+    info: KeyInfo
+    key: dict[str, Any]
+
+    def unlock(self, passphrase: str | None = None) -> Identity:
+        """The identity; for a sealed key, Argon2id runs here (no file is read), so a caller
+        can do it outside any lock it holds."""
+        name, key = self.info.name, self.key
+        if key["type"] == _PLAIN:
+            seed = bytes.fromhex(key["seed"])
+        elif passphrase is None:
+            raise Refused(
+                f"identity '{name}' is encrypted: give its passphrase with "
+                "--passphrase-file or COMMUNS_PASSPHRASE"
+            )
+        else:
+            seed = _open(key, passphrase, name)
+        identity = Identity(seed)
+        if identity.did != self.info.did:
+            raise BadInput(
+                f"the identity file for '{name}' is damaged: its key does not match "
+                f"its DID {self.info.did}"
+            )
+        return identity
+
+
 class Keyring:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)  # mkdir's mode is filtered by the umask; chmod is not
+        # Creating checks the name is free, then writes: one creation at a time. Reading needs
+        # no lock, since every file is replaced whole.
+        self._writing = threading.Lock()
 
     # -- creating ------------------------------------------------------------------------
 
@@ -53,24 +86,27 @@ class Keyring:
         memlimit: int = nacl.pwhash.argon2id.MEMLIMIT_MODERATE,
     ) -> Identity:
         """A new identity saved as ``name``; sealed with ``passphrase`` when one is given."""
-        self._check_new_name(name)
+        self._check_new_name(name)  # before sealing: a taken name fails at once
         identity = Identity.generate()
         if passphrase is None:
             key = {"type": _PLAIN, "seed": identity.seed.hex()}
         else:
             key = _seal(identity.seed, passphrase, opslimit, memlimit)
         data = {"name": name, "did": identity.did, "created": int(time.time() * 1000), "key": key}
-        self._write(self._file(name), json.dumps(data, indent=2) + "\n")
+        with self._writing:
+            self._check_new_name(name)  # again: someone may have taken it while we sealed
+            self._write(self._file(name), json.dumps(data, indent=2) + "\n")
         return identity
 
     def import_(self, data: dict[str, Any]) -> KeyInfo:
         """Add an identity exported from another node (the dict ``export`` returns)."""
         info = _check_exported(data)
-        self._check_new_name(info.name)
-        for known in self.list():
-            if known.did == info.did:
-                raise Refused(f"identity {info.did} is already here, named '{known.name}'")
-        self._write(self._file(info.name), json.dumps(data, indent=2) + "\n")
+        with self._writing:
+            self._check_new_name(info.name)
+            for known in self.list():
+                if known.did == info.did:
+                    raise Refused(f"identity {info.did} is already here, named '{known.name}'")
+            self._write(self._file(info.name), json.dumps(data, indent=2) + "\n")
         return info
 
     # -- finding -------------------------------------------------------------------------
@@ -121,24 +157,13 @@ class Keyring:
     # -- using ---------------------------------------------------------------------------
 
     def load(self, name: str, passphrase: str | None = None) -> Identity:
+        return self.key(name).unlock(passphrase)
+
+    def key(self, name: str) -> StoredKey:
+        """The identity's key as its file holds it: reading is quick, unlocking it with a
+        passphrase (``StoredKey.unlock``) takes a core for half a second."""
         file = self._existing(name)
-        info, key = self._info(file), self._read(file)["key"]
-        if key["type"] == _PLAIN:
-            seed = bytes.fromhex(key["seed"])
-        elif passphrase is None:
-            raise Refused(
-                f"identity '{name}' is encrypted: give its passphrase with "
-                "--passphrase-file or COMMUNS_PASSPHRASE"
-            )
-        else:
-            seed = _open(key, passphrase, name)
-        identity = Identity(seed)
-        if identity.did != info.did:
-            raise BadInput(
-                f"the identity file for '{name}' is damaged: its key does not match "
-                f"its DID {info.did}"
-            )
-        return identity
+        return StoredKey(self._info(file), self._read(file)["key"])
 
     def export(self, name: str) -> dict[str, Any]:
         """The file's content, to move the identity to another node (still sealed if it was)."""

@@ -8,15 +8,20 @@ CSRF.
 """
 
 import asyncio
+import functools
 import ipaddress
+import os
+import threading
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import cbor2
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -34,6 +39,18 @@ from .i18n import LANGUAGES, negotiate, translator
 from .sessions import COOKIE, Session, Sessions, Throttle
 
 STATIC = Path(__file__).parent / "static"
+UNLOCKS_WAITING = 5  # sign-ins under way (a few seconds of waiting) before "come back later"
+NICER = 10  # niceness of the thread that unlocks keys: pages first when the CPU is short
+T = TypeVar("T")
+
+
+def _lower_priority() -> None:
+    """The calling thread yields the CPU to the others when it is short (Linux gives each
+    thread its own niceness; elsewhere this does nothing)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICER)
+    except (AttributeError, OSError):
+        pass
 
 
 class JsonTwin:
@@ -67,6 +84,31 @@ class Web:
             why=render.why,
         )
         self.routes: list[BaseRoute] = []
+        self.unlocking = 0  # sign-ins unlocking a key or waiting to
+        # One thread, of low priority, unlocks keys: a sign-in waits for the CPU, pages do not.
+        self._unlocker = ThreadPoolExecutor(1, "unlock", initializer=_lower_priority)
+
+    # -- reaching the node -------------------------------------------------------------------
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args)`` on a worker thread: whatever reads or writes the node waits
+        there for the node's lock, never on the event loop that serves every page."""
+        return await run_in_threadpool(function, *args, **kwargs)
+
+    async def unlock(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """``function(*args)`` that unlocks a key with a passphrase (a core and 256 MiB for
+        half a second), on the unlocking thread, one at a time; None when too many people are
+        already waiting to sign in."""
+        if self.unlocking >= UNLOCKS_WAITING:
+            return None
+        self.unlocking += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._unlocker, functools.partial(function, *args, **kwargs)
+            )
+        finally:
+            self.unlocking -= 1
 
     # -- building pages ----------------------------------------------------------------------
 
@@ -157,8 +199,7 @@ class Web:
             if commons_id == commons and not queue.full():
                 loop.call_soon_threadsafe(queue.put_nowait, raw)
 
-        listeners = self.service.replicator.listeners
-        listeners.add(deliver)
+        self.service.listen(deliver)  # adds to a set: nothing to wait for on the event loop
         try:
             yield b"retry: 2000\n\n"
             while not await request.is_disconnected():
@@ -170,7 +211,7 @@ class Web:
                 payload = cbor2.loads(cbor2.loads(raw)[0])
                 yield f"event: change\ndata: {payload['type']}\n\n".encode()
         finally:
-            listeners.discard(deliver)
+            self.service.unlisten(deliver)
 
 
 def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:

@@ -4,12 +4,11 @@ change with the proposal behind it, its outcome and whether its effect applied."
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..domain import governance, parse_checked
-from ..node import governing, queries
+from ..domain import governance
+from ..node import queries
 from .app import Web
 from .proposal_words import WHO, effect_text, method_text
 
@@ -29,26 +28,9 @@ def add_routes(web: Web) -> None:
     service = web.service
 
     def charter_data(ref: str, _: Any) -> dict[str, Any]:
-        with service.lock:
-            home = service.home
-            commons_id = home.commons_id(ref)
-            commons = queries.commons_show(home, commons_id, digest=False)
-            cid = home.cid(commons_id)
-            names = queries.names(home, cid)
-            charter = home.state(commons_id).get("charter")
-            history = governing.charter_history(home, commons_id)
-            wanted = set()
-            for entry in history:
-                if entry["type"] in ("proposal.close", "proposal.settle"):
-                    row = home.store.event(bytes.fromhex(entry["id"]))
-                    if row is not None:
-                        body = parse_checked(row.raw).body
-                        entry["proposal"] = body.proposal.hex()
-                elif entry["type"] == "proposal.open":
-                    entry["proposal"] = entry["id"]
-                if entry.get("proposal"):
-                    wanted.add(governance.proposal_key(bytes.fromhex(entry["proposal"])))
-            records = home.store.get_records(cid, wanted)
+        found = service.charter_page(ref)
+        commons, names, charter = found["commons"], found["names"], found["charter"]
+        history, records = found["history"], found["proposals"]
         explicit = charter.get("rules") or {}
         rules = []
         for kind in ["charter", "maintainer", *sorted(set(explicit) - {"charter", "maintainer"})]:
@@ -108,7 +90,5 @@ def add_routes(web: Web) -> None:
 
     @web.route("/c/{ref}/charter")
     async def charter(request: Request) -> Response:
-        data = await run_in_threadpool(
-            charter_data, request.path_params["ref"], web.gettext(request)
-        )
+        data = await web.call(charter_data, request.path_params["ref"], web.gettext(request))
         return web.page(request, "charter.html", data)

@@ -10,13 +10,11 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, NotFound
-from ..domain.contributions import STATES, contribution_key
-from ..node import queries
+from ..domain.contributions import contribution_key
 from . import proposing
 from .app import Web
 from .diffs import change_view
@@ -48,37 +46,10 @@ def add_routes(web: Web) -> None:
     def queue_data(ref: str) -> dict[str, Any]:
         """The queue (the longest-waiting first) and the latest of every other state, a page
         each, chosen in SQL: the page stays fast when thousands of contributions wait."""
-        with service.lock:
-            home = service.home
-            commons_id = home.commons_id(ref)
-            commons = queries.commons_show(home, commons_id, digest=False)
-            cid = home.cid(commons_id)
-            waiting = queries.contributions(home, commons_id, "open", oldest=QUEUE)
-            waiting += queries.contributions(home, commons_id, "conflict", oldest=QUEUE)
-            if commons["mode"] == "publish":
-                published = queries.contributions(home, commons_id, "published", oldest=QUEUE)
-                waiting += [c for c in published if not c["patrolled_by"]]
-            latest = {
-                state: queries.contributions(home, commons_id, state, newest=LATEST)
-                for state in STATES
-                if state not in ("open", "conflict")
-            }
-            shown = [*waiting, *(c for items in latest.values() for c in items)]
-            records = home.store.get_records(
-                cid, [contribution_key(bytes.fromhex(c["id"])) for c in shown]
-            )
-            paths = {
-                change["path"]
-                for record in records.values()
-                for change in record["revisions"][-1]["changes"]
-            }
-            prefix = "artifact/"
-            artifacts = {
-                key[len(prefix) :]: record
-                for key, record in home.store.get_records(
-                    cid, [prefix + path for path in paths]
-                ).items()
-            }
+        found = service.contribution_queue(ref, QUEUE, LATEST)
+        commons, waiting, latest = found["commons"], found["waiting"], found["latest"]
+        records, artifacts = found["records"], found["artifacts"]
+        shown = [*waiting, *(c for items in latest.values() for c in items)]
         maintainers = {m["did"] for m in commons["maintainers"]}
         now = time.time() * 1000
         for item in shown:
@@ -113,25 +84,8 @@ def add_routes(web: Web) -> None:
         }
 
     def contribution_data(ref: str, cref: str, me: str | None) -> dict[str, Any]:
-        with service.lock:
-            commons = service.commons_show(ref)
-            contribution = service.contribution(commons["id"], cref)
-            commons_id = bytes.fromhex(commons["id"])
-            record = service.home.state(commons_id).get(
-                contribution_key(bytes.fromhex(contribution["id"]))
-            )
-            revisions = []
-            for number, revision in enumerate(record["revisions"]):
-                row = service.home.store.event(revision["event"])
-                revisions.append(
-                    {
-                        "number": number,
-                        "event": revision["event"].hex(),
-                        "time": row.time if row else None,
-                        "changes": len(revision["changes"]),
-                    }
-                )
-        contribution["revisions"] = revisions
+        found = service.contribution_page(ref, cref)
+        commons, contribution = found["commons"], found["contribution"]
         known = {m["did"]: m["name"] for m in commons["maintainers"]}
         known.update({r["by"]: r["by_name"] for r in contribution["reviews"] if r["by_name"]})
         if contribution["author_name"]:
@@ -176,18 +130,18 @@ def add_routes(web: Web) -> None:
 
     @web.route("/c/{ref}/contributions")
     async def queue(request: Request) -> Response:
-        data = await run_in_threadpool(queue_data, request.path_params["ref"])
+        data = await web.call(queue_data, request.path_params["ref"])
         return web.page(request, "contributions.html", data)
 
     @web.route("/c/{ref}/contributions/{cid}")
     async def contribution(request: Request) -> Response:
-        data = await run_in_threadpool(
+        data = await web.call(
             contribution_data,
             request.path_params["ref"],
             request.path_params["cid"],
             me_of(request),
         )
-        data["thread"] = await run_in_threadpool(
+        data["thread"] = await web.call(
             thread_for, service, data["commons"]["id"], "contribution", data["contribution"]["id"]
         )
         return web.page(request, "contribution.html", data)
@@ -211,15 +165,13 @@ def add_routes(web: Web) -> None:
                 raise BadInput("choose approve, request changes or comment")
             if verdict == "comment" and not comment:
                 raise BadInput("write a comment before sending it")
-            result = await run_in_threadpool(service.review, actor, ref, cref, verdict, comment)
+            result = await web.call(service.review, actor, ref, cref, verdict, comment)
             anchor = "#reviews"
         elif action in DECISIONS:
             reason = str(form.get("reason") or "").replace("\r\n", "\n").strip()
             if action in ("reject", "revert") and not reason:
                 raise BadInput(f"give a reason to {action} a contribution: its author will read it")
-            result = await run_in_threadpool(
-                service.decide, actor, ref, cref, action, reason or None
-            )
+            result = await web.call(service.decide, actor, ref, cref, action, reason or None)
             anchor = ""
         else:
             raise NotFound(f"no action '{action}' on a contribution")

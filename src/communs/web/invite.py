@@ -56,8 +56,8 @@ def add_routes(web: Web) -> None:
     @web.route("/c/{ref}/proposals/{pid}/invite.ics")
     async def calendar_invite(request: Request) -> Response:
         ref = request.path_params["ref"]
-        proposal = service.proposal(ref, request.path_params["pid"])
-        name = service.commons_show(ref)["name"]
+        proposal = await web.call(service.proposal, ref, request.path_params["pid"])
+        name = (await web.call(service.commons_show, ref))["name"]
         return Response(
             invite(proposal, name),
             media_type="text/calendar",
@@ -68,7 +68,11 @@ def add_routes(web: Web) -> None:
     async def fork_lost(request: Request) -> Response:
         form = await web.form(request)
         name = str(form.get("name") or "").strip() or "Fork"
-        made = service.proposal_fork(
-            web.actor(request), request.path_params["ref"], request.path_params["pid"], name
+        made = await web.call(
+            service.proposal_fork,
+            web.actor(request),
+            request.path_params["ref"],
+            request.path_params["pid"],
+            name,
         )
         return RedirectResponse(f"/c/{made['id']}", status_code=303)

@@ -10,20 +10,15 @@ from starlette.responses import Response
 from ..node.wire import link_to
 from .app import Web
 
-REFUSALS = 20  # the latest refusals shown
-
 
 def add_routes(web: Web) -> None:
     service = web.service
 
     @web.route("/node")
     async def node(request: Request) -> Response:
-        followed = {c.hex() for c in service.local.follows()}
-        own = service.replicator.own_url
-        held = [
-            {**c, "followed": c["id"] in followed, "link": link_to(bytes.fromhex(c["id"]), own)}
-            for c in service.commons_list()
-        ]
+        found = await web.call(service.node_page)
+        own = found["url"]
+        held = [{**c, "link": link_to(bytes.fromhex(c["id"]), own)} for c in found["commons"]]
         names = {c["id"]: c["name"] for c in held}
         peers = [
             {
@@ -36,7 +31,7 @@ def add_routes(web: Web) -> None:
                 if p["failures"]
                 else None,
             }
-            for p in service.peers()
+            for p in found["peers"]
         ]
         pulls = [
             {
@@ -44,9 +39,9 @@ def add_routes(web: Web) -> None:
                 "name": names.get(p["commons"], p["commons"][:12]),
                 "percent": min(100, round(100 * p["done"] / p["total"])) if p["total"] else None,
             }
-            for p in service.pulls()
+            for p in found["pulls"]
         ]
-        refusals = [{**r, "time": r["time"] * 1000} for r in service.local.refusals(REFUSALS)]
+        refusals = [{**r, "time": r["time"] * 1000} for r in found["refusals"]]
         return web.page(
             request,
             "node.html",
@@ -55,8 +50,8 @@ def add_routes(web: Web) -> None:
                 "commons": held,
                 "peers": peers,
                 "pulls": pulls,
-                "refused": service.local.refusal_counts(),
+                "refused": found["refused"],
                 "refusals": refusals,
-                "blocked": sorted(service.local.authors("blocked")),
+                "blocked": found["blocked"],
             },
         )

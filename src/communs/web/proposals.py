@@ -11,7 +11,6 @@ reason. Hidden ballots stay hidden here too: until a hidden proposal is settled 
 from typing import Any
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -63,14 +62,9 @@ def add_routes(web: Web) -> None:
     # -- the decision log ---------------------------------------------------------------------
 
     def proposals_data(ref: str, me: str | None, _: Any) -> dict[str, Any]:
-        with service.lock:
-            home = service.home
-            commons_id = home.commons_id(ref)
-            commons = queries.commons_show(home, commons_id, digest=False)
-            cid = home.cid(commons_id)
-            names = queries.names(home, cid)
-            records = list(home.store.scan_records(cid, "proposal/"))
-        items = [listed(key.split("/", 1)[1], r, names, _) for key, r in records]
+        found = service.proposals_page(ref)
+        commons, names, records = found["commons"], found["names"], found["proposals"]
+        items = [listed(pid, r, names, _) for pid, r in records]
         open_ = sorted((p for p in items if p["state"] == "open"), key=lambda p: p["closes_at"])
         closed = sorted((p for p in items if p["state"] == "closed"), key=lambda p: p["ended"])
         decided = sorted(
@@ -91,7 +85,7 @@ def add_routes(web: Web) -> None:
 
     @web.route("/c/{ref}/proposals")
     async def proposals(request: Request) -> Response:
-        data = await run_in_threadpool(
+        data = await web.call(
             proposals_data, request.path_params["ref"], me_of(request), web.gettext(request)
         )
         return web.page(request, "proposals.html", data)
@@ -116,7 +110,7 @@ def add_routes(web: Web) -> None:
             raise BadInput("closes in: from 0 to 8760 hours (a year)")
         options = [line.strip() for line in text_of(form, "options").splitlines() if line.strip()]
         method = method_from(form)
-        made = await run_in_threadpool(
+        made = await web.call(
             lambda: service.proposal_open(
                 actor,
                 ref,
@@ -138,23 +132,9 @@ def add_routes(web: Web) -> None:
 
     def proposal_data(ref: str, pref: str, me: str | None, _: Any) -> dict[str, Any]:
         now = now_ms()
-        with service.lock:
-            home = service.home
-            commons_id = home.commons_id(ref)
-            commons = queries.commons_show(home, commons_id, digest=False)
-            pid = governing.proposal_id(home, commons_id, pref)
-            state = home.state(commons_id)
-            record = state.get(governance.proposal_key(pid))
-            if record is None:
-                raise NotFound(f"no proposal '{pref}' in this commons")
-            names = queries.names(home, home.cid(commons_id))
-            public_open = record["state"] == "open" and not record["hidden"]
-            standing = governance.current(state, record).record() if public_open else None
-            kept = (
-                me is not None
-                and record["hidden"]
-                and service.local.kept_ballot(pid, me) is not None
-            )
+        found = service.proposal_page(ref, pref, me)
+        commons, names, record = found["commons"], found["names"], found["record"]
+        standing, kept = found["standing"], found["kept"]
         p = queries.hexed(record)
         method, options = p["method"], p["options"]
         name, st = method["name"], p["state"]
@@ -222,7 +202,7 @@ def add_routes(web: Web) -> None:
             and me not in record["ballots"]
             and not kept
         )
-        p["id"] = pid.hex()
+        p["id"] = found["id"].hex()
         p["author_name"] = names.get(p["author"])
         p["effect_text"] = effect_text(record["effect"], names, _)
         p["method_text"] = method_text(method, len(maintainers) if st == "open" else None, _)
@@ -263,7 +243,7 @@ def add_routes(web: Web) -> None:
 
     @web.route("/c/{ref}/proposals/{pid}")
     async def proposal(request: Request) -> Response:
-        data = await run_in_threadpool(
+        data = await web.call(
             proposal_data,
             request.path_params["ref"],
             request.path_params["pid"],
@@ -280,7 +260,7 @@ def add_routes(web: Web) -> None:
             raise NotFound(f"no action '{action}' on a proposal")
         form = await web.form(request)
         actor = web.actor(request)
-        record = await run_in_threadpool(service.proposal, ref, pref)
+        record = await web.call(service.proposal, ref, pref)
         fields: dict[str, Any] = {}
         if action == "vote":
             fields["ballot"] = ballot_from(form, record["method"], record["options"])
@@ -293,9 +273,7 @@ def add_routes(web: Web) -> None:
             fields["note"] = text_of(form, "note")
         elif action in ("close", "settle"):
             fields["outcome"] = text_of(form, "outcome") or None
-        made = await run_in_threadpool(
-            lambda: service.proposal_act(actor, ref, record["id"], action, **fields)
-        )
+        made = await web.call(service.proposal_act, actor, ref, record["id"], action, **fields)
         if wants_json(request):
             return JSONResponse(made)
         return RedirectResponse(f"/c/{quote(ref)}/proposals/{record['id']}", status_code=303)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -149,7 +148,7 @@ def add_routes(web: Web) -> None:
         if path:
             loaded = form_text(form, "loaded")
             if loaded and loaded == path:
-                current = await run_in_threadpool(canonical_blob, ref, path)
+                current = await web.call(canonical_blob, ref, path)
                 if current != form_text(form, "base"):
                     raise Moved(
                         f"{path} changed since you opened it: your text is kept below; "
@@ -160,7 +159,7 @@ def add_routes(web: Web) -> None:
             if form.get("crlf") == "1":
                 text = text.replace("\n", "\r\n")
             stream = io.BytesIO(text.encode("utf-8"))
-            files[path] = (await run_in_threadpool(service.blob_add, stream, path))["hash"]
+            files[path] = (await web.call(service.blob_add, stream, path))["hash"]
         folder = form_text(form, "folder").strip("/")
         for upload in form.getlist("files"):
             if not isinstance(upload, UploadFile) or not upload.filename:
@@ -170,7 +169,7 @@ def add_routes(web: Web) -> None:
             if target in files:
                 raise BadInput(f"{target} is given twice: give each path once")
             await upload.seek(0)
-            added = await run_in_threadpool(service.blob_add, upload.file, target)
+            added = await web.call(service.blob_add, upload.file, target)
             files[target] = added["hash"]
         return files
 
@@ -192,7 +191,7 @@ def add_routes(web: Web) -> None:
     @web.route("/c/{ref}/propose")
     async def propose_page(request: Request) -> Response:
         path = (request.query_params.get("path") or "").strip()
-        data = await run_in_threadpool(propose_data, request.path_params["ref"], path)
+        data = await web.call(propose_data, request.path_params["ref"], path)
         return web.page(request, "propose.html", data)
 
     @web.route("/c/{ref}/propose", methods=("POST",))
@@ -206,7 +205,7 @@ def add_routes(web: Web) -> None:
             files = await gather(ref, form)
             if not files:
                 raise BadInput("nothing to propose: edit a text file or choose files to upload")
-            made = await run_in_threadpool(
+            made = await web.call(
                 service.propose,
                 actor,
                 ref,
@@ -215,7 +214,7 @@ def add_routes(web: Web) -> None:
                 files,
             )
         except CommunsError as error:
-            data = await run_in_threadpool(refill, propose_data, (ref, ""), form, error)
+            data = await web.call(refill, propose_data, (ref, ""), form, error)
             return web.page(request, "propose.html", data, error.status)
         finally:
             await close(form)
@@ -234,7 +233,7 @@ def add_routes(web: Web) -> None:
     @web.route("/c/{ref}/contributions/{cid}/revise")
     async def revise_page(request: Request) -> Response:
         actor = web.actor(request)
-        data = await run_in_threadpool(
+        data = await web.call(
             revise_data,
             request.path_params["ref"],
             request.path_params["cid"],
@@ -251,7 +250,7 @@ def add_routes(web: Web) -> None:
             title = form_text(form, "title")
             if not title:
                 raise BadInput("give the contribution a title")
-            current = await run_in_threadpool(service.contribution, ref, cref)
+            current = await web.call(service.contribution, ref, cref)
             files = await gather(ref, form)
             # A revision replaces the changes: carry over the earlier ones still ticked.
             kept = set(form.getlist("keep"))
@@ -265,7 +264,7 @@ def add_routes(web: Web) -> None:
                     files[change["path"]] = change["blob"]
             if not files and not deletes:
                 raise BadInput("nothing to propose: keep a change, edit a file or upload one")
-            await run_in_threadpool(
+            await web.call(
                 service.revise,
                 actor,
                 ref,
@@ -277,7 +276,7 @@ def add_routes(web: Web) -> None:
             )
         except CommunsError as error:
             me = actor.identity.did if actor.identity else ""
-            data = await run_in_threadpool(refill, revise_data, (ref, cref, me, ""), form, error)
+            data = await web.call(refill, revise_data, (ref, cref, me, ""), form, error)
             return web.page(request, "propose.html", data, error.status)
         finally:
             await close(form)
