@@ -45,7 +45,7 @@ def _rss_mb() -> float:
 def child_ingest(events_file: str, db_path: str) -> dict:
     from workload import read_events
 
-    from communs.node.ingest import Ingestor
+    from communs.node.writing.ingest import Ingestor
     from communs.store import SQLiteStore
 
     raws = read_events(events_file)
@@ -79,7 +79,7 @@ def child_ingest(events_file: str, db_path: str) -> dict:
 def child_open(db_path: str, commons_hex: str, late_file: str) -> dict:
     start = time.perf_counter()
     from communs import domain
-    from communs.node.ingest import Ingestor
+    from communs.node.writing.ingest import Ingestor
     from communs.store import SQLiteStore
 
     imports = time.perf_counter() - start

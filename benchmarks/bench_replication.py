@@ -151,8 +151,8 @@ def main() -> int:
 
     from workload import generate
 
-    from communs.node.home import Home
-    from communs.node.local import LocalState
+    from communs.node.home.folder import Home
+    from communs.node.home.local import LocalState
 
     start = time.perf_counter()
     w = generate(args.events, authors=args.authors, seed=args.seed)

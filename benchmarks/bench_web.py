@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from workload import generate  # noqa: E402
 
 from communs.api.app import create_app  # noqa: E402
-from communs.node.home import Home  # noqa: E402
-from communs.node.local import LocalState  # noqa: E402
+from communs.node.home.folder import Home  # noqa: E402
+from communs.node.home.local import LocalState  # noqa: E402
 from communs.node.service import Service  # noqa: E402
 
 with warnings.catch_warnings():

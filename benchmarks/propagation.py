@@ -84,7 +84,7 @@ class LiveWatch(threading.Thread):
 
     def run(self) -> None:
         from communs.core.events import event_id
-        from communs.node.wire import iter_cbor_seq
+        from communs.node.peers.wire import iter_cbor_seq
 
         try:
             with self._http.stream(

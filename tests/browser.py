@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 from nodes import Node
 

@@ -13,7 +13,7 @@ from communs.core import canonical
 from communs.core.events import FORMAT_VERSION, SIGNING_CONTEXT, Event, sign_event
 from communs.core.identity import Identity
 from communs.domain.fold import MemoryState
-from communs.node.ingest import Ingestor, IngestReport
+from communs.node.writing.ingest import Ingestor, IngestReport
 from communs.store import SQLiteStore
 
 

@@ -1,6 +1,6 @@
 """Servers for the hostile-peer tests.
 
-``HostilePeer`` speaks just enough of the sync protocol (see ``communs.node.sync``) to feed a
+``HostilePeer`` speaks just enough of the sync protocol (see ``communs.node.peers.sync``) to feed a
 victim node whatever a test wants: bad events, broken CBOR, wrong JSON, endless streams. It
 is a plain ``ThreadingHTTPServer``, so every byte it sends is under the test's control.
 

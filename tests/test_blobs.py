@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from communs.core.errors import BadInput, NotFound
-from communs.node import blobs as blobs_module
-from communs.node.blobs import BlobInfo, BlobStore
+from communs.node.files import blobs as blobs_module
+from communs.node.files.blobs import BlobInfo, BlobStore
 
 
 @pytest.fixture

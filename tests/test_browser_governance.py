@@ -27,7 +27,7 @@ from browser import (
     sign_in,
     wait_live,
 )
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 
 CHLOE = "chloe"

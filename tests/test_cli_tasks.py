@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from communs.cli.main import cli
 from communs.node.client import HttpService
-from communs.node.home import Actor
-from communs.node.lock import ensure_token
+from communs.node.home.folder import Actor
+from communs.node.home.lock import ensure_token
 from nodes import Nodes
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from communs import domain
-from communs.node.ingest import Ingestor
+from communs.node.writing.ingest import Ingestor
 from communs.store import SQLiteStore
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -37,7 +37,7 @@ CHILD = """
 import sys
 sys.path.insert(0, sys.argv[3])
 from communs.core.events import event_id
-from communs.node import ingest
+from communs.node.writing import ingest
 from communs.store import SQLiteStore
 from workload import read_events
 

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("zeroconf")
 
-from communs.node.discovery import LanDiscovery  # noqa: E402
+from communs.node.peers.discovery import LanDiscovery  # noqa: E402
 
 
 def free_port() -> int:

@@ -163,3 +163,55 @@ def test_web_api_and_cli_go_through_the_service():
             if found:
                 wrong[name] = found
     assert wrong == {}, "call a Service method instead of reaching into the node"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The communs modules (or packages) a module imports, as dotted names."""
+    module = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    package = module[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = list(package[: len(package) - node.level + 1]) if node.level else []
+            target = [*base, *(node.module.split(".") if node.module else [])]
+            found.add(".".join(target))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {name for name in found if name.startswith("communs")}
+
+
+def test_the_faces_import_the_node_by_its_face_only():
+    """web/, api/ and cli/ import ``communs.node`` (its curated __init__), never its parts."""
+    wrong = {}
+    for layer in ("web", "api", "cli"):
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            parts = sorted(m for m in imported_modules(path) if m.startswith("communs.node."))
+            if parts:
+                wrong[path.relative_to(PACKAGE).as_posix()] = parts
+    assert wrong == {}, "import these from communs.node (add them to its face if need be)"
+
+
+# What each part of the node may import of the others (each subpackage's docstring says so).
+NODE_PARTS_MAY_IMPORT = {
+    "writing": set(),
+    "home": {"writing", "files", "http"},
+    "files": {"writing", "home", "http"},
+    "peers": {"writing", "home", "files", "http"},
+    "reads": {"writing", "home", "files"},
+    "actions": {"writing", "home", "files", "reads"},
+}
+
+
+def test_the_parts_of_the_node_import_what_their_docstring_says():
+    node = PACKAGE / "node"
+    for part, allowed in NODE_PARTS_MAY_IMPORT.items():
+        doc = ast.get_docstring(ast.parse((node / part / "__init__.py").read_text()))
+        assert doc and "May import" in doc, f"node/{part}/__init__.py says what it may import"
+        for path in sorted((node / part).glob("*.py")):
+            used = {
+                m.split(".")[2]
+                for m in imported_modules(path)
+                if m.startswith("communs.node.") and len(m.split(".")) > 2
+            }
+            wrong = used - allowed - {part}
+            assert not wrong, f"node/{part}/{path.name} imports node's {sorted(wrong)}"

@@ -9,11 +9,11 @@ import libtorrent as lt
 import pytest
 
 from communs.core.errors import BadInput, InvalidEvent
-from communs.node import torrents
-from communs.node.blobs import TORRENT_FROM
-from communs.node.fetching import FileRef, files_in, human, parse_size
-from communs.node.home import Actor, Home
-from communs.node.local import LocalState
+from communs.node.files import torrents
+from communs.node.files.blobs import TORRENT_FROM
+from communs.node.files.fetching import FileRef, files_in, human, parse_size
+from communs.node.home.folder import Actor, Home
+from communs.node.home.local import LocalState
 from communs.node.service import Service
 from eventkit import blob, change, charter, reference_digest
 
@@ -201,7 +201,7 @@ def test_an_upload_is_taken_in_without_a_copy(tmp_path):
 def test_a_stopped_transfer_keeps_its_pieces_and_goes_on_from_them(tmp_path):
     """Two swarms in this process: a slow seeder, and a downloader stopped half-way then
     started again, which goes on from the pieces it had (no check from zero)."""
-    from communs.node.swarm import Swarm
+    from communs.node.files.swarm import Swarm
 
     data = os.urandom(6 * MiB)
     blob_ = hashlib.sha256(data).digest()

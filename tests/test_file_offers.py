@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from communs.api.app import create_app
 from communs.cli.main import cli
 from communs.core.errors import Refused
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
+from communs.node.peers.sync import encode_stream
 from communs.node.service import Service
-from communs.node.sync import encode_stream
 from hostile_peer import serve_app
 
 UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there: the pusher is behind a NAT

@@ -5,7 +5,7 @@ import contextlib
 import io
 
 from communs.api.app import create_app
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 from hostile_peer import serve_app
 

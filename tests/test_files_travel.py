@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from communs.node.home import Home
-from communs.node.sync import encode_stream
+from communs.node.home.folder import Home
+from communs.node.peers.sync import encode_stream
 from nodes import Nodes, parallel, run_cli, wait_until
 
 pytestmark = pytest.mark.slow

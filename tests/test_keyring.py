@@ -8,7 +8,7 @@ import pytest
 
 from communs.core.errors import Ambiguous, BadInput, NotFound, Refused
 from communs.core.identity import Identity, verify
-from communs.node.keyring import KeyInfo, Keyring
+from communs.node.home.keyring import KeyInfo, Keyring
 
 FAST = {
     "opslimit": nacl.pwhash.argon2id.OPSLIMIT_MIN,

@@ -1,6 +1,6 @@
 import pytest
 
-from communs.node.merge import MergeResult, is_text, merge_text
+from communs.node.actions.merge import MergeResult, is_text, merge_text
 
 BASE = b"""# Garden rules
 Water the beds on Monday.

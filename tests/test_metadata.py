@@ -6,7 +6,7 @@ import wave
 
 from PIL import Image
 
-from communs.node import metadata
+from communs.node.files import metadata
 
 
 def test_a_photo_tells_its_size_date_and_place(tmp_path):

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from communs import domain
 from communs.domain import refusals
 from communs.domain.refusals import CODES, Refusal, sentence
-from communs.node import queries
-from communs.node.home import Home
+from communs.node.home.folder import Home
+from communs.node.reads import queries
 from eventkit import Peer, World, blob, change, charter, reference_digest
 from test_convergence import History, ops
 
@@ -161,7 +161,7 @@ def test_a_home_of_the_previous_release_migrates_to_codes(tmp_path):
 
 def test_a_refused_local_action_stores_nothing_and_says_its_code(tmp_path):
     from communs.core.errors import Refused
-    from communs.node import actions
+    from communs.node.actions import commons as actions
 
     with Home(tmp_path / "home", workers=1) as home:
         anna = home.keyring.create("anna")

@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from communs.core.events import event_id, sign_event
-from communs.node.home import Home
+from communs.node.home.folder import Home
 from nodes import Node, Nodes, parallel, wait_until
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from communs.node.sync import missing_ids
+from communs.node.peers.sync import missing_ids
 from eventkit import Peer, World, charter
 
 

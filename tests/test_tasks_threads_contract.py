@@ -10,9 +10,10 @@ import pytest
 
 from communs.api.app import create_app
 from communs.core.errors import Ambiguous, BadInput, NotFound, Refused
-from communs.node.client import HttpService, raise_for
-from communs.node.home import Actor, Home
-from communs.node.lock import ensure_token
+from communs.node.client import HttpService
+from communs.node.home.folder import Actor, Home
+from communs.node.home.lock import ensure_token
+from communs.node.http import raise_for
 from communs.node.service import Service
 from webkit import TestClient  # Starlette's, a sync httpx client that calls the app in process
 

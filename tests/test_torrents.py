@@ -22,8 +22,8 @@ from communs.api.app import create_app
 from communs.api.tracker import Tracker, add_torrent_routes, add_tracker_routes
 from communs.cli.main import cli
 from communs.core.errors import BadInput, NotFound
-from communs.node import torrents
-from communs.node.home import Home
+from communs.node.files import torrents
+from communs.node.home.folder import Home
 from communs.node.service import Service
 from nodes import Node, Nodes, loopback_session, wait_until
 

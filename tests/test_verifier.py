@@ -7,7 +7,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from communs import domain
-from communs.node import ingest, verifier
+from communs.node.writing import ingest, verifier
 from communs.store import SQLiteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

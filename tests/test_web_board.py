@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from communs.node.home import Actor
+from communs.node.home.folder import Actor
 from webkit import TestClient, TrailGuide, csrf, trail_guide
 
 

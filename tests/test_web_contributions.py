@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from communs.api.app import create_app
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 from webkit import TestClient, csrf
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from communs.api.app import create_app
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 from communs.web import media
 from communs.web.files import served_type

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from communs.api.app import create_app
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 from webkit import TestClient, TrailGuide, csrf, trail_guide
 

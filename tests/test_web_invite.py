@@ -6,7 +6,7 @@ import warnings
 from icalendar import Calendar
 
 from communs.api.app import create_app
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 
 with warnings.catch_warnings():

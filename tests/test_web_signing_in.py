@@ -15,7 +15,7 @@ import nacl.pwhash
 import pytest
 
 from communs.api.app import create_app
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 from communs.web.app import UNLOCKS_WAITING, create_web_app
 from nodes import Node

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from communs.api.app import create_app
-from communs.node.home import Actor, Home
+from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 
 with warnings.catch_warnings():

@@ -25,8 +25,7 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..core.errors import CommunsError
-from ..node.queries import hexed
-from ..node.service import Actor, Service
+from ..node import Actor, Service, hexed
 from ..web.app import create_web_app
 from .bodies import Signed
 from .files import add_file_routes, spool

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from ..node.home import Actor
+from ..node import Actor
 
 
 class Signed(BaseModel):

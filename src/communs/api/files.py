@@ -13,8 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..core.errors import BadInput
-from ..node.fetching import HAVE_MAX
-from ..node.service import Service
+from ..node import HAVE_MAX, Service
 
 
 class FetchBody(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from ..node.service import Service
+from ..node import Service
 
 
 class Peer(BaseModel):

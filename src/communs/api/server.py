@@ -8,9 +8,7 @@ from typing import Any
 import uvicorn
 
 from ..core.errors import BadInput
-from ..node.home import Home
-from ..node.lock import NodeLock
-from ..node.service import Service
+from ..node import Home, NodeLock, Service
 from .app import create_app
 
 
@@ -96,7 +94,7 @@ def serve(
         server = NodeServer(config, on_exit=service.closing)
         sock.listen(128)  # before the address is announced: early callers wait, not fail
         if lan:
-            from ..node.discovery import LanDiscovery
+            from ..node import LanDiscovery
 
             discovery = LanDiscovery(host, port, on_found=service.lan_peer)
             discovery.start()

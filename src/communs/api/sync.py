@@ -1,4 +1,4 @@
-"""The endpoints peers use to replicate commons (see ``communs.node.sync`` for the protocol)."""
+"""The endpoints peers use to replicate commons (see ``node.peers.sync`` for the protocol)."""
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
@@ -13,10 +13,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ..core.errors import BadInput
-from ..node.fetching import HAVE_MAX
-from ..node.propagation import HEARTBEAT
-from ..node.replication import MAX_BODY, Replicator
-from ..node.sync import encode_stream
+from ..node import HAVE_MAX, HEARTBEAT, MAX_BODY, Replicator, encode_stream
 
 CBOR_SEQ = "application/cbor-seq"
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import FastAPI
 from pydantic import Field
 
-from ..node.service import Service
+from ..node import Service
 from .bodies import Signed
 
 

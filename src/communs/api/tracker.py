@@ -24,8 +24,7 @@ import libtorrent as lt
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from ..node import torrents
-from ..node.service import Service
+from ..node import Service, torrents
 
 INTERVAL = 900  # seconds a client is asked to wait between two announces
 MIN_INTERVAL = 60

@@ -13,11 +13,16 @@ import click
 import httpx
 
 from ..core.errors import Ambiguous, BadInput, CommunsError
-from ..node.client import HttpService
-from ..node.fetching import human
-from ..node.home import Home, default_home
-from ..node.lock import ensure_token, running_node
-from ..node.service import Actor, Service
+from ..node import (
+    Actor,
+    Home,
+    HttpService,
+    Service,
+    default_home,
+    ensure_token,
+    human,
+    running_node,
+)
 
 
 class Context:

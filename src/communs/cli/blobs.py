@@ -10,11 +10,7 @@ from typing import Any, BinaryIO
 import click
 
 from ..core.errors import CommunsError, Refused
-from ..node.blobs import BlobStore
-from ..node.client import Counting, HttpService, raise_for
-from ..node.fetching import human
-from ..node.home import default_home
-from ..node.local import normalize_url
+from ..node import BlobStore, Counting, HttpService, default_home, human, normalize_url, raise_for
 from .base import (
     CommunsGroup,
     Context,

@@ -8,7 +8,7 @@ import click
 
 from ..core.errors import NotFound
 from ..domain.contributions import STATES
-from ..node.merge import is_text
+from ..node import is_text
 from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
 
 PREVIEW_LIMIT = 1024 * 1024

@@ -11,7 +11,7 @@ import click
 
 from .. import __version__
 from ..domain.charter import KINDS, MODES
-from ..node.home import default_home
+from ..node import default_home
 from . import blobs, contributions, governance, peers, tasks, threads
 from .base import (
     CommunsGroup,
@@ -461,7 +461,7 @@ def serve(
     While it runs, other communs commands on the same home go through it.
     """
     from ..api.server import serve as run
-    from ..node.fetching import parse_size
+    from ..node import parse_size
 
     def started(url: str) -> None:
         click.echo(f"Communs node on {url} (home {ctx.home_path or default_home()})", err=True)

@@ -10,7 +10,7 @@ import click
 import httpx
 
 from ..core.errors import CommunsError
-from ..node.fetching import human
+from ..node import human
 from .base import (
     CommunsGroup,
     Context,

@@ -14,13 +14,15 @@ from ..core.errors import NotFound, Refused
 from ..core.identity import Identity, is_did
 from ..domain import governance, parse_checked, threads
 from ..domain.contributions import STATES, contribution_key
-from . import content, governing, metadata, queries
-from .blobs import blob_hash
-from .health import health
-from .home import Actor
-from .people import people_activity
-from .references import References
-from .wire import link_to
+from .actions import governing
+from .files import content, metadata
+from .files.blobs import blob_hash
+from .files.references import References
+from .home.folder import Actor
+from .peers.wire import link_to
+from .reads import queries
+from .reads.health import health
+from .reads.people import people_activity
 
 
 class PageQueries:

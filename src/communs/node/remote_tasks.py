@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from .home import Actor
+from .home.folder import Actor
 
 
 class HttpTaskOps:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .blobs import blob_hash
-from .lock import ensure_token
+from .files.blobs import blob_hash
+from .home.lock import ensure_token
 
 
 class Running:
@@ -62,7 +62,7 @@ class Running:
         progress: Callable[[int, int], None] | None = None,
     ) -> bytes:
         """The torrent of a file of this node (made once, then read from its cache)."""
-        from . import torrents  # libtorrent loads only for the operations that need it
+        from .files import torrents  # libtorrent loads only for the operations that need it
 
         return torrents.torrent_for(
             self.home,

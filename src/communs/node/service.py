@@ -12,18 +12,20 @@ from typing import Any
 
 from ..core.errors import Ambiguous, BadInput, NotFound, Refused
 from ..core.identity import Identity, is_did
-from . import actions, archive, governing, queries
-from .blobs import blob_hash
-from .content import ContentOps
-from .demo import build_demo
-from .fileops import FileOps
-from .home import Actor, Home
-from .local import LocalState
+from .actions import archive, governing
+from .actions import commons as actions
+from .actions.demo import build_demo
+from .actions.taskops import TaskOps
+from .actions.threadops import ThreadOps
+from .files.blobs import blob_hash
+from .files.content import ContentOps
+from .files.fileops import FileOps
+from .home.folder import Actor, Home
+from .home.local import LocalState
 from .page_queries import PageQueries
-from .replication import Replicator
+from .peers.replication import Replicator
+from .reads import queries
 from .running import Running
-from .taskops import TaskOps
-from .threadops import ThreadOps
 
 
 class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):

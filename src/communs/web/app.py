@@ -31,9 +31,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.errors import CommunsError
-from ..node.home import Actor
-from ..node.queries import hexed
-from ..node.service import Service
+from ..node import Actor, Service, hexed
 from . import render
 from .i18n import LANGUAGES, negotiate, translator
 from .sessions import COOKIE, Session, Sessions, Throttle

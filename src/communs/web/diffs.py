@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from ..core.errors import NotFound
-from ..node.service import Service
+from ..node import Service
 
 DIFF_LIMIT = 1024 * 1024  # bytes of each side compared (or put in the editor) in a page
 CONTEXT = 3  # unchanged lines shown around each change

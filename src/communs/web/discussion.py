@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import NotFound
-from ..node.service import Service
+from ..node import Service
 from .app import Web
 
 ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")

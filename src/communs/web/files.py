@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from ..core.errors import BadInput, CommunsError, NotFound
-from ..node.blobs import blob_hash
+from ..node import blob_hash
 from . import media
 from .app import Web
 from .discussion import thread_for

@@ -7,7 +7,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..node.wire import link_to
+from ..node import link_to
 from .app import Web
 
 

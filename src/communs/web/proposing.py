@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, CommunsError, NotFound, Refused
-from ..node.home import Actor
+from ..node import Actor
 from .app import Web
 from .diffs import decode, looks_textual, media_of, read
 

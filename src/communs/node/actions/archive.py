@@ -1,0 +1,195 @@
+"""Export and import a whole commons as one file: the "open recipe" anyone can copy.
+
+The file is a plain tar archive:
+  MANIFEST.json            format, commons id, ancestors, counts
+  events/<commons>.cbor    the raw signed events, each as a CBOR byte string, in fold order
+  blobs/<sha256>           every file the history references that this home holds
+A fork carries the events of its ancestors up to the heads it was forked from. Import checks
+everything — signatures, ids, parents, blob hashes — before anything is kept: a file with a
+single bad byte is refused whole.
+"""
+
+import hashlib
+import io
+import json
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import cbor2
+
+from ... import domain
+from ...core.errors import BadInput, InvalidEvent, Refused
+from ...core.events import Event
+from ..home.folder import Home
+from ..writing.folding import past
+
+FORMAT = "communs-export"
+VERSION = 1
+
+
+def _chain(home: Home, commons_id: bytes) -> list[tuple[bytes, list[Event]]]:
+    """The commons' events, then each ancestor's events up to where the fork was made."""
+    store = home.store
+    chain = []
+    cid = home.cid(commons_id)
+    events = [domain.parse_checked(r.raw) for r in store.events(cid)]
+    chain.append((commons_id, events))
+    origin = events[0].body.forked_from
+    while origin and store.commons_cid(origin.commons) is not None:
+        ancestor = sorted(past(store, origin.heads), key=lambda e: e.position)
+        chain.append((origin.commons, ancestor))
+        origin = ancestor[0].body.forked_from
+    return chain
+
+
+def _referenced_blobs(events: list[Event]) -> dict[bytes, str]:
+    """Every file the events name, with a path it was at."""
+    blobs: dict[bytes, str] = {}
+    for event in events:
+        body = event.body
+        for item in [*getattr(body, "changes", []), *getattr(body, "merged", [])]:
+            for blob in (getattr(item, "base", None), item.blob):
+                if blob:
+                    blobs.setdefault(blob, item.path)
+        if getattr(body, "content", None):  # a detached text: left out once erased
+            blobs.setdefault(body.content, "")
+    return blobs
+
+
+def export(
+    home: Home, commons_id: bytes, target: Path, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    chain = _chain(home, commons_id)
+    paths: dict[bytes, str] = {}
+    for _, events in chain:
+        paths = _referenced_blobs(events) | paths
+    blobs = sorted(b for b in paths if not home.blobs.is_erased(b))  # erased: never shared
+    present = [b for b in blobs if home.blobs.has(b)]
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "commons": commons_id.hex(),
+        "ancestors": [c.hex() for c, _ in chain[1:]],
+        "events": sum(len(events) for _, events in chain),
+        "blobs": len(present),
+        "missing_blobs": [b.hex() for b in blobs if b not in present],
+        # The same, named: what to fetch ('communs blob get HASH') before exporting again.
+        "missing_files": [{"hash": b.hex(), "path": paths[b]} for b in blobs if b not in present],
+    }
+    partial = target.with_name(target.name + ".partial")
+    with tarfile.open(partial, "w") as tar:
+        _add_bytes(tar, "MANIFEST.json", json.dumps(manifest, indent=2).encode())
+        for commons, events in reversed(chain):  # ancestors first: an importer folds in order
+            data = b"".join(cbor2.dumps(e.raw) for e in events)
+            _add_bytes(tar, f"events/{commons.hex()}.cbor", data)
+            if progress:
+                progress(len(events))
+        for blob in present:
+            tar.add(home.blobs.path(blob), arcname=f"blobs/{blob.hex()}")
+            if progress:
+                progress(1)
+    partial.replace(target)
+    return manifest
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+def _read_events(stream: IO[bytes], name: str) -> Iterator[bytes]:
+    data = stream.read()  # events are small (64 KiB at most each); blobs are streamed
+    buffer = io.BytesIO(data)
+    decoder = cbor2.CBORDecoder(buffer)
+    while buffer.tell() < len(data):
+        try:
+            raw = decoder.decode()
+        except (cbor2.CBORDecodeError, ValueError) as error:
+            raise InvalidEvent(f"{name}: not a sequence of CBOR byte strings ({error})") from None
+        if not isinstance(raw, bytes):
+            raise InvalidEvent(f"{name}: every item must be an event's bytes")
+        yield raw
+
+
+def import_(
+    home: Home, source: Path, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Verify the whole file, then keep it: events in one transaction, blobs after."""
+    try:
+        tar = tarfile.open(source, "r")
+    except (tarfile.TarError, OSError) as error:
+        raise BadInput(f"{source}: not a Communs export ({error})") from None
+    with tar, tempfile.TemporaryDirectory(dir=home.blobs.root / "tmp") as scratch:
+        manifest: dict[str, Any] | None = None
+        raws: list[bytes] = []
+        staged: list[tuple[bytes, Path]] = []
+        for member in tar:
+            if not member.isfile():
+                raise BadInput(f"{source}: unexpected entry {member.name!r}")
+            stream = tar.extractfile(member)
+            assert stream is not None
+            if member.name == "MANIFEST.json":
+                manifest = _check_manifest(stream.read(), source)
+            elif member.name.startswith("events/"):
+                raws.extend(_read_events(stream, member.name))
+            elif member.name.startswith("blobs/"):
+                staged.append(_stage_blob(home, stream, member.name, Path(scratch)))
+            else:
+                raise BadInput(f"{source}: unexpected entry {member.name!r}")
+            if progress:
+                progress(1)
+        if manifest is None:
+            raise BadInput(f"{source}: no MANIFEST.json; is this a Communs export?")
+        commons_id = bytes.fromhex(manifest["commons"])
+        with home.store.transaction():  # the ingest batches join this one transaction
+            report = home.ingest(raws, keep_ids=False)
+            if report.refused or report.pending:
+                problem = (
+                    report.refused[0][1]
+                    if report.refused
+                    else f"{len(report.pending)} event(s) whose parents are not in the file"
+                )
+                raise Refused(f"{source} was refused whole, nothing was imported: {problem}")
+            if home.store.commons_cid(commons_id) is None:
+                raise Refused(
+                    f"{source} was refused whole: it does not hold the commons "
+                    f"{commons_id.hex()[:12]} its manifest names"
+                )
+        for blob, path in staged:
+            if not home.blobs.is_erased(blob):  # its erase came with the events, or before
+                home.blobs.add_file(path)
+        return {
+            "commons": commons_id.hex(),
+            "events": len(raws),
+            "added": report.added_count,
+            "already_known": report.duplicates,
+            "blobs": len(staged),
+        }
+
+
+def _check_manifest(data: bytes, source: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads(data)
+    except ValueError:
+        raise BadInput(f"{source}: MANIFEST.json is not JSON") from None
+    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+        raise BadInput(f"{source}: not a Communs export of version {VERSION}")
+    return manifest
+
+
+def _stage_blob(home: Home, stream: IO[bytes], name: str, scratch: Path) -> tuple[bytes, Path]:
+    """Copy a blob aside while hashing it; refuse the whole file if its hash is wrong."""
+    expected = name.split("/", 1)[1]
+    digest = hashlib.sha256()
+    target = scratch / expected
+    with open(target, "wb") as out:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+    if digest.hexdigest() != expected:
+        raise Refused(f"{name} does not match its hash: the file was altered; nothing imported")
+    return bytes.fromhex(expected), target

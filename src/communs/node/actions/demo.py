@@ -1,0 +1,328 @@
+"""A demo home: people, two commons, contributions in every state, an ineffective event
+and a fork — enough to feel how peer production works before inviting anyone."""
+
+import io
+import math
+import wave
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from ...core.events import sign_event
+from ..home.folder import Home, now_ms
+from ..reads import queries
+from .commons import (
+    accept,
+    change_charter,
+    create_commons,
+    decide,
+    fork,
+    propose,
+    propose_from_fork,
+    revert,
+    review,
+    revise,
+)
+from .threadops import written
+
+PEOPLE = ("anna", "bao", "chloe", "dara")
+
+GUIDE = """# The Aber valley trail
+
+A 9 km loop from the old mill to the estuary and back along the ridge.
+
+## Start
+
+Park at the old mill. The trail leaves from the bridge.
+
+## Birds
+
+Listen for the curlew on the mudflats at low tide.
+"""
+
+
+def build_demo(home: Home) -> dict[str, Any]:
+    if home.store.commons_rows():
+        return summary(home)
+    people = {name: home.keyring.create(name) for name in PEOPLE}
+    anna, bao, chloe, dara = (people[n] for n in PEOPLE)
+
+    def file(name: str, text: str) -> bytes:
+        return home.blobs.add_bytes(text.encode(), name=name).hash
+
+    guide = create_commons(
+        home,
+        anna,
+        name="Aber valley trail guide",
+        kind="text",
+        licence="CC-BY-SA-4.0",
+        description="A walking guide to the Aber valley, written by its walkers.",
+        maintainers=[anna.did, chloe.did],
+        threshold=1,
+        mode="review",
+    )
+    first = propose(
+        home,
+        bao,
+        guide,
+        title="First draft of the guide",
+        files={"guide.md": file("guide.md", GUIDE)},
+    )
+    review(home, chloe, guide, first, verdict="approve", comment="Lovely start.")
+    accept(home, anna, guide, first)
+    tides = propose(
+        home,
+        dara,
+        guide,
+        title="Add tide times",
+        files={"tides.md": file("tides.md", "Low tide: check the harbour office.\n")},
+    )
+    accept(home, chloe, guide, tides)
+    revert(
+        home,
+        anna,
+        guide,
+        tides,
+        reason="Tide times change daily; link the official tables instead.",
+    )
+    map_ = propose(
+        home,
+        chloe,
+        guide,
+        title="Describe the ridge path",
+        files={
+            "guide.md": file(
+                "g2.md",
+                GUIDE.replace(
+                    "## Birds", "## Ridge\n\nThe ridge path is steep after rain.\n\n## Birds"
+                ),
+            )
+        },
+    )
+    revise(
+        home,
+        chloe,
+        guide,
+        map_,
+        title="Describe the ridge path (and the stiles)",
+        files={
+            "guide.md": file(
+                "g3.md",
+                GUIDE.replace(
+                    "## Birds", "## Ridge\n\nSteep after rain; three stiles.\n\n## Birds"
+                ),
+            )
+        },
+    )
+    review(
+        home,
+        bao,
+        guide,
+        map_,
+        verdict="request_changes",
+        comment="Could you say how long the ridge takes?",
+    )
+    spam = propose(
+        home,
+        dara,
+        guide,
+        title="Buy cheap boots",
+        files={"ads.md": file("ads.md", "Visit our shop!\n")},
+    )
+    decide(home, chloe, guide, spam, "reject", reason="Advertising is not part of the guide.")
+    draft = propose(
+        home,
+        bao,
+        guide,
+        title="Parking fees",
+        files={"parking.md": file("p.md", "Parking is free.\n")},
+    )
+    decide(home, bao, guide, draft, "withdraw")
+    _ineffective_accept(home, dara, guide, map_)
+
+    songs = create_commons(
+        home,
+        chloe,
+        name="Bird songs of the estuary",
+        kind="media",
+        licence="CC-BY-4.0",
+        description="Recordings and notes, published at once and patrolled.",
+        mode="publish",
+    )
+    curlew = propose(
+        home,
+        dara,
+        songs,
+        title="Curlew notes",
+        files={"curlew.md": file("curlew.md", "Heard at dawn, 12 March.\n")},
+    )
+    decide(home, chloe, songs, curlew, "patrol")
+    propose(
+        home,
+        bao,
+        songs,
+        title="Oystercatcher notes",
+        files={"oystercatcher.md": file("o.md", "Loud piping along the shore.\n")},
+    )
+
+    breton = fork(
+        home,
+        bao,
+        guide,
+        name="Aber valley trail guide (Breton edition)",
+        description="The guide, in Breton and French.",
+    )
+    translated = propose(
+        home,
+        bao,
+        breton,
+        title="Breton title",
+        files={
+            "guide.md": file(
+                "br.md", GUIDE.replace("# The Aber valley trail", "# Hent traoñienn an Aber")
+            )
+        },
+    )
+    accept(home, bao, breton, translated)
+    propose_from_fork(
+        home, bao, breton, title="Add the Breton title", description="From the Breton edition."
+    )
+    change_charter(home, anna, guide, {"op": "add_maintainer", "did": bao.did})
+    _board_and_discussion(home, people, guide, map_)
+    _media(home, chloe, dara, songs)
+    return summary(home)
+
+
+def _board_and_discussion(home: Home, people: dict[str, Any], guide: bytes, map_: bytes) -> None:
+    """Tasks in every state, signals, a flagged file and a conversation with a mention."""
+    anna, bao, chloe, dara = (people[n] for n in PEOPLE)
+    photo = home.emit(
+        anna,
+        guide,
+        "task.open",
+        {"title": "Photograph the old mill", "description": "From the bridge, morning light."},
+    )
+    home.emit(dara, guide, "task.claim", {"task": photo})
+    home.emit(dara, guide, "task.done", {"task": photo, "comment": "Three photos uploaded."})
+    home.emit(chloe, guide, "task.validate", {"task": photo, "comment": "Beautiful, thanks!"})
+    loop_map = home.emit(
+        anna,
+        guide,
+        "task.open",
+        {"title": "Draw a map of the loop", "description": "GPX or a sketch is fine."},
+    )
+    for who, kind in ((bao, "needed"), (dara, "urgent")):
+        home.emit(
+            who, guide, "task.signal", {"target": {"on": "task", "id": loop_map}, "kind": kind}
+        )
+    home.emit(bao, guide, "task.claim", {"task": loop_map})
+    breton = home.emit(chloe, guide, "task.open", {"title": "Translate the guide into Breton"})
+    home.emit(
+        anna,
+        guide,
+        "task.signal",
+        {"target": {"on": "task", "id": breton}, "kind": "good_first_task"},
+    )
+    home.emit(
+        chloe,
+        guide,
+        "task.flag",
+        {"path": "guide.md", "note": "The ridge section needs walking times."},
+    )
+    welcome = home.emit(
+        anna,
+        guide,
+        "thread.post",
+        {
+            "subject": {"kind": "commons", "ref": ""},
+            **written(
+                home, f"Welcome to the guide! @{bao.did} could you check the parking section?"
+            ),
+        },
+    )
+    home.emit(
+        bao,
+        guide,
+        "thread.post",
+        {
+            "subject": {"kind": "commons", "ref": ""},
+            **written(home, "On it this weekend."),
+            "reply_to": welcome,
+        },
+    )
+    home.emit(
+        dara,
+        guide,
+        "thread.post",
+        {
+            "subject": {"kind": "contribution", "ref": map_.hex()},
+            **written(home, "The stiles are **slippery** in winter: worth a warning?"),
+        },
+    )
+
+
+def _media(home: Home, chloe: Any, dara: Any, songs: bytes) -> None:
+    """A photo and a recording, made here so the demo needs no download."""
+    image = io.BytesIO()
+    picture = Image.new("RGB", (640, 400), (196, 222, 235))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 280, 640, 400), fill=(120, 160, 110))
+    draw.ellipse((470, 40, 560, 130), fill=(250, 220, 120))
+    draw.polygon([(180, 280), (260, 170), (340, 280)], fill=(150, 110, 90))
+    picture.save(image, format="PNG")
+    recording = io.BytesIO()
+    with wave.open(recording, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        frames = bytearray()
+        for n in range(16000):  # a one-second rising whistle, like a curlew's call
+            pitch = 1800 + 1400 * n / 16000
+            value = int(
+                9000 * math.sin(2 * math.pi * pitch * n / 16000) * math.sin(math.pi * n / 16000)
+            )
+            frames += value.to_bytes(2, "little", signed=True)
+        out.writeframes(bytes(frames))
+    files = {
+        "photos/estuary.png": home.blobs.add_bytes(image.getvalue(), name="estuary.png").hash,
+        "recordings/curlew.wav": home.blobs.add_bytes(recording.getvalue(), name="curlew.wav").hash,
+    }
+    propose(home, dara, songs, title="A photo and a curlew recording", files=files)
+
+
+def _ineffective_accept(home: Home, who: Any, commons: bytes, contribution: bytes) -> None:
+    """A non-maintainer's accept, signed by hand as a peer might send it: the log keeps it,
+    marked ineffective, and it changes nothing."""
+    cid = home.cid(commons)
+    heads = home.store.heads(cid)
+    clock = 1 + max(c for _, c in home.store.clocks(heads).values())
+    raw = sign_event(
+        who,
+        commons=commons,
+        type="contribution.accept",
+        parents=heads,
+        clock=clock,
+        time=now_ms(),
+        body={"contribution": contribution, "revision": 1},
+    )
+    home.ingest([raw])
+
+
+def summary(home: Home) -> dict[str, Any]:
+    commons = []
+    for row in queries.commons_list(home):
+        items = queries.contributions(home, bytes.fromhex(row["id"]))
+        states: dict[str, int] = {}
+        for c in items:
+            states[c["state"]] = states.get(c["state"], 0) + 1
+        text = ", ".join(f"{n} {s}" for s, n in states.items()) or "no contribution"
+        if row["forked_from"]:
+            text += f"; fork of {row['forked_from'][:12]}"
+        commons.append(
+            {"id": row["id"], "name": row["name"], "summary": text, "contributions": states}
+        )
+    return {
+        "home": str(home.path),
+        "identities": {k.name: k.did for k in home.keyring.list()},
+        "commons": commons,
+    }

@@ -1,0 +1,174 @@
+"""The Service's operations on discussion: read the thread of any object of a commons, post
+and reply, edit, retract, hide, unhide, react and unreact.
+
+A subject is named by ``kind`` (commons, artifact, contribution, task, person) and ``ref``:
+nothing for the commons, a path, a unique id prefix, or a DID. The rules stay in the fold
+(``domain/threads.py``): a refused action signs nothing and says why.
+"""
+
+from typing import Any
+
+from ...core.errors import BadInput
+from ...core.identity import is_did
+from ...domain import threads
+from ...domain.schema import check_path
+from ..files import content
+from ..home.folder import Actor
+from ..reads.queries import hexed, names
+from .taskops import record_id
+
+MESSAGE_ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")
+KINDS = ("commons", "artifact", "contribution", "task", "person")
+NEEDS = {  # what an action needs, and what to say when it is missing
+    "edit": ("text", "a message cannot be edited to nothing: retract it instead"),
+    "hide": ("reason", "give a reason to hide a message: everyone will read it"),
+    "react": ("emoji", "choose an emoji"),
+    "unreact": ("emoji", "choose an emoji"),
+}
+
+
+def written(home: Any, text: str) -> dict[str, Any]:
+    """A message's text as a node signs it: detached, so that its author can erase it, with
+    the people it mentions said beside it."""
+    return {**content.detach(home, text), "mentions": threads.mentions(text)}
+
+
+class ThreadOps:
+    """Mixed into ``Service`` (which provides ``home``, ``lock``, ``_me``, ``_commons``,
+    ``_contribution`` and ``_task``)."""
+
+    def _subject(self, commons: bytes, kind: str, ref: str) -> dict[str, str]:
+        """The subject as the fold names it: ids in full, paths and DIDs checked."""
+        ref = (ref or "").strip()
+        if kind == "commons":
+            if ref:
+                raise BadInput("the commons itself is named without a reference")
+            return {"kind": kind, "ref": ""}
+        if kind == "contribution":
+            return {"kind": kind, "ref": self._contribution(commons, ref).hex()}
+        if kind == "task":
+            return {"kind": kind, "ref": self._task(commons, ref).hex()}
+        if kind == "person":
+            if not is_did(ref):
+                raise BadInput(f"{ref!r} is not a person: give their did:key identity")
+            return {"kind": kind, "ref": ref}
+        if kind == "artifact":
+            try:
+                check_path(ref)
+            except ValueError as error:
+                raise BadInput(f"{error}: name a file of the commons by its path") from None
+            return {"kind": kind, "ref": ref}
+        raise BadInput(f"a thread is on one of: {', '.join(KINDS)}")
+
+    def _message(self, commons: bytes, ref: str) -> bytes:
+        return record_id(self.home, commons, "message-id/", ref, "message")
+
+    def thread(self, ref: str, kind: str = "commons", subject: str = "") -> dict[str, Any]:
+        """A subject's messages in reading order, each with ``depth`` (0 for a message that
+        replies to nothing), its author's name and its reactions (``people``, ``names``);
+        hidden and retracted messages are included, shown as such. ``maintainers``: who may
+        hide messages."""
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            named = self._subject(commons, kind, subject)
+            cid = home.cid(commons)
+            prefix = f"message/{threads.subject_key(named)}//"
+            found = threads.thread(home.store.scan_records(cid, prefix), named)
+            known = names(home, cid)
+            state = home.state(commons)
+            charter = state.get("charter") or {}
+            # A retracted message keeps its hashes, for its author to erase, but shows nothing.
+            texts, earlier = [], []
+            for r in found:
+                gone = r["retracted"]
+                texts.append(
+                    content.shown(home, state, r["text"], None if gone else r.get("content"))
+                )
+                earlier.append(
+                    [
+                        content.shown(
+                            home, state, c["previous"], None if gone else c.get("previous_content")
+                        )
+                        for c in r["edits"]
+                    ]
+                )
+        messages = []
+        for record, text, before in zip(found, texts, earlier, strict=True):
+            message = hexed(record)
+            message.update(hexed(text))
+            for edit, shown in zip(message["edits"], before, strict=True):
+                edit["previous"] = shown["text"]
+            message["author_name"] = known.get(record["author"])
+            if record["hidden"]:
+                message["hidden"]["name"] = known.get(record["hidden"]["by"])
+            message["reactions"] = [
+                {
+                    "emoji": emoji,
+                    "people": people,
+                    "names": [known.get(did) or did[:16] + "…" for did in people],
+                }
+                for emoji, people in sorted(record["reactions"].items())
+            ]
+            messages.append(message)
+        return {
+            "commons": commons.hex(),
+            "commons_name": charter.get("name"),
+            "subject": named,
+            "messages": messages,
+            "maintainers": list(charter.get("maintainers", [])),
+        }
+
+    def thread_post(
+        self,
+        actor: Actor,
+        ref: str,
+        kind: str,
+        subject: str,
+        text: str,
+        reply_to: str | None = None,
+    ) -> dict[str, Any]:
+        """Post ``text`` (Markdown; ``@did:key:…`` mentions a person) on a subject, or as a
+        reply to a message of the same subject (``reply_to``: its id prefix)."""
+        if not text.strip():
+            raise BadInput("write something before posting")
+        with self.lock:
+            commons = self._commons(ref)
+            body = {
+                "subject": self._subject(commons, kind, subject),
+                "reply_to": self._message(commons, reply_to) if reply_to else None,
+                **written(self.home, text),
+            }
+            made = self.home.emit(self._me(actor), commons, "thread.post", body)
+        return {"id": made.hex(), "subject": body["subject"]}
+
+    def message_act(
+        self,
+        actor: Actor,
+        ref: str,
+        message: str,
+        action: str,
+        text: str | None = None,
+        reason: str | None = None,
+        emoji: str | None = None,
+    ) -> dict[str, Any]:
+        """edit (``text``), retract, hide (``reason``, as a maintainer), unhide, react and
+        unreact (``emoji``) a message, named by a unique id prefix."""
+        if action not in MESSAGE_ACTIONS:
+            raise BadInput(
+                f"unknown message action {action!r}: one of {', '.join(MESSAGE_ACTIONS)}"
+            )
+        given = {"text": text, "reason": reason, "emoji": emoji}
+        field, missing = NEEDS.get(action, (None, ""))
+        if field and not (given[field] or "").strip():
+            raise BadInput(missing)
+        with self.lock:
+            commons = self._commons(ref)
+            mid = self._message(commons, message)
+            body: dict[str, Any] = {"message": mid}
+            if action == "edit":
+                body.update(written(self.home, text or ""))
+            elif field:
+                body[field] = given[field]
+            made = self.home.emit(self._me(actor), commons, f"thread.{action}", body)
+        return {"id": made.hex(), "message": mid.hex()}

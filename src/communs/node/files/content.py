@@ -1,0 +1,108 @@
+"""Detached content on a node: texts written as files beside the events that name them, read
+back for the pages, and deleted for good when a commons erases them (``domain/content``).
+
+A node signs every new message and display name detached, so that each can be taken back.
+Reading never fails: content this node does not hold (not fetched yet, or erased) reads as
+``None``, and the pages say which.
+"""
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ... import domain
+from ...core.errors import BadInput, CommunsError
+from ...domain.content import MAX_CONTENT, SALT, erased, pack, unpack
+
+if TYPE_CHECKING:
+    from ..home.folder import Home
+
+
+def detach(home: "Home", text: str) -> dict[str, Any]:
+    """Keep ``text`` as detached content (with a fresh salt): the body fields that name it."""
+    kept = home.blobs.add_bytes(pack(text, os.urandom(SALT)))
+    return {"content": kept.hash, "content_size": kept.size}
+
+
+def read(home: "Home", content: bytes | None) -> str | None:
+    """The text of detached content, or None if this node does not hold it (or not as text)."""
+    if content is None or not home.blobs.has(content):
+        return None
+    try:
+        return unpack(home.blobs.read_bytes(content, MAX_CONTENT))
+    except CommunsError:
+        return None
+
+
+def shown(home: "Home", view: domain.View, inline: str, content: bytes | None) -> dict[str, Any]:
+    """What a page shows of a text: ``text`` (inline or read back), and if detached, whether
+    it was ``erased`` (by whom, why, and whether by the maintainers) or is ``missing``."""
+    if content is None:
+        return {"text": inline, "erased": None, "missing": False}
+    how = erased(view, content)
+    text = None if how else read(home, content)
+    return {"text": text or "", "erased": how, "missing": how is None and text is None}
+
+
+def with_text(home: "Home", view: domain.View, message: dict[str, Any]) -> dict[str, Any]:
+    """A message record with its text read back (``shown``): what every page shows of it.
+    A retracted message keeps its hashes, for its author to erase, but shows nothing."""
+    detached = None if message.get("retracted") else message.get("content")
+    return {**message, **shown(home, view, message["text"], detached)}
+
+
+def honour(home: "Home", added: Iterable[tuple[bytes, bytes]]) -> None:
+    """Delete the content that newly folded ``content.erase`` events erased (a listener of the
+    home: it runs once the events are committed, whoever sent them)."""
+    for commons, raw in added:
+        event = domain.parse_checked(raw)
+        if event.type != "content.erase":
+            continue
+        how = erased(home.state(commons), event.body.content)
+        if how is not None and how["event"] == event.id:
+            home.blobs.erase(event.body.content)
+
+
+class ContentOps:
+    """Mixed into ``Service`` (which provides ``home``, ``lock``, ``_me``, ``_commons`` and
+    ``_message``): taking back what was written."""
+
+    def erase(self, actor: Any, ref: str, target: str, reason: str = "") -> dict[str, Any]:
+        """Erase detached content on every node that holds the commons: ``message:ID`` (every
+        version of a message's text), ``name`` (the signer's own display name),
+        ``name:DID`` (a maintainer removing someone's name, with a reason), or a content hash
+        in hex. The events stay, and still verify; their content is gone."""
+        kind, _, rest = target.partition(":")
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            me = self._me(actor)
+            state = home.state(commons)
+            hashes = self._erasable(commons, state, kind, rest or me.did, target)
+            erased_now = []
+            for hash in hashes:
+                if erased(state, hash) is None:
+                    home.emit(me, commons, "content.erase", {"content": hash, "reason": reason})
+                    erased_now.append(hash.hex())
+        return {"commons": commons.hex(), "erased": erased_now}
+
+    def _erasable(
+        self, commons: bytes, state: domain.View, kind: str, rest: str, target: str
+    ) -> list[bytes]:
+        if kind == "message":
+            key = state.get("message-id/" + self._message(commons, rest).hex())
+            record = state.get(key)
+            found = [c.get("previous_content") for c in record["edits"]]
+            found.append(record.get("content"))
+        elif kind == "name":
+            found = [(state.get(f"profile/{rest}") or {}).get("content")]
+        elif len(target) == 64 and all(c in "0123456789abcdef" for c in target):
+            found = [bytes.fromhex(target)]
+        else:
+            raise BadInput(
+                f"{target!r} names no content: give message:ID, name, name:DID or a content hash"
+            )
+        hashes = [h for h in found if h is not None]
+        if not hashes:
+            raise BadInput(f"{target} has no detached content to erase (it was written inline)")
+        return hashes

@@ -1,0 +1,308 @@
+"""The identities of a home: one JSON file each in ``identities/``, readable by its owner only.
+
+A file holds the Ed25519 seed either in clear (``"type": "plain"``) or sealed with a key
+derived from a passphrase (``"type": "argon2id-secretbox"``: Argon2id, then XSalsa20-Poly1305).
+"""
+
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nacl.exceptions
+import nacl.pwhash
+import nacl.secret
+import nacl.utils
+
+from ...core.errors import Ambiguous, BadInput, NotFound, Refused
+from ...core.identity import Identity, is_did
+
+_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,39}")
+_PLAIN = "plain"
+_SEALED = "argon2id-secretbox"
+_DEFAULT_FILE = "default"
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    name: str
+    did: str
+    encrypted: bool
+    created: int  # milliseconds since the epoch, like event times
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """An identity's key read from its file, not yet unlocked."""
+
+    info: KeyInfo
+    key: dict[str, Any]
+
+    def unlock(self, passphrase: str | None = None) -> Identity:
+        """The identity; for a sealed key, Argon2id runs here (no file is read), so a caller
+        can do it outside any lock it holds."""
+        name, key = self.info.name, self.key
+        if key["type"] == _PLAIN:
+            seed = bytes.fromhex(key["seed"])
+        elif passphrase is None:
+            raise Refused(
+                f"identity '{name}' is encrypted: give its passphrase with "
+                "--passphrase-file or COMMUNS_PASSPHRASE"
+            )
+        else:
+            seed = _open(key, passphrase, name)
+        identity = Identity(seed)
+        if identity.did != self.info.did:
+            raise BadInput(
+                f"the identity file for '{name}' is damaged: its key does not match "
+                f"its DID {self.info.did}"
+            )
+        return identity
+
+
+class Keyring:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)  # mkdir's mode is filtered by the umask; chmod is not
+        # Creating checks the name is free, then writes: one creation at a time. Reading needs
+        # no lock, since every file is replaced whole.
+        self._writing = threading.Lock()
+
+    # -- creating ------------------------------------------------------------------------
+
+    def create(
+        self,
+        name: str,
+        passphrase: str | None = None,
+        *,
+        opslimit: int = nacl.pwhash.argon2id.OPSLIMIT_MODERATE,
+        memlimit: int = nacl.pwhash.argon2id.MEMLIMIT_MODERATE,
+    ) -> Identity:
+        """A new identity saved as ``name``; sealed with ``passphrase`` when one is given."""
+        self._check_new_name(name)  # before sealing: a taken name fails at once
+        identity = Identity.generate()
+        if passphrase is None:
+            key = {"type": _PLAIN, "seed": identity.seed.hex()}
+        else:
+            key = _seal(identity.seed, passphrase, opslimit, memlimit)
+        data = {"name": name, "did": identity.did, "created": int(time.time() * 1000), "key": key}
+        with self._writing:
+            self._check_new_name(name)  # again: someone may have taken it while we sealed
+            self._write(self._file(name), json.dumps(data, indent=2) + "\n")
+        return identity
+
+    def import_(self, data: dict[str, Any]) -> KeyInfo:
+        """Add an identity exported from another node (the dict ``export`` returns)."""
+        info = _check_exported(data)
+        with self._writing:
+            self._check_new_name(info.name)
+            for known in self.list():
+                if known.did == info.did:
+                    raise Refused(f"identity {info.did} is already here, named '{known.name}'")
+            self._write(self._file(info.name), json.dumps(data, indent=2) + "\n")
+        return info
+
+    # -- finding -------------------------------------------------------------------------
+
+    def list(self) -> list[KeyInfo]:
+        """Every identity, oldest first."""
+        infos = [
+            self._info(file) for file in self.root.glob("*.json") if not file.name.startswith(".")
+        ]
+        return sorted(infos, key=lambda info: (info.created, info.name))
+
+    def info(self, name_or_did_prefix: str) -> KeyInfo:
+        """An identity by exact name, else by a unique prefix of its DID."""
+        ref = name_or_did_prefix.strip()
+        infos = self.list()
+        for info in infos:
+            if info.name == ref:
+                return info
+        found = [info for info in infos if ref and _did_starts_with(info.did, ref)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(info.name for info in found)
+            raise Ambiguous(f"'{ref}' matches several identities ({names}); give more characters")
+        raise NotFound(
+            f"no identity is named '{ref}' or has a DID starting with it; {self._known()}"
+        )
+
+    def default(self) -> KeyInfo | None:
+        """The identity named in the ``default`` file, else the oldest, else None."""
+        chosen = self.root / _DEFAULT_FILE
+        if chosen.exists():
+            name = chosen.read_text(encoding="utf-8").strip()
+            if not _NAME.fullmatch(name) or not self._file(name).exists():
+                # Falling back to another identity would sign as someone else without asking.
+                raise NotFound(
+                    f"the default identity '{name}' is missing from {self.root}; "
+                    f"choose another default ({self._known()})"
+                )
+            return self._info(self._file(name))
+        infos = self.list()
+        return infos[0] if infos else None
+
+    def set_default(self, name: str) -> None:
+        self._existing(name)
+        self._write(self.root / _DEFAULT_FILE, name + "\n")
+
+    # -- using ---------------------------------------------------------------------------
+
+    def load(self, name: str, passphrase: str | None = None) -> Identity:
+        return self.key(name).unlock(passphrase)
+
+    def key(self, name: str) -> StoredKey:
+        """The identity's key as its file holds it: reading is quick, unlocking it with a
+        passphrase (``StoredKey.unlock``) takes a core for half a second."""
+        file = self._existing(name)
+        return StoredKey(self._info(file), self._read(file)["key"])
+
+    def export(self, name: str) -> dict[str, Any]:
+        """The file's content, to move the identity to another node (still sealed if it was)."""
+        return self._read(self._existing(name))
+
+    # -- files ---------------------------------------------------------------------------
+
+    def _file(self, name: str) -> Path:
+        return self.root / f"{name}.json"
+
+    def _check_new_name(self, name: str) -> None:
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise BadInput(
+                f"{name!r} cannot name an identity: use 1 to 40 letters, digits, "
+                "'-', '_' or '.', not starting with '.'"
+            )
+        if self._file(name).exists():
+            raise Refused(f"an identity named '{name}' already exists; choose another name")
+
+    def _existing(self, name: str) -> Path:
+        file = self._file(name)
+        if not _NAME.fullmatch(name) or not file.exists():
+            raise NotFound(f"no identity named '{name}'; {self._known()}")
+        return file
+
+    def _known(self) -> str:
+        names = [info.name for info in self.list()]
+        return f"known: {', '.join(names)}" if names else "this home has no identity yet"
+
+    def _info(self, file: Path) -> KeyInfo:
+        info = _check_exported(self._read(file))
+        if info.name != file.stem:
+            # load() finds an identity by its file name: the two must agree.
+            raise BadInput(
+                f"{file} holds the identity '{info.name}': rename the file {info.name}.json"
+            )
+        return info
+
+    def _read(self, file: Path) -> dict[str, Any]:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise BadInput(f"{file} is not a readable identity file (invalid JSON)") from None
+        if not isinstance(data, dict):
+            raise BadInput(f"{file} is not an identity file (expected a JSON object)")
+        return data
+
+    def _write(self, file: Path, text: str) -> None:
+        """Write through a temporary file created 0600, so no other user can ever read it and
+        a crash never leaves half a file under the final name."""
+        # mkstemp opens with O_EXCL and mode 0600 (documented), before anything is written.
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{file.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, file)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _did_starts_with(did: str, prefix: str) -> bool:
+    # A DID may be given whole, or from its "z6Mk..." part as it is often shown.
+    return did.startswith(prefix) or did.removeprefix("did:key:").startswith(prefix)
+
+
+# -- sealing with a passphrase ---------------------------------------------------------------
+
+
+def _passphrase_key(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    # NFC, so the same passphrase typed on systems that compose accents differently still
+    # opens the file on another node.
+    secret = unicodedata.normalize("NFC", passphrase).encode("utf-8")
+    return nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE, secret, salt, opslimit=opslimit, memlimit=memlimit
+    )
+
+
+def _seal(seed: bytes, passphrase: str, opslimit: int, memlimit: int) -> dict[str, Any]:
+    if not passphrase:
+        raise BadInput("an empty passphrase protects nothing: give a real one, or none")
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    box = nacl.secret.SecretBox(_passphrase_key(passphrase, salt, opslimit, memlimit))
+    return {
+        "type": _SEALED,
+        "salt": salt.hex(),
+        "opslimit": opslimit,
+        "memlimit": memlimit,
+        "box": box.encrypt(seed).hex(),
+    }
+
+
+def _open(key: dict[str, Any], passphrase: str, name: str) -> bytes:
+    salt = bytes.fromhex(key["salt"])
+    box = nacl.secret.SecretBox(_passphrase_key(passphrase, salt, key["opslimit"], key["memlimit"]))
+    try:
+        return box.decrypt(bytes.fromhex(key["box"]))
+    except nacl.exceptions.CryptoError:
+        raise Refused(f"wrong passphrase for identity '{name}'") from None
+
+
+def _check_exported(data: dict[str, Any]) -> KeyInfo:
+    """The KeyInfo of an identity file's content; BadInput naming what is wrong with it."""
+
+    def bad(why: str) -> BadInput:
+        return BadInput(f"not a usable identity ({data.get('name')!r}): {why}")
+
+    name, did, created, key = (data.get(k) for k in ("name", "did", "created", "key"))
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise bad("missing or invalid name")
+    if not isinstance(did, str) or not is_did(did):
+        raise bad("missing or invalid did")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise bad("'created' must be an integer (milliseconds)")
+    if not isinstance(key, dict) or key.get("type") not in (_PLAIN, _SEALED):
+        raise bad(f"unknown key type; expected '{_PLAIN}' or '{_SEALED}'")
+    if key["type"] == _PLAIN:
+        hex_fields = {"seed": 32}
+    else:
+        hex_fields = {"salt": nacl.pwhash.argon2id.SALTBYTES, "box": None}
+    for field, length in hex_fields.items():
+        if not _is_hex(key.get(field), length):
+            raise bad(f"key field '{field}' is not valid hex")
+    if key["type"] == _SEALED:
+        for limit in ("opslimit", "memlimit"):
+            if not isinstance(key.get(limit), int) or key[limit] <= 0:
+                raise bad(f"key field '{limit}' must be a positive integer")
+    elif Identity(bytes.fromhex(key["seed"])).did != did:
+        raise bad("its seed does not match its did")
+    return KeyInfo(name, did, key["type"] == _SEALED, created)
+
+
+def _is_hex(value: object, length: int | None) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        return False
+    return length is None or len(raw) == length

@@ -1,0 +1,223 @@
+"""What is local to one node and never replicated: peers, follows, trusted and blocked authors,
+acceptance policies, and the log of events refused from peers. A small SQLite file beside the
+event store (``local.db``), so a node's choices never leak into the public log."""
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ...core.errors import BadInput, NotFound
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS peers (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL DEFAULT 'manual',
+    added INTEGER NOT NULL,
+    last_ok INTEGER,
+    last_error TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    retry_at REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS follows (commons BLOB PRIMARY KEY, added INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS authors (did TEXT PRIMARY KEY, status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '', added INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS policies (commons BLOB PRIMARY KEY, accept TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS file_policies (scope BLOB PRIMARY KEY, fetch TEXT, quota INTEGER);
+CREATE TABLE IF NOT EXISTS ballots (proposal BLOB NOT NULL, voter TEXT NOT NULL,
+    ballot BLOB NOT NULL, salt BLOB NOT NULL, PRIMARY KEY (proposal, voter));
+CREATE TABLE IF NOT EXISTS refusals (rowid INTEGER PRIMARY KEY, time INTEGER NOT NULL,
+    peer TEXT NOT NULL, commons BLOB, event BLOB, reason TEXT NOT NULL);
+"""
+ACCEPT = ("anyone", "maintainers")
+FETCH = ("eager", "lazy")
+NODE = b""  # the scope of the node-wide file policy
+KEEP_REFUSALS = 10_000
+BACKOFF_MAX = 300.0  # seconds between tries of a peer that keeps failing
+
+
+def normalize_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = "http://" + url
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest or "/" in rest:
+        raise BadInput(f"{url!r} is not a peer address: give http://HOST:PORT or HOST:PORT")
+    return url
+
+
+class LocalState:
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.executescript(SCHEMA)
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self.lock:
+            return self.db.execute(sql, args).fetchall()
+
+    # -- peers ---------------------------------------------------------------------------
+
+    def add_peer(self, url: str, source: str = "manual") -> str:
+        url = normalize_url(url)
+        self._run(
+            "INSERT OR IGNORE INTO peers (url, source, added) VALUES (?, ?, ?)",
+            (url, source, int(time.time())),
+        )
+        return url
+
+    def add_lan_peer(self, url: str) -> None:
+        """A node found on the local network (mDNS)."""
+        self.add_peer(url, source="lan")
+
+    def remove_peer(self, url: str) -> None:
+        url = normalize_url(url)
+        if not self._run("DELETE FROM peers WHERE url = ? RETURNING url", (url,)):
+            raise NotFound(f"{url} is not a peer of this node; 'communs peer list' shows them")
+
+    def peers(self) -> list[dict[str, Any]]:
+        rows = self._run(
+            "SELECT url, source, added, last_ok, last_error, failures, retry_at "
+            "FROM peers ORDER BY added, url"
+        )
+        names = ("url", "source", "added", "last_ok", "last_error", "failures", "retry_at")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def peer_ok(self, url: str) -> None:
+        self._run(
+            "UPDATE peers SET last_ok = ?, last_error = NULL, failures = 0, retry_at = 0 "
+            "WHERE url = ?",
+            (int(time.time()), url),
+        )
+
+    def peer_failed(self, url: str, reason: str, now: float) -> float:
+        """Record a failure; the peer is tried again after an exponential backoff."""
+        row = self._run("SELECT failures FROM peers WHERE url = ?", (url,))
+        failures = (row[0][0] if row else 0) + 1
+        retry_at = now + min(BACKOFF_MAX, 2.0 ** min(failures, 10))
+        self._run(
+            "UPDATE peers SET last_error = ?, failures = ?, retry_at = ? WHERE url = ?",
+            (reason, failures, retry_at, url),
+        )
+        return retry_at
+
+    # -- follows -------------------------------------------------------------------------
+
+    def follow(self, commons: bytes) -> None:
+        self._run("INSERT OR IGNORE INTO follows VALUES (?, ?)", (commons, int(time.time())))
+
+    def unfollow(self, commons: bytes) -> None:
+        self._run("DELETE FROM follows WHERE commons = ?", (commons,))
+
+    def follows(self) -> list[bytes]:
+        return [r[0] for r in self._run("SELECT commons FROM follows ORDER BY added")]
+
+    # -- authors and policies --------------------------------------------------------------
+
+    def set_author(self, did: str, status: str | None, reason: str = "") -> None:
+        if status is None:
+            self._run("DELETE FROM authors WHERE did = ?", (did,))
+        else:
+            self._run(
+                "INSERT OR REPLACE INTO authors VALUES (?, ?, ?, ?)",
+                (did, status, reason, int(time.time())),
+            )
+
+    def authors(self, status: str) -> set[str]:
+        return {r[0] for r in self._run("SELECT did FROM authors WHERE status = ?", (status,))}
+
+    def set_policy(self, commons: bytes, accept: str) -> None:
+        if accept not in ACCEPT:
+            raise BadInput(f"accept must be one of {', '.join(ACCEPT)}")
+        self._run("INSERT OR REPLACE INTO policies VALUES (?, ?)", (commons, accept))
+
+    def policy(self, commons: bytes) -> str:
+        row = self._run("SELECT accept FROM policies WHERE commons = ?", (commons,))
+        return row[0][0] if row else "anyone"
+
+    def set_file_policy(
+        self, commons: bytes | None, *, fetch: str | None = None, quota: Any = ...
+    ) -> None:
+        """Set how files are fetched (``fetch``) and the disk ``quota`` in bytes (None: no
+        quota) for a commons, or for the whole node when ``commons`` is None; what is not
+        given stays as it was."""
+        if fetch is not None and fetch not in FETCH:
+            raise BadInput(f"fetch must be one of {', '.join(FETCH)}")
+        if quota is not ... and quota is not None and (not isinstance(quota, int) or quota < 0):
+            raise BadInput("a quota is a number of bytes (0 or more), or none")
+        scope = commons or NODE
+        row = self._run("SELECT fetch, quota FROM file_policies WHERE scope = ?", (scope,))
+        old_fetch, old_quota = row[0] if row else (None, None)
+        self._run(
+            "INSERT OR REPLACE INTO file_policies VALUES (?, ?, ?)",
+            (scope, fetch or old_fetch, old_quota if quota is ... else quota),
+        )
+
+    def file_policy(self, commons: bytes | None) -> dict[str, Any]:
+        """``{"fetch", "quota"}`` in force for a commons (its own, else the node's), or for
+        the node when ``commons`` is None."""
+        rows = dict(
+            (scope, (fetch, quota))
+            for scope, fetch, quota in self._run(
+                "SELECT scope, fetch, quota FROM file_policies WHERE scope IN (?, ?)",
+                (NODE, commons or NODE),
+            )
+        )
+        node_fetch, node_quota = rows.get(NODE, (None, None))
+        if commons is None:
+            return {"fetch": node_fetch or "eager", "quota": node_quota}
+        own_fetch, own_quota = rows.get(commons, (None, None))
+        return {"fetch": own_fetch or node_fetch or "eager", "quota": own_quota}
+
+    # -- hidden ballots: what was committed, kept to reveal it after the close ---------------
+
+    def keep_ballot(self, proposal: bytes, voter: str, ballot: bytes, salt: bytes) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO ballots VALUES (?, ?, ?, ?)", (proposal, voter, ballot, salt)
+        )
+
+    def kept_ballot(self, proposal: bytes, voter: str) -> tuple[bytes, bytes] | None:
+        rows = self._run(
+            "SELECT ballot, salt FROM ballots WHERE proposal = ? AND voter = ?", (proposal, voter)
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    # -- refusals --------------------------------------------------------------------------
+
+    def refused(self, peer: str, commons: bytes | None, event: bytes | None, reason: str) -> None:
+        self._run(
+            "INSERT INTO refusals (time, peer, commons, event, reason) VALUES (?, ?, ?, ?, ?)",
+            (int(time.time()), peer, commons, event, reason),
+        )
+        self._run(
+            "DELETE FROM refusals WHERE rowid <= (SELECT max(rowid) FROM refusals) - ?",
+            (KEEP_REFUSALS,),
+        )
+
+    def refusals(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self._run(
+            "SELECT time, peer, commons, event, reason FROM refusals ORDER BY rowid DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            {
+                "time": t,
+                "peer": p,
+                "commons": c.hex() if c else None,
+                "event": e.hex() if e else None,
+                "reason": r,
+            }
+            for t, p, c, e, r in rows
+        ]
+
+    def refusal_counts(self) -> dict[str, int]:
+        return dict(
+            self._run(
+                "SELECT reason, count(*) FROM refusals GROUP BY reason ORDER BY count(*) DESC"
+            )
+        )

@@ -1,0 +1,345 @@
+"""Replication with peers: serving what they lack, pulling and pushing in causal batches,
+and the background loop that keeps followed commons in sync (live propagation is in
+``propagation``).
+
+A peer can never make this node accept an invalid event: everything it sends goes through
+the same ingest as a local action, after this node's own admission policy (blocked authors,
+commons open to anyone or only to maintainers and followed authors).
+"""
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import cbor2
+import httpx
+
+from ...core.errors import BadInput, Unreachable
+from ..files.fetching import PEER_ERRORS, Fetcher
+from ..home.folder import Home
+from ..home.local import LocalState, normalize_url
+from ..http import raise_for, transport
+from .admission import admit
+from .offers import FileOffers, FileWork
+from .propagation import MAX_RECEIVED, Propagation
+from .pulls import Pulls
+from .serving import SyncServer
+from .sync import missing_ids
+from .wire import (
+    files_of,
+    iter_cbor_seq,
+    link_to,
+    parse_link,
+    shape,
+)
+
+log = logging.getLogger("communs.sync")
+# What a misbehaving peer can cause; a sync with it fails, the node goes on.
+
+MAX_BODY = 64 * 1024 * 1024
+INTERVAL = 30.0  # seconds between background rounds
+MAX_ANCESTORS = 64
+PULL_SECONDS = 900.0  # a pull that takes longer is dropped (and resumed by the next round)
+# Seconds a node that received a push leaves the pusher to send the files before fetching
+# them itself (from the pusher, if it can reach it, and from its other peers).
+OFFER_GRACE = 5.0
+
+
+class Replicator(Propagation):
+    def __init__(self, home: Home, lock: Any, local: LocalState):
+        self.home = home
+        self.lock = lock  # the home's writer lock, shared with the Service
+        self.local = local
+        self.own_url: str | None = None
+        self.listeners: set[Any] = set()  # told (commons, raw) of each new event
+        self.file_listeners: set[Callable[[bytes], None]] = set()  # told each new file
+        self.home.listeners.append(self._announce)
+        self.home.blobs.on_new.append(self._file_arrived)
+        self._http: httpx.Client | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._live: dict[str, threading.Thread] = {}
+        self._threads: list[threading.Thread] = []
+        # (the peer the events came from, or None for ours; [(commons, raw)])
+        self._outbox: queue.Queue[tuple[str | None, list[tuple[bytes, bytes]]]] = queue.Queue()
+        self._rounds: dict[tuple[str, bytes], threading.Lock] = {}
+        self._rounds_lock = threading.Lock()
+        self.subscribers: set[str] = set()  # nodes holding a live stream from us
+        self.fetcher = Fetcher(home, lock, local, lambda: self.http)
+        self.server = SyncServer(home, lock, local)  # what peers ask of us
+        self.pulls = Pulls()  # under way, for progress
+        self.offers = FileOffers(home, lock, local, self.fetcher, self.server, lambda: self.http)
+        self.work = FileWork()  # file fetches and offers, off the events' path
+
+    @property
+    def http(self) -> httpx.Client:
+        """Made on first use: building its TLS context costs tens of milliseconds."""
+        if self._http is None:
+            self._http = httpx.Client(
+                transport=transport(), timeout=httpx.Timeout(60.0, connect=5.0)
+            )
+        return self._http
+
+    def receive(self, ref: str, chunks: Iterable[bytes], peer: str) -> dict[str, Any]:
+        """Ingest a push; ``chunks`` is the request body as it arrives (at most MAX_BODY)."""
+        raws = []
+        for item in iter_cbor_seq(chunks):
+            if not isinstance(item, bytes):
+                raise BadInput("expected a CBOR sequence of events (byte strings)")
+            raws.append(item)
+            if len(raws) > MAX_RECEIVED:
+                raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
+        with self.lock:
+            commons, _ = self.server.commons(ref)  # only commons this node holds take pushes
+        report = self._ingest(raws, peer, commons)
+        files = {blob: ref for raw in raws for blob, ref in files_of(raw).items()}
+        if report["added"] and files:  # those the pusher does not send, from everywhere
+            sources = self._sources(peer if peer.startswith("http") else None)
+
+            def fetch() -> None:  # the files the commons shows: a push may relay old history
+                shown = self.fetcher.named(commons)
+                wanted = {blob: ref for blob, ref in files.items() if blob in shown}
+                self.fetcher.fetch_named(sources, commons, wanted)
+
+            self.work.later(fetch, OFFER_GRACE)
+        return report
+
+    def fetch_missing_later(self, commons: bytes) -> None:
+        """Look for the files ``commons`` shows and this node lacks (e.g. an import left
+        out), at its peers, in the background."""
+        self.work.later(lambda: self.fetcher.fetch_named(self._sources(None), commons))
+
+    def _sources(self, first: str | None) -> list[str]:
+        """Where to look for files: ``first`` (the peer that sent their events), then the
+        other peers."""
+        urls = [first] if first else []
+        urls += [p["url"] for p in self.local.peers() if p["url"] not in (first, self.own_url)]
+        return urls
+
+    # -- admission and ingest --------------------------------------------------------------
+
+    def _ingest(
+        self,
+        raws: Iterable[bytes],
+        peer: str,
+        commons: bytes,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[str, Any]:
+        """Ingest events a peer sent for ``commons``, as they come: events of any other
+        commons are refused, so each commons' policy applies to its own events. The node's
+        lock is taken for each transaction, not for the whole stream."""
+        refused: list[tuple[bytes, str]] = []
+        admitted = admit(self.home, self.lock, self.local, commons, raws, refused)
+        report = self.home.ingest(
+            admitted,
+            progress,
+            guard=self.lock,
+            commons=commons,
+            keep_ids=False,
+            source=peer,  # so that what came from a peer is not pushed back to it
+        )
+        refused += [(eid, reason) for eid, reason in report.refused]
+        for eid, reason in refused:
+            self.local.refused(peer, commons, eid, reason)
+            log.warning("refused event %s from %s: %s", eid.hex()[:12], peer, reason)
+        return {
+            "added": report.added_count,
+            "duplicates": report.duplicates,
+            "pending": len(report.pending),
+            "refused": [[eid.hex(), reason] for eid, reason in refused],
+        }
+
+    # -- syncing with a peer ---------------------------------------------------------------
+
+    def sync(self, peer: str | None = None, commons: bytes | None = None) -> list[dict[str, Any]]:
+        peers = [normalize_url(peer)] if peer else [p["url"] for p in self.local.peers()]
+        targets = [commons] if commons else self.local.follows()
+        results = []
+        for url in peers:
+            for target in targets:
+                try:
+                    result = self.sync_commons(url, target)
+                except PEER_ERRORS as error:
+                    self.local.peer_failed(url, str(error), time.monotonic())
+                    result = {"peer": url, "commons": target.hex(), "error": str(error)}
+                results.append(result)
+        return results
+
+    def sync_commons(self, peer: str, commons: bytes) -> dict[str, Any]:
+        """Pull what we lack (ancestors first, for a fork), then push what the peer lacks.
+        Rounds with one peer for one commons run one at a time: a second waits, then finds
+        little left to do, instead of streaming the same events again."""
+        with self._rounds_lock:
+            round_lock = self._rounds.setdefault((peer, commons), threading.Lock())
+        try:
+            with round_lock:
+                return self._sync_commons(peer, commons)
+        except httpx.TransportError as error:  # the peer's, not this node's: said so
+            raise Unreachable(
+                f"the peer {peer} did not answer ({error}): is its node running at that "
+                "address? A new 'communs sync' goes on from what was received"
+            ) from None
+
+    def _info(self, peer: str, commons: bytes) -> dict[str, Any] | None:
+        """The peer's ``info`` on a commons (heads, ancestors, event count); None if it does
+        not hold it."""
+        response = self.http.get(f"{peer}/sync/{commons.hex()}/info")
+        if response.status_code == 404:
+            return None
+        raise_for(response)
+        info = shape(response.json)
+        if not isinstance(info, dict):
+            raise BadInput(f"{peer} answered info on {commons.hex()[:12]} with no JSON object")
+        return info
+
+    def _sync_commons(self, peer: str, commons: bytes) -> dict[str, Any]:
+        info = self._info(peer, commons)
+        if info is None:
+            return {
+                "peer": peer,
+                "commons": commons.hex(),
+                "pulled": 0,
+                "pushed": 0,
+                "note": "the peer does not hold this commons",
+            }
+        ancestors = shape(lambda: [bytes.fromhex(a) for a in info["ancestors"]])
+        if len(ancestors) > MAX_ANCESTORS or any(len(a) != 32 for a in ancestors):
+            raise BadInput(f"{peer} named impossible ancestors for {commons.hex()[:12]}")
+        pulled = 0
+        for ancestor in ancestors:
+            held = self._info(peer, ancestor) or {}  # its event count, for progress
+            pulled += self._pull(peer, ancestor, held.get("events"))[0]
+        added, their_heads = self._pull(peer, commons, info.get("events"))
+        files = self.fetcher.fetch_named(peer, commons)
+        pushed = self._push(peer, commons, their_heads)
+        offered = self._offer(peer, commons, None)  # the files it lacks that we hold
+        self.local.peer_ok(peer)
+        return {
+            "peer": peer,
+            "commons": commons.hex(),
+            "pulled": pulled + added,
+            "pushed": pushed,
+            "files": files,
+            "files_sent": offered["sent"],
+            "files_refused": offered["refused"],
+        }
+
+    def _pull(self, peer: str, commons: bytes, their_count: Any) -> tuple[int, list[bytes]]:
+        with self.lock:
+            cid = self.home.store.commons_cid(commons)
+            ours = self.home.store.heads(cid) if cid is not None else []
+            count = self.home.store.events_count(cid) if cid is not None else 0
+        coming = max(0, their_count - count) if type(their_count) is int else None
+        body = cbor2.dumps({"heads": ours})
+        url = f"{peer}/sync/{commons.hex()}/missing"
+        with (
+            self.pulls.tracking(peer, commons, coming) as received,
+            self.http.stream("POST", url, content=body) as r,
+        ):
+            if not r.is_success:
+                r.read()
+                raise_for(r)
+            items = iter_cbor_seq(r.iter_bytes(), deadline=time.monotonic() + PULL_SECONDS)
+            header = next(items, None)
+            heads = header.get("heads") if isinstance(header, dict) else None
+            if not isinstance(heads, list) or not all(
+                isinstance(h, bytes) and len(h) == 32 for h in heads
+            ):
+                raise BadInput(f"{peer} answered a sync without a valid list of its heads")
+            # One ingest for the whole stream: events are checked ahead while earlier ones
+            # are folded, and each transaction commits on its own.
+            raws = (item for item in items if isinstance(item, bytes))
+            added = self._ingest(raws, peer, commons, received)["added"]
+        return added, heads
+
+    def _push(self, peer: str, commons: bytes, their_heads: list[bytes]) -> int:
+        store = self.home.store
+        with self.lock:
+            cid = store.commons_cid(commons)
+            ids = missing_ids(store, cid, their_heads) if cid is not None else []
+        if not ids:  # None: they hold nothing we know of; they pull it if they follow it
+            return 0
+        pushed = 0
+        for start in range(0, len(ids), MAX_RECEIVED):
+            with self.lock:
+                raws = [store.event(eid).raw for eid in ids[start : start + MAX_RECEIVED]]
+            pushed += self._push_raws(peer, commons, raws) or 0
+        return pushed
+
+    # -- following -------------------------------------------------------------------------
+
+    def follow(self, target: str) -> dict[str, Any]:
+        """Follow a commons by link (fetching it from the link's peer) or by id or name."""
+        if target.startswith("communs://"):
+            commons, peer = parse_link(target)
+            self.local.follow(commons)
+            if peer:
+                self.local.add_peer(peer)
+                result = self.sync_commons(peer, commons)
+                self.wake()
+                return {"id": commons.hex(), **result}
+            return {"id": commons.hex()}
+        with self.lock:
+            commons = self.home.commons_id(target)
+        self.local.follow(commons)
+        self.wake()
+        return {"id": commons.hex()}
+
+    def link(self, ref: str) -> str:
+        with self.lock:
+            commons = self.home.commons_id(ref)
+        return link_to(commons, self.own_url)
+
+    # -- background ------------------------------------------------------------------------
+
+    def closing(self) -> None:
+        """The node is stopping: background jobs and live streams end now."""
+        self._stop.set()
+        self._wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def wake(self) -> None:
+        """Run a background round now (a peer or a follow was added)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        for target, name in ((self._loop, "sync loop"), (self._pusher, "pusher")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self.work.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.work.stop()
+        if self._http is not None:
+            self._http.close()
+
+    def _loop(self) -> None:
+        _ = self.http  # made now, not on the first fetch someone waits for
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for peer in self.local.peers():
+                url = peer["url"]
+                if url == self.own_url:
+                    continue
+                if url not in self._live or not self._live[url].is_alive():
+                    # It syncs as soon as it connects: no round here, or we would pull twice.
+                    self._live[url] = threading.Thread(
+                        target=self._subscribe, args=(url,), name=f"live {url}", daemon=True
+                    )
+                    self._live[url].start()
+                elif peer["retry_at"] <= now:
+                    self.sync(url)
+            self._wake.wait(INTERVAL * random.uniform(0.8, 1.2))
+            self._wake.clear()
