@@ -215,3 +215,26 @@ def test_the_parts_of_the_node_import_what_their_docstring_says():
             }
             wrong = used - allowed - {part}
             assert not wrong, f"node/{part}/{path.name} imports node's {sorted(wrong)}"
+
+
+def test_the_web_has_no_import_circle():
+    """Page modules share ``web.base``; only ``web.app`` imports them, never the reverse."""
+    for path in sorted((PACKAGE / "web").glob("*.py")):
+        if path.name != "app.py":
+            assert "communs.web.app" not in imported_modules(path), f"web/{path.name}"
+
+
+def test_http_statuses_live_at_the_http_edges():
+    """The core's errors carry no HTTP status; the web and the API give each kind its own."""
+    from communs.core import errors
+    from communs.web.statuses import status_of
+
+    for kind in (errors.InvalidEvent, errors.Refused, errors.NotFound, errors.Unreachable):
+        assert "status" not in vars(kind)
+    assert [status_of(k("x")) for k in (errors.InvalidEvent, errors.Refused)] == [422, 409]
+    assert [status_of(k("x")) for k in (errors.NotFound, errors.Unreachable)] == [404, 502]
+
+    class TooLarge(errors.BadInput):  # an edge's own error says its status
+        status = 413
+
+    assert status_of(TooLarge("x")) == 413 and status_of(errors.Ambiguous("x")) == 400

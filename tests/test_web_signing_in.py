@@ -17,7 +17,8 @@ import pytest
 from communs.api.app import create_app
 from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
-from communs.web.app import UNLOCKS_WAITING, create_web_app
+from communs.web.app import create_web_app
+from communs.web.base import UNLOCKS_WAITING
 from nodes import Node
 from webkit import TestClient
 

@@ -27,6 +27,7 @@ from .. import __version__
 from ..core.errors import CommunsError
 from ..node import Actor, Service, hexed
 from ..web.app import create_web_app
+from ..web.statuses import status_of
 from .bodies import Signed
 from .files import add_file_routes, spool
 from .peers import add_peer_routes
@@ -161,7 +162,7 @@ def create_app(
 
     @app.exception_handler(CommunsError)
     async def communs_error(request: Request, exc: CommunsError) -> JSONResponse:
-        return error(exc.status, str(exc), type(exc).__name__, exc.code, exc.params)
+        return error(status_of(exc), str(exc), type(exc).__name__, exc.code, exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,8 +9,6 @@ class CommunsError(Exception):
     A refusal of the fold also carries its stable ``code`` and ``params``, so that a face can
     say it in the reader's language and a program can act on it without reading prose."""
 
-    status = 400
-
     def __init__(
         self, message: str = "", *, code: str | None = None, params: dict[str, Any] | None = None
     ):
@@ -22,32 +20,22 @@ class CommunsError(Exception):
 class InvalidEvent(CommunsError):
     """An event that fails verification: it is refused and never stored."""
 
-    status = 422
-
 
 class Refused(CommunsError):
     """An action the rules do not allow, or that would lose data."""
-
-    status = 409
 
 
 class Unreachable(CommunsError):
     """A peer this node needed did not answer."""
 
-    status = 502
-
 
 class NotFound(CommunsError):
-    status = 404
+    """Something named that this node does not hold."""
 
 
 class Ambiguous(CommunsError):
     """An abbreviated id that matches several objects."""
 
-    status = 400
-
 
 class BadInput(CommunsError):
     """Input from a person or a file that cannot be used as given."""
-
-    status = 400

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import NotFound
 from . import discussion
-from .app import Web
+from .base import Web
 from .discussion import text_of
 
 KIND_LABELS = {

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ..domain import governance
 from ..node import queries
-from .app import Web
+from .base import Web
 from .proposal_words import WHO, effect_text, method_text
 
 CHARTER_FIELDS = {

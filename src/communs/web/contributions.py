@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ..core.errors import BadInput, NotFound
 from ..domain.contributions import contribution_key
 from . import proposing
-from .app import Web
+from .base import Web
 from .diffs import change_view
 from .discussion import thread_for
 from .proposing import form_text

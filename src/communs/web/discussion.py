@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import NotFound
 from ..node import Service
-from .app import Web
+from .base import Web
 
 ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")
 EMOJI = ("👍", "❤️", "🎉", "👀", "🤔")

@@ -19,8 +19,9 @@ from starlette.responses import FileResponse, Response
 from ..core.errors import BadInput, CommunsError, NotFound
 from ..node import blob_hash
 from . import media
-from .app import Web
+from .base import Web
 from .discussion import thread_for
+from .statuses import status_of
 
 TEXT_LIMIT = 1024 * 1024  # bytes of text shown on a file's page
 IMMUTABLE = "public, max-age=31536000, immutable"  # a blob's bytes never change
@@ -199,7 +200,7 @@ def add_routes(web: Web) -> None:
             blob = _blob_hash(request.path_params["hash"])
             file, found = await web.call(service.blob_referenced, request.path_params["ref"], blob)
         except CommunsError as error:
-            return hardened(web.error(request, error.status, str(error)))
+            return hardened(web.error(request, status_of(error), str(error)))
         content_type, attachment = served_type(found["media"])
         if request.query_params.get("download"):
             attachment = True
@@ -220,7 +221,7 @@ def add_routes(web: Web) -> None:
             file, _ = await web.call(service.blob_referenced, request.path_params["ref"], blob)
             made = await web.call(media.thumbnail, file, service.thumbnails, blob.hex())
         except CommunsError as error:
-            return hardened(web.error(request, error.status, str(error)))
+            return hardened(web.error(request, status_of(error), str(error)))
         response = FileResponse(
             made,
             media_type="image/png" if made.suffix == ".png" else "image/jpeg",

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .app import Web
+from .base import Web
 from .measures import bars, duration, now_ms
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..core.errors import NotFound
-from .app import Web
+from .base import Web
 
 DEFAULT_MINUTES = 60
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..node import link_to
-from .app import Web
+from .base import Web
 
 
 def add_routes(web: Web) -> None:

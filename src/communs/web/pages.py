@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from ..core.errors import CommunsError, NotFound, Refused
 from ..domain import TYPES
 from . import measures
-from .app import Web
+from .base import Web
 from .discussion import thread_for
 from .i18n import LANGUAGES
 from .sessions import COOKIE, LIFETIME

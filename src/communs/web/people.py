@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ..domain import threads
 from . import discussion
-from .app import Web
+from .base import Web
 
 
 def add_routes(web: Web) -> None:

@@ -18,7 +18,7 @@ from ..core.errors import BadInput, NotFound
 from ..domain import governance
 from ..domain.tally import ADVISORY, AVAILABILITY, BY_OBJECTION, CONSENSUS, YES_NO
 from ..node import governing, queries
-from .app import Web
+from .base import Web
 from .discussion import text_of
 from .measures import HOUR, now_ms
 from .proposal_forms import EFFECTS, ballot_from, effect_from, method_from

@@ -16,8 +16,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, CommunsError, NotFound, Refused
 from ..node import Actor
-from .app import Web
+from .base import Web
 from .diffs import decode, looks_textual, media_of, read
+from .statuses import status_of
 
 FORM_TEXT_LIMIT = 4 * 1024 * 1024  # a text field posted from the editor
 PATHS_LISTED = 2000  # existing paths offered as suggestions in the propose form
@@ -215,7 +216,7 @@ def add_routes(web: Web) -> None:
             )
         except CommunsError as error:
             data = await web.call(refill, propose_data, (ref, ""), form, error)
-            return web.page(request, "propose.html", data, error.status)
+            return web.page(request, "propose.html", data, status_of(error))
         finally:
             await close(form)
         if wants_json(request):
@@ -277,7 +278,7 @@ def add_routes(web: Web) -> None:
         except CommunsError as error:
             me = actor.identity.did if actor.identity else ""
             data = await web.call(refill, revise_data, (ref, cref, me, ""), form, error)
-            return web.page(request, "propose.html", data, error.status)
+            return web.page(request, "propose.html", data, status_of(error))
         finally:
             await close(form)
         if wants_json(request):

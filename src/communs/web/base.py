@@ -1,0 +1,208 @@
+"""What every page module shares, through ``Web``: the service (reached only off the event
+loop, by ``Web.call``), templates, sessions and CSRF, the visitor's language, errors as pages,
+and each page's JSON twin. Page modules import this module; ``app`` imports them — never the
+other way round.
+"""
+
+import asyncio
+import functools
+import ipaddress
+import os
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import cbor2
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..core.errors import CommunsError
+from ..node import Actor, Service, hexed
+from . import render
+from .i18n import LANGUAGES, negotiate, translator
+from .sessions import COOKIE, Session, Sessions, Throttle
+from .statuses import status_of
+
+STATIC = Path(__file__).parent / "static"
+UNLOCKS_WAITING = 5  # sign-ins under way (a few seconds of waiting) before "come back later"
+NICER = 10  # niceness of the thread that unlocks keys: pages first when the CPU is short
+T = TypeVar("T")
+
+
+def _lower_priority() -> None:
+    """The calling thread yields the CPU to the others when it is short (Linux gives each
+    thread its own niceness; elsewhere this does nothing)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICER)
+    except (AttributeError, OSError):
+        pass
+
+
+class JsonTwin:
+    """``/any/page.json`` is ``/any/page`` answered as JSON (as Datasette does)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith(".json"):
+            scope = dict(scope, path=scope["path"][: -len(".json")])
+            scope.setdefault("state", {})["json"] = True
+        await self.app(scope, receive, send)
+
+
+class Web:
+    def __init__(self, service: Service, *, hub: bool = False):
+        self.service = service
+        self.hub = hub
+        self.sessions = Sessions()
+        self.throttle = Throttle()
+        self.templates = Environment(
+            loader=PackageLoader("communs.web", "templates"),
+            autoescape=select_autoescape(["html"]),
+        )
+        self.templates.globals.update(
+            markdown=render.markdown,
+            when=render.when,
+            short=render.short,
+            quote=quote,
+            why=render.why,
+        )
+        self.routes: list[BaseRoute] = []
+        self.unlocking = 0  # sign-ins unlocking a key or waiting to
+        # One thread, of low priority, unlocks keys: a sign-in waits for the CPU, pages do not.
+        self._unlocker = ThreadPoolExecutor(1, "unlock", initializer=_lower_priority)
+
+    # -- reaching the node -------------------------------------------------------------------
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args)`` on a worker thread: whatever reads or writes the node waits
+        there for the node's lock, never on the event loop that serves every page."""
+        return await run_in_threadpool(function, *args, **kwargs)
+
+    async def unlock(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """``function(*args)`` that unlocks a key with a passphrase (a core and 256 MiB for
+        half a second), on the unlocking thread, one at a time; None when too many people are
+        already waiting to sign in."""
+        if self.unlocking >= UNLOCKS_WAITING:
+            return None
+        self.unlocking += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._unlocker, functools.partial(function, *args, **kwargs)
+            )
+        finally:
+            self.unlocking -= 1
+
+    # -- building pages ----------------------------------------------------------------------
+
+    def route(self, path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
+        def register(endpoint: Callable) -> Callable:
+            async def handle(request: Request) -> Response:
+                try:
+                    return await endpoint(request)
+                except CommunsError as error:
+                    return self.error(request, status_of(error), str(error))
+
+            self.routes.append(Route(path, handle, methods=list(methods)))
+            return endpoint
+
+        return register
+
+    def session(self, request: Request) -> Session | None:
+        return self.sessions.get(request.cookies.get(COOKIE))
+
+    def lang(self, request: Request) -> str:
+        return negotiate(request.cookies.get("lang"), request.headers.get("accept-language"))
+
+    def gettext(self, request: Request) -> Callable[..., str]:
+        """The translation function for the visitor's language, for text built in Python."""
+        return translator(self.lang(request))
+
+    def page(
+        self, request: Request, template: str, data: dict[str, Any], status: int = 200
+    ) -> Response:
+        """The page, or its JSON twin: the same data a person sees, for a program."""
+        if request.scope.get("state", {}).get("json"):
+            return JSONResponse(hexed(data), status_code=status)
+        session = self.session(request)
+        lang = self.lang(request)
+        html = self.templates.get_template(template).render(
+            **data,
+            _=translator(lang),
+            lang=lang,
+            languages=LANGUAGES,
+            request=request,
+            me=session,
+            hub=self.hub,
+            csrf=session.csrf if session else "",
+            path=request.url.path,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        return self.page(request, "error.html", {"status": status, "message": message}, status)
+
+    async def form(self, request: Request) -> FormData:
+        """A posted form, refused unless it carries this session's CSRF token."""
+        form = await request.form()
+        session = self.session(request)
+        if session is None or form.get("csrf") != session.csrf:
+            raise HTTPException(
+                403,
+                "this form expired or did not come from this site: reload the page and try again",
+            )
+        return form
+
+    def actor(self, request: Request) -> Actor:
+        session = self.session(request)
+        if session is None or session.identity is None:
+            raise HTTPException(401, "sign in first")
+        return Actor(session.name, identity=session.identity)
+
+    @staticmethod
+    def back(request: Request, default: str = "/") -> RedirectResponse:
+        target = request.headers.get("referer") or default
+        return RedirectResponse(target, status_code=303)
+
+    @staticmethod
+    def is_local(request: Request) -> bool:
+        try:
+            return ipaddress.ip_address(request.client.host).is_loopback  # type: ignore[union-attr]
+        except (ValueError, AttributeError):
+            return False
+
+    # -- live updates ------------------------------------------------------------------------
+
+    async def live(self, request: Request, commons: bytes) -> AsyncIterator[bytes]:
+        """Server-sent events: one per new event of the commons, so pages refresh parts."""
+        queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
+        loop = asyncio.get_running_loop()
+
+        def deliver(commons_id: bytes, raw: bytes) -> None:
+            if commons_id == commons and not queue.full():
+                loop.call_soon_threadsafe(queue.put_nowait, raw)
+
+        self.service.listen(deliver)  # adds to a set: nothing to wait for on the event loop
+        try:
+            yield b"retry: 2000\n\n"
+            while not await request.is_disconnected():
+                try:
+                    raw = await asyncio.wait_for(queue.get(), 15)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                payload = cbor2.loads(cbor2.loads(raw)[0])
+                yield f"event: change\ndata: {payload['type']}\n\n".encode()
+        finally:
+            self.service.unlisten(deliver)
