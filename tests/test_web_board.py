@@ -274,3 +274,34 @@ def test_visitors_see_no_forms_and_json_twins_work(node):
     assert person["names"] == ["anna"] and person["notifications"] is None
     assert [t["id"] for t in person["tasks"]["opened"]] == [tid]
     assert visitor.get("/people/nobody").status_code == 404
+
+
+def test_an_author_erases_a_message_from_its_page(node):
+    anna, bao = node.browser("anna"), node.browser("bao")
+    tid = open_task(node, anna, "Check the map")
+    said = "Call me on 06 12 34 56 78"
+    posted = post(
+        anna,
+        f"/c/{node.commons}/discussion/post",
+        csrf(anna, node.task(tid)),
+        kind="task",
+        ref=tid,
+        text=said,
+        next=node.task(tid),
+    )
+    assert posted.status_code == 303
+    page = bao.get(node.task(tid)).text
+    assert said in page and "/erase" not in page  # bao may not erase anna's message
+    thread = anna.get(node.task(tid) + ".json").json()["thread"]["messages"]
+    [message] = [m for m in thread if m["text"] == said]
+    assert "/erase" in anna.get(node.task(tid)).text
+    erased = post(
+        anna,
+        f"/c/{node.commons}/discussion/{message['id']}/erase",
+        csrf(anna, node.task(tid)),
+        next=node.task(tid),
+    )
+    assert erased.status_code == 303, erased.text
+    for reader in (anna, bao):
+        page = reader.get(node.task(tid)).text
+        assert said not in page and "Erased by its author, on every node." in page

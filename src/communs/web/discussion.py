@@ -85,6 +85,16 @@ def add_routes(web: Web) -> None:
         on = made["subject"]
         return done(request, form, subject_url(ref, on["kind"], on["ref"]), made["id"])
 
+    @web.route("/c/{ref}/discussion/{message}/erase", methods=("POST",))
+    async def erase(request: Request) -> Response:
+        """Erase a message's text on every node (its author; a maintainer, with a reason)."""
+        ref, message = request.path_params["ref"], request.path_params["message"]
+        form = await web.form(request)
+        actor = web.actor(request)
+        reason = text_of(form, "reason")
+        await web.call(service.erase, actor, ref, f"message:{message}", reason)
+        return done(request, form, f"/c/{ref}", message)
+
     @web.route("/c/{ref}/discussion/{message}/{action}", methods=("POST",))
     async def change(request: Request) -> Response:
         ref, action = request.path_params["ref"], request.path_params["action"]

@@ -325,6 +325,17 @@ FRENCH = {
     "in reply": "en réponse",
     "edited": "modifié",
     "This message was retracted by its author.": "Ce message a été retiré par son auteur·ice.",
+    "Removed by the maintainers:": "Retiré par les mainteneurs\u00a0:",
+    "Erased by its author, on every node.": "Effacé par son auteur·ice, sur chaque nœud.",
+    "This message's text has not reached this node yet.": (
+        "Le texte de ce message n'est pas encore arrivé sur ce nœud."
+    ),
+    "Erase": "Effacer",
+    "The text is deleted on every node that holds this commons, and never served again; that a "
+    "message was here stays visible.": (
+        "Le texte est supprimé sur chaque nœud qui détient ce commun, et n'est plus jamais "
+        "servi\u00a0; qu'un message était là reste visible."
+    ),
     "Show the hidden message": "Afficher le message masqué",
     "Earlier versions": "Versions précédentes",
     "React": "Réagir",
