@@ -3,6 +3,7 @@ The key is unlocked outside the node's lock (so writers and readers go on) and o
 loop (so every other request goes on), one at a time, and people are asked to come back
 when too many sign in at once."""
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -147,3 +148,23 @@ def test_a_hub_serves_pages_while_people_sign_in(tmp_path: Path):
         assert started + sum(t for t, _ in pages) < max(ended), "pages waited on sign-ins"
     finally:
         hub.stop()
+
+
+def test_a_hub_account_is_sealed_at_the_cost_of_online_sign_ins(tmp_path):
+    """Registered in a hub's browser: Argon2id's interactive cost, so that several people can
+    sign in each second on two cores; a key made with the CLI keeps the moderate cost."""
+    from communs.node.home.keyring import MODERATE, ONLINE
+
+    service = Service(Home(tmp_path / "home"))
+    try:
+        service.register("dara", "a long passphrase")
+        service.identity_new("anna", "another long passphrase")
+        keys = {
+            name: json.loads((tmp_path / "home" / "identities" / f"{name}.json").read_text())["key"]
+            for name in ("dara", "anna")
+        }
+        assert (keys["dara"]["opslimit"], keys["dara"]["memlimit"]) == ONLINE
+        assert (keys["anna"]["opslimit"], keys["anna"]["memlimit"]) == MODERATE
+        assert ONLINE[1] < MODERATE[1]
+    finally:
+        service.close()

@@ -19,6 +19,7 @@ from .files import content, metadata
 from .files.blobs import blob_hash
 from .files.references import References
 from .home.folder import Actor
+from .home.keyring import ONLINE
 from .peers.wire import link_to
 from .reads import queries
 from .reads.health import health
@@ -45,8 +46,10 @@ class PageQueries:
         return stored.info.name, stored.unlock(passphrase)
 
     def register(self, name: str, passphrase: str) -> Identity:
-        """A new identity sealed with ``passphrase``; the keyring guards its own files."""
-        return self.home.keyring.create(name, passphrase)
+        """A new hub account: an identity sealed with ``passphrase`` at the cost of online
+        sign-ins (``keyring.ONLINE``); the keyring guards its own files."""
+        opslimit, memlimit = ONLINE
+        return self.home.keyring.create(name, passphrase, opslimit=opslimit, memlimit=memlimit)
 
     def identity_export(self, name: str) -> dict[str, Any]:
         return self.home.keyring.export(name)

@@ -26,6 +26,12 @@ from ...core.identity import Identity, is_did
 _NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,39}")
 _PLAIN = "plain"
 _SEALED = "argon2id-secretbox"
+# Argon2id's costs (operations, memory), recorded in each sealed key. A key made on one's own
+# machine takes libsodium's moderate cost (256 MiB, ~0.5 s here); an account registered on a
+# hub, where many people sign in at once, the interactive cost libsodium sets for online
+# logins (64 MiB, ~0.1 s), so that a hub on two cores can take several sign-ins a second.
+MODERATE = (nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE)
+ONLINE = (nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE, nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE)
 _DEFAULT_FILE = "default"
 
 
@@ -82,10 +88,11 @@ class Keyring:
         name: str,
         passphrase: str | None = None,
         *,
-        opslimit: int = nacl.pwhash.argon2id.OPSLIMIT_MODERATE,
-        memlimit: int = nacl.pwhash.argon2id.MEMLIMIT_MODERATE,
+        opslimit: int = MODERATE[0],
+        memlimit: int = MODERATE[1],
     ) -> Identity:
-        """A new identity saved as ``name``; sealed with ``passphrase`` when one is given."""
+        """A new identity saved as ``name``; sealed with ``passphrase`` when one is given, at
+        Argon2id's cost ``opslimit`` and ``memlimit`` (see ``MODERATE`` and ``ONLINE``)."""
         self._check_new_name(name)  # before sealing: a taken name fails at once
         identity = Identity.generate()
         if passphrase is None:
