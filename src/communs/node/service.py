@@ -22,6 +22,7 @@ from .files.content import ContentOps
 from .files.fileops import FileOps
 from .home.folder import Actor, Home
 from .home.local import LocalState
+from .home.shared import Shared
 from .page_queries import PageQueries
 from .peers.replication import Replicator
 from .reads import queries
@@ -34,7 +35,8 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
         # One writer at a time on the home, whatever thread a request runs on.
         self.lock = threading.RLock()
         self.local = LocalState(home.path / "local.db")
-        self.replicator = Replicator(home, self.lock, self.local)
+        self.shared = Shared(home, self.lock, self.local)
+        self.replicator = Replicator(self.shared)
 
     def close(self) -> None:
         self.stop_swarm()

@@ -28,8 +28,7 @@ from urllib.parse import urlparse
 import httpx
 
 from ...core.errors import BadInput, CommunsError, NotFound, Refused
-from ..home.folder import Home
-from ..home.local import LocalState
+from ..home.shared import Shared
 from ..http import Counting, RemoteFile, raise_for
 from .blobs import TORRENT_FROM
 
@@ -122,8 +121,9 @@ def human(size: float) -> str:
 
 
 class Fetcher:
-    def __init__(self, home: Home, lock: Any, local: LocalState, http: Callable[[], httpx.Client]):
-        self.home, self.lock, self.local, self._http = home, lock, local, http
+    def __init__(self, shared: Shared, http: Callable[[], httpx.Client]):
+        self.home, self.lock, self.local = shared.home, shared.lock, shared.local
+        self._http = http
         self.swarm: Any = None  # the node's BitTorrent session, when it runs one
         self._endpoints: dict[str, tuple[float, tuple[str, int] | None]] = {}
         self._usage: tuple[float, int] | None = None
@@ -132,7 +132,7 @@ class Fetcher:
         self._arrivals = 0  # files that entered the blob store (what is missing changes)
         self._quota_lock = threading.Lock()
         self.incoming: set[bytes] = set()  # files a peer is sending us right now
-        home.blobs.on_new.append(self._arrived)
+        self.home.blobs.on_new.append(self._arrived)
 
     def _arrived(self, blob: bytes, size: int) -> None:
         self._arrivals += 1

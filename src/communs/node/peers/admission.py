@@ -3,11 +3,9 @@ stored: authors it blocks, and commons that take events only from their maintain
 authors this node follows. Local to the node, never replicated."""
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from ...core.events import event_id
-from ..home.folder import Home
-from ..home.local import LocalState
+from ..home.shared import Shared
 from .wire import author_of, is_genesis
 
 BLOCKED = "its author is blocked on this node"
@@ -16,11 +14,10 @@ RESTRICTED = (
 )
 
 
-def _refusal(
-    home: Home, lock: Any, local: LocalState, commons: bytes
-) -> Callable[[bytes], str | None] | None:
+def _refusal(shared: Shared, commons: bytes) -> Callable[[bytes], str | None] | None:
     """This node's policy, before anything is verified or stored: a function telling
     why an event is refused (or None), or None when the node takes events from anyone."""
+    home, lock, local = shared.home, shared.lock, shared.local
     blocked = local.authors("blocked")
     restricted = local.policy(commons) == "maintainers"
     if not blocked and not restricted:
@@ -45,16 +42,14 @@ def _refusal(
 
 
 def admit(
-    home: Home,
-    lock: Any,
-    local: LocalState,
+    shared: Shared,
     commons: bytes,
     raws: Iterable[bytes],
     refused: list[tuple[bytes, str]],
 ) -> Iterable[bytes]:
     """``raws`` as this node's policy lets them through, the others noted in ``refused``
     with their reason; ``raws`` themselves when the node takes events from anyone."""
-    refusal = _refusal(home, lock, local, commons)
+    refusal = _refusal(shared, commons)
     if refusal is None:
         return raws
 

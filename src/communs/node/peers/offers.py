@@ -33,8 +33,7 @@ import httpx
 from ...core.errors import BadInput, Refused
 from ..files.blobs import blob_hash
 from ..files.fetching import HAVE_MAX, PEER_ERRORS, Fetcher
-from ..home.folder import Home
-from ..home.local import LocalState
+from ..home.shared import Shared
 from ..http import raise_for
 from .serving import SyncServer
 from .wire import shape
@@ -46,14 +45,12 @@ EMPTY = hashlib.sha256(b"").digest()  # the one file whose signed size may be 0
 class FileOffers:
     def __init__(
         self,
-        home: Home,
-        lock: Any,
-        local: LocalState,
+        shared: Shared,
         fetcher: Fetcher,
         server: SyncServer,
         http: Callable[[], httpx.Client],
     ):
-        self.home, self.lock, self.local = home, lock, local
+        self.home, self.lock, self.local = shared.home, shared.lock, shared.local
         self.fetcher, self.server, self._http = fetcher, server, http
         self._taking = threading.Lock()
 

@@ -20,8 +20,8 @@ import httpx
 
 from ...core.errors import BadInput, Unreachable
 from ..files.fetching import PEER_ERRORS, Fetcher
-from ..home.folder import Home
-from ..home.local import LocalState, normalize_url
+from ..home.local import normalize_url
+from ..home.shared import Shared
 from ..http import raise_for, transport
 from .admission import admit
 from .offers import FileOffers, FileWork
@@ -50,10 +50,11 @@ OFFER_GRACE = 5.0
 
 
 class Replicator(Propagation):
-    def __init__(self, home: Home, lock: Any, local: LocalState):
-        self.home = home
-        self.lock = lock  # the home's writer lock, shared with the Service
-        self.local = local
+    def __init__(self, shared: Shared):
+        self.shared = shared
+        self.home = shared.home
+        self.lock = shared.lock  # the home's writer lock, shared with the Service
+        self.local = shared.local
         self.own_url: str | None = None
         self.listeners: set[Any] = set()  # told (commons, raw) of each new event
         self.file_listeners: set[Callable[[bytes], None]] = set()  # told each new file
@@ -69,10 +70,10 @@ class Replicator(Propagation):
         self._rounds: dict[tuple[str, bytes], threading.Lock] = {}
         self._rounds_lock = threading.Lock()
         self.subscribers: set[str] = set()  # nodes holding a live stream from us
-        self.fetcher = Fetcher(home, lock, local, lambda: self.http)
-        self.server = SyncServer(home, lock, local)  # what peers ask of us
+        self.fetcher = Fetcher(shared, lambda: self.http)
+        self.server = SyncServer(shared)  # what peers ask of us
         self.pulls = Pulls()  # under way, for progress
-        self.offers = FileOffers(home, lock, local, self.fetcher, self.server, lambda: self.http)
+        self.offers = FileOffers(shared, self.fetcher, self.server, lambda: self.http)
         self.work = FileWork()  # file fetches and offers, off the events' path
 
     @property
@@ -133,7 +134,7 @@ class Replicator(Propagation):
         commons are refused, so each commons' policy applies to its own events. The node's
         lock is taken for each transaction, not for the whole stream."""
         refused: list[tuple[bytes, str]] = []
-        admitted = admit(self.home, self.lock, self.local, commons, raws, refused)
+        admitted = admit(self.shared, commons, raws, refused)
         report = self.home.ingest(
             admitted,
             progress,

@@ -5,18 +5,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...core.errors import BadInput, NotFound
-from ..home.folder import Home
-from ..home.local import LocalState
+from ..home.shared import Shared
 from .sync import missing_ids
 
 PAGE = 2000  # events read from the store at a time
 
 
 class SyncServer:
-    def __init__(self, home: Home, lock: Any, local: LocalState):
-        self.home = home
-        self.lock = lock  # the home's writer lock
-        self.local = local
+    def __init__(self, shared: Shared):
+        self.home = shared.home
+        self.lock = shared.lock  # the home's writer lock
+        self.local = shared.local
 
     def commons(self, ref: str) -> tuple[bytes, int]:
         """The id and row id of a commons this node holds, named by its hex id."""

@@ -1,0 +1,17 @@
+"""What every part of a running node shares, as one small object instead of three loose ones."""
+
+import threading
+from dataclasses import dataclass
+
+from .folder import Home
+from .local import LocalState
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A node's home, the lock its writers take (one writer at a time on the home, whatever
+    thread a request runs on), and its local state (peers, follows, policies)."""
+
+    home: Home
+    lock: threading.RLock
+    local: LocalState
