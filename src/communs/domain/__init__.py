@@ -16,6 +16,7 @@ from .fold import (
     parse,
     parse_checked,
     state_digest,
+    summary,
 )
 from .refusals import sentence
 
@@ -32,4 +33,5 @@ __all__ = [
     "parse_checked",
     "sentence",
     "state_digest",
+    "summary",
 ]

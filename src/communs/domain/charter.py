@@ -12,7 +12,7 @@ import msgspec
 
 from ..core import canonical
 from ..core.events import Event
-from .fold import Ineffective, View, Writes, event_type
+from .fold import Ineffective, View, Words, Writes, event_type
 from .refusals import code
 from .schema import Body, Id, Text, Title, check_did, to_builtins
 
@@ -119,7 +119,21 @@ def require_maintainer(view: View, event: Event) -> None:
         raise Ineffective(NOT_MAINTAINER, action=event.type)
 
 
-@event_type("commons.create", CreateCommons, genesis=True)
+def _created(body: CreateCommons, words: Words) -> str:
+    origin = body.forked_from
+    made = f"forked {origin.commons.hex()[:12]} as" if origin else "created"
+    return f"{made} '{body.charter.name}'"
+
+
+def _endorsed(body: "ChangeCharter", words: Words) -> str:
+    change = body.change
+    if isinstance(change, SetField):
+        return f"endorsed setting the charter's {change.field} to {change.value!r}"
+    verb = "adding" if isinstance(change, AddMaintainer) else "removing"
+    return f"endorsed {verb} {words.person(change.did)} as a maintainer"
+
+
+@event_type("commons.create", CreateCommons, genesis=True, summary=_created)
 def create(view: View, event: Event) -> Writes:
     body: CreateCommons = event.body
     charter = to_builtins(body.charter)
@@ -169,7 +183,7 @@ def changed_charter(charter: dict[str, Any], change: Any) -> dict[str, Any]:
     return new
 
 
-@event_type("charter.change", ChangeCharter)
+@event_type("charter.change", ChangeCharter, summary=_endorsed)
 def change(view: View, event: Event) -> Writes:
     require_maintainer(view, event)
     charter = charter_of(view)

@@ -25,7 +25,7 @@ import msgspec
 
 from ..core.events import Event
 from .charter import is_maintainer
-from .fold import Ineffective, View, Writes, event_type
+from .fold import Ineffective, View, Words, Writes, event_type
 from .refusals import code
 from .schema import Body, Id, Text
 
@@ -98,7 +98,11 @@ def erased(view: View, content: bytes | None) -> dict[str, Any] | None:
     return record["erased"] if record else None
 
 
-@event_type("content.erase", Erase)
+def _erased(body: Erase, words: Words) -> str:
+    return f"removed content: {body.reason}" if body.reason else "erased content"
+
+
+@event_type("content.erase", Erase, summary=_erased)
 def erase(view: View, event: Event) -> Writes:
     body: Erase = event.body
     key = content_key(body.content)

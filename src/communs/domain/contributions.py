@@ -14,7 +14,7 @@ import msgspec
 from ..core.events import Event
 from .artifacts import Change, Merged, change_records, check_unique_paths, write_changes
 from .charter import ForkOrigin, charter_of, require_maintainer, sequence
-from .fold import Ineffective, View, Writes, event_type
+from .fold import Ineffective, View, Words, Writes, acting, event_type
 from .refusals import code
 from .schema import Body, Id, Reason, Text, Title, to_builtins
 
@@ -144,7 +144,15 @@ def publish(view: View, event: Event, cid: bytes, record: dict[str, Any]) -> Wri
     return writes
 
 
-@event_type("contribution.propose", Propose)
+def _proposed(body: Propose, words: Words) -> str:
+    return f"proposed '{body.title}' ({len(body.changes)} change(s))"
+
+
+def _reviewed(body: "Review", words: Words) -> str:
+    return f"reviewed {words.title(body.contribution)}: {body.verdict.replace('_', ' ')}"
+
+
+@event_type("contribution.propose", Propose, summary=_proposed)
 def propose(view: View, event: Event) -> Writes:
     body: Propose = event.body
     record = {
@@ -168,7 +176,7 @@ def propose(view: View, event: Event) -> Writes:
     return {contribution_key(event.id): record}
 
 
-@event_type("contribution.revise", Revise)
+@event_type("contribution.revise", Revise, summary=acting("revised"))
 def revise(view: View, event: Event) -> Writes:
     body: Revise = event.body
     record = load(view, body.contribution)
@@ -191,7 +199,7 @@ def revise(view: View, event: Event) -> Writes:
     return {contribution_key(body.contribution): record}
 
 
-@event_type("contribution.review", Review)
+@event_type("contribution.review", Review, summary=_reviewed)
 def review(view: View, event: Event) -> Writes:
     body: Review = event.body
     record = load(view, body.contribution)
@@ -206,7 +214,7 @@ def review(view: View, event: Event) -> Writes:
     }
 
 
-@event_type("contribution.accept", Accept)
+@event_type("contribution.accept", Accept, summary=acting("accepted"))
 def accept(view: View, event: Event) -> Writes:
     body: Accept = event.body
     require_maintainer(view, event)
@@ -243,7 +251,7 @@ def accept(view: View, event: Event) -> Writes:
     return writes
 
 
-@event_type("contribution.reject", Reject)
+@event_type("contribution.reject", Reject, summary=acting("rejected"))
 def reject(view: View, event: Event) -> Writes:
     require_maintainer(view, event)
     record = load(view, event.body.contribution)
@@ -258,7 +266,7 @@ def reject(view: View, event: Event) -> Writes:
     }
 
 
-@event_type("contribution.withdraw", Withdraw)
+@event_type("contribution.withdraw", Withdraw, summary=acting("withdrew"))
 def withdraw(view: View, event: Event) -> Writes:
     record = load(view, event.body.contribution)
     require_author(record, event)
@@ -266,7 +274,7 @@ def withdraw(view: View, event: Event) -> Writes:
     return {contribution_key(event.body.contribution): {**record, "state": "withdrawn"}}
 
 
-@event_type("contribution.revert", Revert)
+@event_type("contribution.revert", Revert, summary=acting("reverted"))
 def revert(view: View, event: Event) -> Writes:
     body: Revert = event.body
     require_maintainer(view, event)
@@ -293,7 +301,7 @@ def revert(view: View, event: Event) -> Writes:
     return writes
 
 
-@event_type("contribution.patrol", Patrol)
+@event_type("contribution.patrol", Patrol, summary=acting("patrolled"))
 def patrol(view: View, event: Event) -> Writes:
     require_maintainer(view, event)
     record = load(view, event.body.contribution)

@@ -29,17 +29,21 @@ class Ineffective(Exception):
         self.refusal = refusal(known, **params)
         super().__init__(self.refusal)
 
-    @classmethod
-    def again(cls, found: Refusal) -> "Ineffective":
-        """The same refusal raised again (e.g. by a reducer that calls another)."""
-        error = cls.__new__(cls)
-        error.refusal = found
-        Exception.__init__(error, found)
-        return error
-
 
 class View(Protocol):
     def get(self, key: str) -> Any: ...
+
+
+class Words(Protocol):
+    """How the node names what an event's line mentions (the domain holds no names)."""
+
+    def person(self, did: str) -> str: ...  # a display name, or a short DID
+
+    def title(self, ref: bytes | str) -> str: ...  # 'a title', quoted, or a short id
+
+
+# The line an event reads as after its author's name: "accepted 'Fix the legend'".
+Summary = Callable[[Any, Words], str]
 
 
 @dataclass(frozen=True)
@@ -48,19 +52,42 @@ class EventType:
     body: type
     reduce: Callable[[View, Event], Writes]
     genesis: bool = False
+    summary: Summary | None = None
 
 
 TYPES: dict[str, EventType] = {}
 
 
-def event_type(name: str, body: type, *, genesis: bool = False):
-    """Register the reducer of an event type: ``@event_type("x.y", XBody)``."""
+def event_type(name: str, body: type, *, genesis: bool = False, summary: Summary | None = None):
+    """Register the reducer of an event type, with the line it reads as:
+    ``@event_type("x.y", XBody, summary=acting("did x on"))``."""
 
     def register(reduce: Callable[[View, Event], Writes]) -> Callable[[View, Event], Writes]:
-        TYPES[name] = EventType(name, body, reduce, genesis)
+        TYPES[name] = EventType(name, body, reduce, genesis, summary)
         return reduce
 
     return register
+
+
+def acting(verb: str) -> Summary:
+    """The line of an event that acts on one contribution, task or proposal: "VERB 'its title'"."""
+
+    def line(body: Any, words: Words) -> str:
+        target = (
+            getattr(body, "contribution", None)
+            or getattr(body, "task", None)
+            or getattr(body, "proposal", None)
+        )
+        return f"{verb} {words.title(target)}" if target else verb
+
+    return line
+
+
+def summary(event: Event, words: Words) -> str:
+    """The readable line of an event: "anna accepted 'Fix the map legend'"."""
+    described = TYPES[event.type].summary
+    rest = described(event.body, words) if described else event.type
+    return f"{words.person(event.author)} {rest}"
 
 
 def parse_body(kind: str, value: Any) -> Any:

@@ -55,7 +55,7 @@ from .charter import (
     sequence,
 )
 from .contributions import contribution_key
-from .fold import Ineffective, View, Writes, event_type
+from .fold import Ineffective, View, Words, Writes, acting, event_type
 from .refusals import code
 from .schema import Body, Id, Reason, Text, Title, to_builtins
 from .tally import (
@@ -412,7 +412,15 @@ def stated(view: View, proposal: dict[str, Any], event: Event) -> dict[str, Any]
     return {**proposal, "outcome": body.outcome, "review_at": body.review_at}
 
 
-@event_type("proposal.open", Open)
+def _opened(body: Open, words: Words) -> str:
+    return f"opened the proposal '{body.title}' ({body.kind})"
+
+
+def _objected(body: "Object", words: Words) -> str:
+    return f"objected to {words.title(body.proposal)}: {body.reason}"
+
+
+@event_type("proposal.open", Open, summary=_opened)
 def open_proposal(view: View, event: Event) -> Writes:
     body: Open = event.body
     charter = charter_of(view)
@@ -470,7 +478,7 @@ def take_part(view: View, event: Event, proposal: dict[str, Any]) -> None:
     require(view, rule["eligible"], rule["min_contributions"], event)
 
 
-@event_type("proposal.vote", Vote)
+@event_type("proposal.vote", Vote, summary=acting("voted on"))
 def vote(view: View, event: Event) -> Writes:
     body: Vote = event.body
     proposal = load(view, body.proposal)
@@ -480,7 +488,7 @@ def vote(view: View, event: Event) -> Writes:
     return count(event, proposal)
 
 
-@event_type("proposal.commit", Commit)
+@event_type("proposal.commit", Commit, summary=acting("cast a hidden ballot on"))
 def commit(view: View, event: Event) -> Writes:
     body: Commit = event.body
     proposal = load(view, body.proposal)
@@ -494,7 +502,7 @@ def commit(view: View, event: Event) -> Writes:
     return {proposal_key(body.proposal): {**proposal, "commitments": commitments}}
 
 
-@event_type("proposal.reveal", Reveal)
+@event_type("proposal.reveal", Reveal, summary=acting("revealed a ballot on"))
 def reveal(view: View, event: Event) -> Writes:
     body: Reveal = event.body
     proposal = load(view, body.proposal)
@@ -514,7 +522,7 @@ def reveal(view: View, event: Event) -> Writes:
     return count(event, proposal)
 
 
-@event_type("proposal.object", Object)
+@event_type("proposal.object", Object, summary=_objected)
 def object_(view: View, event: Event) -> Writes:
     body: Object = event.body
     proposal = load(view, body.proposal)
@@ -529,7 +537,9 @@ def object_(view: View, event: Event) -> Writes:
     return {proposal_key(body.proposal): {**proposal, "objections": objections}}
 
 
-@event_type("proposal.withdraw_objection", WithdrawObjection)
+@event_type(
+    "proposal.withdraw_objection", WithdrawObjection, summary=acting("withdrew an objection to")
+)
 def withdraw_objection(view: View, event: Event) -> Writes:
     body: WithdrawObjection = event.body
     proposal = load(view, body.proposal)
@@ -542,7 +552,7 @@ def withdraw_objection(view: View, event: Event) -> Writes:
     return {proposal_key(body.proposal): {**proposal, "objections": objections}}
 
 
-@event_type("proposal.close", Close)
+@event_type("proposal.close", Close, summary=acting("closed"))
 def close(view: View, event: Event) -> Writes:
     proposal = load(view, event.body.proposal)
     if proposal["state"] != "open":
@@ -561,7 +571,7 @@ def close(view: View, event: Event) -> Writes:
     return decide(view, event, proposal)
 
 
-@event_type("proposal.settle", Close)
+@event_type("proposal.settle", Close, summary=acting("settled"))
 def settle(view: View, event: Event) -> Writes:
     proposal = load(view, event.body.proposal)
     if not proposal["hidden"]:

@@ -8,7 +8,7 @@ import msgspec
 
 from ..core.events import Event
 from .content import ContentSize, check_detached, named
-from .fold import View, Writes, event_type
+from .fold import View, Words, Writes, event_type
 from .schema import Body, Id
 
 Name = Annotated[str, msgspec.Meta(max_length=200)]
@@ -25,7 +25,12 @@ class SetProfile(Body, kw_only=True):
             raise ValueError("a profile has its name inline or detached: one of the two")
 
 
-@event_type("profile.set", SetProfile)
+def _named(body: SetProfile, words: Words) -> str:
+    # A detached name is not repeated in the log's line: its holder may erase it.
+    return f"is named '{body.name}'" if body.name else "signed a display name"
+
+
+@event_type("profile.set", SetProfile, summary=_named)
 def set_profile(view: View, event: Event) -> Writes:
     body: SetProfile = event.body
     if body.content is None:

@@ -34,7 +34,7 @@ from .artifacts import artifact_key
 from .charter import Charter, charter_of, is_maintainer, require_maintainer, sequence
 from .contributions import CONTRIBUTION_STATE, contribution_key
 from .contributions import load as load_contribution
-from .fold import Ineffective, View, Writes, event_type
+from .fold import Ineffective, View, Words, Writes, acting, event_type
 from .refusals import code, sentence
 from .schema import Body, Id, Reason, Text, Title, check_path, to_builtins
 
@@ -216,7 +216,25 @@ def update(
     }
 
 
-@event_type("task.open", OpenTask)
+def _opened(body: OpenTask, words: Words) -> str:
+    return f"opened the task '{body.title}'"
+
+
+def _signalled(body: "Signal", words: Words) -> str:
+    target = body.target
+    what = getattr(target, "path", None) or words.title(target.id)
+    return f"signalled {what} as {body.kind.replace('_', ' ')}"
+
+
+def _flagged(body: "Flag", words: Words) -> str:
+    return f"flagged {body.path}: {body.note}"
+
+
+def _unflagged(body: "Unflag", words: Words) -> str:
+    return f"unflagged {body.path}"
+
+
+@event_type("task.open", OpenTask, summary=_opened)
 def open_task(view: View, event: Event) -> Writes:
     body: OpenTask = event.body
     require_known(view, body.links)
@@ -237,7 +255,7 @@ def open_task(view: View, event: Event) -> Writes:
     return update(view, event, event.id, task, "open")
 
 
-@event_type("task.claim", TaskRef)
+@event_type("task.claim", TaskRef, summary=acting("claimed"))
 def claim(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
     require_state(task, ("open", "claimed", "invalidated"), event)
@@ -254,7 +272,7 @@ def claim(view: View, event: Event) -> Writes:
     )
 
 
-@event_type("task.extend", TaskRef)
+@event_type("task.extend", TaskRef, summary=acting("extended the claim on"))
 def extend(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
     require_state(task, ("claimed",), event)
@@ -263,7 +281,7 @@ def extend(view: View, event: Event) -> Writes:
     return update(view, event, event.body.task, {**task, "claim": claim_}, "extend")
 
 
-@event_type("task.release", TaskRef)
+@event_type("task.release", TaskRef, summary=acting("released"))
 def release(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
     require_state(task, ("claimed",), event)
@@ -271,7 +289,7 @@ def release(view: View, event: Event) -> Writes:
     return update(view, event, event.body.task, {**task, "state": "open", "claim": None}, "release")
 
 
-@event_type("task.done", Done)
+@event_type("task.done", Done, summary=acting("marked done"))
 def done(view: View, event: Event) -> Writes:
     body: Done = event.body
     task = load(view, body.task)
@@ -304,11 +322,15 @@ def check(view: View, event: Event, verdict: str) -> Writes:
     return update(view, event, event.body.task, task, action, event.body.comment)
 
 
-validate = event_type("task.validate", Check)(partial(check, verdict="validated"))
-invalidate = event_type("task.invalidate", Invalidate)(partial(check, verdict="invalidated"))
+validate = event_type("task.validate", Check, summary=acting("validated"))(
+    partial(check, verdict="validated")
+)
+invalidate = event_type("task.invalidate", Invalidate, summary=acting("invalidated"))(
+    partial(check, verdict="invalidated")
+)
 
 
-@event_type("task.reopen", Check)
+@event_type("task.reopen", Check, summary=acting("reopened"))
 def reopen(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
     require_state(task, ("done", "validated", "invalidated"), event)
@@ -325,7 +347,7 @@ def add_signal(signals: list[dict[str, Any]], event: Event) -> list[dict[str, An
     return [*signals, {"by": event.author, "kind": kind, "time": event.time}]
 
 
-@event_type("task.signal", Signal)
+@event_type("task.signal", Signal, summary=_signalled)
 def signal(view: View, event: Event) -> Writes:
     target = event.body.target
     if isinstance(target, OnTask):
@@ -349,7 +371,7 @@ def signal(view: View, event: Event) -> Writes:
     return {key: {**current, "signals": add_signal(current["signals"], event)}}
 
 
-@event_type("task.flag", Flag)
+@event_type("task.flag", Flag, summary=_flagged)
 def flag(view: View, event: Event) -> Writes:
     path = event.body.path
     if view.get(artifact_key(path)) is None:
@@ -366,7 +388,7 @@ def flag(view: View, event: Event) -> Writes:
     }
 
 
-@event_type("task.unflag", Unflag)
+@event_type("task.unflag", Unflag, summary=_unflagged)
 def unflag(view: View, event: Event) -> Writes:
     path = event.body.path
     current = view.get(flag_key(path))

@@ -24,7 +24,7 @@ from ..core.events import Event
 from ..core.identity import is_did
 from .charter import require_maintainer, sequence
 from .content import ContentSize, check_detached, named
-from .fold import Ineffective, View, Writes, event_type
+from .fold import Ineffective, View, Words, Writes, acting, event_type
 from .refusals import code
 from .schema import MAX_PATH, Body, Id, Reason, check_did, check_path
 
@@ -173,7 +173,25 @@ def require_author(record: dict[str, Any], event: Event) -> None:
         raise Ineffective(NOT_MESSAGE_AUTHOR, action=event.type)
 
 
-@event_type("thread.post", Post)
+def _wrote(body: Post, words: Words) -> str:
+    subject = body.subject
+    where = {
+        "commons": "the commons",
+        "artifact": subject.ref,
+        "person": words.person(subject.ref) if subject.kind == "person" else "",
+    }.get(subject.kind) or words.title(subject.ref)
+    return f"{'replied' if body.reply_to else 'wrote'} on {where}"
+
+
+def _hid(body: "Hide", words: Words) -> str:
+    return f"hid a message: {body.reason}"
+
+
+def _reacted(body: "React", words: Words) -> str:
+    return f"{'took back' if isinstance(body, Unreact) else 'reacted'} {body.emoji}"
+
+
+@event_type("thread.post", Post, summary=_wrote)
 def post(view: View, event: Event) -> Writes:
     body: Post = event.body
     subject = {"kind": body.subject.kind, "ref": body.subject.ref}
@@ -206,7 +224,7 @@ def post(view: View, event: Event) -> Writes:
     return writes
 
 
-@event_type("thread.edit", Edit)
+@event_type("thread.edit", Edit, summary=acting("edited a message"))
 def edit(view: View, event: Event) -> Writes:
     body: Edit = event.body
     key, record = load(view, body.message)
@@ -232,7 +250,7 @@ def edit(view: View, event: Event) -> Writes:
     return writes
 
 
-@event_type("thread.retract", Retract)
+@event_type("thread.retract", Retract, summary=acting("retracted a message"))
 def retract(view: View, event: Event) -> Writes:
     """The record forgets the text and its earlier versions (a courtesy of the fold: the
     events that carried them are public and stay in the log)."""
@@ -244,7 +262,7 @@ def retract(view: View, event: Event) -> Writes:
     return {key: {**record, "text": "", "mentions": [], "edits": edits, "retracted": True}}
 
 
-@event_type("thread.hide", Hide)
+@event_type("thread.hide", Hide, summary=_hid)
 def hide(view: View, event: Event) -> Writes:
     require_maintainer(view, event)
     key, record = load(view, event.body.message)
@@ -253,7 +271,7 @@ def hide(view: View, event: Event) -> Writes:
     return {key: {**record, "hidden": {"by": event.author, "reason": event.body.reason}}}
 
 
-@event_type("thread.unhide", Unhide)
+@event_type("thread.unhide", Unhide, summary=acting("showed a hidden message again"))
 def unhide(view: View, event: Event) -> Writes:
     require_maintainer(view, event)
     key, record = load(view, event.body.message)
@@ -262,7 +280,7 @@ def unhide(view: View, event: Event) -> Writes:
     return {key: {**record, "hidden": None}}
 
 
-@event_type("thread.react", React)
+@event_type("thread.react", React, summary=_reacted)
 def react(view: View, event: Event) -> Writes:
     body: React = event.body
     key, record = load(view, body.message)
@@ -275,7 +293,7 @@ def react(view: View, event: Event) -> Writes:
     return {key: {**record, "reactions": reactions}}
 
 
-@event_type("thread.unreact", Unreact)
+@event_type("thread.unreact", Unreact, summary=_reacted)
 def unreact(view: View, event: Event) -> Writes:
     body: Unreact = event.body
     key, record = load(view, body.message)
