@@ -5,7 +5,6 @@ from communs.node.reads.describe import Known
 from eventkit import World, blob, change, charter
 
 
-
 def test_every_event_type_says_how_it_reads():
     missing = [name for name, kind in domain.TYPES.items() if kind.summary is None]
     assert missing == [], f"give these event types a summary= line: {missing}"
