@@ -152,7 +152,7 @@ def main() -> int:
     from workload import generate
 
     from communs.node.home.folder import Home
-    from communs.node.home.local import LocalState
+    from communs.store.local import LocalState
 
     start = time.perf_counter()
     w = generate(args.events, authors=args.authors, seed=args.seed)

@@ -23,8 +23,8 @@ from workload import generate  # noqa: E402
 
 from communs.api.app import create_app  # noqa: E402
 from communs.node.home.folder import Home  # noqa: E402
-from communs.node.home.local import LocalState  # noqa: E402
 from communs.node.service import Service  # noqa: E402
+from communs.store.local import LocalState  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -13,8 +13,8 @@ from communs.node.files import torrents
 from communs.node.files.blobs import TORRENT_FROM
 from communs.node.files.fetching import FileRef, files_in, human, parse_size
 from communs.node.home.folder import Actor, Home
-from communs.node.home.local import LocalState
 from communs.node.service import Service
+from communs.store.local import LocalState
 from eventkit import blob, change, charter, reference_digest
 
 MiB = 1024 * 1024

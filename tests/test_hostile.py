@@ -25,12 +25,12 @@ from communs.api.server import bind
 from communs.core import canonical
 from communs.core.events import MAX_EVENT_SIZE, event_id, sign_event
 from communs.core.identity import Identity
-from communs.node.home import local
 from communs.node.home.folder import Actor, Home
 from communs.node.http import transport
 from communs.node.peers import replication
 from communs.node.peers.replication import MAX_BODY, MAX_RECEIVED
 from communs.node.service import Service
+from communs.store import local
 from eventkit import identity, raw_event
 from hostile_peer import HostilePeer, Reply, cbor_seq, hostile_peer, json_reply, serve_app
 from hostile_peer import missing_reply as missing

@@ -19,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from ..store.local import normalize_url
     from .actions import governing
     from .actions.merge import is_text
     from .client import HttpService
@@ -26,7 +27,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .files.blobs import BlobStore, blob_hash
     from .files.fetching import HAVE_MAX, human, parse_size
     from .home.folder import Actor, Home, default_home
-    from .home.local import normalize_url
     from .home.lock import NodeLock, ensure_token, running_node
     from .http import Counting, raise_for
     from .peers.discovery import LanDiscovery
@@ -50,7 +50,7 @@ _FACE: dict[str, tuple[str, str | None]] = {
     "NodeLock": (".home.lock", "NodeLock"),
     "ensure_token": (".home.lock", "ensure_token"),
     "running_node": (".home.lock", "running_node"),
-    "normalize_url": (".home.local", "normalize_url"),
+    "normalize_url": ("..store.local", "normalize_url"),
     "BlobStore": (".files.blobs", "BlobStore"),
     "blob_hash": (".files.blobs", "blob_hash"),
     "HAVE_MAX": (".files.fetching", "HAVE_MAX"),

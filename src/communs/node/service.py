@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core.errors import Ambiguous, BadInput, NotFound, Refused
 from ..core.identity import Identity, is_did
+from ..store.local import LocalState
 from .actions import archive, governing
 from .actions import commons as actions
 from .actions.demo import build_demo
@@ -21,7 +22,6 @@ from .files.blobs import blob_hash
 from .files.content import ContentOps
 from .files.fileops import FileOps
 from .home.folder import Actor, Home
-from .home.local import LocalState
 from .home.shared import Shared
 from .page_queries import PageQueries
 from .peers.replication import Replicator

@@ -13,9 +13,8 @@ from typing import Any
 import cbor2
 
 from ..core import canonical
-from ..core.errors import Refused
 from .base import EventRow, Summary, summary_of
-from .sqlite_schema import MIGRATIONS
+from .sqlite_schema import MIGRATIONS, migrate
 from .statements import in_lists, placeholders, row_groups
 
 
@@ -41,20 +40,7 @@ class SQLiteStore:
 
     def _migrate(self) -> None:
         with self.transaction():
-            self.db.execute(
-                "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT)"
-            )
-            done = {row[0] for row in self.db.execute("SELECT version FROM migrations")}
-            if done and max(done) > len(MIGRATIONS):
-                raise Refused(
-                    f"this database ({self.path}) was written by a newer Communs; upgrade Communs"
-                )
-            for version, migration in enumerate(MIGRATIONS, start=1):
-                if version not in done:
-                    migration(self.db)
-                    self.db.execute(
-                        "INSERT INTO migrations VALUES (?, ?)", (version, migration.__name__)
-                    )
+            migrate(self.db, MIGRATIONS, self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

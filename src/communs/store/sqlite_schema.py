@@ -6,10 +6,26 @@ from collections.abc import Callable
 
 import cbor2
 
+from ..core.errors import Refused
 from .base import summary_of
 
+Migration = Callable[[sqlite3.Connection], None]
 
-def _run_script(db: sqlite3.Connection, script: str) -> None:
+
+def migrate(db: sqlite3.Connection, migrations: list[Migration], path: str) -> None:
+    """Run the migrations ``db`` has not recorded yet, in order, recording each; the caller
+    holds the transaction. A database written by a newer release is refused."""
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT)")
+    done = {row[0] for row in db.execute("SELECT version FROM migrations")}
+    if done and max(done) > len(migrations):
+        raise Refused(f"this database ({path}) was written by a newer Communs; upgrade Communs")
+    for version, migration in enumerate(migrations, start=1):
+        if version not in done:
+            migration(db)
+            db.execute("INSERT INTO migrations VALUES (?, ?)", (version, migration.__name__))
+
+
+def run_script(db: sqlite3.Connection, script: str) -> None:
     # executescript() would COMMIT the migration's transaction half-way; run each statement.
     for statement in script.split(";"):
         if statement.strip():
@@ -17,7 +33,7 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
-    _run_script(
+    run_script(
         db,
         """
         CREATE TABLE commons (
@@ -85,7 +101,7 @@ def _migration_4(db: sqlite3.Connection) -> None:
         db.execute(f"DELETE FROM {table}")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+MIGRATIONS: list[Migration] = [
     _migration_1,
     _migration_2,
     _migration_3,

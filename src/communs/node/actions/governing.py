@@ -11,8 +11,8 @@ import cbor2
 from ...core.errors import Ambiguous, BadInput, NotFound, Refused
 from ...core.identity import Identity
 from ...domain.governance import commitment, proposal_key
+from ...store.local import LocalState
 from ..home.folder import Home
-from ..home.local import LocalState
 from ..reads.queries import hexed, log
 
 CHARTER_EVENTS = (

@@ -3,8 +3,8 @@
 import threading
 from dataclasses import dataclass
 
+from ...store.local import LocalState
 from .folder import Home
-from .local import LocalState
 
 
 @dataclass(frozen=True)

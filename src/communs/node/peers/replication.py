@@ -19,8 +19,8 @@ import cbor2
 import httpx
 
 from ...core.errors import BadInput, Unreachable
+from ...store.local import normalize_url
 from ..files.fetching import PEER_ERRORS, Fetcher
-from ..home.local import normalize_url
 from ..home.shared import Shared
 from ..http import raise_for, transport
 from .admission import admit

@@ -13,8 +13,8 @@ import cbor2
 
 from ...core.errors import BadInput
 from ...core.events import MAX_EVENT_SIZE, event_id
+from ...store.local import normalize_url
 from ..files.fetching import FileRef, files_in
-from ..home.local import normalize_url
 
 MAX_ITEM = 2 * MAX_EVENT_SIZE + 4096  # the largest item a stream may hold (headers included)
 

@@ -1,6 +1,7 @@
 """What is local to one node and never replicated: peers, follows, trusted and blocked authors,
 acceptance policies, and the log of events refused from peers. A small SQLite file beside the
-event store (``local.db``), so a node's choices never leak into the public log."""
+event store (``local.db``, with numbered migrations in ``local_schema``), so a node's choices
+never leak into the public log."""
 
 import sqlite3
 import threading
@@ -8,28 +9,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ...core.errors import BadInput, NotFound
+from ..core.errors import BadInput, NotFound
+from .local_schema import MIGRATIONS
+from .sqlite_schema import migrate
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS peers (
-    url TEXT PRIMARY KEY,
-    source TEXT NOT NULL DEFAULT 'manual',
-    added INTEGER NOT NULL,
-    last_ok INTEGER,
-    last_error TEXT,
-    failures INTEGER NOT NULL DEFAULT 0,
-    retry_at REAL NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS follows (commons BLOB PRIMARY KEY, added INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS authors (did TEXT PRIMARY KEY, status TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '', added INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS policies (commons BLOB PRIMARY KEY, accept TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS file_policies (scope BLOB PRIMARY KEY, fetch TEXT, quota INTEGER);
-CREATE TABLE IF NOT EXISTS ballots (proposal BLOB NOT NULL, voter TEXT NOT NULL,
-    ballot BLOB NOT NULL, salt BLOB NOT NULL, PRIMARY KEY (proposal, voter));
-CREATE TABLE IF NOT EXISTS refusals (rowid INTEGER PRIMARY KEY, time INTEGER NOT NULL,
-    peer TEXT NOT NULL, commons BLOB, event BLOB, reason TEXT NOT NULL);
-"""
 ACCEPT = ("anyone", "maintainers")
 FETCH = ("eager", "lazy")
 NODE = b""  # the scope of the node-wide file policy
@@ -51,13 +34,20 @@ class LocalState:
     def __init__(self, path: Path):
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.executescript(SCHEMA)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            migrate(self.db, MIGRATIONS, str(path))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self.db.close()
+            raise
+        self.db.execute("COMMIT")
         self.lock = threading.Lock()
 
     def close(self) -> None:
         self.db.close()
 
-    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self.lock:
             return self.db.execute(sql, args).fetchall()
 

@@ -1,0 +1,38 @@
+"""The schema of a node's local database (``local.db``): numbered migrations, each run once, in
+order, in the transaction that records it — as the event store's (``sqlite_schema``)."""
+
+import sqlite3
+
+from .sqlite_schema import Migration, run_script
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    """The tables as local.db had them before it had migrations: ``IF NOT EXISTS``, so that a
+    file of that release opens as it is, losing nothing, and is recorded as migrated."""
+    run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS peers (
+            url TEXT PRIMARY KEY,
+            source TEXT NOT NULL DEFAULT 'manual',
+            added INTEGER NOT NULL,
+            last_ok INTEGER,
+            last_error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            retry_at REAL NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS follows (commons BLOB PRIMARY KEY, added INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS authors (did TEXT PRIMARY KEY, status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '', added INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS policies (commons BLOB PRIMARY KEY, accept TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS file_policies (scope BLOB PRIMARY KEY, fetch TEXT,
+            quota INTEGER);
+        CREATE TABLE IF NOT EXISTS ballots (proposal BLOB NOT NULL, voter TEXT NOT NULL,
+            ballot BLOB NOT NULL, salt BLOB NOT NULL, PRIMARY KEY (proposal, voter));
+        CREATE TABLE IF NOT EXISTS refusals (rowid INTEGER PRIMARY KEY, time INTEGER NOT NULL,
+            peer TEXT NOT NULL, commons BLOB, event BLOB, reason TEXT NOT NULL)
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_migration_1]
