@@ -7,6 +7,9 @@ Reading never fails: content this node does not hold (not fetched yet, or erased
 """
 
 import os
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -24,14 +27,41 @@ def detach(home: "Home", text: str) -> dict[str, Any]:
     return {"content": kept.hash, "content_size": kept.size}
 
 
+# Texts read back, per home: a page shows many (a thread, its people's names), and content
+# never changes under its hash. Erasing drops a text from here as from the disk.
+CACHED = 20_000  # texts per home (a message is a few hundred bytes)
+_texts: "weakref.WeakKeyDictionary[Any, OrderedDict[bytes, str]]" = weakref.WeakKeyDictionary()
+_texts_lock = threading.Lock()
+
+
 def read(home: "Home", content: bytes | None) -> str | None:
     """The text of detached content, or None if this node does not hold it (or not as text)."""
-    if content is None or not home.blobs.has(content):
+    if content is None:
+        return None
+    with _texts_lock:
+        texts = _texts.setdefault(home.blobs, OrderedDict())
+        if content in texts:
+            texts.move_to_end(content)
+            return texts[content]
+    if not home.blobs.has(content):
         return None
     try:
-        return unpack(home.blobs.read_bytes(content, MAX_CONTENT))
+        text = unpack(home.blobs.read_bytes(content, MAX_CONTENT))
     except CommunsError:
         return None
+    with _texts_lock:
+        if text is not None and not home.blobs.is_erased(content):  # not erased meanwhile
+            texts[content] = text
+            if len(texts) > CACHED:
+                texts.popitem(last=False)
+    return text
+
+
+def forget(home: "Home", content: bytes) -> None:
+    """Erase detached content here: from the disk, for good, and from the texts read back."""
+    home.blobs.erase(content)
+    with _texts_lock:
+        _texts.get(home.blobs, OrderedDict()).pop(content, None)
 
 
 def shown(home: "Home", view: domain.View, inline: str, content: bytes | None) -> dict[str, Any]:
@@ -60,7 +90,7 @@ def honour(home: "Home", added: Iterable[tuple[bytes, bytes]]) -> None:
             continue
         how = erased(home.state(commons), event.body.content)
         if how is not None and how["event"] == event.id:
-            home.blobs.erase(event.body.content)
+            forget(home, event.body.content)
 
 
 class ContentOps:
