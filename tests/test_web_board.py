@@ -305,3 +305,18 @@ def test_an_author_erases_a_message_from_its_page(node):
     for reader in (anna, bao):
         page = reader.get(node.task(tid)).text
         assert said not in page and "Erased by its author, on every node." in page
+
+
+def test_a_page_shows_the_latest_conversations_and_links_to_the_whole_discussion(node):
+    from communs.node import Actor
+    from communs.web.discussion import SHOWN
+
+    for n in range(SHOWN + 5):
+        node.service.thread_post(Actor("anna"), node.commons, "commons", "", f"Note number {n}.")
+    page = node.browser("bao").get(f"/c/{node.commons}").text
+    assert "Note number 4." not in page and f"Note number {SHOWN + 4}." in page  # the latest
+    assert "Show the earlier messages" in page and "(5)" in page
+    whole = node.browser("bao").get(f"/c/{node.commons}/discussion?kind=commons&ref=").text
+    assert all(f"Note number {n}." in whole for n in range(SHOWN + 5))
+    api = node.service.thread(node.commons, "commons", "", SHOWN)
+    assert api["earlier"] == 5 and len(api["messages"]) == SHOWN

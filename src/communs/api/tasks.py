@@ -106,9 +106,12 @@ def add_thread_routes(app: FastAPI, service: Service, writes: list[Any]) -> None
     s, W = service, writes  # noqa: N806  (W, as in app.py)
 
     @app.get("/api/commons/{ref}/thread")
-    def thread(ref: str, kind: str = "commons", subject: str = "") -> dict[str, Any]:
-        """The messages on one object of the commons, in reading order."""
-        return s.thread(ref, kind, subject)
+    def thread(
+        ref: str, kind: str = "commons", subject: str = "", latest: int | None = None
+    ) -> dict[str, Any]:
+        """The messages on one object of the commons, in reading order; with ``latest``, its
+        last conversations only (``earlier``: how many messages come before them)."""
+        return s.thread(ref, kind, subject, latest)
 
     @app.post("/api/commons/{ref}/messages", dependencies=W)
     def thread_post(ref: str, body: NewMessage) -> dict[str, Any]:

@@ -54,8 +54,11 @@ class HttpTaskOps:
     def unflag(self, actor: Actor, ref: str, path: str) -> dict[str, Any]:
         return self._post(f"/api/commons/{ref}/flags/remove", {"path": path}, actor)
 
-    def thread(self, ref: str, kind: str = "commons", subject: str = "") -> dict[str, Any]:
-        return self._get(f"/api/commons/{ref}/thread", kind=kind, subject=subject or None)
+    def thread(
+        self, ref: str, kind: str = "commons", subject: str = "", latest: int | None = None
+    ) -> dict[str, Any]:
+        path = f"/api/commons/{ref}/thread"
+        return self._get(path, kind=kind, subject=subject or None, latest=latest)
 
     def thread_post(
         self,

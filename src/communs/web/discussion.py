@@ -36,15 +36,18 @@ def subject_url(commons: str, kind: str, ref: str) -> str:
     return f"/c/{commons}"
 
 
+SHOWN = 30  # conversations a page shows at first; "show earlier messages" shows them all
+
+
 def thread_for(
-    service: Service, commons_id: bytes | str, kind: str, ref: str = ""
+    service: Service, commons_id: bytes | str, kind: str, ref: str = "", every: bool = False
 ) -> dict[str, Any]:
     """What ``_thread.html`` shows for one subject of a commons (its id, or a reference to
     it): ``Service.thread`` (the messages in reading order, each with ``depth``, the names
     of the people in it, the maintainers, who may hide), the subject's page and the emoji
-    offered. Call it off the event loop."""
+    offered; its last ``SHOWN`` conversations unless ``every``. Call it off the event loop."""
     commons = commons_id.hex() if isinstance(commons_id, bytes) else commons_id
-    thread = service.thread(commons, kind, ref)
+    thread = service.thread(commons, kind, ref, None if every else SHOWN)
     subject = thread["subject"]
     url = subject_url(thread["commons"], subject["kind"], subject["ref"])
     return {**thread, "url": url, "emoji": list(EMOJI)}
@@ -70,6 +73,16 @@ def add_routes(web: Web) -> None:
         if request.scope.get("state", {}).get("json"):
             return JSONResponse({"id": made})
         return RedirectResponse(next_page(request, form, default) + "#thread", status_code=303)
+
+    @web.route("/c/{ref}/discussion")
+    async def whole(request: Request) -> Response:
+        """The whole discussion on one subject (pages show its latest conversations)."""
+        kind = request.query_params.get("kind", "commons")
+        subject = request.query_params.get("ref", "")
+        thread = await web.call(
+            thread_for, service, request.path_params["ref"], kind, subject, True
+        )
+        return web.page(request, "discussion.html", {"thread": thread})
 
     @web.route("/c/{ref}/discussion/post", methods=("POST",))
     async def post(request: Request) -> Response:

@@ -331,6 +331,7 @@ FRENCH = {
         "Le texte de ce message n'est pas encore arrivé sur ce nœud."
     ),
     "Erase": "Effacer",
+    "Show the earlier messages": "Afficher les messages précédents",
     "The text is deleted on every node that holds this commons, and never served again; that a "
     "message was here stays visible.": (
         "Le texte est supprimé sur chaque nœud qui détient ce commun, et n'est plus jamais "

@@ -27,6 +27,19 @@ NEEDS = {  # what an action needs, and what to say when it is missing
 }
 
 
+def latest_conversations(
+    found: list[dict[str, Any]], latest: int | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The last ``latest`` conversations of a thread in reading order (a message that replies to
+    nothing, with its replies), and how many messages come before them: a page shows a long
+    discussion without growing with it."""
+    starts = [i for i, record in enumerate(found) if record["depth"] == 0]
+    if latest is None or len(starts) <= latest:
+        return found, 0
+    cut = starts[-latest]
+    return found[cut:], cut
+
+
 def written(home: Any, text: str) -> dict[str, Any]:
     """A message's text as a node signs it: detached, so that its author can erase it, with
     the people it mentions said beside it."""
@@ -63,7 +76,9 @@ class ThreadOps:
     def _message(self, commons: bytes, ref: str) -> bytes:
         return record_id(self.home, commons, "message-id/", ref, "message")
 
-    def thread(self, ref: str, kind: str = "commons", subject: str = "") -> dict[str, Any]:
+    def thread(
+        self, ref: str, kind: str = "commons", subject: str = "", latest: int | None = None
+    ) -> dict[str, Any]:
         """A subject's messages in reading order, each with ``depth`` (0 for a message that
         replies to nothing), its author's name and its reactions (``people``, ``names``);
         hidden and retracted messages are included, shown as such. ``maintainers``: who may
@@ -75,6 +90,7 @@ class ThreadOps:
             cid = home.cid(commons)
             prefix = f"message/{threads.subject_key(named)}//"
             found = threads.thread(home.store.scan_records(cid, prefix), named)
+            found, left_out = latest_conversations(found, latest)
             known = names(home, cid)
             state = home.state(commons)
             charter = state.get("charter") or {}
@@ -116,6 +132,7 @@ class ThreadOps:
             "commons_name": charter.get("name"),
             "subject": named,
             "messages": messages,
+            "earlier": left_out,
             "maintainers": list(charter.get("maintainers", [])),
         }
 
