@@ -241,3 +241,22 @@ def test_the_client_raises_the_kind_the_node_named(status, kind, raised):
     with pytest.raises(Exception) as error:
         raise_for(httpx.Response(status, json=body))
     assert type(error.value) is raised and str(error.value) == "what went wrong"
+
+
+def test_the_http_twin_offers_the_service_operations_with_the_same_signatures():
+    """Every operation of ``HttpService`` is one of the ``Service``, with the same parameters
+    and defaults: the CLI runs the same calls on a home or through its running node."""
+    import inspect
+
+    from communs.node import Service
+
+    twin = [
+        n for n in dir(HttpService) if not n.startswith("_") and callable(getattr(HttpService, n))
+    ]
+    assert len(twin) > 60
+    for name in twin:
+        ours = inspect.signature(getattr(Service, name)).parameters
+        theirs = inspect.signature(getattr(HttpService, name)).parameters
+        assert [(p.name, p.default) for p in ours.values()] == [
+            (p.name, p.default) for p in theirs.values()
+        ], name
