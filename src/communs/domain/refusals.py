@@ -115,6 +115,7 @@ def when(ms: int) -> str:
 
 
 def subject(value: Mapping[str, str]) -> str:
+    """A thread's subject in words: "the commons", "task 3fa2…", "artifact guide.md"."""
     if value.get("kind") == "commons":
         return "the commons"
     ref = str(value.get("ref", ""))

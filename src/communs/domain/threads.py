@@ -26,6 +26,7 @@ from .charter import require_maintainer, sequence
 from .content import ContentSize, check_detached, named
 from .fold import Ineffective, View, Words, Writes, acting, event_type
 from .refusals import code
+from .refusals import subject as subject_words
 from .schema import MAX_PATH, Body, Id, Reason, check_did, check_path
 
 SubjectKind = Literal["commons", "artifact", "contribution", "task", "person"]
@@ -128,10 +129,8 @@ def subject_key(subject: Subject | Mapping[str, str]) -> str:
 
 
 def describe(subject: Mapping[str, str]) -> str:
-    if subject["kind"] == "commons":
-        return "the commons"
-    ref = subject["ref"]
-    return f"{subject['kind']} {ref[:12] if HEX_ID.fullmatch(ref) else ref}"
+    """A subject in words, as refusals say it (one way to name a subject)."""
+    return subject_words(subject)
 
 
 def index_key(mid: bytes) -> str:
