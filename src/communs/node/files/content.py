@@ -81,10 +81,17 @@ def with_text(home: "Home", view: domain.View, message: dict[str, Any]) -> dict[
     return {**message, **shown(home, view, message["text"], detached)}
 
 
+ERASE = b"content.erase"
+
+
 def honour(home: "Home", added: Iterable[tuple[bytes, bytes]]) -> None:
     """Delete the content that newly folded ``content.erase`` events erased (a listener of the
     home: it runs once the events are committed, whoever sent them)."""
     for commons, raw in added:
+        # The type is a text string inside the payload's bytes: most events (a clone brings
+        # thousands) need no decoding. A message mentioning the name costs a decode, no more.
+        if ERASE not in raw:
+            continue
         event = domain.parse_checked(raw)
         if event.type != "content.erase":
             continue
