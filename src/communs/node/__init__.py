@@ -16,27 +16,7 @@ Each subpackage's docstring says what it may import; the layer test keeps it so.
 """
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # the same names, for type checkers and editors
-    from ..store.local import normalize_url
-    from .actions import governing
-    from .actions.merge import is_text
-    from .client import HttpService
-    from .files import torrents
-    from .files.blobs import BlobStore, blob_hash
-    from .files.fetching import HAVE_MAX, human, parse_size
-    from .home.folder import Actor, Home, default_home
-    from .home.lock import NodeLock, ensure_token, running_node
-    from .http import Counting, raise_for
-    from .peers.discovery import LanDiscovery
-    from .peers.propagation import HEARTBEAT
-    from .peers.replication import MAX_BODY, Replicator
-    from .peers.sync import encode_stream
-    from .peers.wire import link_to
-    from .reads import queries
-    from .reads.queries import hexed
-    from .service import Service
+from typing import Any
 
 # name -> (module, attribute or None for the module itself). Loaded when first asked for, so
 # that a part started on its own (the verifier's helper process) imports only what it uses,
@@ -70,35 +50,7 @@ _FACE: dict[str, tuple[str, str | None]] = {
     "Counting": (".http", "Counting"),
     "raise_for": (".http", "raise_for"),
 }
-__all__ = [
-    "Actor",
-    "BlobStore",
-    "Counting",
-    "HAVE_MAX",
-    "HEARTBEAT",
-    "Home",
-    "HttpService",
-    "LanDiscovery",
-    "MAX_BODY",
-    "NodeLock",
-    "Replicator",
-    "Service",
-    "blob_hash",
-    "default_home",
-    "encode_stream",
-    "ensure_token",
-    "governing",
-    "hexed",
-    "human",
-    "is_text",
-    "link_to",
-    "normalize_url",
-    "parse_size",
-    "queries",
-    "raise_for",
-    "running_node",
-    "torrents",
-]
+__all__ = sorted(_FACE)
 
 
 def __getattr__(name: str) -> Any:
