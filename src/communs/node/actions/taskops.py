@@ -18,6 +18,8 @@ from ..reads.queries import commons_show, hexed, names
 
 TASK_ACTIONS = ("claim", "extend", "release", "done", "validate", "invalidate", "reopen")
 SIGNAL_TARGETS = ("task", "contribution", "artifact")
+# Where a person finds the ids of each kind of record, for a "not found" to say.
+LISTED = {"task": "task list COMMONS", "message": "thread show COMMONS OBJECT"}
 SHOWN = 100  # contributions waiting for review put on the board; the queue lists them all
 
 
@@ -36,7 +38,10 @@ def record_id(home: Home, commons: bytes, prefix: str, ref: str, what: str) -> b
         for key, _ in itertools.islice(home.store.scan_records(home.cid(commons), prefix + ref), 2)
     ]
     if not found:
-        raise NotFound(f"no {what} '{ref}' in commons {commons.hex()[:12]}")
+        listed = LISTED.get(what, "commons log")
+        raise NotFound(
+            f"no {what} '{ref}' in commons {commons.hex()[:12]}: 'communs {listed}' shows them"
+        )
     if len(found) > 1:
         raise Ambiguous(f"'{ref}' matches several {what}s; give more characters")
     return bytes.fromhex(found[0])

@@ -141,5 +141,9 @@ class ContentOps:
             )
         hashes = [h for h in found if h is not None]
         if not hashes:
-            raise BadInput(f"{target} has no detached content to erase (it was written inline)")
+            raise BadInput(
+                f"{target} was written inline, before texts became erasable: its text is part "
+                "of the signed log; retract it ('communs comment retract ID') or ask a "
+                "maintainer to hide it"
+            )
         return hashes
