@@ -94,27 +94,10 @@ class ThreadOps:
             known = names(home, cid)
             state = home.state(commons)
             charter = state.get("charter") or {}
-            # A retracted message keeps its hashes, for its author to erase, but shows nothing.
-            texts, earlier = [], []
-            for r in found:
-                gone = r["retracted"]
-                texts.append(
-                    content.shown(home, state, r["text"], None if gone else r.get("content"))
-                )
-                earlier.append(
-                    [
-                        content.shown(
-                            home, state, c["previous"], None if gone else c.get("previous_content")
-                        )
-                        for c in r["edits"]
-                    ]
-                )
+            found = [content.with_text(home, state, record) for record in found]
         messages = []
-        for record, text, before in zip(found, texts, earlier, strict=True):
+        for record in found:
             message = hexed(record)
-            message.update(hexed(text))
-            for edit, shown in zip(message["edits"], before, strict=True):
-                edit["previous"] = shown["text"]
             message["author_name"] = known.get(record["author"])
             if record["hidden"]:
                 message["hidden"]["name"] = known.get(record["hidden"]["by"])

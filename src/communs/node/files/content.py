@@ -75,10 +75,19 @@ def shown(home: "Home", view: domain.View, inline: str, content: bytes | None) -
 
 
 def with_text(home: "Home", view: domain.View, message: dict[str, Any]) -> dict[str, Any]:
-    """A message record with its text read back (``shown``): what every page shows of it.
-    A retracted message keeps its hashes, for its author to erase, but shows nothing."""
-    detached = None if message.get("retracted") else message.get("content")
-    return {**message, **shown(home, view, message["text"], detached)}
+    """A message record with its text, and its earlier versions', read back (``shown``): what
+    every page shows of it. A retracted message keeps its hashes, for its author to erase,
+    but shows nothing."""
+    gone = bool(message.get("retracted"))
+
+    def said(text: str, detached: bytes | None) -> dict[str, Any]:
+        return shown(home, view, text, None if gone else detached)
+
+    edits = [
+        {**edit, "previous": said(edit["previous"], edit.get("previous_content"))["text"]}
+        for edit in message.get("edits") or ()
+    ]
+    return {**message, **said(message["text"], message.get("content")), "edits": edits}
 
 
 ERASE = b"content.erase"
