@@ -302,7 +302,7 @@ def test_invalid_charter_is_refused(charter_fields, reason):
         ({"parents": [SOME_ID, SOME_ID]}, "parents must be sorted and distinct"),
         ({"parents": [SOME_ID[:31]]}, "each parent must be a 32-byte event id"),
         ({"parents": SOME_ID}, "parents must be a list"),
-        ({"parents": [bytes([i]) * 32 for i in range(65)]}, "at most 64"),
+        ({"parents": [i.to_bytes(2, "big") * 16 for i in range(257)]}, "at most 256"),
         ({"parents": []}, "not a genesis needs parents and a clock above 0"),
         ({"clock": 0}, "needs parents and a clock above 0"),
         ({"commons": b"short"}, "commons must be a 32-byte commons id"),

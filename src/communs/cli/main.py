@@ -202,6 +202,9 @@ def commons_list(ctx: Context, as_json: bool) -> None:
     )
 
 
+SHOWN_HEADS = 5  # a wide commons (many concurrent authors) has hundreds
+
+
 @commons_group.command("show")
 @click.argument("commons")
 @json_option
@@ -225,7 +228,10 @@ def commons_show(ctx: Context, commons: str, as_json: bool) -> None:
         click.echo("  forks: " + ", ".join(short(f) for f in info["forks"]))
     counts = ", ".join(f"{n} {s}" for s, n in info["contributions"].items() if n)
     click.echo(f"  {info['artifacts']} artifact(s); contributions: {counts or 'none'}")
-    click.echo(f"  {info['events']} events, heads {', '.join(short(h) for h in info['heads'])}")
+    heads = info["heads"]
+    named = ", ".join(short(h) for h in heads[:SHOWN_HEADS])
+    more = f" and {len(heads) - SHOWN_HEADS} more" if len(heads) > SHOWN_HEADS else ""
+    click.echo(f"  {info['events']} events, {len(heads)} head(s): {named}{more}")
     click.echo(f"  state digest {info['state_digest']}")
 
 

@@ -7,7 +7,7 @@ keeps exactly as received. A genesis event has ``commons = null``; the commons i
 """
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
@@ -20,7 +20,12 @@ from .identity import Identity, public_key_from_did, verify
 
 FORMAT_VERSION = 1
 MAX_EVENT_SIZE = 64 * 1024
-MAX_PARENTS = 64
+# Width is normal (many offline authors, a hub full of citizens): a node with more heads
+# than an event may name names a deterministic few (``bounded_heads``) and later events merge
+# the rest. 256 parents take 8.5 KiB of an event's 64 KiB and merge 1,000 heads in 4 events.
+MAX_PARENTS = 256
+# A fork names the heads it starts from: more of them, as a genesis has a small body.
+MAX_FORK_HEADS = 1024
 SIGNING_CONTEXT = b"communs/event/v1\n"
 _FIELDS = frozenset(("v", "commons", "type", "author", "parents", "clock", "time", "body"))
 
@@ -48,6 +53,17 @@ class Event:
     def position(self) -> tuple[int, bytes]:
         """Where the event stands in the fold: Lamport clock, then id (a causal total order)."""
         return (self.clock, self.id)
+
+
+def bounded_heads(clocks: Mapping[bytes, int], bound: int = MAX_PARENTS) -> list[bytes]:
+    """At most ``bound`` of these heads (id -> clock), sorted: all of them when they fit, else
+    the newest (so that an event naming them keeps the clock it would have with all) and the
+    oldest others, so that the longest-waiting branches are merged first. Every node picks the
+    same ones from the same heads."""
+    if len(clocks) <= bound:
+        return sorted(clocks)
+    ordered = sorted(clocks, key=lambda eid: (clocks[eid], eid))
+    return sorted([*ordered[: bound - 1], ordered[-1]])
 
 
 def event_id(raw: bytes) -> bytes:

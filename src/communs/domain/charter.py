@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from ..core import canonical
-from ..core.events import Event
+from ..core.events import MAX_FORK_HEADS, Event
 from .fold import Ineffective, View, Words, Writes, event_type
 from .refusals import code
 from .schema import Body, Id, Text, Title, check_did, to_builtins
@@ -48,7 +48,7 @@ class Charter(Body, kw_only=True):
 
 class ForkOrigin(Body, kw_only=True):
     commons: Id
-    heads: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=64)]
+    heads: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=MAX_FORK_HEADS)]
 
 
 class CreateCommons(Body, kw_only=True):

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...core.errors import BadInput, Refused
+from ...core.events import MAX_FORK_HEADS
 from ...core.identity import Identity, is_did
 from ...domain.artifacts import artifact_key
 from ...domain.charter import KINDS, MODES  # noqa: F401  (re-exported for the faces)
@@ -71,7 +72,7 @@ def fork(
         "threshold": 1,
         "mode": charter["mode"],
     }
-    heads = home.store.heads(home.cid(commons_id))
+    heads, _ = home.heads(commons_id, MAX_FORK_HEADS)
     fork_id = home.emit(
         identity,
         None,
@@ -184,7 +185,7 @@ def propose_from_fork(
         "title": title,
         "description": description,
         "changes": changes,
-        "origin": {"commons": fork_id, "heads": store.heads(home.cid(fork_id))},
+        "origin": {"commons": fork_id, "heads": home.heads(fork_id, MAX_FORK_HEADS)[0]},
     }
     return parent_id, home.emit(identity, parent_id, "contribution.propose", body)
 

@@ -293,14 +293,12 @@ def _media(home: Home, chloe: Any, dara: Any, songs: bytes) -> None:
 def _ineffective_accept(home: Home, who: Any, commons: bytes, contribution: bytes) -> None:
     """A non-maintainer's accept, signed by hand as a peer might send it: the log keeps it,
     marked ineffective, and it changes nothing."""
-    cid = home.cid(commons)
-    heads = home.store.heads(cid)
-    clock = 1 + max(c for _, c in home.store.clocks(heads).values())
+    parents, clock = home.next_position(commons)
     raw = sign_event(
         who,
         commons=commons,
         type="contribution.accept",
-        parents=heads,
+        parents=parents,
         clock=clock,
         time=now_ms(),
         body={"contribution": contribution, "revision": 1},

@@ -12,7 +12,7 @@ import platformdirs
 
 from ... import domain
 from ...core.errors import Ambiguous, BadInput, NotFound, Refused
-from ...core.events import sign_event
+from ...core.events import MAX_PARENTS, bounded_heads, sign_event
 from ...core.identity import Identity
 from ...store import SQLiteStore
 from ..files import content
@@ -164,6 +164,20 @@ class Home:
     def state(self, commons_id: bytes) -> StoredState:
         return StoredState(self.store, self.cid(commons_id))
 
+    def heads(self, commons_id: bytes, bound: int = MAX_PARENTS) -> tuple[list[bytes], int]:
+        """At most ``bound`` of the commons' heads (see ``bounded_heads``), and the highest
+        clock among all of them."""
+        clocks = {
+            h: c for h, (_, c) in self.store.clocks(self.store.heads(self.cid(commons_id))).items()
+        }
+        return bounded_heads(clocks, bound), max(clocks.values())
+
+    def next_position(self, commons_id: bytes) -> tuple[list[bytes], int]:
+        """The parents and clock of a new event here: the event merges up to MAX_PARENTS
+        heads and keeps the clock it would have naming all of them."""
+        parents, clock = self.heads(commons_id)
+        return parents, clock + 1
+
     def emit(self, identity: Identity, commons_id: bytes | None, type: str, body: Any) -> bytes:
         """Sign an event on top of the heads this node knows and ingest it like any other.
 
@@ -194,8 +208,7 @@ class Home:
             parents: list[bytes] = []
             clock = 0
         else:
-            parents = self.store.heads(self.cid(commons_id))
-            clock = 1 + max(c for _, c in self.store.clocks(parents).values())
+            parents, clock = self.next_position(commons_id)
         raw = sign_event(
             identity,
             commons=commons_id,

@@ -28,7 +28,7 @@ from .offers import FileOffers, FileWork
 from .propagation import MAX_RECEIVED, Propagation
 from .pulls import Pulls
 from .serving import SyncServer
-from .sync import missing_ids
+from .sync import MAX_SYNC_HEADS, missing_ids
 from .wire import (
     files_of,
     iter_cbor_seq,
@@ -232,7 +232,7 @@ class Replicator(Propagation):
     def _pull(self, peer: str, commons: bytes, their_count: Any) -> tuple[int, list[bytes]]:
         with self.lock:
             cid = self.home.store.commons_cid(commons)
-            ours = self.home.store.heads(cid) if cid is not None else []
+            ours = self.home.heads(commons, MAX_SYNC_HEADS)[0] if cid is not None else []
             count = self.home.store.events_count(cid) if cid is not None else 0
         coming = max(0, their_count - count) if type(their_count) is int else None
         body = cbor2.dumps({"heads": ours})

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...core.errors import BadInput, NotFound
 from ..home.shared import Shared
-from .sync import missing_ids
+from .sync import MAX_SYNC_HEADS, missing_ids
 
 PAGE = 2000  # events read from the store at a time
 
@@ -63,8 +63,12 @@ class SyncServer:
             }
 
     def missing(self, ref: str, heads: list[Any]) -> tuple[dict[str, Any], Iterator[list[bytes]]]:
-        if any(not isinstance(h, bytes) or len(h) != 32 for h in heads) or len(heads) > 1024:
-            raise BadInput("heads must be at most 1024 event ids of 32 bytes")
+        if any(not isinstance(h, bytes) or len(h) != 32 for h in heads):
+            raise BadInput("heads must be event ids of 32 bytes")
+        if len(heads) > MAX_SYNC_HEADS:
+            raise BadInput(
+                f"name at most {MAX_SYNC_HEADS} of your heads (a node with more names a subset)"
+            )
         store = self.home.store
         with self.lock:
             commons, cid = self.commons(ref)

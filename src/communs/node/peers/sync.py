@@ -11,10 +11,14 @@ clone costs barely more than the events themselves):
 - ``GET /sync/live``: a stream of events as the server ingests them (push propagation).
 
 A sync round with a peer pulls what we lack given our heads, then pushes what the peer
-lacks given its heads. Which events one side lacks is found by painting the DAG from both
-sets of heads downwards in decreasing (clock, id) order, as git finds a merge base: the walk
-stops as soon as every open branch is an ancestor of the other side's heads, so it costs the
-number of new events, not the size of the commons.
+lacks given its heads. The asker names at most ``MAX_SYNC_HEADS`` heads; a node with more
+names a deterministic subset of them (``bounded_heads``), which is still correct: the server
+then also sends events in the past of the heads left out, which the asker skips as known.
+
+Which events one side lacks is found by painting the DAG from both sets of heads downwards in
+decreasing (clock, id) order, as git finds a merge base: the walk stops as soon as every open
+branch is an ancestor of the other side's heads, so it costs the number of new events, not
+the size of the commons.
 """
 
 import heapq
@@ -24,6 +28,8 @@ import cbor2
 
 from ... import domain
 from ...store import Store
+
+MAX_SYNC_HEADS = 16384  # 557 KB of CBOR, within the 1 MiB a ``missing`` request may take
 
 
 def parents_of(store: Store, event_id: bytes) -> tuple[bytes, ...]:
