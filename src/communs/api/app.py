@@ -69,7 +69,7 @@ class NewCommons(Signed):
 
 
 class NewFork(Signed):
-    name: str
+    name: str = Field("", description="blank: the parent's name, marked as a fork")
     description: str | None = None
 
 

@@ -352,7 +352,9 @@ def maintainer_remove(ctx: Context, commons: str, did: str, as_json: bool) -> No
 
 @cli.command("fork")
 @click.argument("commons")
-@click.option("--name", required=True, help="Name of the new commons.")
+@click.option(
+    "--name", default="", help="Name of the new commons (default: the parent's, marked as a fork)."
+)
 @click.option("--description", default=None)
 @json_option
 @pass_ctx
@@ -362,7 +364,7 @@ def fork(ctx: Context, commons: str, name: str, description: str | None, as_json
     Example: communs fork "trail guide" --name "Trail guide (Breton edition)"
     """
     made = ctx.service.fork(ctx.actor, commons, name=name, description=description)
-    created(as_json, made["id"], "fork", name=name)
+    created(as_json, made["id"], "fork", name=made["name"])
 
 
 @cli.command("demo")

@@ -1,5 +1,6 @@
 """Shared pieces of the body schemas (msgspec structs: typed, strict, fast to validate)."""
 
+import unicodedata
 from typing import Annotated
 
 import msgspec
@@ -7,7 +8,8 @@ import msgspec
 from ..core.identity import is_did
 
 Id = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+MAX_TITLE = 200
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TITLE)]
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2_000)]
 MAX_PATH = 1024
@@ -15,6 +17,17 @@ MAX_PATH = 1024
 
 class Body(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Base of every event body: immutable, and unknown fields are refused."""
+
+
+def clean_name(name: str) -> str:
+    """A name as people mean it: composed accents (NFC), no surrounding or repeated spaces."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def name_key(name: str) -> str:
+    """What two names must share to be the same name when someone types one: ``clean_name``,
+    without case (``Café`` typed with a combining accent finds ``café``)."""
+    return clean_name(name).casefold()
 
 
 def check_did(did: str, field: str) -> None:

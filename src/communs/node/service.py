@@ -128,7 +128,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
                 self.home, self._me(actor), self._commons(ref), name=name, description=description
             )
         self.local.follow(new)
-        return {"id": new.hex(), "name": name}
+        return {"id": new.hex(), "name": self.home.state(new).get("charter")["name"]}
 
     def maintainer(self, actor: Actor, ref: str, op: str, did: str) -> dict[str, Any]:
         if op not in ("add", "remove"):
@@ -423,7 +423,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
                 self.home, self._me(actor), commons, self._proposal(commons, proposal), name
             )
         self.local.follow(forked)
-        return {"id": forked.hex(), "name": name}
+        return {"id": forked.hex(), "name": self.home.state(forked).get("charter")["name"]}
 
     def charter(self, ref: str) -> dict[str, Any]:
         with self.lock:

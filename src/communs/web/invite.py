@@ -67,7 +67,7 @@ def add_routes(web: Web) -> None:
     @web.route("/c/{ref}/proposals/{pid}/fork", methods=("POST",))
     async def fork_lost(request: Request) -> Response:
         form = await web.form(request)
-        name = str(form.get("name") or "").strip() or "Fork"
+        name = str(form.get("name") or "")
         made = await web.call(
             service.proposal_fork,
             web.actor(request),

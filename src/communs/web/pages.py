@@ -95,7 +95,7 @@ def add_routes(web: Web) -> None:
             service.fork,
             web.actor(request),
             request.path_params["ref"],
-            str(form.get("name") or "").strip() or "Fork",
+            str(form.get("name") or ""),
         )
         return RedirectResponse(f"/c/{made['id']}", status_code=303)
 

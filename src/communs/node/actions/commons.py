@@ -13,7 +13,8 @@ from ...domain.contributions import (
     STATES,  # noqa: F401
     contribution_key,
 )
-from ...domain.schema import check_path
+from ...domain.schema import MAX_TITLE as MAX_NAME
+from ...domain.schema import check_path, clean_name
 from ..files.blobs import TORRENT_FROM
 from ..home.folder import Home
 from ..writing.folding import StoredState, fork_base
@@ -34,6 +35,7 @@ def create_commons(
     threshold: int = 1,
     mode: str = "review",
 ) -> bytes:
+    name = _new_name(home, name)
     chosen = list(dict.fromkeys(maintainers)) or [identity.did]
     for did in chosen:
         if not is_did(did):
@@ -52,6 +54,34 @@ def create_commons(
     return commons_id
 
 
+def _new_name(home: Home, name: str) -> str:
+    """The name of a commons made here, as people will type it: cleaned (``clean_name``),
+    not blank, and not the name of another commons of this home, so that the name finds it."""
+    cleaned = clean_name(name)
+    if not cleaned:
+        raise BadInput("a commons needs a name: a few words people will recognise it by")
+    if len(cleaned) > MAX_NAME:
+        raise BadInput(
+            f"a commons' name has at most {MAX_NAME} characters; this one has {len(cleaned)}"
+        )
+    taken = home.commons_named(cleaned)
+    if taken:
+        raise Refused(
+            f"a commons named '{cleaned}' is already in this home ({taken[0].hex()[:12]}); "
+            "choose another name, or fork it to make your own version"
+        )
+    return cleaned
+
+
+def _fork_name(home: Home, parent: str) -> str:
+    """A fork's name when its maker gives none: the parent's, marked and numbered."""
+    for n in range(1, 1000):
+        name = clean_name(f"{parent[: MAX_NAME - 12]} (fork{f' {n}' if n > 1 else ''})")
+        if not home.commons_named(name):
+            return name
+    raise Refused("this home holds a thousand forks of that name; give the fork a name")
+
+
 def _local_name(home: Home, identity: Identity) -> str:
     return next((k.name for k in home.keyring.list() if k.did == identity.did), "anonymous")
 
@@ -59,10 +89,11 @@ def _local_name(home: Home, identity: Identity) -> str:
 def fork(
     home: Home, identity: Identity, commons_id: bytes, *, name: str, description: str | None = None
 ) -> bytes:
-    """A new commons starting from this one's canonical state, with its history and lineage."""
+    """A new commons starting from this one's canonical state, with its history and lineage
+    (named after it when ``name`` is blank)."""
     charter = dict(home.state(commons_id).get("charter"))
     new_charter = {
-        "name": name,
+        "name": _new_name(home, name) if clean_name(name) else _fork_name(home, charter["name"]),
         "description": description
         if description is not None
         else f"Fork of {charter['name']}. {charter['description']}".strip(),

@@ -124,23 +124,42 @@ class Home:
 
     def commons_id(self, ref: str) -> bytes:
         """A commons by unique hex prefix of its id (as git allows), or by exact name."""
-        ref = ref.strip().lower()
-        if ref.startswith("communs://"):
+        ref = ref.strip()
+        if ref.lower().startswith("communs://"):
             ref = ref[len("communs://") :].split("?")[0].strip("/")
-        if ref and len(ref) <= 64 and all(c in "0123456789abcdef" for c in ref):
-            found = self.store.find_commons(ref)
+        hexed = ref.lower()
+        if hexed and len(hexed) <= 64 and all(c in "0123456789abcdef" for c in hexed):
+            found = self.store.find_commons(hexed)
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
-                raise Ambiguous(f"'{ref}' matches several commons; give more characters")
-        named = [r["id"] for r in self.store.commons_rows() if r["name"].lower() == ref]
+                raise Ambiguous(
+                    f"'{ref}' matches several commons ({self._listed(found)}); give more characters"
+                )
+        named = self.commons_named(ref)
         if len(named) == 1:
             return named[0]
         if len(named) > 1:
-            raise Ambiguous(f"several commons are named '{ref}'; use the id instead")
+            raise Ambiguous(
+                f"several commons are named '{ref}' ({self._listed(named)}); name one by its id"
+            )
         raise NotFound(
             f"no commons matches '{ref}' in this home; 'communs commons list' shows them"
         )
+
+    def _listed(self, ids: list[bytes], shown: int = 5) -> str:
+        """Candidates as a person tells them apart: short id and name."""
+        names = {r["id"]: r["name"] for r in self.store.commons_rows()}
+        listed = ", ".join(f"{c.hex()[:12]} {names.get(c, '')}".strip() for c in ids[:shown])
+        return listed + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+    def commons_named(self, name: str) -> list[bytes]:
+        """The commons of this home with this name, whatever its case, accents' encoding
+        or spacing."""
+        key = domain.schema.name_key(name)
+        return [
+            r["id"] for r in self.store.commons_rows() if domain.schema.name_key(r["name"]) == key
+        ]
 
     def cid(self, commons_id: bytes) -> int:
         cid = self.store.commons_cid(commons_id)
