@@ -50,7 +50,7 @@ PULL_SECONDS = 900.0  # a pull that takes longer is dropped (and resumed by the 
 # Seconds a node that received a push leaves the pusher to send the files before fetching
 # them itself (from the pusher, if it can reach it, and from its other peers).
 OFFER_GRACE = 5.0
-PUSH_BATCH = 512  # events per transaction of a push: the writer lock is held briefly
+PUSH_BATCH = 128  # events per transaction of a push: the writer lock is held briefly
 LOGGED_REFUSALS = 5  # refused events of one ingest written to the log (all are counted)
 
 
