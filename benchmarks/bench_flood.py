@@ -34,8 +34,9 @@ import cbor2
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nodes import Node, communs, events_of, print_summary, wait_for  # noqa: E402
 from propagation import pct  # noqa: E402
+
+from nodes import Node, communs, events_of, print_summary, wait_for  # noqa: E402
 
 PUSH = 5_000  # events per flood request
 

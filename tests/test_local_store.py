@@ -64,7 +64,8 @@ def test_a_local_db_of_a_newer_release_is_refused_untouched(tmp_path):
     with pytest.raises(Refused, match="written by a newer Communs; upgrade Communs"):
         LocalState(path)
     db = sqlite3.connect(path)
-    assert [r[0] for r in db.execute("SELECT version FROM migrations ORDER BY version")] == [1, 2, 99]
+    versions = [r[0] for r in db.execute("SELECT version FROM migrations ORDER BY version")]
+    assert versions == [1, 2, 99]
     db.close()
 
 

@@ -13,8 +13,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ..core.errors import BadInput
-from ..node import HAVE_MAX, HEARTBEAT, MAX_BODY, Replicator, encode_stream
-from ..node.peers.scheduler import Busy
+from ..node import HAVE_MAX, HEARTBEAT, MAX_BODY, Busy, Replicator, encode_stream
 
 CBOR_SEQ = "application/cbor-seq"
 

@@ -107,7 +107,7 @@ class PendingArea:
         ``authors``. Counted by reason; what was dropped, by reason."""
         dropped: dict[str, int] = {}
 
-        def drop(reason: str, where: str, args: tuple) -> None:
+        def drop(reason: str, where: str, args: tuple[object, ...]) -> None:
             ids = [r[0] for r in self.db.execute(f"SELECT id FROM pending WHERE {where}", args)]
             if ids:
                 self.remove_pending(ids)
