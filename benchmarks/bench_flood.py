@@ -239,10 +239,18 @@ def main() -> int:
         ),
         ("propagation max, flood", f"{flooded['max'] * 1000:.0f} ms", "", None),
         ("API p95, calm", f"{calm['api_p95'] * 1000:.0f} ms", "", None),
-        ("API p95, flood", f"{flooded['api_p95'] * 1000:.0f} ms", "<= 150 ms",
-         flooded["api_p95"] <= 0.150),  # fmt: skip
-        ("/node p95, flood", f"{flooded['page_p95'] * 1000:.0f} ms", "<= 150 ms",
-         flooded["page_p95"] <= 0.150),  # fmt: skip
+        (
+            "API p95, flood",
+            f"{flooded['api_p95'] * 1000:.0f} ms",
+            "<= 150 ms",
+            flooded["api_p95"] <= 0.150,
+        ),  # fmt: skip
+        (
+            "/node p95, flood",
+            f"{flooded['page_p95'] * 1000:.0f} ms",
+            "<= 150 ms",
+            flooded["page_p95"] <= 0.150,
+        ),  # fmt: skip
     ]
     return print_summary("a flood against honest nodes", rows)
 
