@@ -15,8 +15,8 @@ then during it, in the same run:
    B's event count includes it; median and max over ``--samples``;
 2. the p95 of ``GET /api/node`` and of the ``/node`` page on A, asked every 50 ms.
 
-Goals: propagation during the flood within 2x of the unflooded median (and under a second:
-loopback propagation is tens of milliseconds, so 2x of it is noise), API p95 <= 150 ms.
+Goals: propagation during the flood within 2x of the unflooded median, and never over a
+second (one peer's backlog delays another's events by a second at most); API p95 <= 150 ms.
 Every process started here is stopped in ``finally`` blocks; every wait is bounded.
 """
 
@@ -222,7 +222,7 @@ def main() -> int:
             )
         finally:
             a.stop(), b.stop()
-    goal = max(2 * calm["median"], 1.0)
+    goal = 2 * calm["median"]
     rows = [
         ("propagation median, calm", f"{calm['median'] * 1000:.0f} ms", "", None),
         (
@@ -237,7 +237,12 @@ def main() -> int:
             "",
             None,
         ),
-        ("propagation max, flood", f"{flooded['max'] * 1000:.0f} ms", "", None),
+        (
+            "propagation max, flood",
+            f"{flooded['max'] * 1000:.0f} ms",
+            "<= 1000 ms",
+            flooded["max"] <= 1.0,
+        ),
         ("API p95, calm", f"{calm['api_p95'] * 1000:.0f} ms", "", None),
         (
             "API p95, flood",
