@@ -294,8 +294,9 @@ def register(cli: click.Group, commons_group: click.Group) -> None:
         if as_json:
             return emit_json(found)
         if accept is None and not quotas:
+            click.echo(found["accept"])
             click.echo(
-                f"{found['accept']}; from each author without accepted work: at most "
+                f"from each author without accepted work: at most "
                 f"{found['stranger_events']} events and {human(found['stranger_bytes'])} an hour"
             )
 

@@ -51,6 +51,7 @@ PULL_SECONDS = 900.0  # a pull that takes longer is dropped (and resumed by the 
 # them itself (from the pusher, if it can reach it, and from its other peers).
 OFFER_GRACE = 5.0
 PUSH_BATCH = 128  # events per transaction of a push: the writer lock is held briefly
+MAX_LISTED = 1_000  # refused events named in the answer to a push
 LOGGED_REFUSALS = 5  # refused events of one ingest written to the log (all are counted)
 
 
@@ -172,7 +173,9 @@ class Replicator(Propagation):
             "duplicates": report.duplicates,
             "pending": len(report.pending),
             "dropped": report.dropped,
-            "refused": [[eid.hex(), reason] for eid, reason in refused],
+            # A flood's answer names the first refused events only; all are counted.
+            "refused": [[eid.hex(), reason] for eid, reason in refused[:MAX_LISTED]],
+            "refused_count": len(refused),
         }
 
     # -- syncing with a peer ---------------------------------------------------------------
