@@ -135,7 +135,9 @@ def test_the_accept_policy_is_shown_and_a_decision_rule_can_be_challenged(run, g
     c = guide["commons"]
     accept, quota = run("commons", "policy", c).splitlines()
     assert accept == "anyone"
-    assert quota == "from each author without accepted work: at most 1000 events and 4.0 MiB an hour"
+    assert quota == (
+        "from each author without accepted work: at most 1000 events and 4.0 MiB an hour"
+    )
     run("commons", "policy", c, "--stranger-events", "50", "--stranger-bytes", "1MiB")
     assert json.loads(run("commons", "policy", c, "--json"))["stranger_events"] == 50
     run("commons", "policy", c, "--accept", "maintainers")
