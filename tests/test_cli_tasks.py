@@ -133,7 +133,13 @@ def test_objects_and_the_commons_are_named_or_the_command_says_how(run, guide):
 
 def test_the_accept_policy_is_shown_and_a_decision_rule_can_be_challenged(run, guide):
     c = guide["commons"]
-    assert run("commons", "policy", c) == "anyone"
+    accept, quota = run("commons", "policy", c).splitlines()
+    assert accept == "anyone"
+    assert quota == (
+        "from each author without accepted work: at most 1000 events and 4.0 MiB an hour"
+    )
+    run("commons", "policy", c, "--stranger-events", "50", "--stranger-bytes", "1MiB")
+    assert json.loads(run("commons", "policy", c, "--json"))["stranger_events"] == 50
     run("commons", "policy", c, "--accept", "maintainers")
     assert json.loads(run("commons", "policy", c, "--json"))["accept"] == "maintainers"
 

@@ -29,7 +29,11 @@ class Block(BaseModel):
 
 
 class Policy(BaseModel):
-    accept: Literal["anyone", "maintainers"]
+    accept: Literal["anyone", "maintainers"] | None = None
+    stranger_events: int | None = Field(
+        None, ge=0, description="events an hour from each author without accepted work"
+    )
+    stranger_bytes: int | None = Field(None, ge=0, description="bytes an hour from each")
 
 
 def add_peer_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
@@ -84,7 +88,9 @@ def add_peer_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
 
     @app.post("/api/commons/{ref}/policy", dependencies=W)
     def policy(ref: str, body: Policy) -> dict[str, Any]:
-        return s.policy(ref, body.accept)
+        """Set what is given; a quota given as null goes back to the node's default."""
+        quotas = body.model_dump(include={"stranger_events", "stranger_bytes"}, exclude_unset=True)
+        return s.policy(ref, body.accept, **quotas)
 
     @app.get("/api/commons/{ref}/link")
     def link(ref: str) -> dict[str, Any]:

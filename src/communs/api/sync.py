@@ -13,7 +13,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ..core.errors import BadInput
-from ..node import HAVE_MAX, HEARTBEAT, MAX_BODY, Replicator, encode_stream
+from ..node import HAVE_MAX, HEARTBEAT, MAX_BODY, Busy, Replicator, encode_stream
 
 CBOR_SEQ = "application/cbor-seq"
 
@@ -58,7 +58,12 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
         body = await _body(request, MAX_BODY)
         # A node says who it is, so what it pushed is not pushed back to it.
         sender = request.headers.get("x-communs-node") or _peer(request)
-        report = await run_in_threadpool(r.receive, commons, [body], sender)
+        try:
+            report = await run_in_threadpool(r.receive, commons, [body], sender)
+        except Busy as busy:  # nothing was taken: the whole push comes again later
+            return _too_many(str(busy), busy.retry_after, {})
+        if report.get("over_quota"):  # what the quota let through is stored
+            return _too_many(report["over_quota"], report["retry_after"], report)
         return JSONResponse(report)
 
     @app.post("/sync/{commons}/files/wanted")
@@ -123,6 +128,15 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
                 r.subscribers.discard(node)
 
         return StreamingResponse(stream(), media_type=CBOR_SEQ)
+
+
+def _too_many(message: str, retry_after: int, report: dict[str, Any]) -> JSONResponse:
+    """429 with Retry-After, the error shape of every face, and what became of the events."""
+    return JSONResponse(
+        {**report, "ok": False, "error": message, "status": 429, "retry_after": retry_after},
+        status_code=429,
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def _offer(queue: "asyncio.Queue[object]", item: object) -> None:

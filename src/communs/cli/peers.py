@@ -10,7 +10,7 @@ import click
 import httpx
 
 from ..core.errors import CommunsError
-from ..node import human
+from ..node import human, parse_size
 from .base import (
     CommunsGroup,
     Context,
@@ -185,10 +185,25 @@ def status(ctx: Context, as_json: bool) -> None:
             "'communs blob get --missing' fetches them from the peers, or run 'communs sync' "
             "on a node that has them"
         )
+    for reason, count in info.get("pending_dropped", {}).items():
+        click.echo(f"dropped {count}× while waiting for parents: {reason}")
     if info["blocked"]:
         click.echo(f"blocked: {', '.join(info['blocked'])}")
     for reason, count in info["refused"].items():
         click.echo(f"refused {count}×: {reason}")
+
+
+def _quota(text: str, option: str, parse: Callable[[str], int | None]) -> int | None:
+    """A quota option's value: a number, or None for 'default'."""
+    if text.strip().lower() == "default":
+        return None
+    try:
+        value = parse(text)
+    except ValueError:
+        value = None
+    if value is None or value < 0:
+        raise click.BadParameter(f"{text!r} is not a number (or 'default')", param_hint=option)
+    return value
 
 
 def _pulling(ctx: Context, work: Callable[[], T], *, quiet: bool) -> T:
@@ -243,18 +258,47 @@ def register(cli: click.Group, commons_group: click.Group) -> None:
         help="anyone: every valid event; maintainers: only the commons' maintainers "
         "and the authors you follow. Without it, the policy in force is shown.",
     )
+    @click.option(
+        "--stranger-events",
+        default=None,
+        help="events an hour taken from each author without accepted work in COMMONS "
+        "(pushed or announced by peers); 'default' for the node's default",
+    )
+    @click.option(
+        "--stranger-bytes",
+        default=None,
+        help="bytes an hour from each such author (e.g. 4MiB); 'default' for the node's",
+    )
     @json_option
     @pass_ctx
-    def policy(ctx: Context, commons: str, accept: str | None, as_json: bool) -> None:
-        """Which events this node accepts from peers for COMMONS.
+    def policy(
+        ctx: Context,
+        commons: str,
+        accept: str | None,
+        stranger_events: str | None,
+        stranger_bytes: str | None,
+        as_json: bool,
+    ) -> None:
+        """Which events this node accepts from peers for COMMONS, and how many an hour it
+        takes from authors without accepted work there (maintainers, followed authors and
+        those with accepted contributions or validated tasks have no quota).
 
-        Example: communs commons policy guide --accept maintainers
+        Example: communs commons policy guide --accept anyone --stranger-events 200
         """
-        found = ctx.service.policy(commons, accept)
+        quotas = {}
+        if stranger_events is not None:
+            quotas["stranger_events"] = _quota(stranger_events, "--stranger-events", int)
+        if stranger_bytes is not None:
+            quotas["stranger_bytes"] = _quota(stranger_bytes, "--stranger-bytes", parse_size)
+        found = ctx.service.policy(commons, accept, **quotas)
         if as_json:
             return emit_json(found)
-        if accept is None:
+        if accept is None and not quotas:
             click.echo(found["accept"])
+            click.echo(
+                f"from each author without accepted work: at most "
+                f"{found['stranger_events']} events and {human(found['stranger_bytes'])} an hour"
+            )
 
     @commons_group.command("link")
     @click.argument("commons")

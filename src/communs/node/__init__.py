@@ -37,6 +37,7 @@ _FACE: dict[str, tuple[str, str | None]] = {
     "human": (".files.fetching", "human"),
     "parse_size": (".files.fetching", "parse_size"),
     "torrents": (".files.torrents", None),
+    "Busy": (".peers.scheduler", "Busy"),
     "HEARTBEAT": (".peers.propagation", "HEARTBEAT"),
     "MAX_BODY": (".peers.replication", "MAX_BODY"),
     "Replicator": (".peers.replication", "Replicator"),

@@ -219,10 +219,11 @@ class HttpService(HttpTaskOps):
     def unblock(self, did: str) -> dict[str, Any]:
         return self._post("/api/blocks/remove", {"did": did})
 
-    def policy(self, ref: str, accept: str | None = None) -> dict[str, Any]:
-        if accept is None:
+    def policy(self, ref: str, accept: str | None = None, **quotas: int | None) -> dict[str, Any]:
+        if accept is None and not quotas:
             return self._get(f"/api/commons/{ref}/policy")
-        return self._post(f"/api/commons/{ref}/policy", {"accept": accept})
+        body = {"accept": accept, **quotas} if accept else dict(quotas)
+        return self._post(f"/api/commons/{ref}/policy", body)
 
     def link(self, ref: str) -> dict[str, Any]:
         return self._get(f"/api/commons/{ref}/link")

@@ -300,6 +300,9 @@ class PageQueries:
         """This node: the commons it holds (followed or not), its address, its peers, the
         pulls under way and the events it refused."""
         followed = {c.hex() for c in self.local.follows()}
+        with self.lock:
+            pending = self.home.store.pending_count()
+            dropped = self.home.store.pending_dropped()
         return {
             "url": self.replicator.own_url,
             "commons": [{**c, "followed": c["id"] in followed} for c in self.commons_list()],
@@ -307,6 +310,8 @@ class PageQueries:
             "pulls": self.replicator.pulls.under_way(),
             "refused": self.local.refusal_counts(),
             "refusals": self.local.refusals(20),
+            "pending": pending,
+            "pending_dropped": dropped,
             "blocked": sorted(self.local.authors("blocked")),
         }
 

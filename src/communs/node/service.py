@@ -5,8 +5,8 @@ the CLI uses when a node runs) calls the same methods: one set of operations, tw
 Ids go in as unique hex prefixes (or names, for commons) and come out as full hex.
 """
 
+import dataclasses
 import itertools
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from .actions.threadops import ThreadOps
 from .files.blobs import blob_hash
 from .files.content import ContentOps
 from .files.fileops import FileOps
+from .home.fairlock import FairLock
 from .home.folder import Actor, Home
 from .home.shared import Shared
 from .page_queries import PageQueries
@@ -32,8 +33,8 @@ from .running import Running
 class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
     def __init__(self, home: Home):
         self.home = home
-        # One writer at a time on the home, whatever thread a request runs on.
-        self.lock = threading.RLock()
+        # One writer at a time on the home, whatever thread a request runs on, in turn.
+        self.lock = FairLock()
         self.local = LocalState(home.path / "local.db")
         self.shared = Shared(home, self.lock, self.local)
         self.replicator = Replicator(self.shared)
@@ -338,13 +339,21 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
         self.local.set_author(did, None)
         return {"id": did}
 
-    def policy(self, ref: str, accept: str | None = None) -> dict[str, Any]:
-        """Which events this node accepts from peers for a commons; ``accept`` sets it."""
+    def policy(self, ref: str, accept: str | None = None, **quotas: int | None) -> dict[str, Any]:
+        """Which events this node accepts from peers for a commons, and how many an hour
+        from each author without accepted work there; ``accept`` and ``stranger_events``,
+        ``stranger_bytes`` (None: the node's default) set them."""
         with self.lock:
             commons = self._commons(ref)
-        if accept is not None:
-            self.local.set_policy(commons, accept)
-        return {"id": commons.hex(), "accept": self.local.policy(commons)}
+        if accept is not None or quotas:
+            self.local.set_policy(commons, accept, **quotas)
+        events, size = self.local.stranger_quota(commons)
+        return {
+            "id": commons.hex(),
+            "accept": self.local.policy(commons),
+            "stranger_events": events,
+            "stranger_bytes": size,
+        }
 
     def link(self, ref: str) -> dict[str, Any]:
         return {"id": self.replicator.link(ref)}
@@ -352,11 +361,14 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
     def status(self) -> dict[str, Any]:
         with self.lock:
             pending = self.home.store.pending_count()
+            dropped = self.home.store.pending_dropped()
         missing = self.files_missing()
         return {
             "home": str(self.home.path),
             "url": self.replicator.own_url,
             "pending_events": pending,
+            "pending_dropped": dropped,  # by reason: a pull brings them again
+            "pending_limits": dataclasses.asdict(self.home.ingestor.pending_limits),
             "pulls": self.replicator.pulls.under_way(),
             "peers": len(self.local.peers()),
             "follows": len(self.local.follows()),

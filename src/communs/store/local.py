@@ -16,7 +16,11 @@ from .sqlite_schema import migrate
 ACCEPT = ("anyone", "maintainers")
 FETCH = ("eager", "lazy")
 NODE = b""  # the scope of the node-wide file policy
-KEEP_REFUSALS = 10_000
+KEEP_REFUSALS = 10_000  # the latest refused events kept one by one; all are counted
+# Events per hour and bytes per hour a commons takes from each author without accepted work
+# in it (see ``node.peers.quotas``), unless its policy says otherwise.
+STRANGER_EVENTS = 1_000
+STRANGER_BYTES = 4 * 2**20
 BACKOFF_MAX = 300.0  # seconds between tries of a peer that keeps failing
 
 
@@ -121,14 +125,52 @@ class LocalState:
     def authors(self, status: str) -> set[str]:
         return {r[0] for r in self._run("SELECT did FROM authors WHERE status = ?", (status,))}
 
-    def set_policy(self, commons: bytes, accept: str) -> None:
-        if accept not in ACCEPT:
+    def set_policy(
+        self,
+        commons: bytes,
+        accept: str | None = None,
+        *,
+        stranger_events: Any = ...,
+        stranger_bytes: Any = ...,
+    ) -> None:
+        """Set who may send events for ``commons`` (``accept``) and the hourly quotas of
+        authors without accepted work there (None: the node's default); what is not given
+        stays as it was."""
+        if accept is not None and accept not in ACCEPT:
             raise BadInput(f"accept must be one of {', '.join(ACCEPT)}")
-        self._run("INSERT OR REPLACE INTO policies VALUES (?, ?)", (commons, accept))
+        for quota in (stranger_events, stranger_bytes):
+            if quota is not ... and quota is not None and (type(quota) is not int or quota < 0):
+                raise BadInput("a quota is a number (0 or more), or none for the default")
+        row = self._run(
+            "SELECT accept, stranger_events, stranger_bytes FROM policies WHERE commons = ?",
+            (commons,),
+        )
+        old = row[0] if row else ("anyone", None, None)
+        self._run(
+            "INSERT OR REPLACE INTO policies VALUES (?, ?, ?, ?)",
+            (
+                commons,
+                accept or old[0],
+                old[1] if stranger_events is ... else stranger_events,
+                old[2] if stranger_bytes is ... else stranger_bytes,
+            ),
+        )
 
     def policy(self, commons: bytes) -> str:
         row = self._run("SELECT accept FROM policies WHERE commons = ?", (commons,))
         return row[0][0] if row else "anyone"
+
+    def stranger_quota(self, commons: bytes) -> tuple[int, int]:
+        """(events, bytes) an hour taken from each author without accepted work in
+        ``commons``."""
+        row = self._run(
+            "SELECT stranger_events, stranger_bytes FROM policies WHERE commons = ?", (commons,)
+        )
+        events, size = row[0] if row else (None, None)
+        return (
+            STRANGER_EVENTS if events is None else events,
+            STRANGER_BYTES if size is None else size,
+        )
 
     def set_file_policy(
         self, commons: bytes | None, *, fetch: str | None = None, quota: Any = ...
@@ -180,14 +222,40 @@ class LocalState:
     # -- refusals --------------------------------------------------------------------------
 
     def refused(self, peer: str, commons: bytes | None, event: bytes | None, reason: str) -> None:
-        self._run(
-            "INSERT INTO refusals (time, peer, commons, event, reason) VALUES (?, ?, ?, ?, ?)",
-            (int(time.time()), peer, commons, event, reason),
-        )
-        self._run(
-            "DELETE FROM refusals WHERE rowid <= (SELECT max(rowid) FROM refusals) - ?",
-            (KEEP_REFUSALS,),
-        )
+        self.refused_many(peer, commons, [(event, reason)])
+
+    def refused_many(
+        self, peer: str, commons: bytes | None, refused: list[tuple[bytes | None, str]]
+    ) -> None:
+        """Count refused events by reason and keep the latest KEEP_REFUSALS of them, in one
+        transaction however many a flood brings."""
+        if not refused:
+            return
+        counts: dict[str, int] = {}
+        for _, reason in refused:
+            counts[reason] = counts.get(reason, 0) + 1
+        now = int(time.time())
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany(
+                    "INSERT INTO refusal_counts VALUES (?, ?) "
+                    "ON CONFLICT (reason) DO UPDATE SET count = count + excluded.count",
+                    list(counts.items()),
+                )
+                self.db.executemany(
+                    "INSERT INTO refusals (time, peer, commons, event, reason) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(now, peer, commons, e, r) for e, r in refused[-KEEP_REFUSALS:]],
+                )
+                self.db.execute(
+                    "DELETE FROM refusals WHERE rowid <= (SELECT max(rowid) FROM refusals) - ?",
+                    (KEEP_REFUSALS,),
+                )
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def refusals(self, limit: int = 50) -> list[dict[str, Any]]:
         rows = self._run(
@@ -206,8 +274,7 @@ class LocalState:
         ]
 
     def refusal_counts(self) -> dict[str, int]:
+        """Every event refused since this node began counting, by reason, most first."""
         return dict(
-            self._run(
-                "SELECT reason, count(*) FROM refusals GROUP BY reason ORDER BY count(*) DESC"
-            )
+            self._run("SELECT reason, count FROM refusal_counts ORDER BY count DESC, reason")
         )

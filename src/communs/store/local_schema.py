@@ -35,4 +35,18 @@ def _migration_1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_migration_1]
+def _migration_2(db: sqlite3.Connection) -> None:
+    """Quotas for authors without accepted work, per commons (NULL: the node's default), and
+    refusals counted by reason: a flood of millions keeps counts and the latest rows only."""
+    run_script(
+        db,
+        """
+        ALTER TABLE policies ADD COLUMN stranger_events INTEGER;
+        ALTER TABLE policies ADD COLUMN stranger_bytes INTEGER;
+        CREATE TABLE refusal_counts (reason TEXT PRIMARY KEY, count INTEGER NOT NULL);
+        INSERT INTO refusal_counts SELECT reason, count(*) FROM refusals GROUP BY reason
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_migration_1, _migration_2]

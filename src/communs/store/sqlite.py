@@ -14,6 +14,7 @@ import cbor2
 
 from ..core import canonical
 from .base import EventRow, Summary, summary_of
+from .pending import PendingArea
 from .sqlite_schema import MIGRATIONS, migrate
 from .statements import in_lists, placeholders, row_groups
 
@@ -25,7 +26,7 @@ def prefix_range(prefix: str) -> tuple[bytes, bytes]:
     return low, high + b"\xff" * (32 - len(high))
 
 
-class SQLiteStore:
+class SQLiteStore(PendingArea):
     def __init__(self, path: str | Path = ":memory:"):
         self.path = str(path)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -293,39 +294,6 @@ class SQLiteStore:
 
     def refold_done(self) -> None:
         self.db.execute("DELETE FROM refold")
-
-    # -- pending ---------------------------------------------------------------------------
-
-    def add_pending(self, event_id: bytes, raw: bytes, missing: Iterable[bytes]) -> None:
-        self.db.execute("INSERT OR IGNORE INTO pending VALUES (?, ?)", (event_id, raw))
-        self.db.executemany(
-            "INSERT OR IGNORE INTO pending_needs VALUES (?, ?)", [(m, event_id) for m in missing]
-        )
-
-    def take_pending_children(self, ids: Iterable[bytes]) -> list[bytes]:
-        """Remove and return the pending events that waited for any of ``ids``."""
-        if self.db.execute("SELECT 1 FROM pending_needs LIMIT 1").fetchone() is None:
-            return []
-        children: set[bytes] = set()
-        for marks, chunk in in_lists(ids):
-            children.update(
-                r[0]
-                for r in self.db.execute(
-                    f"SELECT id FROM pending_needs WHERE missing IN ({marks})", chunk
-                )
-            )
-        raws = []
-        for marks, chunk in in_lists(sorted(children)):
-            raws += [
-                r[0]
-                for r in self.db.execute(f"SELECT raw FROM pending WHERE id IN ({marks})", chunk)
-            ]
-            self.db.execute(f"DELETE FROM pending WHERE id IN ({marks})", chunk)
-            self.db.execute(f"DELETE FROM pending_needs WHERE id IN ({marks})", chunk)
-        return raws
-
-    def pending_count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM pending").fetchone()[0])
 
     # -- folded state ----------------------------------------------------------------------
 

@@ -101,9 +101,30 @@ def _migration_4(db: sqlite3.Connection) -> None:
         db.execute(f"DELETE FROM {table}")
 
 
+def _migration_5(db: sqlite3.Connection) -> None:
+    """The pending area is bounded: each waiting event keeps who sent it, its author and
+    when it came (events already waiting count as sent by no one, long ago, and expire
+    first); what is dropped is counted by reason. Releasing waiting events deletes them
+    by id, which only the primary key's second column held: an index of its own."""
+    run_script(
+        db,
+        """
+        CREATE INDEX pending_needs_id ON pending_needs(id);
+        ALTER TABLE pending ADD COLUMN peer TEXT NOT NULL DEFAULT '';
+        ALTER TABLE pending ADD COLUMN author TEXT NOT NULL DEFAULT '';
+        ALTER TABLE pending ADD COLUMN received INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX pending_peer ON pending(peer);
+        CREATE INDEX pending_author ON pending(author);
+        CREATE INDEX pending_received ON pending(received);
+        CREATE TABLE pending_dropped (reason TEXT PRIMARY KEY, count INTEGER NOT NULL)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
+    _migration_5,
 ]

@@ -686,6 +686,13 @@ FRENCH = {
         "Aucun : chaque événement reçu était valide et admis par la politique de ce nœud."
     ),
     "Blocked authors": "Auteurs bloqués",
+    "Waiting for their parents": "En attente de leurs parents",
+    "{count} event(s) received before their parents wait here, within limits per peer and "
+    "per author, for a day at most; those dropped come back with the next sync.": (
+        "{count} événement(s) reçu(s) avant leurs parents attendent ici, dans des limites par "
+        "pair et par auteur, un jour au plus ; ceux qui sont abandonnés reviennent avec la "
+        "prochaine synchronisation."
+    ),
     "Share": "Partager",
     "On another node: communs follow LINK": "Sur un autre nœud : communs follow LIEN",
 }

@@ -52,6 +52,8 @@ def add_routes(web: Web) -> None:
                 "pulls": pulls,
                 "refused": found["refused"],
                 "refusals": refusals,
+                "pending": found["pending"],
+                "pending_dropped": found["pending_dropped"],
                 "blocked": found["blocked"],
             },
         )

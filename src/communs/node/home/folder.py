@@ -18,7 +18,7 @@ from ...store import SQLiteStore
 from ..files import content
 from ..files.blobs import BlobStore
 from ..writing.folding import StoredState
-from ..writing.ingest import Ingestor, IngestReport
+from ..writing.ingest import BATCH, Ingestor, IngestReport
 from .keyring import Keyring
 
 
@@ -80,6 +80,7 @@ class Home:
         commons: bytes | None = None,
         keep_ids: bool = True,
         source: str | None = None,
+        batch: int = BATCH,
     ) -> IngestReport:
         """The one write path, telling listeners what each transaction added and ``source``,
         the peer that sent it (see ``Ingestor.ingest`` for ``guard``, ``commons`` and
@@ -89,7 +90,14 @@ class Home:
             self._tell(added, source)
 
         return self.ingestor.ingest(
-            raws, progress, committed=tell, guard=guard, commons=commons, keep_ids=keep_ids
+            raws,
+            progress,
+            committed=tell,
+            guard=guard,
+            commons=commons,
+            keep_ids=keep_ids,
+            source=source,
+            batch=batch,
         )
 
     def _tell(self, added: list[tuple[bytes, bytes]], source: str | None = None) -> None:

@@ -1,9 +1,9 @@
 """What every part of a running node shares, as one small object instead of three loose ones."""
 
-import threading
 from dataclasses import dataclass
 
 from ...store.local import LocalState
+from .fairlock import FairLock
 from .folder import Home
 
 
@@ -13,5 +13,5 @@ class Shared:
     thread a request runs on), and its local state (peers, follows, policies)."""
 
     home: Home
-    lock: threading.RLock
+    lock: FairLock
     local: LocalState

@@ -18,6 +18,7 @@ import httpx
 
 from ..files.fetching import PEER_ERRORS
 from ..http import raise_for
+from .admission import admit_pushed
 from .sync import encode_stream
 from .wire import commons_of, files_of, iter_cbor_seq, shape
 
@@ -33,6 +34,8 @@ class Propagation:
     ``_ingest``, ``_sources``, ``sync`` and ``sync_commons``)."""
 
     home: Any
+    shared: Any
+    strangers: Any
     local: Any
     own_url: str | None
     listeners: set[Any]
@@ -108,7 +111,10 @@ class Propagation:
         )
         if response.status_code == 404:  # it does not hold that commons: it may pull it
             return None
-        raise_for(response)
+        if response.status_code == 429 and _has_report(response):  # took what its quota let
+            log.info("%s took part of a push: %s", url, response.json().get("error"))
+        else:
+            raise_for(response)
         return shape(lambda: int(response.json()["added"]))
 
     def _subscribe(self, peer: str) -> None:
@@ -147,7 +153,8 @@ class Propagation:
         commons = commons_of(raw)
         if commons is None or commons not in set(self.local.follows()):
             return
-        report = self._ingest([raw], peer, commons)
+        admitted = admit_pushed(self.shared, commons, [raw], self.strangers)
+        report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
         try:
             if report["pending"]:  # we missed something: a full round with that peer
                 self.sync_commons(peer, commons)
@@ -168,3 +175,10 @@ class Propagation:
                 wanted = {blob: ref}
                 self.work.later(lambda c=commons, w=wanted: self.fetcher.fetch_named(peer, c, w))
                 return
+
+
+def _has_report(response: httpx.Response) -> bool:
+    try:
+        return isinstance(response.json().get("added"), int)
+    except (ValueError, AttributeError):
+        return False

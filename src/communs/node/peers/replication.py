@@ -23,10 +23,13 @@ from ...store.local import normalize_url
 from ..files.fetching import PEER_ERRORS, Fetcher
 from ..home.shared import Shared
 from ..http import raise_for, transport
-from .admission import admit
+from ..writing.ingest import BATCH
+from .admission import Admitted, Strangers, admit, admit_pushed
 from .offers import FileOffers, FileWork
 from .propagation import MAX_RECEIVED, Propagation
 from .pulls import Pulls
+from .quotas import KnownAuthors, StrangerQuota
+from .scheduler import PushScheduler
 from .serving import SyncServer
 from .sync import MAX_SYNC_HEADS, missing_ids
 from .wire import (
@@ -47,6 +50,9 @@ PULL_SECONDS = 900.0  # a pull that takes longer is dropped (and resumed by the 
 # Seconds a node that received a push leaves the pusher to send the files before fetching
 # them itself (from the pusher, if it can reach it, and from its other peers).
 OFFER_GRACE = 5.0
+PUSH_BATCH = 128  # events per transaction of a push: the writer lock is held briefly
+MAX_LISTED = 1_000  # refused events named in the answer to a push
+LOGGED_REFUSALS = 5  # refused events of one ingest written to the log (all are counted)
 
 
 class Replicator(Propagation):
@@ -75,6 +81,8 @@ class Replicator(Propagation):
         self.pulls = Pulls()  # under way, for progress
         self.offers = FileOffers(shared, self.fetcher, self.server, lambda: self.http)
         self.work = FileWork()  # file fetches and offers, off the events' path
+        self.strangers = Strangers(KnownAuthors(shared))
+        self.scheduler = PushScheduler()  # big pushes take turns; live events go first
 
     @property
     def http(self) -> httpx.Client:
@@ -96,7 +104,12 @@ class Replicator(Propagation):
                 raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
         with self.lock:
             commons, _ = self.server.commons(ref)  # only commons this node holds take pushes
-        report = self._ingest(raws, peer, commons)
+        admitted = admit_pushed(self.shared, commons, raws, self.strangers)
+        with self.scheduler.turn(len(admitted.raws), admitted.all_known):
+            report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
+        if admitted.over_quota:
+            report["over_quota"] = admitted.over_quota
+            report["retry_after"] = StrangerQuota.retry_after()
         files = {blob: ref for raw in raws for blob, ref in files_of(raw).items()}
         if report["added"] and files:  # those the pusher does not send, from everywhere
             sources = self._sources(peer if peer.startswith("http") else None)
@@ -129,29 +142,40 @@ class Replicator(Propagation):
         peer: str,
         commons: bytes,
         progress: Callable[[int], None] | None = None,
+        admitted: Admitted | None = None,
     ) -> dict[str, Any]:
         """Ingest events a peer sent for ``commons``, as they come: events of any other
         commons are refused, so each commons' policy applies to its own events. The node's
-        lock is taken for each transaction, not for the whole stream."""
+        lock is taken for each transaction, not for the whole stream. ``admitted``: a push
+        (or a live event) already through ``admit_pushed``, taken in small transactions."""
         refused: list[tuple[bytes, str]] = []
-        admitted = admit(self.shared, commons, raws, refused)
+        if admitted is None:
+            raws = admit(self.shared, commons, raws, refused)
+        else:
+            refused += admitted.refused
         report = self.home.ingest(
-            admitted,
+            raws,
             progress,
             guard=self.lock,
             commons=commons,
             keep_ids=False,
             source=peer,  # so that what came from a peer is not pushed back to it
+            batch=BATCH if admitted is None else PUSH_BATCH,
         )
         refused += [(eid, reason) for eid, reason in report.refused]
-        for eid, reason in refused:
-            self.local.refused(peer, commons, eid, reason)
+        self.local.refused_many(peer, commons, refused)
+        for eid, reason in refused[:LOGGED_REFUSALS]:
             log.warning("refused event %s from %s: %s", eid.hex()[:12], peer, reason)
+        if len(refused) > LOGGED_REFUSALS:
+            log.warning("refused %d more events from %s", len(refused) - LOGGED_REFUSALS, peer)
         return {
             "added": report.added_count,
             "duplicates": report.duplicates,
             "pending": len(report.pending),
-            "refused": [[eid.hex(), reason] for eid, reason in refused],
+            "dropped": report.dropped,
+            # A flood's answer names the first refused events only; all are counted.
+            "refused": [[eid.hex(), reason] for eid, reason in refused[:MAX_LISTED]],
+            "refused_count": len(refused),
         }
 
     # -- syncing with a peer ---------------------------------------------------------------
@@ -342,5 +366,7 @@ class Replicator(Propagation):
                     self._live[url].start()
                 elif peer["retry_at"] <= now:
                     self.sync(url)
+            with self.lock:  # events that waited for their parents too long
+                self.home.ingestor.expire_pending()
             self._wake.wait(INTERVAL * random.uniform(0.8, 1.2))
             self._wake.clear()

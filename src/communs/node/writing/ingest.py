@@ -9,6 +9,7 @@ lands in, never a full refold.
 """
 
 import gc
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -29,6 +30,20 @@ from .verifier import Checked, CheckedAhead, Verifier, check
 BATCH = 8192
 MIN_BATCH = 4096  # while more events are coming (see Ingestor.ingest)
 CHUNK = 1024  # events per task of the helper process that checks them
+# Pending events released per transaction: a long chain that arrived newest first resolves
+# in transactions of about this size, the node's writer lock free between them.
+RELEASE = 512
+
+
+@dataclass(frozen=True)
+class PendingLimits:
+    """How much the pending area keeps: events waiting for their parents, from one peer
+    and by one author, for at most ``expiry`` seconds. The oldest go first; a pull brings
+    them again (it asks for everything after this node's heads)."""
+
+    per_peer: int = 10_000
+    per_author: int = 5_000
+    expiry: int = 24 * 3600
 
 
 Committed = Callable[[list[tuple[bytes, bytes]]], None]  # (commons id, raw) of events added
@@ -44,6 +59,7 @@ class IngestReport:
     duplicates: int = 0
     pending: list[bytes] = field(default_factory=list)
     refused: list[tuple[bytes, str]] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)  # from the pending area, by reason
 
     @property
     def added(self) -> list[bytes]:
@@ -61,6 +77,8 @@ class IngestReport:
             parts.append(f"{len(self.pending)} waiting for their parents")
         if self.refused:
             parts.append(f"{len(self.refused)} refused")
+        if self.dropped:
+            parts.append(f"{sum(self.dropped.values())} dropped from the pending area")
         return ", ".join(parts)
 
 
@@ -73,6 +91,8 @@ class _Run:
     committed: Committed | None
     guard: AbstractContextManager
     commons: bytes | None  # refuse events of any other commons
+    source: str | None = None  # the peer the events come from
+    batch: int = BATCH  # most events per transaction
 
 
 OTHER_COMMONS = "this event belongs to another commons than the one being synced"
@@ -114,6 +134,8 @@ class Ingestor:
         # With more than one core to use, big inputs are checked in a helper process.
         self.verifier = Verifier() if workers > 1 else None
         self._commons_ids: dict[int, bytes] = {}
+        self.pending_limits = PendingLimits()
+        self._resumed = False  # releases cut short by a crash were taken up again
 
     def close(self) -> None:
         if self.verifier:
@@ -128,6 +150,8 @@ class Ingestor:
         guard: AbstractContextManager | None = None,
         commons: bytes | None = None,
         keep_ids: bool = True,
+        source: str | None = None,
+        batch: int = BATCH,
     ) -> IngestReport:
         """Check and apply events, in transactions of at most BATCH events.
 
@@ -141,10 +165,18 @@ class Ingestor:
         from a peer leaves room to other writers between its transactions. With
         ``commons``, events of any other commons are refused (a peer syncing one commons).
         Without ``keep_ids``, the report counts the events added but does not list them.
+        ``source`` (the peer that sent them) is kept with events that wait for their
+        parents; ``batch`` bounds a transaction's events (small for pushes: the writer
+        lock is then held briefly, and the node's pages wait little).
         """
         report = IngestReport() if keep_ids else IngestReport(added_ids=None)
-        run = _Run(report, progress, committed, guard or nullcontext(), commons)
+        run = _Run(report, progress, committed, guard or nullcontext(), commons, source, batch)
         with _cyclic_gc_paused():
+            if not self._resumed:
+                self._resumed = True
+                with run.guard:
+                    frontier = self.store.stored_needs()
+                self._release(frontier, run)
             self._ingest(raws, run)
         return run.report
 
@@ -154,8 +186,12 @@ class Ingestor:
         why: a refused local action leaves nothing behind, and is folded once. Inside a
         caller's transaction, ``committed`` hears of it before that one commits."""
         report = IngestReport()
+        run = _Run(report, None, None, nullcontext(), None)
         with self.store.transaction():
-            added = self._store_and_apply([event], report)
+            added, more = self._store_and_apply([event], run)
+            while more:  # rare: a local event some pending events waited for
+                released, more = self._store_and_apply([], run, more)
+                added += released
             if report.refused or report.pending:
                 why = report.refused[0][1] if report.refused else "its parents are not stored"
                 raise Refused(f"this action could not be stored: {why}")
@@ -199,13 +235,25 @@ class Ingestor:
                 events.append(item)
             else:
                 report.refused.append((item.id, OTHER_COMMONS))
-        with run.guard:
-            with self.store.transaction():
-                added = self._store_and_apply(events, report)
-            if run.committed and added:
-                run.committed(added)
+        for start in range(0, max(1, len(events)), run.batch):
+            with run.guard:
+                with self.store.transaction():
+                    added, more = self._store_and_apply(events[start : start + run.batch], run)
+                if run.committed and added:
+                    run.committed(added)
+            self._release(more, run)
         if run.progress:
             run.progress(count)
+
+    def _release(self, frontier: list[bytes], run: "_Run") -> None:
+        """Release what waits for ``frontier`` in transactions of up to RELEASE events, the
+        guard taken again for each: other writers and readers go between them."""
+        while frontier:
+            with run.guard:
+                with self.store.transaction():
+                    added, frontier = self._store_and_apply([], run, frontier)
+                if run.committed and added:
+                    run.committed(added)
 
     # -- order and readiness ----------------------------------------------------------------
 
@@ -215,9 +263,16 @@ class Ingestor:
         return self._commons_ids[cid]
 
     def _store_and_apply(
-        self, events: list[Event], report: IngestReport
-    ) -> list[tuple[bytes, bytes]]:
-        """Store and fold ``events``; the (commons id, raw) of those added."""
+        self,
+        events: list[Event],
+        run: "_Run",
+        frontier: list[bytes] | None = None,
+    ) -> tuple[list[tuple[bytes, bytes]], list[bytes]]:
+        """Store and fold ``events``, and release the pending events waiting for them (or,
+        with ``frontier``, for those stored events): the (commons id, raw) of the events
+        added, and the ids whose waiting descendants are still to release — at most RELEASE
+        are released per transaction, so the caller's next transaction goes on."""
+        report = run.report
         unique: dict[bytes, Event] = {}
         for event in events:
             if event.id in unique:
@@ -229,39 +284,66 @@ class Ingestor:
         accepted: list[Event] = []
         clocks: dict[bytes, tuple[bytes, int]] = {}  # id -> (commons id, clock)
         work = list(unique.values())
-        while work:
-            work.sort(key=lambda e: e.position)
-            # Parents among the new events are not stored: no need to look them up.
-            wanted = {
-                p for e in work for p in _dependencies(e) if p not in clocks and p not in unique
-            }
-            for eid, (cid, clock) in self.store.clocks(wanted).items():
-                clocks[eid] = (self._commons_of(cid), clock)
-            newly: list[bytes] = []
-            for event in work:
-                missing = [p for p in _dependencies(event) if p not in clocks]
-                if missing:
-                    self.store.add_pending(event.id, event.raw, missing)
-                    report.pending.append(event.id)
-                    continue
-                reason = _causal_refusal(event, clocks)
-                if reason:
-                    report.refused.append((event.id, reason))
-                    continue
-                clocks[event.id] = (event.commons, event.clock)
-                accepted.append(event)
-                newly.append(event.id)
-            released = self.store.take_pending_children(newly) if newly else []
+        newly: list[bytes] = list(frontier or [])
+        from_pending: set[bytes] = set()  # released from the pending area in this transaction
+        taken: list[bytes] = []  # of those, the ones that leave it (folded or refused)
+        waiting_authors: set[str] = set()
+        released = 0
+        now = int(time.time())
+        while True:
+            if work:
+                newly = []
+                work.sort(key=lambda e: e.position)
+                # Parents among the new events are not stored: no need to look them up.
+                wanted = {
+                    p for e in work for p in _dependencies(e) if p not in clocks and p not in unique
+                }
+                for eid, (cid, clock) in self.store.clocks(wanted).items():
+                    clocks[eid] = (self._commons_of(cid), clock)
+                for event in work:
+                    missing = [p for p in _dependencies(event) if p not in clocks]
+                    if missing:
+                        if event.id not in from_pending:  # else it still waits, as it was
+                            self.store.add_pending(
+                                event.id,
+                                event.raw,
+                                missing,
+                                peer=run.source or "",
+                                author=event.author,
+                                received=now,
+                            )
+                            report.pending.append(event.id)
+                            waiting_authors.add(event.author)
+                        continue
+                    reason = _causal_refusal(event, clocks)
+                    if event.id in from_pending:
+                        taken.append(event.id)
+                    if reason:
+                        report.refused.append((event.id, reason))
+                        continue
+                    clocks[event.id] = (event.commons, event.clock)
+                    accepted.append(event)
+                    newly.append(event.id)
+            if not newly or released >= RELEASE:
+                break
             work = []
-            waiting = set(report.pending)
-            for raw in released:  # checked before they were put aside
-                item = domain.parse_checked(raw)
+            for raw in self.store.pending_descendants(newly, RELEASE - released):
+                item = domain.parse_checked(raw)  # checked before it was put aside
+                released += 1
+                from_pending.add(item.id)
                 if item.id in clocks:  # sent again with its parents: already taken
-                    continue
-                if item.id in waiting:
-                    report.pending.remove(item.id)
-                    waiting.discard(item.id)
-                work.append(item)
+                    taken.append(item.id)
+                else:
+                    work.append(item)
+            if not work:
+                newly = []
+        if taken:
+            self.store.remove_pending(taken)
+            gone = set(taken)
+            if any(eid in gone for eid in report.pending):
+                report.pending = [eid for eid in report.pending if eid not in gone]
+        if waiting_authors:
+            self._trim_pending([run.source or ""], waiting_authors, report)
         by_commons: dict[bytes, list[Event]] = defaultdict(list)
         for event in accepted:
             by_commons[event.commons].append(event)
@@ -273,7 +355,31 @@ class Ingestor:
             if report.added_ids is not None:
                 report.added_ids += b"".join(e.id for e in new)
             added += [(commons_id, e.raw) for e in new]
-        return added
+        return added, newly
+
+    # -- the pending area --------------------------------------------------------------------
+
+    def _trim_pending(
+        self, peers: Iterable[str], authors: Iterable[str], report: IngestReport | None = None
+    ) -> dict[str, int]:
+        limits = self.pending_limits
+        dropped = self.store.trim_pending(
+            peers,
+            authors,
+            per_peer=limits.per_peer,
+            per_author=limits.per_author,
+            received_before=int(time.time()) - limits.expiry,
+        )
+        if report is not None and dropped:
+            for reason, count in dropped.items():
+                report.dropped[reason] = report.dropped.get(reason, 0) + count
+        return dropped
+
+    def expire_pending(self) -> dict[str, int]:
+        """Drop the pending events that waited longer than allowed (in its own
+        transaction): what was dropped, by reason."""
+        with self.store.transaction():
+            return self._trim_pending([], [])
 
 
 def _dependencies(event: Event) -> tuple[bytes, ...]:
