@@ -173,3 +173,28 @@ def test_a_flood_from_a_stranger_is_held_to_its_quota_and_honest_events_cross(no
     known = chain(commons, top, 1_500, signer=MAINTAINER, start=1_006)
     response = push(a.url, commons, known)
     assert response.status_code == 200 and response.json()["added"] == 1_500
+
+
+def test_forged_events_naming_a_stranger_do_not_use_up_their_quota(nodes):
+    """The quota is counted before signatures are checked: what fails verification is
+    given back, or anyone could lock a newcomer out by forging events in their name."""
+    first = genesis()
+    commons = event_id(first)
+    node = nodes.new("a")
+    load(node.home, [first])
+    nodes.run(node)
+    node.cli("commons", "policy", commons.hex(), "--stranger-events", "10")
+    forged = []
+    for raw in chain(commons, commons, 10):
+        payload, _ = cbor2.loads(raw)
+        forged.append(cbor2.dumps([payload, bytes(64)], canonical=True))
+    response = push(node.url, commons, forged)
+    assert response.json()["refused_count"] == 10
+    honest = chain(commons, commons, 10)
+    response = push(node.url, commons, honest)
+    assert response.status_code == 200, response.text
+    assert response.json()["added"] == 10
+    assert (
+        push(node.url, commons, chain(commons, event_id(honest[-1]), 1, start=11)).status_code
+        == 429
+    )

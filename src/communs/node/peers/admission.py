@@ -28,12 +28,14 @@ class Strangers:
 @dataclass
 class Admitted:
     """A push as this node's policy takes it: the events let through, those refused with
-    their reason, whether every author is known, and the quota message if one was hit."""
+    their reason, whether every author is known, the quota message if one was hit, and
+    what each event let through took from its author's quota (event id: author, bytes)."""
 
     raws: list[bytes]
     refused: list[tuple[bytes, str]]
     all_known: bool
     over_quota: str | None = None
+    charged: dict[bytes, tuple[str, int]] = field(default_factory=dict)
 
 
 def _trusted(shared: Shared, commons: bytes, known: KnownAuthors | None) -> set[str]:
@@ -111,6 +113,7 @@ def admit_pushed(
     limits = shared.local.stranger_quota(commons)
     message = over_quota(*limits)
     taken: list[bytes] = []
+    charged: dict[bytes, tuple[str, int]] = {}
     hit = False
     for raw in passed:
         author = author_of(raw)
@@ -118,9 +121,12 @@ def admit_pushed(
             taken.append(raw)
             continue
         eid = event_id(raw)
-        if eid in stored or strangers.quota.take(commons, author, len(raw), limits):
+        if eid in stored:
             taken.append(raw)
+        elif strangers.quota.take(commons, author, len(raw), limits):
+            taken.append(raw)
+            charged[eid] = (author, len(raw))
         else:
             refused.append((eid, message))
             hit = True
-    return Admitted(taken, refused, False, message if hit else None)
+    return Admitted(taken, refused, False, message if hit else None, charged)

@@ -11,6 +11,7 @@ bounded amount of work, while a newcomer still gets in. Counts live in memory, b
 
 import threading
 import time
+from collections.abc import Iterable
 
 from ... import domain
 from ...domain.contributions import contribution_key
@@ -103,6 +104,16 @@ class StrangerQuota:
             used[0] += 1
             used[1] += size
             return True
+
+    def give_back(self, commons: bytes, charges: Iterable[tuple[str, int]]) -> None:
+        """Uncount events taken but then not stored (refused at verification, or a push
+        turned away): a forger naming someone else's key must not use up their quota."""
+        with self._mutex:
+            for author, size in charges:
+                used = self._used.get((commons, author))
+                if used is not None:  # not counted in an hour that has since passed
+                    used[0] = max(0, used[0] - 1)
+                    used[1] = max(0, used[1] - size)
 
     @staticmethod
     def retry_after() -> int:

@@ -29,7 +29,7 @@ from .offers import FileOffers, FileWork
 from .propagation import MAX_RECEIVED, Propagation
 from .pulls import Pulls
 from .quotas import KnownAuthors, StrangerQuota
-from .scheduler import PushScheduler
+from .scheduler import Busy, PushScheduler
 from .serving import SyncServer
 from .sync import MAX_SYNC_HEADS, missing_ids
 from .wire import (
@@ -105,8 +105,12 @@ class Replicator(Propagation):
         with self.lock:
             commons, _ = self.server.commons(ref)  # only commons this node holds take pushes
         admitted = admit_pushed(self.shared, commons, raws, self.strangers)
-        with self.scheduler.turn(len(admitted.raws), admitted.all_known):
-            report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
+        try:
+            with self.scheduler.turn(len(admitted.raws), admitted.all_known):
+                report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
+        except Busy:  # nothing was taken in: the retry must find the quota as it was
+            self.strangers.quota.give_back(commons, admitted.charged.values())
+            raise
         if admitted.over_quota:
             report["over_quota"] = admitted.over_quota
             report["retry_after"] = StrangerQuota.retry_after()
@@ -163,6 +167,10 @@ class Replicator(Propagation):
             batch=BATCH if admitted is None else PUSH_BATCH,
         )
         refused += [(eid, reason) for eid, reason in report.refused]
+        if admitted is not None and admitted.charged:
+            charged = admitted.charged
+            unstored = (charged[eid] for eid, _ in report.refused if eid in charged)
+            self.strangers.quota.give_back(commons, unstored)
         self.local.refused_many(peer, commons, refused)
         for eid, reason in refused[:LOGGED_REFUSALS]:
             log.warning("refused event %s from %s: %s", eid.hex()[:12], peer, reason)
