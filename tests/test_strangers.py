@@ -14,7 +14,7 @@ import pytest
 from communs.core.events import event_id, sign_event
 from communs.node.home.folder import Home
 from communs.store.pending import TOO_MANY_BY_AUTHOR
-from eventkit import charter, identity
+from eventkit import World, blob, change, charter, identity
 from nodes import Nodes, wait_until
 
 MAINTAINER = identity(21)
@@ -198,3 +198,28 @@ def test_forged_events_naming_a_stranger_do_not_use_up_their_quota(nodes):
         push(node.url, commons, chain(commons, event_id(honest[-1]), 1, start=11)).status_code
         == 429
     )
+
+
+def test_a_reverted_contribution_no_longer_makes_its_author_known(nodes):
+    world = World()
+    maintainer, stranger = world.writer(MAINTAINER), world.writer(STRANGER)
+    commons = maintainer.create(charter("Community garden", [MAINTAINER])).id
+    stranger.learn(commons)
+    work = stranger.propose(commons, [change("guide.md", blob(1))])
+    maintainer.learn(work)
+    accepted = maintainer.accept(commons, work.id)
+    node = nodes.new("a")
+    load(node.home, [e.raw for e in world.order])
+    nodes.run(node)
+    node.cli("commons", "policy", commons.hex(), "--stranger-events", "5")
+    top = accepted.id
+    first = chain(commons, top, 8, start=accepted.clock + 1)  # known: beyond the quota
+    assert push(node.url, commons, first).json()["added"] == 8
+    for raw in first:
+        world.record(raw)
+    maintainer.learn(event_id(first[-1]))
+    reverted = maintainer.revert(commons, work.id)
+    assert push(node.url, commons, [reverted.raw]).json()["added"] == 1
+    after = chain(commons, reverted.id, 8, start=reverted.clock + 1)
+    response = push(node.url, commons, after)
+    assert response.status_code == 429 and response.json()["added"] == 5

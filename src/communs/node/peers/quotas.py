@@ -22,6 +22,8 @@ from ..home.shared import Shared
 HOUR = 3600
 # Events that may give their subject's author accepted work: only these are read.
 DECISIONS = (b"contribution.accept", b"contribution.patrol", b"task.validate")
+# Events that may take it away: the commons' known authors are read again when next needed.
+UNDOINGS = (b"contribution.revert", b"task.reopen", b"task.invalidate")
 
 
 def over_quota(events: int, size: int) -> str:
@@ -66,10 +68,13 @@ class KnownAuthors:
     def _added(self, added: list[tuple[bytes, bytes]], source: str | None) -> None:
         for commons, raw in added:
             known = self._by_commons.get(commons)
-            if known is None or not any(kind in raw for kind in DECISIONS):
+            if known is None or not any(kind in raw for kind in DECISIONS + UNDOINGS):
                 continue
             event = domain.parse_checked(raw)
             body = event.body
+            if event.type.encode() in UNDOINGS:  # rare: reading again is simpler than undoing
+                del self._by_commons[commons]
+                continue
             if event.type in ("contribution.accept", "contribution.patrol"):
                 key, who, states = contribution_key(body.contribution), "author", ("accepted",)
                 states += ("published",) if event.type == "contribution.patrol" else ()
