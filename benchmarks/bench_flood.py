@@ -36,7 +36,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from propagation import pct  # noqa: E402
 
-from nodes import Node, communs, events_of, print_summary, wait_for  # noqa: E402
+from nodes import Node, communs, print_summary, wait_for  # noqa: E402
 
 PUSH = 5_000  # events per flood request
 
@@ -93,6 +93,16 @@ class Asker(threading.Thread):
         return self.times
 
 
+def has_head(node: Node, commons: bytes, event: bytes) -> bool:
+    """Whether ``event`` is one of the commons' heads at ``node``: its event count would
+    not do, flooded events reach it too."""
+    try:
+        heads = node.http.get(f"/sync/{commons.hex()}/info").json()["heads"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return False
+    return event.hex() in heads
+
+
 def measure(a: Node, b: Node, commons: bytes, state: dict, samples: int, label: str) -> dict:
     """Propagation of ``samples`` maintainer events A → B, with A's API timed meanwhile."""
     from communs.core.events import event_id
@@ -106,11 +116,10 @@ def measure(a: Node, b: Node, commons: bytes, state: dict, samples: int, label: 
             state["clock"] += 1
             raw = signed(state["maintainer"], commons, state["top"], state["clock"], "honest")
             state["top"] = event_id(raw)
-            before = events_of(b, commons.hex()) or 0
             started = time.perf_counter()
             a.http.post(f"/sync/{commons.hex()}/events", content=cbor2.dumps(raw))
             wait_for(
-                lambda n=before: (events_of(b, commons.hex()) or 0) > n,
+                lambda e=state["top"]: has_head(b, commons, e),
                 60,
                 interval=0.005,
                 what="the honest event at B",
