@@ -30,6 +30,7 @@ from ..web.app import create_web_app
 from ..web.statuses import status_of
 from .bodies import Signed
 from .files import add_file_routes, spool
+from .guard import Guard
 from .peers import add_peer_routes
 from .sync import add_sync_routes
 from .tasks import add_task_routes, add_thread_routes
@@ -126,10 +127,17 @@ class ProposalAction(Signed):
 
 
 def create_app(
-    service: Service, *, hub: bool = False, rate: float = 200.0, burst: int = 400
+    service: Service,
+    *,
+    hub: bool = False,
+    rate: float = 200.0,
+    burst: int = 400,
+    hostnames: tuple[str, ...] | None = None,
 ) -> FastAPI:
     """The node's app: API, sync and web pages (``hub``: citizens may register).
-    Peers may send ``rate`` sync requests a second (``burst`` at once)."""
+    Peers may send ``rate`` sync requests a second (``burst`` at once). Besides loopback
+    names and IP addresses, the node answers to ``hostnames`` (see ``guard``); ``None``, for
+    an app used in-process, leaves the Host unchecked (origins and headers still are)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -196,9 +204,16 @@ def create_app(
     add_task_routes(app, service, W)
     add_thread_routes(app, service, W)
 
+    def owner(authorization: str | None) -> bool:
+        return authorization == f"Bearer {token}"
+
     @app.get("/api/node")
-    def node_info() -> dict[str, Any]:
-        return {"version": __version__, **s.status(), "rate_limited": limiter.refused}
+    def node_info(authorization: str | None = Header(None)) -> dict[str, Any]:
+        """The node's status; its home folder only for the owner (with the token)."""
+        info = {"version": __version__, **s.status(), "rate_limited": limiter.refused}
+        if not owner(authorization):
+            info.pop("home", None)
+        return info
 
     @app.get("/api/commons/{ref}/proposals")
     def proposals(ref: str) -> list[dict[str, Any]]:
@@ -238,7 +253,11 @@ def create_app(
         return s.charter_history(ref)
 
     @app.get("/api/identities")
-    def identities() -> list[dict[str, Any]]:
+    def identities(authorization: str | None = Header(None)) -> list[dict[str, Any]]:
+        """The node's identities; on a hub (whose identities are its citizens) only for the
+        owner, with the token."""
+        if hub and not owner(authorization):
+            writer(authorization)
         return s.identities()
 
     @app.post("/api/identities", dependencies=W)
@@ -350,6 +369,7 @@ def create_app(
     add_file_routes(app, service, W)
 
     app.mount("/", create_web_app(service, hub=hub))
+    app.add_middleware(Guard, hostnames=hostnames)
     return app
 
 

@@ -58,6 +58,7 @@ def serve(
     bittorrent: str | None = None,
     public: bool = False,
     limits: tuple[int, int] = (0, 0),
+    hostnames: tuple[str, ...] = (),
     started: Callable[[str], None] | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM; uvicorn then finishes open requests and we close cleanly."""
@@ -86,7 +87,7 @@ def serve(
                 upload_limit=limits[1],
             )
         config = uvicorn.Config(
-            create_app(service, hub=hub),
+            create_app(service, hub=hub, hostnames=(*hostnames, host)),
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=5,

@@ -441,6 +441,14 @@ def demo(ctx: Context, serve: bool, listen: str, as_json: bool) -> None:
     help="For the open Internet: BitTorrent DHT, local discovery, UPnP, NAT-PMP and uTP on.",
 )
 @click.option(
+    "--hostname",
+    "hostnames",
+    multiple=True,
+    metavar="NAME",
+    help="A name the node answers to besides its addresses and localhost, e.g. the public "
+    "name of a hub behind a proxy (repeatable); other Host headers are refused.",
+)
+@click.option(
     "--download-limit",
     default="none",
     metavar="RATE",
@@ -462,6 +470,7 @@ def serve(
     public: bool,
     download_limit: str,
     upload_limit: str,
+    hostnames: tuple[str, ...],
 ) -> None:
     """Run a node on this home: the web app, the HTTP API (OpenAPI at /openapi.json) and
     replication with peers, until Ctrl-C.
@@ -483,6 +492,7 @@ def serve(
         bittorrent=bittorrent,
         public=public,
         limits=(parse_size(download_limit) or 0, parse_size(upload_limit) or 0),
+        hostnames=hostnames,
         started=started,
     )
 
