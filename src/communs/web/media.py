@@ -18,7 +18,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..core.errors import CommunsError
 
 THUMB_SIZE = 480  # pixels, the longest side
-MAX_PIXELS = 50_000_000  # a 50-megapixel photo is fine; a decompression bomb is not
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a decompression bomb is not
+# Pillow's own bomb check (it refuses outright above twice this), for every image it opens.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
 # Media types a browser shows in <img> and Pillow reads: "image" kind on a file's page.
 RASTER = {
@@ -49,8 +51,9 @@ TEXT_TYPES = {
     "application/x-subrip",
 }
 
-# Decoding a picture takes memory and a core: at most two at a time (the node has few).
-_working = threading.BoundedSemaphore(2)
+# Decoding a picture takes memory (up to 4 bytes a pixel, twice) and a core: one at a time,
+# so that many requests for thumbnails keep the node's memory to that of one picture.
+_working = threading.BoundedSemaphore(1)
 
 
 class NotAnImage(CommunsError):
@@ -89,6 +92,15 @@ def kind(media: str | None, path: str = "") -> str:
         if guessed and not encoding and guessed != main:
             return kind(guessed)
     return "binary"
+
+
+def too_large_to_preview(about: dict) -> tuple[int, int] | None:
+    """(megapixels, limit in megapixels) when a picture, as ``metadata.read`` describes it,
+    has more pixels than thumbnails are made of; None otherwise."""
+    pixels = about.get("pixels") or (about.get("width") or 0) * (about.get("height") or 0)
+    if pixels > MAX_PIXELS:
+        return round(pixels / 1e6), round(MAX_PIXELS / 1e6)
+    return None
 
 
 def thumb_paths(root: Path, blob_hex: str) -> tuple[Path, Path]:
