@@ -160,17 +160,27 @@ def _shrunk(source: Path, size: int, max_pixels: int) -> tuple[Image.Image, bool
             width, height = opened.size
             if width * height > max_pixels:
                 raise TooManyPixels(_too_many(width, height, max_pixels))
-            if opened.format == "JPEG":
-                opened.draft("RGB", (size, size))  # decode at 1/2, 1/4 or 1/8 scale: faster
-            upright = ImageOps.exif_transpose(opened)
-            if upright.mode.startswith("I;16") or upright.mode in ("I", "F"):
+            if opened.mode.startswith("I;16") or opened.mode in ("I", "F"):
                 # 16-bit greys (scans, microscopes): scale down to 8 bits, do not clip
-                upright = upright.convert("I").point(lambda value: value / 256).convert("L")
-            transparent = upright.mode in ("RGBA", "LA", "PA") or (
-                upright.mode == "P" and "transparency" in upright.info
+                opened = opened.convert("I").point(lambda value: value / 256).convert("L")
+            elif opened.mode in ("P", "1"):  # a palette is resized pixel by pixel: not that
+                has_alpha = "transparency" in opened.info
+                opened = opened.convert("RGBA" if has_alpha else "RGB")
+            # In place, and the only full-size copy of the pixels: a JPEG is decoded at 1/2,
+            # 1/4 or 1/8 scale (draft), any other first reduced by a whole factor (reduce).
+            orientation = opened.getexif().get(0x0112, 1)  # EXIF Orientation
+            opened.thumbnail((size, size))
+            picture = opened
+            if orientation != 1:
+                picture.getexif()[0x0112] = orientation
+                picture = ImageOps.exif_transpose(picture)
+            transparent = picture.mode in ("RGBA", "LA", "PA") or (
+                picture.mode == "P" and "transparency" in picture.info
             )
-            picture = upright.convert("RGBA" if transparent else "RGB")
-            picture.thumbnail((size, size))
+            wanted = "RGBA" if transparent else "RGB"
+            if picture.mode != wanted:
+                picture = picture.convert(wanted)
+            picture.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise TooManyPixels(
             f"this picture has too many pixels to make a thumbnail of it safely ({error})"
