@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..core.errors import BadInput
 from ..node import HAVE_MAX, Service
+from ..web import uploads
 
 
 class FetchBody(BaseModel):
@@ -106,9 +107,16 @@ def add_file_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
 
 
 async def spool(request: Request, service: Service) -> Path:
-    """Write a request body to a temporary file as it arrives: uploads are never held whole."""
+    """Write a request body to a temporary file as it arrives: uploads are never held whole.
+    Refused (413) before any byte is read if it says it is above the limit, and removed as
+    soon as it passes the limit otherwise."""
+    uploads.bound(request)
     handle = tempfile.NamedTemporaryFile(dir=service.spool_dir(), delete=False)
-    with handle:
-        async for chunk in request.stream():
-            handle.write(chunk)
+    try:
+        with handle:
+            async for chunk in request.stream():
+                handle.write(chunk)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
     return Path(handle.name)

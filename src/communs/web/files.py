@@ -142,6 +142,7 @@ def add_routes(web: Web) -> None:
         if not present:  # first view: fetch it (small files at once, large ones in the swarm)
             fetching = fetch_for_view(blob)
             present = fetching is not None and fetching["state"] == "done"
+        about = service.blob_about(blob.hex(), artifact.get("media") or "") if present else {}
         text, truncated = None, False
         if present and shown in ("markdown", "text"):
             text, truncated = read_text(blob)
@@ -153,7 +154,8 @@ def add_routes(web: Web) -> None:
             "kind": shown,
             "present": present,
             "fetching": fetching,
-            "about": service.blob_about(blob.hex(), artifact.get("media") or "") if present else {},
+            "about": about,
+            "too_large": media.too_large_to_preview(about) if shown == "image" else None,
             "last_change": last or (history[-1] if history else None),
             "changes": len(history),
             "text": text,

@@ -139,6 +139,11 @@ FRENCH = {
     "This kind of file is not shown in the browser.": (
         "Ce type de fichier n'est pas affiché dans le navigateur."
     ),
+    "This image is too large to preview ({pixels} megapixels, the limit is {limit}); "
+    "download it instead.": (
+        "Cette image est trop grande pour un aperçu ({pixels} mégapixels, la limite est de "
+        "{limit}) : téléchargez-la plutôt."
+    ),
     "Only the first {limit} of this file are shown: download it to read the rest.": (
         "Seuls les premiers {limit} de ce fichier sont affichés : "
         "téléchargez-le pour lire la suite."

@@ -18,7 +18,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..core.errors import CommunsError
 
 THUMB_SIZE = 480  # pixels, the longest side
-MAX_PIXELS = 50_000_000  # a 50-megapixel photo is fine; a decompression bomb is not
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a decompression bomb is not
+# Pillow's own bomb check (it refuses outright above twice this), for every image it opens.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
 # Media types a browser shows in <img> and Pillow reads: "image" kind on a file's page.
 RASTER = {
@@ -49,8 +51,9 @@ TEXT_TYPES = {
     "application/x-subrip",
 }
 
-# Decoding a picture takes memory and a core: at most two at a time (the node has few).
-_working = threading.BoundedSemaphore(2)
+# Decoding a picture takes memory (up to 4 bytes a pixel, twice) and a core: one at a time,
+# so that many requests for thumbnails keep the node's memory to that of one picture.
+_working = threading.BoundedSemaphore(1)
 
 
 class NotAnImage(CommunsError):
@@ -89,6 +92,15 @@ def kind(media: str | None, path: str = "") -> str:
         if guessed and not encoding and guessed != main:
             return kind(guessed)
     return "binary"
+
+
+def too_large_to_preview(about: dict) -> tuple[int, int] | None:
+    """(megapixels, limit in megapixels) when a picture, as ``metadata.read`` describes it,
+    has more pixels than thumbnails are made of; None otherwise."""
+    pixels = about.get("pixels") or (about.get("width") or 0) * (about.get("height") or 0)
+    if pixels > MAX_PIXELS:
+        return round(pixels / 1e6), round(MAX_PIXELS / 1e6)
+    return None
 
 
 def thumb_paths(root: Path, blob_hex: str) -> tuple[Path, Path]:
@@ -148,17 +160,27 @@ def _shrunk(source: Path, size: int, max_pixels: int) -> tuple[Image.Image, bool
             width, height = opened.size
             if width * height > max_pixels:
                 raise TooManyPixels(_too_many(width, height, max_pixels))
-            if opened.format == "JPEG":
-                opened.draft("RGB", (size, size))  # decode at 1/2, 1/4 or 1/8 scale: faster
-            upright = ImageOps.exif_transpose(opened)
-            if upright.mode.startswith("I;16") or upright.mode in ("I", "F"):
+            if opened.mode.startswith("I;16") or opened.mode in ("I", "F"):
                 # 16-bit greys (scans, microscopes): scale down to 8 bits, do not clip
-                upright = upright.convert("I").point(lambda value: value / 256).convert("L")
-            transparent = upright.mode in ("RGBA", "LA", "PA") or (
-                upright.mode == "P" and "transparency" in upright.info
+                opened = opened.convert("I").point(lambda value: value / 256).convert("L")
+            elif opened.mode in ("P", "1"):  # a palette is resized pixel by pixel: not that
+                has_alpha = "transparency" in opened.info
+                opened = opened.convert("RGBA" if has_alpha else "RGB")
+            # In place, and the only full-size copy of the pixels: a JPEG is decoded at 1/2,
+            # 1/4 or 1/8 scale (draft), any other first reduced by a whole factor (reduce).
+            orientation = opened.getexif().get(0x0112, 1)  # EXIF Orientation
+            opened.thumbnail((size, size))
+            picture = opened
+            if orientation != 1:
+                picture.getexif()[0x0112] = orientation
+                picture = ImageOps.exif_transpose(picture)
+            transparent = picture.mode in ("RGBA", "LA", "PA") or (
+                picture.mode == "P" and "transparency" in picture.info
             )
-            picture = upright.convert("RGBA" if transparent else "RGB")
-            picture.thumbnail((size, size))
+            wanted = "RGBA" if transparent else "RGB"
+            if picture.mode != wanted:
+                picture = picture.convert(wanted)
+            picture.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise TooManyPixels(
             f"this picture has too many pixels to make a thumbnail of it safely ({error})"

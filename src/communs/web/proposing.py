@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, CommunsError, NotFound, Refused
 from ..node import Actor
+from . import uploads
 from .base import Web
 from .diffs import decode, looks_textual, media_of, read
 from .statuses import status_of
@@ -175,9 +176,14 @@ def add_routes(web: Web) -> None:
         return files
 
     async def posted(request: Request) -> tuple[FormData, Actor]:
-        # Parse once with room for a long text (Starlette keeps the parsed form), then check
-        # the CSRF token on it.
-        form = await request.form(max_part_size=FORM_TEXT_LIMIT)
+        # Signed in and not too big, before a byte of the body is read; then parse once with
+        # room for a long text (Starlette keeps the parsed form) and check its CSRF token.
+        web.actor(request)
+        try:
+            uploads.bound(request)
+            form = await request.form(max_part_size=FORM_TEXT_LIMIT)
+        except uploads.TooLarge as error:
+            raise HTTPException(413, str(error)) from None
         try:
             return await web.form(request), web.actor(request)
         except BaseException:

@@ -2,6 +2,7 @@
 long a recording lasts and its tags — read from the file's headers (Pillow, mutagen), never
 from the whole file."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 DATE_TAKEN = 36867  # EXIF DateTimeOriginal
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
+_BOMB = re.compile(r"Image size \((\d+) pixels\)")
 
 
 def read(path: Path, media: str) -> dict[str, Any]:
@@ -21,6 +23,9 @@ def read(path: Path, media: str) -> dict[str, Any]:
             return _image(path)
         if kind in ("audio", "video"):
             return _recording(path)
+    except Image.DecompressionBombError as error:  # far too many pixels: say how many
+        found = _BOMB.search(str(error))
+        return {"pixels": int(found.group(1))} if found else {}
     except (OSError, ValueError, UnidentifiedImageError, mutagen.MutagenError):
         pass  # a damaged or unknown file simply has nothing to show
     return {}
@@ -29,6 +34,7 @@ def read(path: Path, media: str) -> dict[str, Any]:
 def _image(path: Path) -> dict[str, Any]:
     with Image.open(path) as image:
         found: dict[str, Any] = {"width": image.width, "height": image.height}
+        found["pixels"] = image.width * image.height
         exif = image.getexif()
         taken = exif.get_ifd(EXIF_IFD).get(DATE_TAKEN) or exif.get(306)  # 306: DateTime
         if taken:

@@ -1,0 +1,53 @@
+"""How much a request may upload, checked before its body is read.
+
+An upload is refused at once when its ``Content-Length`` says it is above ``UPLOAD_LIMIT``,
+and a body without one (chunked) is cut off as soon as it passes the limit: nothing of a
+refused upload is kept. Bigger files are added on the node itself (``communs blob add``) and
+travel over BitTorrent (docs/media.md).
+"""
+
+from typing import Any
+
+from starlette.requests import Request
+
+from ..core.errors import CommunsError
+
+UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes a single request may upload through the web or the API
+
+
+class TooLarge(CommunsError):
+    status = 413
+
+
+def too_large(limit: int = UPLOAD_LIMIT) -> str:
+    return (
+        f"this upload is larger than the {limit // (1024 * 1024)} MiB this node takes in one "
+        "request: add a bigger file on the node with `communs blob add FILE`, and it is shared "
+        "over BitTorrent (see docs/media.md)"
+    )
+
+
+def bound(request: Request, limit: int = UPLOAD_LIMIT) -> None:
+    """Refuse (TooLarge) a declared length above ``limit`` now, and make the body stop with
+    TooLarge once more than ``limit`` bytes arrived: call before reading the body."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise TooLarge("this request's Content-Length is not a number") from None
+        if size > limit:
+            raise TooLarge(too_large(limit))
+    receive = request._receive
+    seen = 0
+
+    async def counted() -> Any:
+        nonlocal seen
+        message = await receive()
+        if message.get("type") == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise TooLarge(too_large(limit))
+        return message
+
+    request._receive = counted
