@@ -5,6 +5,7 @@ key of a hub account is decrypted once at sign-in and never leaves the server.
 """
 
 import math
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -93,18 +94,22 @@ def say_wait(seconds: float) -> str:
 
 
 class Registrations:
-    """At most ``PER_HOUR`` new accounts from one address in an hour."""
+    """At most ``per_hour`` new accounts from one address in an hour (``PER_HOUR``, or the
+    environment's ``COMMUNS_REGISTRATIONS_PER_HOUR``)."""
 
     PER_HOUR = 3
 
-    def __init__(self) -> None:
+    def __init__(self, per_hour: int | None = None) -> None:
+        if per_hour is None:
+            per_hour = int(os.environ.get("COMMUNS_REGISTRATIONS_PER_HOUR") or self.PER_HOUR)
+        self.per_hour = per_hour
         self._times: dict[str, list[float]] = {}
 
     def wait(self, address: str) -> float:
         now = time.monotonic()
         recent = [t for t in self._times.get(address, []) if now - t < 3600]
         self._times[address] = recent
-        if len(recent) < self.PER_HOUR:
+        if len(recent) < self.per_hour:
             return 0.0
         return recent[0] + 3600 - now
 
