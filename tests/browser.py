@@ -98,8 +98,12 @@ def prepare_home(home: Path, *, commons: bool = True) -> tuple[str, str]:
 
 
 def start_hub(home: Path, *, commons: bool = True) -> Hub:
+    """A hub whose newcomers all register from this machine: more than the three an hour
+    one address may register by default."""
     did, made = prepare_home(home, commons=commons)
-    return Hub(HubNode(home).start(), made, did)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COMMUNS_REGISTRATIONS_PER_HOUR", "100")
+        return Hub(HubNode(home).start(), made, did)
 
 
 class Shots:

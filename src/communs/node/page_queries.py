@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import NotFound, Refused
+from ..core.errors import Ambiguous, NotFound, Refused
 from ..core.identity import Identity, is_did
 from ..domain import governance, parse_checked, threads
 from ..domain.contributions import STATES, contribution_key
@@ -19,11 +19,16 @@ from .files import content, metadata
 from .files.blobs import blob_hash
 from .files.references import References
 from .home.folder import Actor
-from .home.keyring import ONLINE
+from .home.keyring import ONLINE, wrong_passphrase_work
 from .peers.wire import link_to
 from .reads import queries
 from .reads.health import health
 from .reads.people import people_activity
+
+NO_MATCH = (
+    "That name and passphrase do not match. Check both and try again; if you forgot your "
+    "passphrase, ask the steward of this hub to help you recover your account."
+)
 
 
 class PageQueries:
@@ -37,13 +42,26 @@ class PageQueries:
         """The identity ``name`` (a name or DID prefix) unlocked with ``passphrase``. The key
         file is read without the node's lock (the keyring replaces files whole).
         ``sealed_only`` (a hub): a key kept without a passphrase would open for any."""
-        stored = self.home.keyring.key(self.home.keyring.info(name).name)
+        try:
+            stored = self.home.keyring.key(self.home.keyring.info(name).name)
+        except (NotFound, Ambiguous):
+            if not sealed_only:
+                raise
+            # A hub answers an unknown name as it does a wrong passphrase, after the same
+            # work, so neither the answer nor its time tells which names have accounts.
+            wrong_passphrase_work(passphrase or "?", *ONLINE)
+            raise Refused(NO_MATCH) from None
         if sealed_only and not stored.info.encrypted:
             raise Refused(
                 f"identity '{stored.info.name}' has no passphrase, so it cannot sign in on a "
                 "hub: use it on this node's own machine, or register a new account"
             )
-        return stored.info.name, stored.unlock(passphrase)
+        if not sealed_only:
+            return stored.info.name, stored.unlock(passphrase)
+        try:
+            return stored.info.name, stored.unlock(passphrase)
+        except Refused:
+            raise Refused(NO_MATCH) from None
 
     def register(self, name: str, passphrase: str) -> Identity:
         """A new hub account: an identity sealed with ``passphrase`` at the cost of online

@@ -29,7 +29,7 @@ from . import (
     people,
     proposals,
 )
-from .base import STATIC, JsonTwin, Web
+from .base import STATIC, JsonTwin, Web, safe_next
 
 
 def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
@@ -41,7 +41,8 @@ def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 401:
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+            here = safe_next(request.url.path)
+            return RedirectResponse(f"/login?next={quote(here)}", status_code=303)
         return web.error(request, exc.status_code, str(exc.detail))
 
     app = Starlette(

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import cbor2
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -31,6 +31,19 @@ from . import render
 from .i18n import LANGUAGES, negotiate, translator
 from .sessions import COOKIE, Session, Sessions, Throttle
 from .statuses import status_of
+
+
+def safe_next(target: object, default: str = "/") -> str:
+    """``target`` if it is a path of this node ("/" then neither "/" nor "\\", no scheme,
+    no control characters), else ``default``: a redirect never leaves the site."""
+    if not isinstance(target, str) or not target.startswith("/"):
+        return default
+    if len(target) > 1 and target[1] in "/\\":
+        return default
+    if any(ord(c) < 32 or ord(c) == 127 for c in target) or "\\" in target:
+        return default
+    return target
+
 
 STATIC = Path(__file__).parent / "static"
 UNLOCKS_WAITING = 5  # sign-ins under way (a few seconds of waiting) before "come back later"
@@ -172,7 +185,13 @@ class Web:
 
     @staticmethod
     def back(request: Request, default: str = "/") -> RedirectResponse:
-        target = request.headers.get("referer") or default
+        referer = request.headers.get("referer") or ""
+        target = default
+        if referer:
+            parts = urlsplit(referer)
+            if parts.netloc in ("", request.headers.get("host", "")):
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+                target = safe_next(path, default)
         return RedirectResponse(target, status_code=303)
 
     @staticmethod

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import NotFound
 from ..node import Service
-from .base import Web
+from .base import Web, safe_next
 
 ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")
 EMOJI = ("👍", "❤️", "🎉", "👀", "🤔")
@@ -60,10 +60,7 @@ def text_of(form: FormData, name: str) -> str:
 
 def next_page(request: Request, form: FormData, default: str) -> str:
     """Where to go after a post: the page the form was on, if it is a page of this site."""
-    target = text_of(form, "next")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return safe_next(text_of(form, "next"), default)
 
 
 def add_routes(web: Web) -> None:

@@ -9,10 +9,10 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from ..core.errors import CommunsError, NotFound, Refused
 from ..domain import TYPES
 from . import measures
-from .base import Web
+from .base import Web, safe_next
 from .discussion import thread_for
 from .i18n import LANGUAGES
-from .sessions import COOKIE, LIFETIME
+from .sessions import COOKIE, LIFETIME, Registrations, say_wait, sign_in_keys
 
 PAGE = 100  # events on one page of activity
 BUSY = "Many people are signing in right now: try again in a few seconds."
@@ -29,6 +29,7 @@ def _position(value: str | None) -> tuple[int, bytes] | None:
 
 def add_routes(web: Web) -> None:
     service = web.service
+    registrations = Registrations()
 
     @web.route("/")
     async def home(request: Request) -> Response:
@@ -109,7 +110,7 @@ def add_routes(web: Web) -> None:
             "login.html",
             {
                 "identities": identities,
-                "next": request.query_params.get("next", "/"),
+                "next": safe_next(request.query_params.get("next")),
                 "local": web.is_local(request),
                 "error": None,
             },
@@ -120,14 +121,15 @@ def add_routes(web: Web) -> None:
         form = await request.form()
         name = str(form.get("name") or "").strip()
         passphrase = str(form.get("passphrase") or "") or None
-        target = str(form.get("next") or "/")
+        target = safe_next(form.get("next"))
         address = request.client.host if request.client else "?"
-        wait = web.throttle.wait(f"ip:{address}", f"name:{name}")
-        if wait:
+        keys = sign_in_keys(name, address)
+        wait = web.throttle.wait(*keys)
+        if wait > 0:
             return await sign_in_error(
                 request,
                 429,
-                f"Too many failed attempts: wait {wait:.0f} seconds before trying again.",
+                f"Too many failed attempts: wait {say_wait(wait)} before trying again.",
                 target,
             )
         if not web.hub and not web.is_local(request):
@@ -143,11 +145,11 @@ def add_routes(web: Web) -> None:
         try:
             unlocked = await web.unlock(service.sign_in, name, passphrase, sealed_only=web.hub)
         except (NotFound, Refused) as error:
-            web.throttle.failed(f"ip:{address}", f"name:{name}")
+            web.throttle.failed(*keys)
             return await sign_in_error(request, 401, str(error), target)
         if unlocked is None:
             return await sign_in_error(request, 503, BUSY, target)
-        web.throttle.succeeded(f"ip:{address}", f"name:{name}")
+        web.throttle.succeeded(*keys)
         return signed_in(request, *unlocked, target)
 
     async def sign_in_error(request: Request, status: int, message: str, target: str) -> Response:
@@ -170,7 +172,7 @@ def add_routes(web: Web) -> None:
             web.sessions.drop(old)
         session = web.sessions.new()  # a new id at sign-in: no session fixation
         session.name, session.identity = name, identity
-        response = RedirectResponse(target if target.startswith("/") else "/", status_code=303)
+        response = RedirectResponse(safe_next(target), status_code=303)
         response.set_cookie(
             COOKIE,
             session.id,
@@ -206,10 +208,24 @@ def add_routes(web: Web) -> None:
                 {"error": "Choose a passphrase of at least 8 characters."},
                 400,
             )
+        address = request.client.host if request.client else "?"
+        wait = registrations.wait(address)
+        if wait > 0:
+            return web.page(
+                request,
+                "register.html",
+                {
+                    "error": "Too many new accounts from your address: try again in "
+                    f"{say_wait(wait)}."
+                },
+                429,
+            )
         try:
             identity = await web.unlock(service.register, name, passphrase)
         except CommunsError as error:
             return web.page(request, "register.html", {"error": str(error)}, 400)
+        if identity is not None:
+            registrations.made(address)
         if identity is None:
             return web.page(request, "register.html", {"error": BUSY}, 503)
         return signed_in(request, name, identity, "/")

@@ -4,6 +4,8 @@ Sessions live in the node's memory, keyed by a random id in an HttpOnly cookie: 
 key of a hub account is decrypted once at sign-in and never leaves the server.
 """
 
+import math
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -75,3 +77,41 @@ class Throttle:
     def succeeded(self, *keys: str) -> None:
         for key in keys:
             self._failures.pop(key, None)
+
+
+def sign_in_keys(name: str, address: str) -> tuple[str, str]:
+    """What a failed sign-in counts against: its address, and the pair (name, address).
+    Never the name alone, or a stranger's failures would lock its citizen out."""
+    return f"ip:{address}", f"pair:{address}|{name}"
+
+
+def say_wait(seconds: float) -> str:
+    """A wait as people read it: rounded up, never "0 seconds", in minutes when long."""
+    whole = max(1, math.ceil(seconds))
+    if whole < 120:
+        return f"{whole} second{'s' if whole != 1 else ''}"
+    return f"{math.ceil(whole / 60)} minutes"
+
+
+class Registrations:
+    """At most ``per_hour`` new accounts from one address in an hour (``PER_HOUR``, or the
+    environment's ``COMMUNS_REGISTRATIONS_PER_HOUR``)."""
+
+    PER_HOUR = 3
+
+    def __init__(self, per_hour: int | None = None) -> None:
+        if per_hour is None:
+            per_hour = int(os.environ.get("COMMUNS_REGISTRATIONS_PER_HOUR") or self.PER_HOUR)
+        self.per_hour = per_hour
+        self._times: dict[str, list[float]] = {}
+
+    def wait(self, address: str) -> float:
+        now = time.monotonic()
+        recent = [t for t in self._times.get(address, []) if now - t < 3600]
+        self._times[address] = recent
+        if len(recent) < self.per_hour:
+            return 0.0
+        return recent[0] + 3600 - now
+
+    def made(self, address: str) -> None:
+        self._times.setdefault(address, []).append(time.monotonic())

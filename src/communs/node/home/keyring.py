@@ -4,9 +4,11 @@ A file holds the Ed25519 seed either in clear (``"type": "plain"``) or sealed wi
 derived from a passphrase (``"type": "argon2id-secretbox"``: Argon2id, then XSalsa20-Poly1305).
 """
 
+import functools
 import json
 import os
 import re
+import secrets
 import tempfile
 import threading
 import time
@@ -20,7 +22,7 @@ import nacl.pwhash
 import nacl.secret
 import nacl.utils
 
-from ...core.errors import Ambiguous, BadInput, NotFound, Refused
+from ...core.errors import Ambiguous, BadInput, CommunsError, NotFound, Refused
 from ...core.identity import Identity, is_did
 
 _NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,39}")
@@ -232,6 +234,22 @@ class Keyring:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+@functools.cache
+def dummy_key(opslimit: int, memlimit: int) -> dict[str, Any]:
+    """A key sealed with a random passphrase at these costs: trying a passphrase against it
+    costs what trying one against a real account does, so an unknown name answers as slowly
+    as a wrong passphrase."""
+    return _seal(secrets.token_bytes(32), secrets.token_urlsafe(32), opslimit, memlimit)
+
+
+def wrong_passphrase_work(passphrase: str, opslimit: int, memlimit: int) -> None:
+    """The key derivation a wrong passphrase costs, for a name that has no account."""
+    try:
+        _open(dummy_key(opslimit, memlimit), passphrase, "?")
+    except CommunsError:
+        pass
 
 
 def _did_starts_with(did: str, prefix: str) -> bool:

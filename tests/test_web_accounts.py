@@ -1,0 +1,148 @@
+"""Signing in on a hub against a hostile visitor: one answer, in the same time, for an
+unknown name and a wrong passphrase; no account listed in a refusal; failures slow the
+address that makes them without locking the citizen out; registrations are limited per
+address; a redirect after signing in never leaves the site."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from browser import HubNode
+from communs.web import sessions
+from communs.web.base import safe_next
+from communs.web.sessions import Registrations, Throttle, say_wait, sign_in_keys
+
+PASSPHRASE = "a b c d e"
+NO_MATCH = "That name and passphrase do not match."
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubNode]:
+    node = HubNode(tmp_path / "hub").start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+def client(hub: HubNode) -> httpx.Client:
+    return httpx.Client(base_url=hub.url, timeout=60, trust_env=False)
+
+
+def register(hub: HubNode, name: str) -> None:
+    with client(hub) as browser:
+        made = browser.post("/register", data={"name": name, "passphrase": PASSPHRASE})
+        assert made.status_code == 303, made.text
+
+
+def sign_in(browser: httpx.Client, name: str, passphrase: str, **extra: str) -> httpx.Response:
+    return browser.post("/login", data={"name": name, "passphrase": passphrase, **extra})
+
+
+def timed(browser: httpx.Client, name: str, passphrase: str) -> tuple[float, httpx.Response]:
+    started = time.perf_counter()
+    answer = sign_in(browser, name, passphrase)
+    return time.perf_counter() - started, answer
+
+
+def test_unknown_names_and_wrong_passphrases_get_one_answer_in_the_same_time(hub: HubNode):
+    register(hub, "ada")
+    register(hub, "bob")
+    with client(hub) as browser:
+        sign_in(browser, "nobody", "warm up")  # the first unknown name builds the dummy key
+        wrong_time, wrong = timed(browser, "ada", "not the passphrase")
+        unknown_time, unknown = timed(browser, "zed", "not the passphrase")
+    assert wrong.status_code == unknown.status_code == 401
+    assert NO_MATCH in wrong.text and NO_MATCH in unknown.text
+    for refusal in (wrong.text, unknown.text):
+        assert "bob" not in refusal and "ada" not in refusal
+    ratio = unknown_time / wrong_time
+    print(f"wrong passphrase {wrong_time * 1000:.0f} ms, unknown name {unknown_time * 1000:.0f} ms")
+    assert 0.5 < ratio < 2, (wrong_time, unknown_time)
+
+
+def test_a_throttled_citizen_is_told_a_real_wait_then_gets_in(hub: HubNode):
+    register(hub, "ada")
+    with client(hub) as browser:
+        for _ in range(Throttle.FREE):
+            assert sign_in(browser, "ada", "wrong one").status_code == 401
+        refused = sign_in(browser, "ada", PASSPHRASE)
+        assert refused.status_code == 429
+        assert "wait 0 seconds" not in refused.text and "wait 2 seconds" in refused.text
+        time.sleep(2.1)
+        assert sign_in(browser, "ada", PASSPHRASE).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/x", "/\\evil.example", "https://evil.example/", "/\t/evil.example", ""],
+)
+def test_signing_in_never_redirects_off_the_site(hub: HubNode, target: str):
+    register(hub, "ada")
+    with client(hub) as browser:
+        answer = sign_in(browser, "ada", PASSPHRASE, next=target)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/"
+        page = browser.get("/login", params={"next": target})
+        assert 'name="next" value="/"' in page.text
+
+
+def test_registrations_are_limited_per_address(hub: HubNode):
+    for number in range(Registrations.PER_HOUR):
+        register(hub, f"citizen{number}")
+    with client(hub) as browser:
+        refused = browser.post("/register", data={"name": "onemore", "passphrase": PASSPHRASE})
+    assert refused.status_code == 429
+    assert "try again in 60 minutes" in refused.text
+
+
+# -- the pieces, with addresses a test cannot take on one machine ----------------------------
+
+
+def test_a_strangers_failures_from_another_address_do_not_lock_the_citizen_out():
+    throttle = Throttle()
+    for _ in range(20):
+        throttle.failed(*sign_in_keys("ada", "203.0.113.9"))
+    assert throttle.wait(*sign_in_keys("ada", "203.0.113.9")) > 0
+    assert throttle.wait(*sign_in_keys("ada", "198.51.100.7")) == 0
+    assert throttle.wait(*sign_in_keys("bob", "203.0.113.9")) > 0  # the address itself waits
+
+
+def test_waits_are_rounded_up_and_said_in_minutes_when_long():
+    assert say_wait(0.01) == "1 second"
+    assert say_wait(1.2) == "2 seconds"
+    assert say_wait(299.5) == "5 minutes"
+
+
+def test_registrations_count_per_address(monkeypatch: pytest.MonkeyPatch):
+    now = [1000.0]
+    monkeypatch.setattr(sessions.time, "monotonic", lambda: now[0])
+    made = Registrations()
+    for _ in range(Registrations.PER_HOUR):
+        assert made.wait("203.0.113.9") == 0
+        made.made("203.0.113.9")
+    assert made.wait("203.0.113.9") == 3600
+    assert made.wait("198.51.100.7") == 0
+    now[0] += 3601
+    assert made.wait("203.0.113.9") == 0
+
+
+@pytest.mark.parametrize(
+    ("target", "kept"),
+    [
+        ("/", "/"),
+        ("/c/abc?x=1", "/c/abc?x=1"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/a\r\nSet-Cookie: x", "/"),
+        ("", "/"),
+        (None, "/"),
+    ],
+)
+def test_safe_next_keeps_only_paths_of_the_node(target: object, kept: str):
+    assert safe_next(target) == kept
