@@ -110,7 +110,7 @@ def measure(a: Node, b: Node, commons: bytes, state: dict, samples: int, label: 
     askers = [Asker(a.url, "/api/node"), Asker(a.url, "/node")]
     for asker in askers:
         asker.start()
-    crossing = []
+    crossing, taken = [], []
     try:
         for _ in range(samples):
             state["clock"] += 1
@@ -118,6 +118,7 @@ def measure(a: Node, b: Node, commons: bytes, state: dict, samples: int, label: 
             state["top"] = event_id(raw)
             started = time.perf_counter()
             a.http.post(f"/sync/{commons.hex()}/events", content=cbor2.dumps(raw))
+            taken.append(time.perf_counter() - started)
             wait_for(
                 lambda e=state["top"]: has_head(b, commons, e),
                 60,
@@ -130,13 +131,15 @@ def measure(a: Node, b: Node, commons: bytes, state: dict, samples: int, label: 
         api, page = (asker.stop() for asker in askers)
     found = {
         "median": statistics.median(crossing),
+        "taken": statistics.median(taken),
         "max": max(crossing),
         "api_p95": pct(api, 0.95),
         "page_p95": pct(page, 0.95),
     }
     print(
         f"{label}: honest propagation median {found['median'] * 1000:.0f} ms, max "
-        f"{found['max'] * 1000:.0f} ms; GET /api/node p95 {found['api_p95'] * 1000:.0f} ms, "
+        f"{found['max'] * 1000:.0f} ms (A took it in {found['taken'] * 1000:.0f} ms); "
+        f"GET /api/node p95 {found['api_p95'] * 1000:.0f} ms, "
         f"/node p95 {found['page_p95'] * 1000:.0f} ms ({len(api)} and {len(page)} asked)",
         flush=True,
     )

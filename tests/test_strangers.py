@@ -223,3 +223,44 @@ def test_a_reverted_contribution_no_longer_makes_its_author_known(nodes):
     after = chain(commons, reverted.id, 8, start=reverted.clock + 1)
     response = push(node.url, commons, after)
     assert response.status_code == 429 and response.json()["added"] == 5
+
+
+def test_a_person_s_event_crosses_ahead_of_a_flood_being_relayed(nodes):
+    """A relays a flood to B in the bulk lane of its live stream: an honest event pushed
+    meanwhile goes ahead of it, and B still gets all of the flood."""
+    first = genesis()
+    commons = event_id(first)
+    a, b = nodes.new("a"), nodes.new("b")
+    load(a.home, [first])
+    load(b.home, [first])
+    nodes.run(a, b)
+    for node, other in ((a, b), (b, a)):
+        open_quota(node, commons)
+        node.cli("follow", commons.hex())
+        node.cli("peer", "add", other.url)
+    wait_until(lambda: b.get("/api/node")["peers"] and a.get("/api/node")["peers"], 20,
+               "the peers to be known")  # fmt: skip
+    time.sleep(1.0)  # the live streams connect
+    flood = [chain(commons, commons, 2_000, signer=identity(100 + n)) for n in range(6)]
+
+    def send() -> None:
+        for raws in flood:
+            push(a.url, commons, raws)
+
+    flooding = threading.Thread(target=send, daemon=True)
+    flooding.start()
+    wait_until(lambda: b.show(commons.hex())["events"] > 2_000, 60, "the flood to reach b")
+    times, top = [], commons
+    for clock in range(1, 6):
+        [honest] = chain(commons, top, 1, signer=MAINTAINER, start=clock)
+        top = event_id(honest)
+        started = time.monotonic()
+        assert push(a.url, commons, [honest]).status_code == 200
+        wait_until(lambda e=top: e.hex() in b.get(f"/sync/{commons.hex()}/info")["heads"],
+                   30, "the honest event at b", interval=0.01)  # fmt: skip
+        times.append(time.monotonic() - started)
+    flooding.join(120)
+    assert max(times) < 2.0, times
+    total = 1 + 6 * 2_000 + 5
+    b.cli("sync")  # what a lane dropped comes by a sync round
+    wait_until(lambda: b.show(commons.hex())["events"] == total, 120, "b to get everything")

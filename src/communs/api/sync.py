@@ -13,7 +13,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ..core.errors import BadInput
-from ..node import HAVE_MAX, HEARTBEAT, MAX_BODY, Busy, Replicator, encode_stream
+from ..node import HAVE_MAX, HEARTBEAT, MAX_BODY, Busy, Lanes, Replicator, encode_stream
 
 CBOR_SEQ = "application/cbor-seq"
 
@@ -98,32 +98,40 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
             wanted = {bytes.fromhex(c) for c in commons.split(",") if c}
         except ValueError:
             raise BadInput("commons must be comma-separated commons ids in hex") from None
-        queue: asyncio.Queue[object] = asyncio.Queue(maxsize=10_000)
+        lanes = Lanes()
+        ready = asyncio.Event()
         loop = asyncio.get_running_loop()
 
-        def deliver(commons_id: bytes, raw: bytes) -> None:
-            if not wanted or commons_id in wanted:
-                loop.call_soon_threadsafe(_offer, queue, raw)
+        def put(items: list, bulk: bool) -> None:
+            lanes.put(items, bulk)
+            ready.set()
+
+        def deliver(added: list[tuple[bytes, bytes]], bulk: bool) -> None:  # a transaction
+            items = [raw for commons_id, raw in added if not wanted or commons_id in wanted]
+            if items:
+                loop.call_soon_threadsafe(put, items, bulk)
 
         def new_file(blob: bytes) -> None:  # subscribers missing it fetch it now
-            loop.call_soon_threadsafe(_offer, queue, {"file": blob})
+            loop.call_soon_threadsafe(put, [{"file": blob}], False)
 
         async def stream() -> AsyncIterator[bytes]:
-            r.listeners.add(deliver)
+            r.stream_listeners.add(deliver)
             r.file_listeners.add(new_file)
             if node:
                 r.subscribers.add(node)
             try:
                 yield cbor2.dumps({"live": True})  # tells the subscriber it is connected
                 while not r.stopping:
-                    try:
-                        item = await asyncio.wait_for(queue.get(), HEARTBEAT)
-                    except TimeoutError:
-                        yield cbor2.dumps({})  # keeps the connection known to be alive
-                        continue
-                    yield cbor2.dumps(item)  # an event's bytes, or {file: hash}
+                    if not lanes:
+                        ready.clear()
+                        try:
+                            await asyncio.wait_for(ready.wait(), HEARTBEAT)
+                        except TimeoutError:
+                            yield cbor2.dumps({})  # keeps the connection known to be alive
+                            continue
+                    yield lanes.take()  # events' bytes, {file: hash}, a page of bulk events
             finally:
-                r.listeners.discard(deliver)
+                r.stream_listeners.discard(deliver)
                 r.file_listeners.discard(new_file)
                 r.subscribers.discard(node)
 
@@ -137,11 +145,6 @@ def _too_many(message: str, retry_after: int, report: dict[str, Any]) -> JSONRes
         status_code=429,
         headers={"Retry-After": str(retry_after)},
     )
-
-
-def _offer(queue: "asyncio.Queue[object]", item: object) -> None:
-    if not queue.full():  # a subscriber too slow to keep up catches up by a sync round
-        queue.put_nowait(item)
 
 
 def _items(header: dict[str, Any], pages: Iterator[list[bytes]]) -> Iterator[object]:

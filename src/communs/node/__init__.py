@@ -39,6 +39,7 @@ _FACE: dict[str, tuple[str, str | None]] = {
     "torrents": (".files.torrents", None),
     "Busy": (".peers.scheduler", "Busy"),
     "HEARTBEAT": (".peers.propagation", "HEARTBEAT"),
+    "Lanes": (".peers.lanes", "Lanes"),
     "MAX_BODY": (".peers.replication", "MAX_BODY"),
     "Replicator": (".peers.replication", "Replicator"),
     "encode_stream": (".peers.sync", "encode_stream"),

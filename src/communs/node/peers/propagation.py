@@ -10,6 +10,7 @@ file that arrives, which fetches it if it was waiting for it.
 
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,8 @@ class Propagation:
     local: Any
     own_url: str | None
     listeners: set[Any]
+    stream_listeners: set[Any]
+    _bulk: Any
     file_listeners: set[Callable[[bytes], None]]
     subscribers: set[str]
     fetcher: Any
@@ -55,6 +58,9 @@ class Propagation:
         for listener in list(self.listeners):
             for commons, raw in added:
                 listener(commons, raw)
+        bulk = getattr(self._bulk, "on", False)
+        for stream in list(self.stream_listeners):
+            stream(added, bulk)
         if self._threads:  # the background jobs run: push too
             self._outbox.put((source, added))
 
@@ -133,13 +139,16 @@ class Propagation:
                     failures = 0
                     self.local.peer_ok(peer)  # reached: peer lists stop showing an old error
                     self.sync(peer)  # catch up with what was missed while not connected
-                    for item in iter_cbor_seq(response.iter_bytes()):
-                        if self._stop.is_set():
-                            return
-                        if isinstance(item, bytes):
-                            self._receive_live(peer, item)
-                        elif isinstance(item, dict) and isinstance(item.get("file"), bytes):
-                            self._file_offered(peer, item["file"])
+                    with BulkIntake(lambda page: self._receive_page(peer, page)) as bulk:
+                        for item in iter_cbor_seq(response.iter_bytes()):
+                            if self._stop.is_set():
+                                return
+                            if isinstance(item, bytes):
+                                self._receive_live(peer, item)
+                            elif isinstance(item, list):  # a page of bulk events
+                                bulk.offer(item)
+                            elif isinstance(item, dict) and isinstance(item.get("file"), bytes):
+                                self._file_offered(peer, item["file"])
                 failures += 1  # the peer closed the stream: reconnect, but not in a tight loop
             except Exception as error:  # noqa: BLE001  (a bad peer must not kill this thread)
                 failures += 1
@@ -153,8 +162,9 @@ class Propagation:
         commons = commons_of(raw)
         if commons is None or commons not in set(self.local.follows()):
             return
-        admitted = admit_pushed(self.shared, commons, [raw], self.strangers)
-        report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
+        with self.shared.lock:  # admitted and taken in one wait for the (reentrant) lock
+            admitted = admit_pushed(self.shared, commons, [raw], self.strangers)
+            report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
         try:
             if report["pending"]:  # we missed something: a full round with that peer
                 self.sync_commons(peer, commons)
@@ -163,6 +173,19 @@ class Propagation:
                 self.work.later(lambda: self.fetcher.fetch_named(sources, commons, named))
         except PEER_ERRORS as error:
             log.info("sync with %s failed: %s", peer, error)
+
+    def _receive_page(self, peer: str, page: list[Any]) -> None:
+        """A page of bulk events from a live stream, taken in the bulk lane: behind
+        what people wait for, here and at the peers this node relays to."""
+        follows = set(self.local.follows())
+        by_commons: dict[bytes, list[bytes]] = {}
+        for raw in page:
+            commons = commons_of(raw) if isinstance(raw, bytes) else None
+            if commons in follows:
+                by_commons.setdefault(commons, []).append(raw)
+        for commons, raws in by_commons.items():
+            admitted = admit_pushed(self.shared, commons, raws, self.strangers)
+            self._ingest(admitted.raws, peer, commons, admitted=admitted, bulk=True)
 
     def _file_offered(self, peer: str, blob: bytes) -> None:
         """The peer has a new file: fetch it if a commons we follow shows it and lacks it
@@ -175,6 +198,46 @@ class Propagation:
                 wanted = {blob: ref}
                 self.work.later(lambda c=commons, w=wanted: self.fetcher.fetch_named(peer, c, w))
                 return
+
+
+class BulkIntake:
+    """Pages of bulk events from a live stream, ingested on a thread of their own, so that
+    the stream is read as fast as it comes and a person's event behind a page is taken at
+    once. Pages beyond ``MAX_PAGES`` waiting are dropped: a sync round brings them."""
+
+    MAX_PAGES = 64
+
+    def __init__(self, take: Callable[[list[Any]], None]):
+        self._take = take
+        self._pages: queue.Queue[list[Any] | None] = queue.Queue(self.MAX_PAGES)
+        self._thread = threading.Thread(target=self._run, name="bulk intake", daemon=True)
+
+    def __enter__(self) -> "BulkIntake":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """The stream ended: what still waits is left to the next sync round."""
+        while True:
+            try:
+                self._pages.get_nowait()
+            except queue.Empty:
+                break
+        self._pages.put(None)
+        self._thread.join(60)
+
+    def offer(self, page: list[Any]) -> None:
+        try:
+            self._pages.put_nowait(page)
+        except queue.Full:
+            log.info("dropped a page of %d bulk events: a sync round brings them", len(page))
+
+    def _run(self) -> None:
+        while (page := self._pages.get()) is not None:
+            try:
+                self._take(page)
+            except Exception as error:  # noqa: BLE001  (a bad page must not stop the intake)
+                log.info("a page of bulk events failed: %s", error)
 
 
 def _has_report(response: httpx.Response) -> bool:

@@ -29,7 +29,7 @@ from .offers import FileOffers, FileWork
 from .propagation import MAX_RECEIVED, Propagation
 from .pulls import Pulls
 from .quotas import KnownAuthors, StrangerQuota
-from .scheduler import Busy, PushScheduler
+from .scheduler import SMALL, Busy, PushScheduler
 from .serving import SyncServer
 from .sync import MAX_SYNC_HEADS, missing_ids
 from .wire import (
@@ -50,7 +50,7 @@ PULL_SECONDS = 900.0  # a pull that takes longer is dropped (and resumed by the 
 # Seconds a node that received a push leaves the pusher to send the files before fetching
 # them itself (from the pusher, if it can reach it, and from its other peers).
 OFFER_GRACE = 5.0
-PUSH_BATCH = 128  # events per transaction of a push: the writer lock is held briefly
+PUSH_BATCH = 32  # events per transaction of a push: the writer lock is held briefly
 MAX_LISTED = 1_000  # refused events named in the answer to a push
 LOGGED_REFUSALS = 5  # refused events of one ingest written to the log (all are counted)
 
@@ -63,6 +63,9 @@ class Replicator(Propagation):
         self.local = shared.local
         self.own_url: str | None = None
         self.listeners: set[Any] = set()  # told (commons, raw) of each new event
+        # Told ([(commons, raw)], bulk) of each transaction: live streams to peers.
+        self.stream_listeners: set[Callable[[list[tuple[bytes, bytes]], bool], None]] = set()
+        self._bulk = threading.local()  # set while this thread ingests a pull or a big push
         self.file_listeners: set[Callable[[bytes], None]] = set()  # told each new file
         self.home.listeners.append(self._announce)
         self.home.blobs.on_new.append(self._file_arrived)
@@ -102,9 +105,9 @@ class Replicator(Propagation):
             raws.append(item)
             if len(raws) > MAX_RECEIVED:
                 raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
-        with self.lock:
+        with self.lock:  # one wait for the (reentrant) lock, not one per step
             commons, _ = self.server.commons(ref)  # only commons this node holds take pushes
-        admitted = admit_pushed(self.shared, commons, raws, self.strangers)
+            admitted = admit_pushed(self.shared, commons, raws, self.strangers)
         try:
             with self.scheduler.turn(len(admitted.raws), admitted.all_known):
                 report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
@@ -147,6 +150,7 @@ class Replicator(Propagation):
         commons: bytes,
         progress: Callable[[int], None] | None = None,
         admitted: Admitted | None = None,
+        bulk: bool | None = None,
     ) -> dict[str, Any]:
         """Ingest events a peer sent for ``commons``, as they come: events of any other
         commons are refused, so each commons' policy applies to its own events. The node's
@@ -157,15 +161,20 @@ class Replicator(Propagation):
             raws = admit(self.shared, commons, raws, refused)
         else:
             refused += admitted.refused
-        report = self.home.ingest(
-            raws,
-            progress,
-            guard=self.lock,
-            commons=commons,
-            keep_ids=False,
-            source=peer,  # so that what came from a peer is not pushed back to it
-            batch=BATCH if admitted is None else PUSH_BATCH,
-        )
+        # What a pull or a big push adds is relayed behind what people wait for.
+        self._bulk.on = bulk if bulk is not None else admitted is None or len(admitted.raws) > SMALL
+        try:
+            report = self.home.ingest(
+                raws,
+                progress,
+                guard=self.lock,
+                commons=commons,
+                keep_ids=False,
+                source=peer,  # so that what came from a peer is not pushed back to it
+                batch=BATCH if admitted is None else PUSH_BATCH,
+            )
+        finally:
+            self._bulk.on = False
         refused += [(eid, reason) for eid, reason in report.refused]
         if admitted is not None and admitted.charged:
             charged = admitted.charged
