@@ -234,3 +234,16 @@ def test_the_copy_sealed_with_the_recovery_code_stays_on_the_hub(tmp_path: Path)
     with pytest.raises(Refused):
         keyring.key("bob").recover(code)
     assert old.did != made.did
+
+
+def test_a_recovery_code_opens_the_key_once_even_when_two_use_it_at_once(tmp_path: Path):
+    keyring = Keyring(tmp_path / "identities")
+    code = new_recovery_code()
+    made = keyring.create("ada", "correct horse", **FAST, recovery=code)
+    first, second = keyring.key("ada"), keyring.key("ada")  # both read before either writes
+    keyring.reseal(first, first.recover(code), "first new one", new_recovery_code())
+    with pytest.raises(Refused):
+        keyring.reseal(second, second.recover(code), "second new one", new_recovery_code())
+    assert keyring.load("ada", "first new one").did == made.did
+    with pytest.raises(Refused):
+        keyring.load("ada", "second new one")

@@ -91,12 +91,13 @@ class PageQueries:
         if stored is None or stored.recovery is None or stored.info.name != name:
             wrong_code_work(code, *ONLINE)
             raise Refused(NO_RECOVERY)
+        new_code = new_recovery_code()
         try:
             identity = stored.recover(code)
+            # Refused too when the same code was used meanwhile: it no longer works.
+            self.home.keyring.reseal(stored, identity, passphrase, new_code)
         except Refused:
             raise Refused(NO_RECOVERY) from None
-        new_code = new_recovery_code()
-        self.home.keyring.reseal(stored.info.name, identity, passphrase, new_code)
         return stored.info.name, identity, new_code
 
     def identity_export(self, name: str) -> dict[str, Any]:

@@ -129,23 +129,24 @@ class Keyring:
             self._write(self._file(name), json.dumps(data, indent=2) + "\n")
         return identity
 
-    def reseal(self, name: str, identity: Identity, passphrase: str, recovery: str) -> None:
-        """Seal the key of ``name`` again, with a new ``passphrase`` and a new recovery code,
+    def reseal(self, stored: StoredKey, identity: Identity, passphrase: str, recovery: str) -> None:
+        """Seal the key ``stored`` again, with a new ``passphrase`` and a new recovery code,
         at the costs its sealed key already has; the old passphrase and code stop opening it.
-        ``identity`` is the key, already opened (with the old recovery code)."""
-        file = self._existing(name)
-        data = self._read(file)
-        if _check_exported(data).did != identity.did:
-            raise BadInput(f"the key of '{name}' changed while it was being recovered")
-        old = data["key"]
+        ``identity`` is the key, already opened with the old code. Refused when the file
+        changed since ``stored`` was read: someone used the same code in the meantime."""
+        name = stored.info.name
+        if identity.did != stored.info.did:
+            raise BadInput(f"the key given does not match the identity '{name}'")
+        old = stored.key
         sealed = old["type"] == _SEALED
         opslimit, memlimit = (old["opslimit"], old["memlimit"]) if sealed else ONLINE
         key = _seal(identity.seed, passphrase, opslimit, memlimit)
         copy = _seal(identity.seed, normal_code(recovery), opslimit, memlimit)
         with self._writing:
+            file = self._existing(name)
             data = self._read(file)
-            if data.get("did") != identity.did:
-                raise BadInput(f"the key of '{name}' changed while it was being recovered")
+            if data.get("did") != identity.did or data.get("recovery") != stored.recovery:
+                raise Refused(f"the recovery code of '{name}' was used meanwhile")
             data["key"], data["recovery"] = key, copy
             self._write(file, json.dumps(data, indent=2) + "\n")
 
