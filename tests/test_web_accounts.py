@@ -160,7 +160,10 @@ def test_safe_next_keeps_only_paths_of_the_node(target: object, kept: str):
 # -- recovery codes --------------------------------------------------------------------------
 
 NO_RECOVERY = "That name and recovery code do not match."
-CODE = re.compile(r"Your recovery code: <strong><code>([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3})</code>")
+CODE = re.compile(
+    r"(?:Your recovery code|Votre code de récupération) ?: "
+    r"<strong><code>([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3})</code>"
+)
 
 
 def shown_code(page: httpx.Response) -> str:
@@ -209,6 +212,17 @@ def test_a_recovery_code_is_shown_once_and_replaces_a_forgotten_passphrase(hub: 
     with client(hub) as browser:
         assert NO_RECOVERY in recover(browser, "ada", code, "yet another one").text
         assert recover(browser, "ada", new_code, "yet another one").status_code == 303
+
+
+def test_the_recovery_code_is_said_in_french_and_not_in_the_json_twin(hub: HubNode):
+    with client(hub) as browser:
+        browser.cookies.set("lang", "fr")
+        browser.post("/register", data={"name": "ada", "passphrase": PASSPHRASE})
+        twin = browser.get("/.json")  # a program's page neither shows nor spends the code
+        page = browser.get("/")
+        assert "Votre code de récupération" in page.text and "Notez-le" in page.text
+        assert shown_code(page) not in twin.text
+        assert "Phrase secrète oubliée ?" in browser.get("/login").text
 
 
 def test_recovery_codes_are_throttled_like_passphrases(hub: HubNode):
