@@ -3,20 +3,29 @@ unknown name and a wrong passphrase; no account listed in a refusal; failures sl
 address that makes them without locking the citizen out; registrations are limited per
 address; a redirect after signing in never leaves the site."""
 
+import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import nacl.pwhash
 import pytest
 
 from browser import HubNode
+from communs.core.errors import Refused
+from communs.node.home.keyring import Keyring, new_recovery_code
 from communs.web import sessions
 from communs.web.base import safe_next
 from communs.web.sessions import Registrations, Throttle, say_wait, sign_in_keys
 
 PASSPHRASE = "a b c d e"
 NO_MATCH = "That name and passphrase do not match."
+FAST = {
+    "opslimit": nacl.pwhash.argon2id.OPSLIMIT_MIN,
+    "memlimit": nacl.pwhash.argon2id.MEMLIMIT_MIN,
+}
 
 
 @pytest.fixture
@@ -146,3 +155,109 @@ def test_registrations_count_per_address(monkeypatch: pytest.MonkeyPatch):
 )
 def test_safe_next_keeps_only_paths_of_the_node(target: object, kept: str):
     assert safe_next(target) == kept
+
+
+# -- recovery codes --------------------------------------------------------------------------
+
+NO_RECOVERY = "That name and recovery code do not match."
+CODE = re.compile(
+    r"(?:Your recovery code|Votre code de récupération) ?: "
+    r"<strong><code>([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3})</code>"
+)
+
+
+def shown_code(page: httpx.Response) -> str:
+    found = CODE.search(page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+def recover(browser: httpx.Client, name: str, code: str, passphrase: str) -> httpx.Response:
+    return browser.post("/recover", data={"name": name, "code": code, "passphrase": passphrase})
+
+
+def test_a_recovery_code_is_shown_once_and_replaces_a_forgotten_passphrase(hub: HubNode):
+    with client(hub) as browser:
+        made = browser.post("/register", data={"name": "ada", "passphrase": PASSPHRASE})
+        assert made.status_code == 303 and made.headers["location"] == "/"
+        landing = browser.get("/")
+        code = shown_code(landing)
+        assert 'id="notifications"' in landing.text  # the landing page is the home page still
+        assert "Write it down" in landing.text
+        assert code not in browser.get("/").text  # once only
+    with client(hub) as stranger:
+        assert 'href="/recover"' in stranger.get("/login").text
+
+    with client(hub) as stranger:
+        wrong = recover(stranger, "ada", "AAAAA-BBBBB-CCCCC-DDDDD", "a new passphrase")
+        unknown = recover(stranger, "zed", code, "a new passphrase")
+        for refusal in (wrong, unknown):
+            assert refusal.status_code == 401
+            assert NO_RECOVERY in refusal.text and "ada" not in refusal.text.split("<main>")[1]
+        assert recover(stranger, "ada", code, "short").status_code == 400
+
+    with client(hub) as browser:
+        # Typed in small letters without dashes, the code still opens the key.
+        answer = recover(browser, "ada", code.lower().replace("-", " "), "a new passphrase")
+        assert answer.status_code == 303, answer.text
+        page = browser.get("/")
+        assert "signed in as <strong>ada</strong>" in page.text
+        new_code = shown_code(page)
+        assert new_code != code
+        assert new_code not in browser.get("/").text
+
+    with client(hub) as browser:
+        assert NO_MATCH in sign_in(browser, "ada", PASSPHRASE).text
+        assert sign_in(browser, "ada", "a new passphrase").status_code == 303
+    with client(hub) as browser:
+        assert NO_RECOVERY in recover(browser, "ada", code, "yet another one").text
+        assert recover(browser, "ada", new_code, "yet another one").status_code == 303
+
+
+def test_the_recovery_code_is_said_in_french_and_not_in_the_json_twin(hub: HubNode):
+    with client(hub) as browser:
+        browser.cookies.set("lang", "fr")
+        browser.post("/register", data={"name": "ada", "passphrase": PASSPHRASE})
+        twin = browser.get("/.json")  # a program's page neither shows nor spends the code
+        page = browser.get("/")
+        assert "Votre code de récupération" in page.text and "Notez-le" in page.text
+        assert shown_code(page) not in twin.text
+        assert "Phrase secrète oubliée ?" in browser.get("/login").text
+
+
+def test_recovery_codes_are_throttled_like_passphrases(hub: HubNode):
+    register(hub, "ada")
+    with client(hub) as browser:
+        for _ in range(Throttle.FREE):
+            assert recover(browser, "ada", "AAAAA-BBBBB-CCCCC-DDDDD", PASSPHRASE).status_code == 401
+        assert recover(browser, "ada", "AAAAA-BBBBB-CCCCC-DDDDD", PASSPHRASE).status_code == 429
+        assert sign_in(browser, "ada", PASSPHRASE).status_code == 429
+
+
+def test_the_copy_sealed_with_the_recovery_code_stays_on_the_hub(tmp_path: Path):
+    keyring = Keyring(tmp_path / "identities")
+    code = new_recovery_code()
+    made = keyring.create("ada", "correct horse", **FAST, recovery=code)
+    assert keyring.key("ada").recover(code).did == made.did
+    assert "recovery" in json.loads((tmp_path / "identities" / "ada.json").read_text())
+    assert "recovery" not in keyring.export("ada")
+    with pytest.raises(Refused):
+        keyring.key("ada").recover(new_recovery_code())
+    old = keyring.create("bob", "correct horse", **FAST)  # registered before recovery codes
+    assert keyring.key("bob").recovery is None
+    with pytest.raises(Refused):
+        keyring.key("bob").recover(code)
+    assert old.did != made.did
+
+
+def test_a_recovery_code_opens_the_key_once_even_when_two_use_it_at_once(tmp_path: Path):
+    keyring = Keyring(tmp_path / "identities")
+    code = new_recovery_code()
+    made = keyring.create("ada", "correct horse", **FAST, recovery=code)
+    first, second = keyring.key("ada"), keyring.key("ada")  # both read before either writes
+    keyring.reseal(first, first.recover(code), "first new one", new_recovery_code())
+    with pytest.raises(Refused):
+        keyring.reseal(second, second.recover(code), "second new one", new_recovery_code())
+    assert keyring.load("ada", "first new one").did == made.did
+    with pytest.raises(Refused):
+        keyring.load("ada", "second new one")

@@ -49,8 +49,11 @@ def test_a_key_is_unlocked_while_someone_else_holds_the_node_lock(service: Servi
     assert (name, identity.did) == ("ada", service.home.keyring.info("ada").did)
     unlocked = while_locked(service, lambda: service.unlocked(Actor("ada", "correct horse")))
     assert unlocked.identity is not None and unlocked.identity.did == identity.did
-    made = while_locked(service, lambda: service.register("bea", "a long passphrase"))
+    made, code = while_locked(service, lambda: service.register("bea", "a long passphrase"))
     assert service.home.keyring.load("bea", "a long passphrase").did == made.did
+    name, again, _ = while_locked(service, lambda: service.recover("bea", code, "another one"))
+    assert (name, again.did) == ("bea", made.did)
+    assert service.home.keyring.load("bea", "another one").did == made.did
 
 
 def test_an_api_call_with_a_passphrase_unlocks_its_key_before_taking_the_lock(

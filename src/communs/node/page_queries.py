@@ -19,7 +19,7 @@ from .files import content, metadata
 from .files.blobs import blob_hash
 from .files.references import References
 from .home.folder import Actor
-from .home.keyring import ONLINE, wrong_passphrase_work
+from .home.keyring import ONLINE, new_recovery_code, wrong_code_work, wrong_passphrase_work
 from .peers.wire import link_to
 from .reads import queries
 from .reads.health import health
@@ -27,7 +27,12 @@ from .reads.people import people_activity
 
 NO_MATCH = (
     "That name and passphrase do not match. Check both and try again; if you forgot your "
-    "passphrase, ask the steward of this hub to help you recover your account."
+    "passphrase, use the recovery code you were given when you registered."
+)
+NO_RECOVERY = (
+    "That name and recovery code do not match. Check both and try again. Accounts "
+    "registered before this hub gave recovery codes have none: their passphrase is the only "
+    "way in."
 )
 
 
@@ -63,11 +68,37 @@ class PageQueries:
         except Refused:
             raise Refused(NO_MATCH) from None
 
-    def register(self, name: str, passphrase: str) -> Identity:
-        """A new hub account: an identity sealed with ``passphrase`` at the cost of online
-        sign-ins (``keyring.ONLINE``); the keyring guards its own files."""
+    def register(self, name: str, passphrase: str) -> tuple[Identity, str]:
+        """A new hub account and its recovery code: an identity sealed with ``passphrase``,
+        and sealed again with the code, at the cost of online sign-ins (``keyring.ONLINE``);
+        the keyring guards its own files."""
         opslimit, memlimit = ONLINE
-        return self.home.keyring.create(name, passphrase, opslimit=opslimit, memlimit=memlimit)
+        code = new_recovery_code()
+        identity = self.home.keyring.create(
+            name, passphrase, opslimit=opslimit, memlimit=memlimit, recovery=code
+        )
+        return identity, code
+
+    def recover(self, name: str, code: str, passphrase: str) -> tuple[str, Identity, str]:
+        """A hub account opened with its recovery code, then sealed with the new
+        ``passphrase`` and a new code (the old ones stop working): ``(name, identity, new
+        code)``. An unknown name, an account without a recovery code and a wrong code get
+        one answer, after the same key derivation."""
+        try:
+            stored = self.home.keyring.key(self.home.keyring.info(name).name)
+        except (NotFound, Ambiguous):
+            stored = None
+        if stored is None or stored.recovery is None or stored.info.name != name:
+            wrong_code_work(code, *ONLINE)
+            raise Refused(NO_RECOVERY)
+        new_code = new_recovery_code()
+        try:
+            identity = stored.recover(code)
+            # Refused too when the same code was used meanwhile: it no longer works.
+            self.home.keyring.reseal(stored, identity, passphrase, new_code)
+        except Refused:
+            raise Refused(NO_RECOVERY) from None
+        return stored.info.name, identity, new_code
 
     def identity_export(self, name: str) -> dict[str, Any]:
         return self.home.keyring.export(name)

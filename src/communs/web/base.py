@@ -150,6 +150,10 @@ class Web:
             return JSONResponse(hexed(data), status_code=status)
         session = self.session(request)
         lang = self.lang(request)
+        recovery_code = None
+        if session and session.recovery_code:
+            # Shown once: the server keeps no copy of the code once this page is made.
+            recovery_code, session.recovery_code = session.recovery_code, None
         html = self.templates.get_template(template).render(
             **data,
             _=translator(lang),
@@ -160,6 +164,7 @@ class Web:
             hub=self.hub,
             csrf=session.csrf if session else "",
             path=request.url.path,
+            recovery_code=recovery_code,
         )
         return HTMLResponse(html, status_code=status)
 

@@ -700,6 +700,31 @@ FRENCH = {
     ),
     "Share": "Partager",
     "On another node: communs follow LINK": "Sur un autre nœud : communs follow LIEN",
+    "Your recovery code:": "Votre code de récupération :",
+    "Write it down: it lets you back in if you forget your passphrase.": (
+        "Notez-le : il vous permet de revenir si vous oubliez votre phrase secrète."
+    ),
+    "It will not be shown again.": "Il ne sera plus affiché.",
+    "Forgot your passphrase?": "Phrase secrète oubliée ?",
+    "Recover your account": "Récupérer votre compte",
+    "Recovery code": "Code de récupération",
+    "New passphrase": "Nouvelle phrase secrète",
+    "Recover": "Récupérer",
+    "Give the recovery code you were given when you registered, and choose a new passphrase. "
+    "You will then get a new recovery code: the old one stops working.": (
+        "Donnez le code de récupération reçu lors de votre inscription et choisissez une "
+        "nouvelle phrase secrète. Vous recevrez alors un nouveau code : l'ancien cesse de "
+        "fonctionner."
+    ),
+    "Accounts registered before this hub gave recovery codes have none: for them, and when "
+    "both the passphrase and the code are lost, the account cannot be recovered, not even by "
+    "the steward of the hub, since only you can open your key. You may register again under "
+    "another name.": (
+        "Les comptes créés avant que ce hub donne des codes de récupération n'en ont pas : "
+        "pour eux, et quand la phrase secrète et le code sont tous deux perdus, le compte ne "
+        "peut pas être récupéré, pas même par l'intendant du hub, car vous seul pouvez ouvrir "
+        "votre clé. Vous pouvez créer un nouveau compte sous un autre nom."
+    ),
 }
 
 

@@ -166,12 +166,15 @@ def add_routes(web: Web) -> None:
             status,
         )
 
-    def signed_in(request: Request, name: str, identity: Any, target: str) -> Response:
+    def signed_in(
+        request: Request, name: str, identity: Any, target: str, recovery_code: str | None = None
+    ) -> Response:
         old = web.session(request)
         if old:
             web.sessions.drop(old)
         session = web.sessions.new()  # a new id at sign-in: no session fixation
         session.name, session.identity = name, identity
+        session.recovery_code = recovery_code  # shown once, on the page they land on
         response = RedirectResponse(safe_next(target), status_code=303)
         response.set_cookie(
             COOKIE,
@@ -221,14 +224,56 @@ def add_routes(web: Web) -> None:
                 429,
             )
         try:
-            identity = await web.unlock(service.register, name, passphrase)
+            made = await web.unlock(service.register, name, passphrase)
         except CommunsError as error:
             return web.page(request, "register.html", {"error": str(error)}, 400)
-        if identity is not None:
-            registrations.made(address)
-        if identity is None:
+        if made is None:
             return web.page(request, "register.html", {"error": BUSY}, 503)
-        return signed_in(request, name, identity, "/")
+        registrations.made(address)
+        identity, code = made
+        return signed_in(request, name, identity, "/", recovery_code=code)
+
+    @web.route("/recover")
+    async def recover_page(request: Request) -> Response:
+        if not web.hub:
+            return web.error(request, 404, "this node has no accounts to recover")
+        return web.page(request, "recover.html", {"error": None})
+
+    @web.route("/recover", methods=("POST",))
+    async def recover(request: Request) -> Response:
+        """A forgotten passphrase replaced, with the recovery code: throttled as signing in
+        is, since a code tried here is a way in too."""
+        if not web.hub:
+            return web.error(request, 404, "this node has no accounts to recover")
+        form = await request.form()
+        name = str(form.get("name") or "").strip()
+        code = str(form.get("code") or "")
+        passphrase = str(form.get("passphrase") or "")
+
+        def refused(status: int, message: str) -> Response:
+            return web.page(request, "recover.html", {"error": message}, status)
+
+        address = request.client.host if request.client else "?"
+        keys = sign_in_keys(name, address)
+        wait = web.throttle.wait(*keys)
+        if wait > 0:
+            return refused(
+                429, f"Too many failed attempts: wait {say_wait(wait)} before trying again."
+            )
+        if len(passphrase) < 8:
+            return refused(400, "Choose a new passphrase of at least 8 characters.")
+        if not code.strip():
+            return refused(400, "Give your recovery code.")
+        try:
+            recovered = await web.unlock(service.recover, name, code, passphrase)
+        except Refused as error:
+            web.throttle.failed(*keys)
+            return refused(401, str(error))
+        if recovered is None:
+            return refused(503, BUSY)
+        web.throttle.succeeded(*keys)
+        found, identity, new_code = recovered
+        return signed_in(request, found, identity, "/", recovery_code=new_code)
 
     @web.route("/logout", methods=("POST",))
     async def logout(request: Request) -> Response:

@@ -23,6 +23,8 @@ class Session:
     name: str | None = None
     identity: Identity | None = None
     last_visit: int | None = None  # ms: what was new on the previous visit to the home page
+    # A hub account's new recovery code, shown once on the next page, then forgotten.
+    recovery_code: str | None = None
     used: float = field(default_factory=time.monotonic)
 
 

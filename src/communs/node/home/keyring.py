@@ -2,6 +2,8 @@
 
 A file holds the Ed25519 seed either in clear (``"type": "plain"``) or sealed with a key
 derived from a passphrase (``"type": "argon2id-secretbox"``: Argon2id, then XSalsa20-Poly1305).
+A hub account's file also holds, under ``"recovery"``, the same seed sealed the same way with
+its recovery code, so that a citizen who forgot the passphrase can still open it.
 """
 
 import functools
@@ -51,6 +53,7 @@ class StoredKey:
 
     info: KeyInfo
     key: dict[str, Any]
+    recovery: dict[str, Any] | None = None  # the seed sealed with the recovery code, if any
 
     def unlock(self, passphrase: str | None = None) -> Identity:
         """The identity; for a sealed key, Argon2id runs here (no file is read), so a caller
@@ -73,6 +76,21 @@ class StoredKey:
             )
         return identity
 
+    def recover(self, code: str) -> Identity:
+        """The identity opened with its recovery code (Argon2id runs here, as in ``unlock``);
+        Refused for a wrong code or a key that has no recovery copy."""
+        name = self.info.name
+        if self.recovery is None:
+            raise Refused(f"identity '{name}' has no recovery code")
+        try:
+            seed = _open(self.recovery, normal_code(code), name)
+        except Refused:
+            raise Refused(f"wrong recovery code for identity '{name}'") from None
+        identity = Identity(seed)
+        if identity.did != self.info.did:
+            raise BadInput(f"the recovery copy of the key of '{name}' does not match its DID")
+        return identity
+
 
 class Keyring:
     def __init__(self, root: Path):
@@ -92,9 +110,11 @@ class Keyring:
         *,
         opslimit: int = MODERATE[0],
         memlimit: int = MODERATE[1],
+        recovery: str | None = None,
     ) -> Identity:
         """A new identity saved as ``name``; sealed with ``passphrase`` when one is given, at
-        Argon2id's cost ``opslimit`` and ``memlimit`` (see ``MODERATE`` and ``ONLINE``)."""
+        Argon2id's cost ``opslimit`` and ``memlimit`` (see ``MODERATE`` and ``ONLINE``), and
+        sealed a second time with the code ``recovery`` when one is given."""
         self._check_new_name(name)  # before sealing: a taken name fails at once
         identity = Identity.generate()
         if passphrase is None:
@@ -102,10 +122,33 @@ class Keyring:
         else:
             key = _seal(identity.seed, passphrase, opslimit, memlimit)
         data = {"name": name, "did": identity.did, "created": int(time.time() * 1000), "key": key}
+        if recovery is not None:
+            data["recovery"] = _seal(identity.seed, normal_code(recovery), opslimit, memlimit)
         with self._writing:
             self._check_new_name(name)  # again: someone may have taken it while we sealed
             self._write(self._file(name), json.dumps(data, indent=2) + "\n")
         return identity
+
+    def reseal(self, stored: StoredKey, identity: Identity, passphrase: str, recovery: str) -> None:
+        """Seal the key ``stored`` again, with a new ``passphrase`` and a new recovery code,
+        at the costs its sealed key already has; the old passphrase and code stop opening it.
+        ``identity`` is the key, already opened with the old code. Refused when the file
+        changed since ``stored`` was read: someone used the same code in the meantime."""
+        name = stored.info.name
+        if identity.did != stored.info.did:
+            raise BadInput(f"the key given does not match the identity '{name}'")
+        old = stored.key
+        sealed = old["type"] == _SEALED
+        opslimit, memlimit = (old["opslimit"], old["memlimit"]) if sealed else ONLINE
+        key = _seal(identity.seed, passphrase, opslimit, memlimit)
+        copy = _seal(identity.seed, normal_code(recovery), opslimit, memlimit)
+        with self._writing:
+            file = self._existing(name)
+            data = self._read(file)
+            if data.get("did") != identity.did or data.get("recovery") != stored.recovery:
+                raise Refused(f"the recovery code of '{name}' was used meanwhile")
+            data["key"], data["recovery"] = key, copy
+            self._write(file, json.dumps(data, indent=2) + "\n")
 
     def import_(self, data: dict[str, Any]) -> KeyInfo:
         """Add an identity exported from another node (the dict ``export`` returns)."""
@@ -172,11 +215,16 @@ class Keyring:
         """The identity's key as its file holds it: reading is quick, unlocking it with a
         passphrase (``StoredKey.unlock``) takes a core for half a second."""
         file = self._existing(name)
-        return StoredKey(self._info(file), self._read(file)["key"])
+        data = self._read(file)
+        recovery = data.get("recovery")
+        return StoredKey(self._info(file), data["key"], recovery if _is_sealed(recovery) else None)
 
     def export(self, name: str) -> dict[str, Any]:
-        """The file's content, to move the identity to another node (still sealed if it was)."""
-        return self._read(self._existing(name))
+        """The file's content, to move the identity to another node (still sealed if it was).
+        The copy sealed with a hub's recovery code stays on the hub."""
+        data = self._read(self._existing(name))
+        data.pop("recovery", None)
+        return data
 
     # -- files ---------------------------------------------------------------------------
 
@@ -250,6 +298,44 @@ def wrong_passphrase_work(passphrase: str, opslimit: int, memlimit: int) -> None
         _open(dummy_key(opslimit, memlimit), passphrase, "?")
     except CommunsError:
         pass
+
+
+def wrong_code_work(code: str, opslimit: int, memlimit: int) -> None:
+    """The key derivation a wrong recovery code costs, for a name that has no recovery copy."""
+    wrong_passphrase_work(normal_code(code), opslimit, memlimit)
+
+
+# -- recovery codes ----------------------------------------------------------------------------
+
+_CODE_GROUPS, _CODE_GROUP = 4, 5
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648's: no 0, 1 or 8 to take for O, I or B
+
+
+def new_recovery_code() -> str:
+    """Four groups of five base32 characters from ``secrets``: 100 random bits, such as
+    ``K7QPM-2XDRA-W4ZJN-HB6TE``. The code seals a copy of the key exactly as a passphrase does
+    (Argon2id at the account's cost): with 100 bits nobody guesses it even offline, and the
+    sealed copy is its own check, so no separate hash of it is kept."""
+    return "-".join(
+        "".join(secrets.choice(_BASE32) for _ in range(_CODE_GROUP)) for _ in range(_CODE_GROUPS)
+    )
+
+
+def normal_code(code: str) -> str:
+    """A recovery code as typed → as it was made: in capitals, in groups of five joined by
+    '-', whatever spaces or dashes were typed between them."""
+    letters = "".join(ch for ch in unicodedata.normalize("NFKC", code).upper() if ch.isalnum())
+    return "-".join(letters[i : i + _CODE_GROUP] for i in range(0, len(letters), _CODE_GROUP))
+
+
+def _is_sealed(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("type") == _SEALED
+        and _is_hex(value.get("salt"), nacl.pwhash.argon2id.SALTBYTES)
+        and _is_hex(value.get("box"), None)
+        and all(isinstance(value.get(k), int) and value[k] > 0 for k in ("opslimit", "memlimit"))
+    )
 
 
 def _did_starts_with(did: str, prefix: str) -> bool:
