@@ -112,16 +112,20 @@ class Guard:
                 extra = [(k, v) for k, v in HEADERS.items() if k not in present]
                 if blob:
                     extra = [(k, v) for k, v in extra if k != b"content-security-policy"]
-                    kept = [
-                        (k, v)
-                        for k, v in message.get("headers", [])
-                        if k.lower() not in (b"content-security-policy", b"content-disposition")
-                    ]
-                    name = path.rsplit("/", 1)[1].encode("latin-1", "replace")
-                    kept += [
-                        (b"content-security-policy", BLOB_CSP.encode()),
-                        (b"content-disposition", b'attachment; filename="' + name + b'"'),
-                    ]
+                    given = dict((k.lower(), v) for k, v in message.get("headers", []))
+                    # A route's own download (a .torrent with its file's name) stays as it is.
+                    download = given.get(b"content-disposition", b"").startswith(b"attachment")
+                    dropped = (b"content-security-policy",) + (
+                        () if download else (b"content-disposition",)
+                    )
+                    headers = message.get("headers", [])
+                    kept = [(k, v) for k, v in headers if k.lower() not in dropped]
+                    kept.append((b"content-security-policy", BLOB_CSP.encode()))
+                    if not download:
+                        name = path.rsplit("/", 1)[1].encode("latin-1", "replace")
+                        kept.append(
+                            (b"content-disposition", b'attachment; filename="' + name + b'"')
+                        )
                     message["headers"] = kept
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
