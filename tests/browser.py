@@ -40,7 +40,7 @@ PASSPHRASE = "correct horse battery"
 GUIDE = "# Trail guide\n\nStart at the old mill and follow the river north.\n"
 
 
-def launch_chromium(playwright: Playwright) -> Browser:
+def launch_chromium(playwright: Playwright, *extra_args: str) -> Browser:
     """Debian's Chromium (never a browser Playwright downloads); fails, with what to do,
     when it is not installed."""
     if not CHROMIUM.exists():
@@ -49,7 +49,9 @@ def launch_chromium(playwright: Playwright) -> Browser:
             "Run `bash scripts/test.sh`, which installs it (apt-get install chromium) "
             "and then runs the tests."
         )
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args]
+    )
 
 
 class HubNode(Node):

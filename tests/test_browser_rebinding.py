@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from browser import CHROMIUM, CHROMIUM_ARGS, launch_chromium, prepare_home
+from browser import launch_chromium, prepare_home
 from nodes import Node
 
 REBIND = "--host-resolver-rules=MAP evil.example 127.0.0.1"
@@ -19,12 +19,7 @@ REBIND = "--host-resolver-rules=MAP evil.example 127.0.0.1"
 def rebinding() -> Iterator[Browser]:
     playwright = sync_playwright().start()
     try:
-        if CHROMIUM.exists():
-            launched = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, REBIND]
-            )
-        else:
-            launched = launch_chromium(playwright)  # fails, saying what to install
+        launched = launch_chromium(playwright, REBIND)
         try:
             yield launched
         finally:

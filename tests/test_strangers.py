@@ -136,7 +136,8 @@ def test_a_big_push_newest_first_does_not_stop_the_node_answering(nodes):
     assert p95 < 0.5, f"p95 {p95 * 1000:.0f} ms"
 
 
-def test_a_flood_from_a_stranger_is_held_to_its_quota_and_honest_events_cross(nodes):
+def two_peers(nodes, open_quotas: bool = False):
+    """Nodes a and b holding one commons, following it, each the other's peer."""
     first = genesis()
     commons = event_id(first)
     a, b = nodes.new("a"), nodes.new("b")
@@ -144,8 +145,15 @@ def test_a_flood_from_a_stranger_is_held_to_its_quota_and_honest_events_cross(no
     load(b.home, [first])
     nodes.run(a, b)
     for node, other in ((a, b), (b, a)):
+        if open_quotas:
+            open_quota(node, commons)
         node.cli("follow", commons.hex())
         node.cli("peer", "add", other.url)
+    return a, b, commons
+
+
+def test_a_flood_from_a_stranger_is_held_to_its_quota_and_honest_events_cross(nodes):
+    a, b, commons = two_peers(nodes)
     flood = chain(commons, commons, 3_000)
     response = push(a.url, commons, flood)
     assert response.status_code == 429
@@ -228,16 +236,7 @@ def test_a_reverted_contribution_no_longer_makes_its_author_known(nodes):
 def test_a_person_s_event_crosses_ahead_of_a_flood_being_relayed(nodes):
     """A relays a flood to B in the bulk lane of its live stream: an honest event pushed
     meanwhile goes ahead of it, and B still gets all of the flood."""
-    first = genesis()
-    commons = event_id(first)
-    a, b = nodes.new("a"), nodes.new("b")
-    load(a.home, [first])
-    load(b.home, [first])
-    nodes.run(a, b)
-    for node, other in ((a, b), (b, a)):
-        open_quota(node, commons)
-        node.cli("follow", commons.hex())
-        node.cli("peer", "add", other.url)
+    a, b, commons = two_peers(nodes, open_quotas=True)
     wait_until(lambda: b.get("/api/node")["peers"] and a.get("/api/node")["peers"], 20,
                "the peers to be known")  # fmt: skip
     time.sleep(1.0)  # the live streams connect

@@ -162,9 +162,8 @@ class Propagation:
         commons = commons_of(raw)
         if commons is None or commons not in set(self.local.follows()):
             return
-        with self.shared.lock:  # admitted and taken in one wait for the (reentrant) lock
-            admitted = admit_pushed(self.shared, commons, [raw], self.strangers)
-            report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
+        admitted = admit_pushed(self.shared, commons, [raw], self.strangers)
+        report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
         try:
             if report["pending"]:  # we missed something: a full round with that peer
                 self.sync_commons(peer, commons)

@@ -105,9 +105,9 @@ class Replicator(Propagation):
             raws.append(item)
             if len(raws) > MAX_RECEIVED:
                 raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
-        with self.lock:  # one wait for the (reentrant) lock, not one per step
+        with self.lock:
             commons, _ = self.server.commons(ref)  # only commons this node holds take pushes
-            admitted = admit_pushed(self.shared, commons, raws, self.strangers)
+        admitted = admit_pushed(self.shared, commons, raws, self.strangers)
         try:
             with self.scheduler.turn(len(admitted.raws), admitted.all_known):
                 report = self._ingest(admitted.raws, peer, commons, admitted=admitted)
