@@ -218,11 +218,15 @@ def deliveries(events: list, rng: random.Random) -> list[list[list]]:
     return ways
 
 
-@settings(
+# Histories are slow to draw and big: no deadline, no health check against that.
+HISTORIES = settings(
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+@HISTORIES
 @given(
     people=st.integers(3, 5),
     threshold=st.integers(1, 2),

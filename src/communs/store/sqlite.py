@@ -17,6 +17,7 @@ from .base import EventRow, Summary, summary_of
 from .pending import PendingArea
 from .sqlite_schema import MIGRATIONS, migrate
 from .statements import in_lists, placeholders, row_groups
+from .touches import TouchIndex
 
 
 def prefix_range(prefix: str) -> tuple[bytes, bytes]:
@@ -26,7 +27,7 @@ def prefix_range(prefix: str) -> tuple[bytes, bytes]:
     return low, high + b"\xff" * (32 - len(high))
 
 
-class SQLiteStore(PendingArea):
+class SQLiteStore(PendingArea, TouchIndex):
     def __init__(self, path: str | Path = ":memory:"):
         self.path = str(path)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -179,18 +180,6 @@ class SQLiteStore(PendingArea):
             (cid,),
         ).fetchone()
         return (row[0], row[1]) if row else None
-
-    def tail(self, cid: int, after: tuple[int, bytes]) -> list[EventRow]:
-        """Events after a position in the fold order, newest first (for rewinding)."""
-        clock, eid = after
-        # "clock >= ?" bounds the index range: with the OR alone, SQLite would walk every
-        # event of the commons to find the few after the position.
-        rows = self.db.execute(
-            f"SELECT {self._COLUMNS} FROM events WHERE cid = ? AND clock >= ? AND (clock > ? OR "
-            "id > ?) ORDER BY clock DESC, id DESC",
-            (cid, clock, clock, eid),
-        )
-        return [EventRow(*row) for row in rows]
 
     def events(
         self, cid: int, *, newest_first: bool = False, limit: int | None = None

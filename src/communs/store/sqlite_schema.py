@@ -96,6 +96,10 @@ def _migration_4(db: sqlite3.Connection) -> None:
     the home opens; nothing else is lost (the pending area, files and local data stay)."""
     db.execute("ALTER TABLE events RENAME COLUMN reason TO refusal")
     db.execute("CREATE TABLE refold (rowid INTEGER PRIMARY KEY, raw BLOB NOT NULL)")
+    _set_aside_for_refold(db)
+
+
+def _set_aside_for_refold(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO refold (raw) SELECT raw FROM events ORDER BY cid, clock, id")
     for table in ("events", "heads", "records", "commons"):
         db.execute(f"DELETE FROM {table}")
@@ -121,10 +125,23 @@ def _migration_5(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_6(db: sqlite3.Connection) -> None:
+    """Each event's row per record it read or wrote (``event_keys``): an event landing before
+    the tip of the fold replays only the later events that touch what it changed. Stored
+    events are folded again to fill it, as in migration 4."""
+    db.execute(
+        "CREATE TABLE event_keys (cid INTEGER NOT NULL, key TEXT NOT NULL, clock INTEGER NOT "
+        "NULL, id BLOB NOT NULL, wrote INTEGER NOT NULL, PRIMARY KEY (cid, key, clock, id)) "
+        "WITHOUT ROWID"
+    )
+    _set_aside_for_refold(db)
+
+
 MIGRATIONS: list[Migration] = [
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
     _migration_5,
+    _migration_6,
 ]
