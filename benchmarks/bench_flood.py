@@ -9,10 +9,11 @@ flooding peer pushes valid events into A from new identities — ``--per-author`
 an author without accepted work may send in an hour by default, so everything it sends is
 allowed: the hard case for fairness — in pushes of up to 5,000 events, from two threads,
 until ``--events`` are sent or ``--seconds`` pass. Measured, first without the flood and
-then during it, in the same run:
+then during all of it, in the same run:
 
 1. honest propagation: a one-line event by the commons' maintainer pushed to A, timed until
-   B's event count includes it; median and max over ``--samples``;
+   B has it among its heads; median and max over ``--samples`` (calm) or for as long as
+   the flood lasts;
 2. the p95 of ``GET /api/node`` and of the ``/node`` page on A, asked every 50 ms.
 
 Goals: propagation during the flood within 2x of the unflooded median, and never over a
@@ -103,8 +104,11 @@ def has_head(node: Node, commons: bytes, event: bytes) -> bool:
     return event.hex() in heads
 
 
-def measure(a: Node, b: Node, commons: bytes, state: dict, samples: int, label: str) -> dict:
-    """Propagation of ``samples`` maintainer events A → B, with A's API timed meanwhile."""
+def measure(
+    a: Node, b: Node, commons: bytes, state: dict, samples: int, label: str, during=None
+) -> dict:
+    """Propagation of ``samples`` maintainer events A → B, with A's API timed meanwhile;
+    and on, as long as ``during`` (a thread) runs."""
     from communs.core.events import event_id
 
     askers = [Asker(a.url, "/api/node"), Asker(a.url, "/node")]
@@ -112,7 +116,7 @@ def measure(a: Node, b: Node, commons: bytes, state: dict, samples: int, label: 
         asker.start()
     crossing, taken = [], []
     try:
-        for _ in range(samples):
+        while len(crossing) < samples or (during is not None and during.is_alive()):
             state["clock"] += 1
             raw = signed(state["maintainer"], commons, state["top"], state["clock"], "honest")
             state["top"] = event_id(raw)
@@ -140,7 +144,8 @@ def measure(a: Node, b: Node, commons: bytes, state: dict, samples: int, label: 
         f"{label}: honest propagation median {found['median'] * 1000:.0f} ms, max "
         f"{found['max'] * 1000:.0f} ms (A took it in {found['taken'] * 1000:.0f} ms); "
         f"GET /api/node p95 {found['api_p95'] * 1000:.0f} ms, "
-        f"/node p95 {found['page_p95'] * 1000:.0f} ms ({len(api)} and {len(page)} asked)",
+        f"/node p95 {found['page_p95'] * 1000:.0f} ms ({len(crossing)} events; {len(api)} and "
+        f"{len(page)} asked)",
         flush=True,
     )
     return found
@@ -225,7 +230,8 @@ def main() -> int:
             )
             flooding.start()
             time.sleep(1.0)  # the flood is under way
-            flooded = measure(a, b, commons, state, args.samples, "during the flood")
+            # Sampled until the flood ends: late samples meet a commons the flood made big.
+            flooded = measure(a, b, commons, state, args.samples, "during the flood", flooding)
             stop.set()
             flooding.join(args.seconds + 200)
             print(
