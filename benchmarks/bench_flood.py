@@ -114,7 +114,8 @@ def measure(
     askers = [Asker(a.url, "/api/node"), Asker(a.url, "/node")]
     for asker in askers:
         asker.start()
-    crossing, taken = [], []
+    crossing, taken, moments = [], [], []
+    began = time.perf_counter()
     try:
         while len(crossing) < samples or (during is not None and during.is_alive()):
             state["clock"] += 1
@@ -123,6 +124,7 @@ def measure(
             started = time.perf_counter()
             a.http.post(f"/sync/{commons.hex()}/events", content=cbor2.dumps(raw))
             taken.append(time.perf_counter() - started)
+            moments.append(started - began)
             wait_for(
                 lambda e=state["top"]: has_head(b, commons, e),
                 60,
@@ -137,6 +139,7 @@ def measure(
         "median": statistics.median(crossing),
         "taken": statistics.median(taken),
         "max": max(crossing),
+        "slowest": max(zip(crossing, taken, moments, strict=True), key=lambda row: row[0]),
         "api_p95": pct(api, 0.95),
         "page_p95": pct(page, 0.95),
     }
@@ -145,7 +148,8 @@ def measure(
         f"{found['max'] * 1000:.0f} ms (A took it in {found['taken'] * 1000:.0f} ms); "
         f"GET /api/node p95 {found['api_p95'] * 1000:.0f} ms, "
         f"/node p95 {found['page_p95'] * 1000:.0f} ms ({len(crossing)} events; {len(api)} and "
-        f"{len(page)} asked)",
+        f"{len(page)} asked); slowest {found['slowest'][0] * 1000:.0f} ms (A took it in "
+        f"{found['slowest'][1] * 1000:.0f} ms), {found['slowest'][2]:.1f} s in",
         flush=True,
     )
     return found

@@ -1,10 +1,24 @@
 """Which events a peer lacks: the painted DAG walk must find exactly the set difference."""
 
+from unittest import mock
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from communs.node.home.fairlock import FairLock
+from communs.node.peers import sync
 from communs.node.peers.sync import missing_ids
 from eventkit import Peer, World, charter
+
+
+class CountedLock(FairLock):
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken = 0
+
+    def __enter__(self) -> bool:
+        self.taken += 1
+        return super().__enter__()
 
 
 @st.composite
@@ -42,6 +56,11 @@ def test_missing_is_exactly_what_the_other_side_lacks(history):
             return
         expected = [e for e in sorted(events, key=lambda e: e.position) if e.id not in theirs]
         assert found == [e.id for e in expected]  # exactly, and in fold order
+        # Taking the node's lock again after every step changes nothing in the answer.
+        lock = CountedLock()
+        with mock.patch.object(sync, "WALK_SECONDS", 0.0):
+            assert missing_ids(peer.store, cid, their_heads, lock) == found
+        assert lock.taken > len(found)  # once to start, then once per step at least
     finally:
         peer.close()
 

@@ -302,7 +302,7 @@ class Replicator(Propagation):
         store = self.home.store
         with self.lock:
             cid = store.commons_cid(commons)
-            ids = missing_ids(store, cid, their_heads) if cid is not None else []
+        ids = missing_ids(store, cid, their_heads, self.lock) if cid is not None else []
         if not ids:  # None: they hold nothing we know of; they pull it if they follow it
             return 0
         pushed = 0

@@ -75,7 +75,7 @@ class SyncServer:
             ours = store.heads(cid)
             known = store.known(heads)
             unknown = [h for h in heads if h not in known]
-            ids = missing_ids(store, cid, heads)
+        ids = missing_ids(store, cid, heads, self.lock)
         blocked = self.local.authors("blocked")
 
         def pages() -> Iterator[list[bytes]]:

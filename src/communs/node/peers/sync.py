@@ -22,13 +22,18 @@ the size of the commons.
 """
 
 import heapq
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 import cbor2
 
 from ... import domain
 from ...store import Store
 
+UNLOCKED = nullcontext()  # for a store no other thread uses
+WALK_SECONDS = 0.01  # the longest the walk holds the node's lock at a time
 MAX_SYNC_HEADS = 16384  # 557 KB of CBOR, within the 1 MiB a ``missing`` request may take
 
 
@@ -38,14 +43,27 @@ def parents_of(store: Store, event_id: bytes) -> tuple[bytes, ...]:
     return domain.parse_checked(row.raw).parents
 
 
-def missing_ids(store: Store, cid: int, their_heads: Iterable[bytes]) -> list[bytes] | None:
+def missing_ids(
+    store: Store,
+    cid: int,
+    their_heads: Iterable[bytes],
+    lock: AbstractContextManager[Any] = UNLOCKED,
+) -> list[bytes] | None:
     """Ids of our events outside the causal past of ``their_heads``, in fold order; None
-    when we know none of their heads (then they lack everything we have)."""
-    ours = store.heads(cid)
-    clocks = store.clocks(set(their_heads))
-    known = [h for h, (c, _) in clocks.items() if c == cid]
-    if not known:
-        return None
+    when we know none of their heads (then they lack everything we have).
+
+    The store is read under ``lock`` (the node's writer lock), taken again every
+    ``WALK_SECONDS``: a peer that lacks tens of thousands of events would otherwise keep
+    everyone else waiting for the whole walk. Events are never changed once stored, so what
+    is added meanwhile only means the answer stops at the heads we had when it started.
+    """
+    with lock:
+        ours = store.heads(cid)
+        clocks = store.clocks(set(their_heads))
+        known = [h for h, (c, _) in clocks.items() if c == cid]
+        if not known:
+            return None
+        our_clocks = store.clocks(ours)
     theirs: dict[bytes, bool] = {}  # id -> is it in the past of their heads?
     heap: list[tuple[int, bytes]] = []
     open_ours = 0  # queued nodes not (yet) known to be theirs
@@ -63,17 +81,22 @@ def missing_ids(store: Store, cid: int, their_heads: Iterable[bytes]) -> list[by
 
     for eid in known:
         push(eid, clocks[eid][1], True)
-    for eid, (_, clock) in store.clocks(ours).items():
+    for eid, (_, clock) in our_clocks.items():
         push(eid, clock, False)
     missing: list[tuple[int, bytes]] = []
     while open_ours and heap:
-        negative_clock, eid = heapq.heappop(heap)
-        is_theirs = theirs[eid]
-        if not is_theirs:
-            open_ours -= 1
-            missing.append((-negative_clock, eid))
-        for parent, (_, clock) in store.clocks(parents_of(store, eid)).items():
-            push(parent, clock, is_theirs)
+        with lock:
+            until = time.perf_counter() + WALK_SECONDS
+            while True:  # one step at least, each time the lock is taken
+                negative_clock, eid = heapq.heappop(heap)
+                is_theirs = theirs[eid]
+                if not is_theirs:
+                    open_ours -= 1
+                    missing.append((-negative_clock, eid))
+                for parent, (_, clock) in store.clocks(parents_of(store, eid)).items():
+                    push(parent, clock, is_theirs)
+                if not (open_ours and heap) or time.perf_counter() >= until:
+                    break
     return [eid for _, eid in sorted(missing)]
 
 
