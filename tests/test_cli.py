@@ -433,3 +433,26 @@ def test_following_from_a_peer_that_is_down_says_which_and_what_to_do(run):
     assert f"the peer http://127.0.0.1:{port} did not answer" in result.stderr
     assert "is its node running at that address?" in result.stderr
     assert "on this home" not in result.stderr  # no node runs here: it is not the one
+
+
+def test_the_command_line_loads_the_node_only_for_commands_that_use_it():
+    """`communs --help` and `--version` answer without the node, HTTP or image libraries;
+    `benchmarks/bench_cli.py` measures what this saves."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from communs.cli.main import cli\n"
+        "try:\n"
+        "    cli(['--help'], prog_name='communs')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ['communs.node.service', 'communs.node.home.folder', 'httpx', 'PIL', 'mutagen']\n"
+        "print('loaded:', [m for m in heavy if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "Commands:" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "loaded: []"

@@ -1,5 +1,7 @@
 """What every command shares: the home, the acting identity, output, and errors at the edge."""
 
+from __future__ import annotations
+
 import contextlib
 import json
 import os
@@ -7,22 +9,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import httpx
 
+from .. import node  # its parts load when first used: a command loads only what it needs
 from ..core.errors import Ambiguous, BadInput, CommunsError
-from ..node import (
-    Actor,
-    Home,
-    HttpService,
-    Service,
-    default_home,
-    ensure_token,
-    human,
-    running_node,
-)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..node import Actor, HttpService, Service
 
 
 class Context:
@@ -30,18 +27,18 @@ class Context:
         self.home_path = home
         self.acting_as = acting_as
         self.passphrase_file = passphrase_file
-        self._service: Service | None = None
+        self._service: Service | HttpService | None = None
 
     @property
     def service(self) -> Service | HttpService:
         """The home itself, or the node running on it: a home has one writer."""
         if self._service is None:
-            path = Path(self.home_path) if self.home_path else default_home()
-            running = running_node(path)
+            path = Path(self.home_path) if self.home_path else node.default_home()
+            running = node.running_node(path)
             if running:
-                self._service = HttpService(running["url"], ensure_token(path))
+                self._service = node.HttpService(running["url"], node.ensure_token(path))
             else:
-                self._service = Service(Home(path))
+                self._service = node.Service(node.Home(path))
         return self._service
 
     def passphrase(self) -> str | None:
@@ -51,7 +48,7 @@ class Context:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.acting_as, self.passphrase())
+        return node.Actor(self.acting_as, self.passphrase())
 
     def close(self) -> None:
         if self._service is not None:
@@ -123,7 +120,10 @@ class CommunsGroup(click.Group):
         except CommunsError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(2 if isinstance(error, BadInput | Ambiguous) else 1)
-        except httpx.HTTPError as error:
+        except Exception as error:
+            httpx = sys.modules.get("httpx")  # loaded by whatever talked to a node
+            if httpx is None or not isinstance(error, httpx.HTTPError):
+                raise
             click.echo(f"error: {_unanswered(ctx, error)}", err=True)
             ctx.exit(1)
 
@@ -178,6 +178,7 @@ def progress(length: int, label: str, *, unit: str = ""):  # noqa: ANN201
             return ""
         per_second = (holder[0].pos - first[0][1]) / elapsed
         if unit == "B":
+            human = node.human
             return f"{human(holder[0].pos)}/{human(holder[0].length)}  {human(per_second)}/s"
         return f"{per_second:,.0f}/s"
 

@@ -9,8 +9,8 @@ from typing import Any, BinaryIO
 
 import click
 
+from .. import node
 from ..core.errors import CommunsError, Refused
-from ..node import BlobStore, Counting, HttpService, default_home, human, normalize_url, raise_for
 from .base import (
     CommunsGroup,
     Context,
@@ -43,7 +43,7 @@ def blob_add(ctx: Context, file: str, name: str | None, as_json: bool) -> None:
         source: Any = stream
         if size >= PROGRESS_FROM:
             bar = stack.enter_context(progress(size, "adding", unit="B"))
-            source = Counting(stream, lambda done: bar.update(done - bar.pos))
+            source = node.Counting(stream, lambda done: bar.update(done - bar.pos))
         info = ctx.service.blob_add(source, name or Path(file).name)
     created(as_json, info["hash"], "file", size=info["size"], media=info["media"])
 
@@ -109,13 +109,13 @@ def blob_get(
     if missing == (hash is not None):
         raise click.UsageError("give the HASH of a file, or --missing")
     if missing:
-        return _get_missing(ctx, commons, [normalize_url(p) for p in peers] or None, as_json)
+        return _get_missing(ctx, commons, [node.normalize_url(p) for p in peers] or None, as_json)
     service = ctx.service
     with contextlib.ExitStack() as stack:
         moved = (lambda done, total: None) if as_json else bar_when_asked(stack, "fetching", "B")
         result = service.blob_fetch(
             hash,
-            [normalize_url(p) for p in peers] or None,
+            [node.normalize_url(p) for p in peers] or None,
             moved,
             _torrent_source(torrent),
         )
@@ -170,7 +170,7 @@ def blob_missing(ctx: Context, commons: str | None, as_json: bool) -> None:
     if not files:
         click.echo("No file missing: every file the commons here show is on this node.")
     table(
-        [[f["hash"][:12], f["commons"][:12], f["path"], human(f["size"])] for f in files],
+        [[f["hash"][:12], f["commons"][:12], f["path"], node.human(f["size"])] for f in files],
         ["FILE", "COMMONS", "PATH", "SIZE"],
     )
 
@@ -193,7 +193,7 @@ def blob_status(ctx: Context, as_json: bool) -> None:
             t["hash"][:12],
             t["state"],
             f"{100 * t['done'] / t['size']:.0f}%" if t["size"] else "-",
-            f"{human(t['rate'])}/s",
+            f"{node.human(t['rate'])}/s",
             f"{t['eta']:.0f} s" if t["eta"] is not None else "-",
             str(t["peers"]),
             t["via"],
@@ -224,10 +224,10 @@ def blob_policy(
     policy = ctx.service.file_policy(commons, fetch, quota)
     if as_json:
         return emit_json(policy)
-    quota_text = human(policy["quota"]) if policy["quota"] is not None else "none"
+    quota_text = node.human(policy["quota"]) if policy["quota"] is not None else "none"
     scope = f"commons {policy['commons'][:12]}" if policy["commons"] else "this node"
     click.echo(
-        f"{scope}: fetch {policy['fetch']}, quota {quota_text}, used {human(policy['used'])}"
+        f"{scope}: fetch {policy['fetch']}, quota {quota_text}, used {node.human(policy['used'])}"
     )
 
 
@@ -289,13 +289,13 @@ def _torrent_source(value: str | None) -> bytes | None:
         raise click.BadParameter(f"cannot read {value}: {error.strerror}") from None
 
 
-def _blob_store(ctx: Context) -> BlobStore:
+def _blob_store(ctx: Context) -> "node.BlobStore":
     """The home's blobs. Reading them is safe while a node runs: a blob appears by an atomic
     rename and never changes."""
     home = getattr(ctx.service, "home", None)
     if home is not None:
         return home.blobs
-    return BlobStore(Path(ctx.home_path or default_home()) / "blobs")
+    return node.BlobStore(Path(ctx.home_path or node.default_home()) / "blobs")
 
 
 def _torrent(ctx: Context, blob: str, name: str | None, url: str | None) -> bytes:
@@ -312,11 +312,11 @@ def _torrent(ctx: Context, blob: str, name: str | None, url: str | None) -> byte
         "tracker": f"{base}/announce" if base else None,
     }
     service = ctx.service
-    if isinstance(service, HttpService):
+    if isinstance(service, node.HttpService):
         response = service.http.get(
             f"/api/blobs/{hash.hex()}.torrent", params={"name": name} if name else None
         )
-        raise_for(response)
+        node.raise_for(response)
         return torrents.retarget(response.content, **urls) if base else response.content
     if not base:
         raise click.UsageError(

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from .. import node
 from ..core.errors import NotFound
 from ..domain.contributions import STATES
-from ..node import is_text
 from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
 
 PREVIEW_LIMIT = 1024 * 1024
@@ -196,7 +196,7 @@ def diff(ctx: Context, change: dict) -> str:
                 data = stream.read(PREVIEW_LIMIT + 1)
         except NotFound:
             return None
-        return data if len(data) <= PREVIEW_LIMIT and is_text(data) else None
+        return data if len(data) <= PREVIEW_LIMIT and node.is_text(data) else None
 
     old, new = content(change["base"]), content(change["blob"])
     if old is None or new is None:
@@ -308,7 +308,7 @@ def artifact_show(ctx: Context, commons: str, path: str, output: str | None, as_
                     target.write(chunk)
             return
         head = source.read(PREVIEW_LIMIT + 1)
-    if len(head) > PREVIEW_LIMIT or not is_text(head):
+    if len(head) > PREVIEW_LIMIT or not node.is_text(head):
         click.echo(f"{path}: {info['size']} bytes ({info['media']}); use --output FILE", err=True)
         return
     click.echo(head.decode(), nl=False)

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
+from .. import __version__, node
 from ..domain.charter import KINDS, MODES
-from ..node import default_home
 from . import blobs, contributions, governance, peers, tasks, threads
 from .base import (
     CommunsGroup,
@@ -481,7 +480,7 @@ def serve(
     from ..node import parse_size
 
     def started(url: str) -> None:
-        click.echo(f"Communs node on {url} (home {ctx.home_path or default_home()})", err=True)
+        click.echo(f"Communs node on {url} (home {ctx.home_path or node.default_home()})", err=True)
         click.echo(url)
 
     run(

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
-import httpx
 
+from .. import node
 from ..core.errors import CommunsError
-from ..node import human, parse_size
 from .base import (
     CommunsGroup,
     Context,
@@ -168,8 +167,8 @@ def status(ctx: Context, as_json: bool) -> None:
     files, swarm = info["files"], info["files"]["bittorrent"]
     quota = files["policy"]["quota"]
     click.echo(
-        f"files: {human(files['stored_bytes'])} stored"
-        + (f" of a {human(quota)} quota" if quota is not None else "")
+        f"files: {node.human(files['stored_bytes'])} stored"
+        + (f" of a {node.human(quota)} quota" if quota is not None else "")
         + f", fetched {files['policy']['fetch']}ly"
     )
     if swarm["port"] is not None:
@@ -222,6 +221,8 @@ def _pulling(ctx: Context, work: Callable[[], T], *, quiet: bool) -> T:
     worker.start()
     worker.join(QUIET_FOR)
     if worker.is_alive() and not quiet:
+        import httpx  # loaded already by the pull, which talks to a node
+
         with contextlib.ExitStack() as stack:
             moved = bar_when_asked(stack, "fetching events")
             seen: dict[tuple[str, str], tuple[int, int]] = {}  # pulls ended stay counted
@@ -289,7 +290,7 @@ def register(cli: click.Group, commons_group: click.Group) -> None:
         if stranger_events is not None:
             quotas["stranger_events"] = _quota(stranger_events, "--stranger-events", int)
         if stranger_bytes is not None:
-            quotas["stranger_bytes"] = _quota(stranger_bytes, "--stranger-bytes", parse_size)
+            quotas["stranger_bytes"] = _quota(stranger_bytes, "--stranger-bytes", node.parse_size)
         found = ctx.service.policy(commons, accept, **quotas)
         if as_json:
             return emit_json(found)
@@ -297,7 +298,8 @@ def register(cli: click.Group, commons_group: click.Group) -> None:
             click.echo(found["accept"])
             click.echo(
                 f"from each author without accepted work: at most "
-                f"{found['stranger_events']} events and {human(found['stranger_bytes'])} an hour"
+                f"{found['stranger_events']} events and "
+                f"{node.human(found['stranger_bytes'])} an hour"
             )
 
     @commons_group.command("link")

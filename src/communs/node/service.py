@@ -13,9 +13,8 @@ from typing import Any
 from ..core.errors import Ambiguous, BadInput, NotFound, Refused
 from ..core.identity import Identity, is_did
 from ..store.local import LocalState
-from .actions import archive, governing
 from .actions import commons as actions
-from .actions.demo import build_demo
+from .actions import governing
 from .actions.taskops import TaskOps
 from .actions.threadops import ThreadOps
 from .files.blobs import blob_hash
@@ -143,11 +142,16 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
             )
         return {"id": event.hex()}
 
+    # Archives and the demo load when used: a command line that only reads starts quicker.
     def export(self, ref: str, target: Path, progress: Any = None) -> dict[str, Any]:
+        from .actions import archive
+
         with self.lock:
             return archive.export(self.home, self._commons(ref), target, progress)
 
     def import_(self, source: Path, progress: Any = None) -> dict[str, Any]:
+        from .actions import archive
+
         with self.lock:
             result = archive.import_(self.home, source, progress)
         self.local.follow(bytes.fromhex(result["commons"]))
@@ -155,6 +159,8 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
         return {"id": result["commons"], **result}
 
     def demo(self) -> dict[str, Any]:
+        from .actions.demo import build_demo
+
         with self.lock:
             made = build_demo(self.home)
         for commons in made["commons"]:

@@ -6,9 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import mutagen
-from PIL import Image, UnidentifiedImageError
-
 DATE_TAKEN = 36867  # EXIF DateTimeOriginal
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
@@ -17,6 +14,10 @@ _BOMB = re.compile(r"Image size \((\d+) pixels\)")
 
 def read(path: Path, media: str) -> dict[str, Any]:
     """Metadata worth showing, by media type; empty when the file says nothing readable."""
+    # Pillow and mutagen load when a file is read: commands that read none start quicker.
+    import mutagen
+    from PIL import Image, UnidentifiedImageError
+
     kind = (media or "").split("/")[0]
     try:
         if kind == "image":
@@ -32,6 +33,8 @@ def read(path: Path, media: str) -> dict[str, Any]:
 
 
 def _image(path: Path) -> dict[str, Any]:
+    from PIL import Image
+
     with Image.open(path) as image:
         found: dict[str, Any] = {"width": image.width, "height": image.height}
         found["pixels"] = image.width * image.height
@@ -53,6 +56,8 @@ def _degrees(parts: Any, ref: str) -> float:
 
 
 def _recording(path: Path) -> dict[str, Any]:
+    import mutagen
+
     audio = mutagen.File(path, easy=True)
     if audio is None:
         return {}
