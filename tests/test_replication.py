@@ -377,3 +377,43 @@ def test_sigterm_stops_a_node_peers_subscribe_to(nodes):
     b.cli("peer", "add", a.url)  # B subscribes to A's live stream
     wait_until(lambda: established(a), 20, "B's live stream to A")
     assert a.stop(timeout=5) is not None, "A still ran 5 s after SIGTERM"
+
+
+def test_peer_add_refuses_what_is_not_another_communs_node(nodes):
+    """A typo, any other web server and the node's own address are refused with what to do,
+    and nothing is added; a node that is only off is added with a warning."""
+    import http.server
+    import threading
+
+    (n,) = nodes.start("n")
+
+    def add(url: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "communs", "--home", str(n.home), "peer", "add", url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    typo = add("nonsense.invalid")
+    assert typo.returncode == 2 and "not a host name this machine knows" in typo.stderr
+
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        other = add(f"127.0.0.1:{web.server_address[1]}")
+    finally:
+        web.shutdown()
+        web.server_close()
+    assert other.returncode == 1 and "not a Communs node" in other.stderr, other.stderr
+
+    itself = add(n.url)
+    assert itself.returncode == 1 and "own address" in itself.stderr, itself.stderr
+    assert n.cli_json("peer", "list") == []
+
+    with socket.socket() as probe:  # a port nobody listens on: a node that is off
+        probe.bind(("127.0.0.1", 0))
+        off = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    later = add(off)
+    assert later.returncode == 0 and "tried again at each sync" in later.stderr, later.stderr
+    assert [p["url"] for p in n.cli_json("peer", "list")] == [off]

@@ -37,7 +37,10 @@ def peer_group() -> None:
 @pass_ctx
 def peer_add(ctx: Context, url: str, as_json: bool) -> None:
     """Sync with the node at URL (http://HOST:PORT). Example: communs peer add 10.0.0.5:8470"""
-    created(as_json, ctx.service.peer_add(url)["id"], "peer")
+    added = ctx.service.peer_add(url)
+    if added.get("warning") and not as_json:
+        click.echo(f"warning: {added['warning']}", err=True)
+    created(as_json, added.pop("id"), "peer", **added)
 
 
 @peer_group.command("list")

@@ -24,6 +24,7 @@ from .home.fairlock import FairLock
 from .home.folder import Actor, Home
 from .home.shared import Shared
 from .page_queries import PageQueries
+from .peers.probe import probe_peer
 from .peers.replication import Replicator
 from .reads import queries
 from .running import Running
@@ -295,9 +296,11 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
         return self.local.peers()
 
     def peer_add(self, url: str) -> dict[str, Any]:
+        """Add a peer once it is known to be another Communs node (or is only off now)."""
+        url, warning = probe_peer(self.replicator.http, url, self.replicator.own_url)
         added = self.local.add_peer(url)
         self.replicator.wake()
-        return {"id": added}
+        return {"id": added, **({"warning": warning} if warning else {})}
 
     def peer_remove(self, url: str) -> dict[str, Any]:
         self.local.remove_peer(url)

@@ -1,0 +1,53 @@
+"""Is this address a Communs node? Asked before a peer is added, so that a typo, any other
+web server or this node's own address is refused at once instead of failing every sync."""
+
+import socket
+from typing import Any
+from urllib.parse import urlparse
+
+from ...core.errors import BadInput, Refused
+from ...store.local import normalize_url
+
+PROBE_SECONDS = 5.0
+# Fields only a Communs node's GET /api/node answers with.
+_NODE_FIELDS = ("version", "pending_events", "follows")
+
+
+def probe_peer(http: Any, url: str, own_url: str | None) -> tuple[str, str | None]:
+    """``(the normalized address, a warning or None)``. ``BadInput`` for an address that
+    cannot be a peer, ``Refused`` for one that is not another Communs node. A node that does
+    not answer now is only a warning: a laptop that is off is still a peer (syncs try again,
+    and `peer list` shows why they fail)."""
+    import httpx  # the node's client is made of it; loaded by then
+
+    url = normalize_url(url)
+    if own_url and url == normalize_url(own_url):
+        raise Refused(f"{url} is this node's own address: give another node's address")
+    parsed = urlparse(url)
+    host, port = parsed.hostname or "", parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise BadInput(
+            f"{host!r} is not a host name this machine knows: check the address (for example "
+            "10.0.0.5:8470, as `communs serve` prints it)"
+        ) from None
+    try:
+        response = http.get(f"{url}/api/node", timeout=PROBE_SECONDS)
+    except httpx.HTTPError as error:
+        return url, (
+            f"{url} did not answer now ({error.__class__.__name__}); it is added all the same "
+            "and tried again at each sync: `communs peer list` shows how it goes"
+        )
+    try:
+        info = response.json() if response.is_success else None
+    except ValueError:
+        info = None
+    if not isinstance(info, dict) or not all(field in info for field in _NODE_FIELDS):
+        raise Refused(
+            f"{url} answers, but it is not a Communs node (HTTP {response.status_code}): give "
+            "the address a node prints when it starts (`communs serve`)"
+        )
+    if own_url and info.get("url") and normalize_url(info["url"]) == normalize_url(own_url):
+        raise Refused(f"{url} is this node itself: give another node's address")
+    return url, None
