@@ -5,11 +5,13 @@ Each test bounds its waits (``wait_until``) and the ``nodes`` fixture stops ever
 started, even when the test fails.
 """
 
+import http.server
 import os
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import pytest
 
 from communs.core.events import event_id, sign_event
 from communs.node.home.folder import Home
+from communs.store.local import LocalState
 from nodes import Node, Nodes, parallel, wait_until
 
 pytestmark = pytest.mark.slow
@@ -382,9 +385,6 @@ def test_sigterm_stops_a_node_peers_subscribe_to(nodes):
 def test_peer_add_refuses_what_is_not_another_communs_node(nodes):
     """A typo, any other web server and the node's own address are refused with what to do,
     and nothing is added; a node that is only off is added with a warning."""
-    import http.server
-    import threading
-
     (n,) = nodes.start("n")
 
     def add(url: str) -> subprocess.CompletedProcess:
@@ -417,3 +417,30 @@ def test_peer_add_refuses_what_is_not_another_communs_node(nodes):
     later = add(off)
     assert later.returncode == 0 and "tried again at each sync" in later.stderr, later.stderr
     assert [p["url"] for p in n.cli_json("peer", "list")] == [off]
+
+
+def test_a_link_is_followed_only_from_a_node_that_holds_its_commons(nodes):
+    """A link naming a commons its peer lacks is refused, and leaves no follow and no peer;
+    a follow of a commons held nowhere here can still be removed by its id."""
+    n, m = nodes.start("n", "m")
+    lacked = "cd" * 32
+    followed = subprocess.run(
+        [sys.executable, "-m", "communs", "--home", str(n.home), "follow"]
+        + [f"communs://{lacked}?peer={m.url.removeprefix('http://')}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert followed.returncode == 1, followed
+    assert "does not hold the commons cdcdcdcdcdcd" in followed.stderr, followed.stderr
+    assert n.cli_json("peer", "list") == []
+    assert lacked not in n.get("/api/follows")["commons"]
+
+    n.stop()  # a follow left by an earlier release, of a commons never fetched
+    local = LocalState(n.home / "local.db")
+    local.follow(bytes.fromhex(lacked))
+    local.close()
+    n.cli("unfollow", lacked)
+    local = LocalState(n.home / "local.db")
+    assert bytes.fromhex(lacked) not in local.follows()
+    local.close()

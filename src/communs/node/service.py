@@ -317,8 +317,12 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
         if is_did(target):
             self.local.set_author(target, None)
             return {"id": target}
-        with self.lock:
-            commons = self._commons(target)
+        followed = [c for c in self.local.follows() if c.hex() == target.lower()]
+        if followed:  # by its full id, even when nothing of it is held here
+            commons = followed[0]
+        else:
+            with self.lock:
+                commons = self._commons(target)
         self.local.unfollow(commons)
         return {"id": commons.hex()}
 

@@ -1,11 +1,12 @@
-"""Is this address a Communs node? Asked before a peer is added, so that a typo, any other
-web server or this node's own address is refused at once instead of failing every sync."""
+"""Is this address a Communs node? Asked before a peer is added or a link followed, so that a
+typo, any other web server, this node's own address or a commons the peer lacks is refused
+at once instead of failing every sync."""
 
 import socket
 from typing import Any
 from urllib.parse import urlparse
 
-from ...core.errors import BadInput, Refused
+from ...core.errors import BadInput, Refused, Unreachable
 from ...store.local import normalize_url
 
 PROBE_SECONDS = 5.0
@@ -51,3 +52,19 @@ def probe_peer(http: Any, url: str, own_url: str | None) -> tuple[str, str | Non
     if own_url and info.get("url") and normalize_url(info["url"]) == normalize_url(own_url):
         raise Refused(f"{url} is this node itself: give another node's address")
     return url, None
+
+
+def check_link(http: Any, peer: str, commons: bytes, own_url: str | None) -> None:
+    """Before a link is followed: its peer is another Communs node, answers, and holds the
+    commons — else nothing is followed and the person is told what to do."""
+    peer, silent = probe_peer(http, peer, own_url)
+    if silent:
+        raise Unreachable(
+            f"the peer {peer} did not answer: is its node running at that address? Follow "
+            "the link again once it is"
+        )
+    if http.get(f"{peer}/sync/{commons.hex()}/info", timeout=PROBE_SECONDS).status_code == 404:
+        raise Refused(
+            f"the peer {peer} does not hold the commons {commons.hex()[:12]}: ask whoever "
+            "shared the link for a new one (`communs commons link` on their node)"
+        )

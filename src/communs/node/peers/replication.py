@@ -26,6 +26,7 @@ from ..http import raise_for, transport
 from ..writing.ingest import BATCH
 from .admission import Admitted, Strangers, admit, admit_pushed
 from .offers import FileOffers, FileWork
+from .probe import check_link
 from .propagation import MAX_RECEIVED, Propagation
 from .pulls import Pulls
 from .quotas import KnownAuthors, StrangerQuota
@@ -318,6 +319,10 @@ class Replicator(Propagation):
         """Follow a commons by link (fetching it from the link's peer) or by id or name."""
         if target.startswith("communs://"):
             commons, peer = parse_link(target)
+            if peer and self.own_url and peer == normalize_url(self.own_url):
+                peer = None  # our own link: the commons is here already
+            if peer:
+                check_link(self.http, peer, commons, self.own_url)  # else nothing is followed
             self.local.follow(commons)
             if peer:
                 self.local.add_peer(peer)
