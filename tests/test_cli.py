@@ -456,3 +456,21 @@ def test_the_command_line_loads_the_node_only_for_commands_that_use_it():
     )
     assert "Commands:" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "loaded: []"
+
+
+def test_a_damaged_or_cut_export_is_refused_whole_in_plain_words(run, guide, tmp_path):
+    exported = tmp_path / "guide.communs"
+    run("commons", "export", guide["commons"], str(exported))
+    data = exported.read_bytes()
+    with tarfile.open(exported) as tar:
+        last = tar.getmembers()[-1]
+    # Cut in the headers, the events and the last file (the end is only padding).
+    for end in (len(data) // 10, len(data) // 2, last.offset_data + last.size // 2):
+        cut = tmp_path / f"cut-{end}.communs"
+        cut.write_bytes(data[:end])
+        other = tmp_path / f"other-{end}"
+        result = CliRunner().invoke(cli, ["--home", str(other), "commons", "import", str(cut)])
+        assert result.exit_code == 2, (end, result.output, result.exception)
+        assert "nothing was imported" in result.stderr, result.stderr
+        assert "damaged or incomplete" in result.stderr or "is incomplete" in result.stderr
+        assert json.loads(run("commons", "list", "--json", home_dir=other)) == []

@@ -14,6 +14,7 @@ import io
 import json
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -127,23 +128,35 @@ def import_(
         manifest: dict[str, Any] | None = None
         raws: list[bytes] = []
         staged: list[tuple[bytes, Path]] = []
-        for member in tar:
-            if not member.isfile():
-                raise BadInput(f"{source}: unexpected entry {member.name!r}")
-            stream = tar.extractfile(member)
-            assert stream is not None
-            if member.name == "MANIFEST.json":
-                manifest = _check_manifest(stream.read(), source)
-            elif member.name.startswith("events/"):
-                raws.extend(_read_events(stream, member.name))
-            elif member.name.startswith("blobs/"):
-                staged.append(_stage_blob(home, stream, member.name, Path(scratch)))
-            else:
-                raise BadInput(f"{source}: unexpected entry {member.name!r}")
-            if progress:
-                progress(1)
+        try:
+            for member in tar:
+                if not member.isfile():
+                    raise BadInput(f"{source}: unexpected entry {member.name!r}")
+                stream = tar.extractfile(member)
+                assert stream is not None
+                if member.name == "MANIFEST.json":
+                    manifest = _check_manifest(stream.read(), source)
+                elif member.name.startswith("events/"):
+                    raws.extend(_read_events(stream, member.name))
+                elif member.name.startswith("blobs/"):
+                    staged.append(_stage_blob(home, stream, member.name, Path(scratch)))
+                else:
+                    raise BadInput(f"{source}: unexpected entry {member.name!r}")
+                if progress:
+                    progress(1)
+        except (tarfile.TarError, EOFError, zlib.error) as error:  # cut short or damaged
+            raise BadInput(
+                f"{source} is damaged or incomplete ({error}); nothing was imported: copy or "
+                "export it again"
+            ) from None
         if manifest is None:
             raise BadInput(f"{source}: no MANIFEST.json; is this a Communs export?")
+        if (len(raws), len(staged)) != (manifest.get("events"), manifest.get("blobs")):
+            raise BadInput(
+                f"{source} is incomplete: it holds {len(raws)} events and {len(staged)} files "
+                f"of the {manifest.get('events')} and {manifest.get('blobs')} its manifest "
+                "names; nothing was imported: copy or export it again"
+            )
         commons_id = bytes.fromhex(manifest["commons"])
         with home.store.transaction():  # the ingest batches join this one transaction
             report = home.ingest(raws, keep_ids=False)
