@@ -474,3 +474,33 @@ def test_a_damaged_or_cut_export_is_refused_whole_in_plain_words(run, guide, tmp
         assert "nothing was imported" in result.stderr, result.stderr
         assert "damaged or incomplete" in result.stderr or "is incomplete" in result.stderr
         assert json.loads(run("commons", "list", "--json", home_dir=other)) == []
+
+
+def test_ctrl_c_exits_130_and_says_how_to_go_on(run, guide):
+    """SIGINT during a long command (a sync with a peer that never answers) ends it with 130
+    and a word on what was kept, not click's bare "Aborted!" and 1."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        peer = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "communs", "--home", str(run.home), "sync", "--peer", peer],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            silent.settimeout(60)
+            asking, _ = silent.accept()  # the sync is under way, waiting for the peer
+            with asking:
+                process.send_signal(signal.SIGINT)
+                _, err = process.communicate(timeout=60)
+        finally:
+            process.kill()
+    assert process.returncode == 130, err
+    assert "run the same command again" in err and "Aborted!" not in err

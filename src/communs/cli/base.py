@@ -120,6 +120,14 @@ class CommunsGroup(click.Group):
         except CommunsError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(2 if isinstance(error, BadInput | Ambiguous) else 1)
+        except KeyboardInterrupt:
+            # Every write is a transaction: what finished is stored, nothing is half-kept.
+            click.echo(
+                "\ninterrupted: what was done before is kept, nothing half-done is; run the "
+                "same command again to go on",
+                err=True,
+            )
+            ctx.exit(130)
         except Exception as error:
             httpx = sys.modules.get("httpx")  # loaded by whatever talked to a node
             if httpx is None or not isinstance(error, httpx.HTTPError):
