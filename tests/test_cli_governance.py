@@ -63,6 +63,8 @@ def test_a_proposal_adds_a_maintainer_and_a_hidden_poll_is_settled(run):
         "--closes-in",
         "0",
     )
+    # Out of range: refused before anything is committed, as an open poll refuses it.
+    run("proposal", "vote", commons, poll, "7", "--as", "bao", code=1)  # then 2 commitments
     run("proposal", "vote", commons, poll, "1", "--as", "bao")
     run("proposal", "vote", commons, poll, "1")
     hidden = json.loads(run("proposal", "show", commons, poll, "--json"))
