@@ -154,6 +154,10 @@ def test_the_accept_policy_is_shown_and_a_decision_rule_can_be_challenged(run, g
     run("proposal", "close", c, opened)
     rules = json.loads(run("charter", "show", c, "--json"))["rules"]
     assert rules["contribution"]["method"]["name"] == "majority"
+    shown = run("charter", "show", c)  # for people: sentences, no Python values
+    assert "contribution: proposals from anyone, decided by anyone (majority)\n" in shown
+    assert "charter: proposals from anyone, decided by maintainers (k of n), the default" in shown
+    assert "None" not in shown and "['" not in shown and "forked from" not in shown
     run("proposal", "open", c, "--kind", "charter", "--title", "x", "--set-rule", "nope", code=2)
 
 

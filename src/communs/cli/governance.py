@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ..domain.governance import MAINTAINERS_DECIDE
+from ..domain.governance import MAINTAINERS_DECIDE, default_rule
 from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
 
 METHODS = (
@@ -293,8 +293,37 @@ def charter_show(ctx: Context, commons: str, as_json: bool) -> None:
     charter = ctx.service.charter(commons)
     if as_json:
         return emit_json(charter)
-    for key, value in charter.items():
-        click.echo(f"{key}: {value}")
+    click.echo(charter["name"])
+    if charter.get("description"):
+        click.echo(f"  {charter['description']}")
+    mode = "review first" if charter["mode"] == "review" else "publish first"
+    click.echo(f"  kind {charter['kind']}, {mode}, licence {charter['licence']}")
+    click.echo(f"  maintainers ({charter['threshold']} must accept a contribution):")
+    for did in charter["maintainers"]:
+        click.echo(f"    {did}")
+    click.echo(
+        f"  task board: a claim holds {charter.get('claim_hours', 72)} h, signals cool by half "
+        f"in {charter.get('half_life_hours', 168)} h, work is validated by "
+        f"{charter.get('validators', 'maintainers')}"
+    )
+    origin = charter.get("forked_from")
+    if origin:
+        click.echo(f"  forked from {short(origin['commons'])} (generation {charter['generation']})")
+    click.echo(f"  created by {charter['created_by']}")
+    click.echo("  rules (how each kind of decision is made):")
+    rules = charter.get("rules") or {}
+    for kind in sorted({"charter", "maintainer", *rules}):
+        click.echo(f"    {kind}: {_rule_text(rules.get(kind))}")
+    if "other" not in rules:
+        click.echo(f"    any other kind: {_rule_text(None, 'other')}")
+
+
+def _rule_text(rule: dict | None, kind: str = "charter") -> str:
+    """A rule as people say it; None: the commons keeps the default for that kind."""
+    said = rule or default_rule(kind)
+    method = said["method"]["name"].replace("_", " ")
+    text = f"proposals from {said['propose']}, decided by {said['eligible']} ({method})"
+    return text if rule else f"{text}, the default"
 
 
 @charter_group.command("history")
