@@ -159,6 +159,8 @@ def test_the_accept_policy_is_shown_and_a_decision_rule_can_be_challenged(run, g
     assert "charter: proposals from anyone, decided by maintainers (k of n), the default" in shown
     assert "None" not in shown and "['" not in shown and "forked from" not in shown
     run("proposal", "open", c, "--kind", "charter", "--title", "x", "--set-rule", "nope", code=2)
+    run("proposal", "open", c, "--title", "x", "--set", "colour=blue", code=2)
+    assert "claim_hours, half_life_hours" in run.error  # the fields it could have been
 
 
 def communs(home, *args: str) -> subprocess.CompletedProcess:

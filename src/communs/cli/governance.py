@@ -1,11 +1,13 @@
 """communs proposal … and communs charter …: the rules of a commons, and changing them."""
 
 import json
+import typing
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
+from ..domain.charter import SetField
 from ..domain.governance import MAINTAINERS_DECIDE, default_rule
 from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
 
@@ -137,7 +139,14 @@ def open_(
     elif remove_maintainer:
         effect = {"op": "remove_maintainer", "did": remove_maintainer}
     elif set_field:
-        field, _, value = set_field.partition("=")
+        field, equals, value = set_field.partition("=")
+        fields = typing.get_args(typing.get_type_hints(SetField)["field"])
+        if field not in fields or not equals:
+            raise click.BadParameter(
+                f"give FIELD=VALUE, FIELD one of {', '.join(fields)} (maintainers change with "
+                "--add-maintainer and --remove-maintainer, rules with --set-rule)",
+                param_hint="--set",
+            )
         effect = {"op": "set", "field": field, "value": int(value) if value.isdigit() else value}
     elif set_rule:
         effect = parse_rule(set_rule)
