@@ -504,3 +504,16 @@ def test_ctrl_c_exits_130_and_says_how_to_go_on(run, guide):
             process.kill()
     assert process.returncode == 130, err
     assert "run the same command again" in err and "Aborted!" not in err
+
+
+def test_links_magnets_and_torrents_answer_in_json_too(run, guide, tmp_path):
+    link = json.loads(run("commons", "link", guide["commons"], "--json"))["link"]
+    assert link == run("commons", "link", guide["commons"]).strip()
+    assert link.startswith(f"communs://{guide['commons']}")
+    blob = json.loads(run("blob", "list", "--json"))[0]["hash"]
+    seed = ("--url", "http://127.0.0.1:8470")  # no node runs: say where it will serve
+    magnet = json.loads(run("blob", "magnet", blob, *seed, "--json"))["magnet"]
+    assert magnet == run("blob", "magnet", blob, *seed).strip() and magnet.startswith("magnet:?")
+    target = tmp_path / "file.torrent"
+    written = json.loads(run("blob", "torrent", blob, str(target), *seed, "--json"))
+    assert written == {"file": str(target), "bytes": target.stat().st_size}

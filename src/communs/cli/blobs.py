@@ -252,28 +252,34 @@ def _name_option(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.argument("file", type=click.File("wb"))
 @_name_option
 @_url_option
+@json_option
 @pass_ctx
 def blob_torrent(
-    ctx: Context, hash: str, file: BinaryIO, name: str | None, url: str | None
+    ctx: Context, hash: str, file: BinaryIO, name: str | None, url: str | None, as_json: bool
 ) -> None:
     """Write a .torrent of the file HASH to FILE ('-': standard output): any BitTorrent
     client fetches it from this node over HTTP (web seed) and from other peers.
 
     Example: communs blob torrent 3fa2… film.torrent --name film.mkv
     """
-    file.write(_torrent(ctx, hash, name, url))
+    torrent = _torrent(ctx, hash, name, url)
+    file.write(torrent)
+    if as_json and file.name != "<stdout>":
+        emit_json({"file": file.name, "bytes": len(torrent)})
 
 
 @blob_group.command("magnet")
 @click.argument("hash")
 @_name_option
 @_url_option
+@json_option
 @pass_ctx
-def blob_magnet(ctx: Context, hash: str, name: str | None, url: str | None) -> None:
+def blob_magnet(ctx: Context, hash: str, name: str | None, url: str | None, as_json: bool) -> None:
     """Print a magnet link to the file HASH (BitTorrent v1 and v2 hashes, web seed, tracker)."""
-    from ..node import torrents
-
-    click.echo(torrents.magnet(_torrent(ctx, hash, name, url)))
+    magnet = node.torrents.magnet(_torrent(ctx, hash, name, url))
+    if as_json:
+        return emit_json({"magnet": magnet})
+    click.echo(magnet)
 
 
 # -- internals ---------------------------------------------------------------------------

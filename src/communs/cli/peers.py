@@ -307,7 +307,11 @@ def register(cli: click.Group, commons_group: click.Group) -> None:
 
     @commons_group.command("link")
     @click.argument("commons")
+    @json_option
     @pass_ctx
-    def link(ctx: Context, commons: str) -> None:
+    def link(ctx: Context, commons: str, as_json: bool) -> None:
         """A communs:// link others can follow to fetch COMMONS from this node."""
-        click.echo(ctx.service.link(commons)["id"])
+        made = ctx.service.link(commons)["id"]
+        if as_json:
+            return emit_json({"link": made})
+        click.echo(made)
