@@ -517,3 +517,18 @@ def test_links_magnets_and_torrents_answer_in_json_too(run, guide, tmp_path):
     target = tmp_path / "file.torrent"
     written = json.loads(run("blob", "torrent", blob, str(target), *seed, "--json"))
     assert written == {"file": str(target), "bytes": target.stat().st_size}
+
+
+def test_every_command_takes_home_and_as_after_its_name():
+    """People type `communs status --home DIR` as often as `communs --home DIR status`."""
+    import click
+
+    from communs.cli.reference import commands
+
+    lacking = [
+        name
+        for name, command in commands(cli)
+        if not isinstance(command, click.Group)
+        and not {"--home", "--as"} <= {o for p in command.params for o in p.opts}
+    ]
+    assert lacking == []

@@ -11,6 +11,7 @@ import click
 from .. import node
 from ..core.errors import CommunsError
 from .base import (
+    CommunsCommand,
     CommunsGroup,
     Context,
     bar_when_asked,
@@ -71,7 +72,7 @@ def peer_remove(ctx: Context, url: str) -> None:
     ctx.service.peer_remove(url)
 
 
-@click.command("follow")
+@click.command("follow", cls=CommunsCommand)
 @click.argument("target")
 @json_option
 @pass_ctx
@@ -89,7 +90,7 @@ def follow(ctx: Context, target: str, as_json: bool) -> None:
         click.echo(f"{result['pulled']} events fetched from {result['peer']}", err=True)
 
 
-@click.command("unfollow")
+@click.command("unfollow", cls=CommunsCommand)
 @click.argument("target")
 @pass_ctx
 def unfollow(ctx: Context, target: str) -> None:
@@ -97,7 +98,7 @@ def unfollow(ctx: Context, target: str) -> None:
     ctx.service.unfollow(target)
 
 
-@click.command("sync")
+@click.command("sync", cls=CommunsCommand)
 @click.argument("commons", required=False)
 @click.option("--peer", default=None, help="Only this peer (default: every known peer).")
 @json_option
@@ -131,7 +132,7 @@ def sync(ctx: Context, commons: str | None, peer: str | None, as_json: bool) -> 
         ctx_exit.exit(1)
 
 
-@click.command("block")
+@click.command("block", cls=CommunsCommand)
 @click.argument("did")
 @click.option("--reason", default="", help="Why, for your own records.")
 @pass_ctx
@@ -140,7 +141,7 @@ def block(ctx: Context, did: str, reason: str) -> None:
     ctx.service.block(did, reason)
 
 
-@click.command("unblock")
+@click.command("unblock", cls=CommunsCommand)
 @click.argument("did")
 @pass_ctx
 def unblock(ctx: Context, did: str) -> None:
@@ -148,7 +149,7 @@ def unblock(ctx: Context, did: str) -> None:
     ctx.service.unblock(did)
 
 
-@click.command("status")
+@click.command("status", cls=CommunsCommand)
 @json_option
 @pass_ctx
 def status(ctx: Context, as_json: bool) -> None:
