@@ -82,15 +82,22 @@ def parallel(*calls: Callable[[], Any]) -> list[Any]:
     return [future.result() for future in futures]
 
 
-def run_cli(home: Path, *args: str, code: int | None = 0, timeout: float = CLI_TIMEOUT) -> str:
-    """``python -m communs --home HOME ARGS…``: its stdout, after checking its exit code
-    (``code=None``: any)."""
-    result = subprocess.run(
+def communs_process(
+    home: Path, *args: str, timeout: float = CLI_TIMEOUT
+) -> subprocess.CompletedProcess:
+    """``python -m communs --home HOME ARGS…`` as it ended: exit code, stdout and stderr."""
+    return subprocess.run(
         [sys.executable, "-m", "communs", "--home", str(home), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
     )
+
+
+def run_cli(home: Path, *args: str, code: int | None = 0, timeout: float = CLI_TIMEOUT) -> str:
+    """``python -m communs --home HOME ARGS…``: its stdout, after checking its exit code
+    (``code=None``: any)."""
+    result = communs_process(home, *args, timeout=timeout)
     if code is not None:
         assert result.returncode == code, (
             f"communs {' '.join(args)} exited {result.returncode}, expected {code}\n"

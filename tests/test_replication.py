@@ -21,7 +21,7 @@ import pytest
 from communs.core.events import event_id, sign_event
 from communs.node.home.folder import Home
 from communs.store.local import LocalState
-from nodes import Node, Nodes, parallel, wait_until
+from nodes import Node, Nodes, communs_process, parallel, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -346,13 +346,8 @@ def test_a_peer_that_cannot_be_reached_shows_why(nodes):
     assert "refused" in peer["last_error"].lower(), peer
 
     # Following from it through the running node: the peer is named, not this home's node.
-    followed = subprocess.run(
-        [sys.executable, "-m", "communs", "--home", str(n.home), "follow"]
-        + [f"communs://{'ab' * 32}?peer={down.removeprefix('http://')}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    link = f"communs://{'ab' * 32}?peer={down.removeprefix('http://')}"
+    followed = communs_process(n.home, "follow", link)
     assert followed.returncode == 1, followed
     assert f"the peer {down} did not answer" in followed.stderr, followed.stderr
     assert "the node running on this home" not in followed.stderr
@@ -388,12 +383,7 @@ def test_peer_add_refuses_what_is_not_another_communs_node(nodes):
     (n,) = nodes.start("n")
 
     def add(url: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "communs", "--home", str(n.home), "peer", "add", url],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return communs_process(n.home, "peer", "add", url)
 
     typo = add("nonsense.invalid")
     assert typo.returncode == 2 and "not a host name this machine knows" in typo.stderr
@@ -424,13 +414,8 @@ def test_a_link_is_followed_only_from_a_node_that_holds_its_commons(nodes):
     a follow of a commons held nowhere here can still be removed by its id."""
     n, m = nodes.start("n", "m")
     lacked = "cd" * 32
-    followed = subprocess.run(
-        [sys.executable, "-m", "communs", "--home", str(n.home), "follow"]
-        + [f"communs://{lacked}?peer={m.url.removeprefix('http://')}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    link = f"communs://{lacked}?peer={m.url.removeprefix('http://')}"
+    followed = communs_process(n.home, "follow", link)
     assert followed.returncode == 1, followed
     assert "does not hold the commons cdcdcdcdcdcd" in followed.stderr, followed.stderr
     assert n.cli_json("peer", "list") == []

@@ -350,14 +350,24 @@ def entry(event: Event, **fields: Any) -> dict[str, Any]:
     return {**fields, "event": event.id, "time": event.time}
 
 
+def ballot_refused(proposal: dict[str, Any], ballot: Any, reason: str) -> Ineffective | None:
+    """Why a ballot could not count on ``proposal`` (its shape for the method, a reason the
+    proposal requires), or None; also asked before a hidden ballot is committed to."""
+    method = proposal["method"]
+    problem = check_ballot(method["name"], ballot, method, len(proposal["options"]))
+    if problem:
+        return Ineffective(INVALID_BALLOT, problem=problem.record())
+    if method["reason_required"] and not reason.strip():
+        return Ineffective(REASON_REQUIRED)
+    return None
+
+
 def count(event: Event, proposal: dict[str, Any]) -> Writes:
     """Count the event's ballot (a vote, or a reveal): it replaces the author's last one."""
-    method, body = proposal["method"], event.body
-    problem = check_ballot(method["name"], body.ballot, method, len(proposal["options"]))
-    if problem:
-        raise Ineffective(INVALID_BALLOT, problem=problem.record())
-    if method["reason_required"] and not body.reason.strip():
-        raise Ineffective(REASON_REQUIRED)
+    body = event.body
+    refused = ballot_refused(proposal, body.ballot, body.reason)
+    if refused:
+        raise refused
     ballot = entry(event, ballot=body.ballot, reason=body.reason)
     ballots = {**proposal["ballots"], event.author: ballot}
     return {proposal_key(body.proposal): {**proposal, "ballots": ballots}}

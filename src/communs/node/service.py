@@ -317,10 +317,11 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
         if is_did(target):
             self.local.set_author(target, None)
             return {"id": target}
-        followed = [c for c in self.local.follows() if c.hex() == target.lower()]
-        if followed:  # by its full id, even when nothing of it is held here
-            commons = followed[0]
-        else:
+        try:  # by its full id, even when nothing of it is held here
+            commons = bytes.fromhex(target) if len(target) == 64 else None
+        except ValueError:
+            commons = None
+        if commons is None:
             with self.lock:
                 commons = self._commons(target)
         self.local.unfollow(commons)

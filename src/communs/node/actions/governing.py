@@ -10,9 +10,8 @@ import cbor2
 
 from ...core.errors import Ambiguous, BadInput, NotFound, Refused
 from ...core.identity import Identity
-from ...domain.governance import INVALID_BALLOT, REASON_REQUIRED, commitment, proposal_key
-from ...domain.refusals import refusal, sentence
-from ...domain.tally import check_ballot
+from ...domain.governance import ballot_refused, commitment, proposal_key
+from ...domain.refusals import sentence
 from ...store.local import LocalState
 from ..home.folder import Home
 from ..reads.queries import hexed, log
@@ -119,12 +118,9 @@ def vote(
     if record and record["hidden"]:
         # The fold checks a hidden ballot only when it is revealed, after the close: checked
         # here too, as an open one is, so that no one commits to a ballot that cannot count.
-        method = record["method"]
-        problem = check_ballot(method["name"], ballot, method, len(record["options"]))
-        if problem:
-            raise Refused(f"{sentence(refusal(INVALID_BALLOT, problem=problem.record()))}")
-        if method["reason_required"] and not reason.strip():
-            raise Refused(sentence(refusal(REASON_REQUIRED)))
+        refused = ballot_refused(record, ballot, reason)
+        if refused:
+            raise Refused(sentence(refused.refusal))
         salt = os.urandom(32)
         body = {"proposal": pid, "commitment": commitment(pid, me.did, ballot, salt)}
         event = home.emit(me, commons, "proposal.commit", {**body, "credits": credits})

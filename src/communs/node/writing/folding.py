@@ -203,8 +203,10 @@ def fold_new(store: Store, commons_id: bytes, new: list[Event]) -> int:
 
     def changed(keys: Iterable[str], at: Position) -> None:
         """Queue the tail events after ``at`` that touch records the batch changed."""
+        if tail is None:
+            return
         for key in keys:
-            if tail and key not in watched:
+            if key not in watched:
                 watched.add(key)
                 for row in store.key_touchers(cid, key, at):
                     if row.id not in queued:
@@ -253,8 +255,7 @@ def fold_new(store: Store, commons_id: bytes, new: list[Event]) -> int:
         state.put({key: state.value(key) for key in before if key not in writes})
         state.put(writes)
         changed([*before, *writes], event.position)
-        key_rows += [(key, event.clock, event.id, key in writes) for key in state.reads]
-        key_rows += [(key, event.clock, event.id, True) for key in writes if key not in state.reads]
+        key_rows += [(k, event.clock, event.id, k in writes) for k in state.reads.union(writes)]
     stored = state.stored_encodings(unread) if unread else {}
     results: dict[bytes, tuple[bytes | None, bytes | None]] = {}
     for eid, reason, prior in undos:
