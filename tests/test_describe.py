@@ -1,6 +1,8 @@
 """Each event type says how it reads, where it is declared: one line per event."""
 
 from communs import domain
+from communs.domain.lines import say
+from communs.i18n import translator
 from communs.node.reads.describe import Known
 from eventkit import World, blob, change, charter
 
@@ -10,9 +12,9 @@ def test_every_event_type_says_how_it_reads():
     assert missing == [], f"give these event types a summary= line: {missing}"
 
 
-def lines(events, names, titles):
+def lines(events, names, titles, lang="en"):
     known = Known(names, titles)
-    return [domain.summary(event, known) for event in events]
+    return [say(domain.summary(event, known), translator(lang)) for event in events]
 
 
 def test_lines_name_people_and_titles():
@@ -31,7 +33,7 @@ def test_lines_name_people_and_titles():
     titles = {proposal.id.hex(): "Draft"}
     assert lines([genesis, proposal, accept, named, detached, erased, removed], people, titles) == [
         "anna created 'Guide'",
-        "bao proposed 'Draft' (1 change(s))",
+        "bao proposed 'Draft' (1 change)",
         "anna accepted 'Draft'",
         "bao is named 'Bao'",
         "bao signed a display name",

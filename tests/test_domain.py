@@ -430,7 +430,7 @@ def test_removing_a_maintainer_below_the_threshold_is_refused(scene):
     s = scene(threshold=2)
     _, reason = s.do(s.m1, "change_charter", remove(s.m2))
     assert reason.startswith("the charter would become invalid")
-    assert "threshold 2 is above the 1 maintainer(s)" in reason
+    assert "threshold 2 is above its 1 maintainer" in reason
     records = s.records()
     assert len(records["charter"]["maintainers"]) == 2
     assert not any(key.startswith("motion/") for key in records)  # nothing left pending

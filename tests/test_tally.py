@@ -90,10 +90,10 @@ def test_supermajority_is_at_least_the_fraction_of_yes_and_no():
 def test_k_of_n_passes_with_k_approvals_and_fails_when_k_is_out_of_reach():
     assert k_of_n(["yes", "yes"], k=2, n=3).outcome == "passed"
     waiting = k_of_n(["yes"], k=2, n=3)
-    assert waiting.outcome == "undecided" and sentence(waiting.reason) == "1 approvals, 2 needed"
+    assert waiting.outcome == "undecided" and sentence(waiting.reason) == "1 approval, 2 needed"
     lost = k_of_n(["yes", "no"], k=2, n=2)
     assert lost.outcome == "failed"
-    assert sentence(lost.reason) == "1 approvals, 2 needed, and only 0 may still approve"
+    assert sentence(lost.reason) == "1 approval, 2 needed, and only 0 may still approve"
     # An unrevealed commitment is an abstention: it will never approve.
     assert k_of_n(["yes"], k=2, n=2, abstentions=1).outcome == "failed"
     assert k_of_n(["yes", "no"], k=2).outcome == "undecided"  # n unknown: anyone may come
@@ -109,7 +109,7 @@ def test_lazy_consensus_passes_unless_an_objection_stands():
     assert sentence(lazy_consensus([]).reason) == "no objection stands"
     failed = lazy_consensus([Objection("b", "too soon"), Objection("a", "costly")])
     assert failed.outcome == "failed"
-    assert sentence(failed.reason) == "2 objection(s) stand: costly; too soon"
+    assert sentence(failed.reason) == "2 objections stand: costly; too soon"
     assert failed.counts == {"objections": 2, "standing": 2}
     withdrawn = lazy_consensus([Objection("a", "costly", withdrawn=True)])
     assert withdrawn.outcome == "passed"
@@ -119,7 +119,7 @@ def test_consent_passes_when_no_unresolved_objection_remains():
     assert consent([]).outcome == "passed"
     open_ = consent([Objection("a", "unsafe"), Objection("b", "fine now", withdrawn=True)])
     assert open_.outcome == "undecided"
-    assert sentence(open_.reason) == "1 unresolved objection(s): unsafe"
+    assert sentence(open_.reason) == "1 unresolved objection: unsafe"
     assert open_.counts == {"objections": 2, "unresolved": 1}
     resolved = consent([Objection("a", "unsafe", True), Objection("b", "x", True)])
     assert resolved.outcome == "passed"
@@ -209,7 +209,7 @@ def test_time_poll_most_yes_then_most_if_need_be():
 def test_advice_leaves_the_decision_to_the_proposer():
     result = advice(["go ahead", "mind the budget"], abstentions=1)
     assert result.outcome == "undecided" and result.counts == {"advice": 2}
-    assert sentence(result.reason) == "2 piece(s) of advice; the proposer decides"
+    assert sentence(result.reason) == "2 pieces of advice; the proposer decides"
     assert result.participants == 3
 
 
@@ -324,7 +324,7 @@ PARAMS = {"max_choices": 2, "max_score": 5, "dots": 4}
         ("k_of_n", 1, "the ballot must be yes, no or abstain"),
         ("consensus", "block", None),
         ("consensus", "yes", "the ballot must be agree, stand_aside, disagree, block"),
-        ("lazy_consensus", "yes", "lazy_consensus decides by objections: object instead of voting"),
+        ("lazy_consensus", "yes", "lazy consensus decides by objections: object instead of voting"),
         ("consent", "no", "consent decides by objections: object instead of voting"),
         ("advice", "do it", None),
         ("advice", "", "advice is a text of 1 to 20000 characters"),
@@ -364,7 +364,7 @@ def test_check_options():
     assert check_options("single_choice", ["A", "B"]) is None
     assert (
         sentence(check_options("time_poll", ["Mon"]))
-        == "a time_poll poll needs at least two options"
+        == "time poll: a poll needs at least two options"
     )
     assert sentence(check_options("score", ["A", "A"])) == "options must be distinct"
     assert sentence(check_options("majority", ["A", "B"])) == "majority takes no options"

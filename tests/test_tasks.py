@@ -302,7 +302,7 @@ def test_signals_on_contributions_and_paths(tasks):
     ]
     b.do(b.m1, "contribution.accept", {"contribution": proposal.id, "revision": 0})
     _, reason = b.do(b.bob, "task.signal", {"target": on_proposal, "kind": "needed"})
-    assert reason == "cannot signal a contribution that is accepted"
+    assert reason == "cannot send a signal on a contribution that is accepted"
     with pytest.raises(InvalidEvent):
         b.bob.emit(
             b.commons,

@@ -127,7 +127,11 @@ class CommunsGroup(click.Group):
                 "same command again to go on",
                 err=True,
             )
-            ctx.exit(130)
+            # Straight out: the threads an interrupted command leaves (a transfer, a sync)
+            # must not run on while the interpreter tears down, which can crash it.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         except Exception as error:
             httpx = sys.modules.get("httpx")  # loaded by whatever talked to a node
             if httpx is None or not isinstance(error, httpx.HTTPError):

@@ -12,8 +12,10 @@ import msgspec
 
 from ..core import canonical
 from ..core.events import MAX_FORK_HEADS, Event
-from .fold import Ineffective, View, Words, Writes, event_type
-from .refusals import code
+from ..i18n import N_
+from .fold import Ineffective, View, Writes, event_type
+from .lines import Line, Words, word
+from .refusals import code, plural_code
 from .schema import Body, Id, Text, Title, check_did, to_builtins
 
 KINDS = ("software", "text", "design", "media", "places", "data", "equipment", "other")
@@ -105,11 +107,15 @@ NOT_MAINTAINER = code(
 )
 ALREADY_MAINTAINER = code("already_maintainer", "this identity is already a maintainer")
 NOT_A_MAINTAINER = code("not_a_maintainer", "this identity is not a maintainer")
-CHARTER_INVALID = code("charter_invalid", "the charter would become invalid: {field} does not fit")
-THRESHOLD_ABOVE = code(
+CHARTER_INVALID = code(
+    "charter_invalid", "the charter would become invalid: {field:word} does not fit"
+)
+THRESHOLD_ABOVE = plural_code(
     "threshold_above",
-    "the charter would become invalid: threshold {threshold} is above the {maintainers} "
-    "maintainer(s)",
+    "the charter would become invalid: threshold {threshold} is above its {maintainers} maintainer",
+    "the charter would become invalid: threshold {threshold} is above its {maintainers} "
+    "maintainers",
+    "maintainers",
 )
 ALREADY_ENDORSED = code("already_endorsed", "this maintainer already endorsed the same change")
 
@@ -119,18 +125,32 @@ def require_maintainer(view: View, event: Event) -> None:
         raise Ineffective(NOT_MAINTAINER, action=event.type)
 
 
-def _created(body: CreateCommons, words: Words) -> str:
+def _created(body: CreateCommons, words: Words) -> Line:
     origin = body.forked_from
-    made = f"forked {origin.commons.hex()[:12]} as" if origin else "created"
-    return f"{made} '{body.charter.name}'"
+    if origin:
+        return Line(
+            N_("{who} forked '{origin}' as '{name}'"),
+            {"origin": words.commons(origin.commons), "name": body.charter.name},
+        )
+    return Line(N_("{who} created '{name}'"), {"name": body.charter.name})
 
 
-def _endorsed(body: "ChangeCharter", words: Words) -> str:
+def _endorsed(body: "ChangeCharter", words: Words) -> Line:
     change = body.change
     if isinstance(change, SetField):
-        return f"endorsed setting the charter's {change.field} to {change.value!r}"
-    verb = "adding" if isinstance(change, AddMaintainer) else "removing"
-    return f"endorsed {verb} {words.person(change.did)} as a maintainer"
+        return Line(
+            N_("{who} endorsed setting the charter's {field} to {value}"),
+            {"field": word(change.field), "value": repr(change.value)},
+        )
+    if isinstance(change, AddMaintainer):
+        return Line(
+            N_("{who} endorsed adding {person} as a maintainer"),
+            {"person": words.person(change.did)},
+        )
+    return Line(
+        N_("{who} endorsed removing {person} from the maintainers"),
+        {"person": words.person(change.did)},
+    )
 
 
 @event_type("commons.create", CreateCommons, genesis=True, summary=_created)

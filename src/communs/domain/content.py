@@ -24,8 +24,10 @@ from typing import Annotated, Any
 import msgspec
 
 from ..core.events import Event
+from ..i18n import N_
 from .charter import is_maintainer
-from .fold import Ineffective, View, Words, Writes, event_type
+from .fold import Ineffective, View, Writes, event_type
+from .lines import Line, Words
 from .refusals import code
 from .schema import Body, Id, Text
 
@@ -98,8 +100,10 @@ def erased(view: View, content: bytes | None) -> dict[str, Any] | None:
     return record["erased"] if record else None
 
 
-def _erased(body: Erase, words: Words) -> str:
-    return f"removed content: {body.reason}" if body.reason else "erased content"
+def _erased(body: Erase, words: Words) -> Line:
+    if body.reason:
+        return Line(N_("{who} removed content: {reason}"), {"reason": body.reason})
+    return Line(N_("{who} erased content"))
 
 
 @event_type("content.erase", Erase, summary=_erased)

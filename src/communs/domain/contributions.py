@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from ..core.events import Event
+from ..i18n import N_, Nn_
 from .artifacts import Change, Merged, change_records, check_unique_paths, write_changes
 from .charter import ForkOrigin, charter_of, require_maintainer, sequence
-from .fold import Ineffective, View, Words, Writes, acting, event_type
+from .fold import Ineffective, View, Writes, event_type
+from .lines import Line, Words, acting, word
 from .refusals import code
 from .schema import Body, Id, Reason, Text, Title, to_builtins
 
@@ -86,7 +88,7 @@ UNKNOWN_CONTRIBUTION = code(
     "unknown_contribution", "no contribution {contribution} is known in this commons at this point"
 )
 CONTRIBUTION_STATE = code(
-    "contribution_state", "cannot {action:verb} a contribution that is {state}"
+    "contribution_state", "cannot {action:verb} a contribution that is {state:word}"
 )
 NOT_CONTRIBUTION_AUTHOR = code(
     "not_contribution_author", "only the author of a contribution can {action:verb} it"
@@ -144,12 +146,18 @@ def publish(view: View, event: Event, cid: bytes, record: dict[str, Any]) -> Wri
     return writes
 
 
-def _proposed(body: Propose, words: Words) -> str:
-    return f"proposed '{body.title}' ({len(body.changes)} change(s))"
+def _proposed(body: Propose, words: Words) -> Line:
+    return Line(
+        Nn_("{who} proposed '{title}' ({n} change)", "{who} proposed '{title}' ({n} changes)"),
+        {"title": body.title, "n": len(body.changes)},
+    )
 
 
-def _reviewed(body: "Review", words: Words) -> str:
-    return f"reviewed {words.title(body.contribution)}: {body.verdict.replace('_', ' ')}"
+def _reviewed(body: "Review", words: Words) -> Line:
+    return Line(
+        N_("{who} reviewed '{what}': {verdict}"),
+        {"what": words.title(body.contribution), "verdict": word(body.verdict)},
+    )
 
 
 @event_type("contribution.propose", Propose, summary=_proposed)
@@ -176,7 +184,7 @@ def propose(view: View, event: Event) -> Writes:
     return {contribution_key(event.id): record}
 
 
-@event_type("contribution.revise", Revise, summary=acting("revised"))
+@event_type("contribution.revise", Revise, summary=acting(N_("{who} revised '{what}'")))
 def revise(view: View, event: Event) -> Writes:
     body: Revise = event.body
     record = load(view, body.contribution)
@@ -214,7 +222,7 @@ def review(view: View, event: Event) -> Writes:
     }
 
 
-@event_type("contribution.accept", Accept, summary=acting("accepted"))
+@event_type("contribution.accept", Accept, summary=acting(N_("{who} accepted '{what}'")))
 def accept(view: View, event: Event) -> Writes:
     body: Accept = event.body
     require_maintainer(view, event)
@@ -251,7 +259,7 @@ def accept(view: View, event: Event) -> Writes:
     return writes
 
 
-@event_type("contribution.reject", Reject, summary=acting("rejected"))
+@event_type("contribution.reject", Reject, summary=acting(N_("{who} rejected '{what}'")))
 def reject(view: View, event: Event) -> Writes:
     require_maintainer(view, event)
     record = load(view, event.body.contribution)
@@ -266,7 +274,7 @@ def reject(view: View, event: Event) -> Writes:
     }
 
 
-@event_type("contribution.withdraw", Withdraw, summary=acting("withdrew"))
+@event_type("contribution.withdraw", Withdraw, summary=acting(N_("{who} withdrew '{what}'")))
 def withdraw(view: View, event: Event) -> Writes:
     record = load(view, event.body.contribution)
     require_author(record, event)
@@ -274,7 +282,7 @@ def withdraw(view: View, event: Event) -> Writes:
     return {contribution_key(event.body.contribution): {**record, "state": "withdrawn"}}
 
 
-@event_type("contribution.revert", Revert, summary=acting("reverted"))
+@event_type("contribution.revert", Revert, summary=acting(N_("{who} reverted '{what}'")))
 def revert(view: View, event: Event) -> Writes:
     body: Revert = event.body
     require_maintainer(view, event)
@@ -301,7 +309,7 @@ def revert(view: View, event: Event) -> Writes:
     return writes
 
 
-@event_type("contribution.patrol", Patrol, summary=acting("patrolled"))
+@event_type("contribution.patrol", Patrol, summary=acting(N_("{who} patrolled '{what}'")))
 def patrol(view: View, event: Event) -> Writes:
     require_maintainer(view, event)
     record = load(view, event.body.contribution)

@@ -17,6 +17,7 @@ import msgspec
 from ..core import canonical
 from ..core.errors import InvalidEvent
 from ..core.events import Event, parse_checked_event, parse_event
+from .lines import Line, Summary, Words
 from .refusals import Code, Refusal, refusal
 
 Writes = dict[str, Any]
@@ -34,18 +35,6 @@ class View(Protocol):
     def get(self, key: str) -> Any: ...
 
 
-class Words(Protocol):
-    """How the node names what an event's line mentions (the domain holds no names)."""
-
-    def person(self, did: str) -> str: ...  # a display name, or a short DID
-
-    def title(self, ref: bytes | str) -> str: ...  # 'a title', quoted, or a short id
-
-
-# The line an event reads as after its author's name: "accepted 'Fix the legend'".
-Summary = Callable[[Any, Words], str]
-
-
 @dataclass(frozen=True)
 class EventType:
     name: str
@@ -60,7 +49,7 @@ TYPES: dict[str, EventType] = {}
 
 def event_type(name: str, body: type, *, genesis: bool = False, summary: Summary | None = None):
     """Register the reducer of an event type, with the line it reads as:
-    ``@event_type("x.y", XBody, summary=acting("did x on"))``."""
+    ``@event_type("x.y", XBody, summary=acting(N_("{who} did x on '{what}'")))``."""
 
     def register(reduce: Callable[[View, Event], Writes]) -> Callable[[View, Event], Writes]:
         TYPES[name] = EventType(name, body, reduce, genesis, summary)
@@ -69,25 +58,11 @@ def event_type(name: str, body: type, *, genesis: bool = False, summary: Summary
     return register
 
 
-def acting(verb: str) -> Summary:
-    """The line of an event that acts on one contribution, task or proposal: "VERB 'its title'"."""
-
-    def line(body: Any, words: Words) -> str:
-        target = (
-            getattr(body, "contribution", None)
-            or getattr(body, "task", None)
-            or getattr(body, "proposal", None)
-        )
-        return f"{verb} {words.title(target)}" if target else verb
-
-    return line
-
-
-def summary(event: Event, words: Words) -> str:
-    """The readable line of an event: "anna accepted 'Fix the map legend'"."""
+def summary(event: Event, words: Words) -> Line:
+    """The line an event reads as: "anna accepted 'Fix the map legend'"."""
     described = TYPES[event.type].summary
-    rest = described(event.body, words) if described else event.type
-    return f"{words.person(event.author)} {rest}"
+    line = described(event.body, words) if described else Line("{who} " + event.type)
+    return Line(line.text, {"who": words.person(event.author), **line.fields})
 
 
 def parse_body(kind: str, value: Any) -> Any:

@@ -45,6 +45,7 @@ import msgspec
 
 from ..core import canonical
 from ..core.events import Event
+from ..i18n import N_
 from .charter import (
     AddMaintainer,
     RemoveMaintainer,
@@ -55,8 +56,9 @@ from .charter import (
     sequence,
 )
 from .contributions import contribution_key
-from .fold import Ineffective, View, Words, Writes, acting, event_type
-from .refusals import code
+from .fold import Ineffective, View, Writes, event_type
+from .lines import Line, Words, acting, word
+from .refusals import code, plural_code
 from .schema import Body, Id, Reason, Text, Title, to_builtins
 from .tally import (
     ADVISORY,
@@ -210,14 +212,16 @@ MEMBERS_ONLY = code(
     "only members (maintainers and authors of an accepted contribution) may {action:work}; the "
     "author cites no accepted contribution of theirs",
 )
-CONTRIBUTORS_ONLY = code(
+CONTRIBUTORS_ONLY = plural_code(
     "contributors_only",
-    "only contributors with at least {least} accepted contribution(s) may {action:work}; the "
-    "author "
-    "cites {cited}",
+    "only contributors with at least {least} accepted contribution may {action:work}; the "
+    "author cites {cited}",
+    "only contributors with at least {least} accepted contributions may {action:work}; the "
+    "author cites {cited}",
+    "least",
 )
 ALREADY_DEFAULT = code(
-    "already_default", "decisions of kind {kind} already follow the default rule"
+    "already_default", "decisions of kind {kind:word} already follow the default rule"
 )
 PROPOSAL_CLOSED = code(
     "proposal_closed",
@@ -231,8 +235,8 @@ NOT_PROPOSER = code(
 )
 METHOD_FIXED = code(
     "method_fixed",
-    "the charter decides {kind} decisions by {method} with its own parameters: leave the method "
-    "out, or open an advisory poll",
+    "the charter decides {kind:word} decisions by {method:word} with its own parameters: "
+    "leave the method out, or open an advisory poll",
 )
 INVALID_OPTIONS = code("invalid_options", "{problem}")
 OBJECTIONS_PUBLIC = code(
@@ -241,7 +245,7 @@ OBJECTIONS_PUBLIC = code(
 ADVISORY_EFFECT = code(
     "advisory_effect", "an advisory poll decides nothing: it cannot carry an effect"
 )
-EFFECT_KIND = code("effect_kind", "this effect belongs to decisions of kind {kind}")
+EFFECT_KIND = code("effect_kind", "this effect belongs to decisions of kind {kind:word}")
 HIDDEN_BALLOTS = code(
     "hidden_ballots", "this proposal takes hidden ballots: commit now, reveal after the close"
 )
@@ -273,7 +277,7 @@ ALREADY_REVEALED = code("already_revealed", "the author already revealed their b
 COMMITMENT_MISMATCH = code(
     "commitment_mismatch", "this ballot and salt do not match the author's commitment"
 )
-VOTE_INSTEAD = code("vote_instead", "this proposal is decided by {method}: vote instead")
+VOTE_INSTEAD = code("vote_instead", "this proposal is decided by {method:word}: vote instead")
 ALREADY_OBJECTS = code(
     "already_objects", "the author already objects; withdraw the objection to restate it"
 )
@@ -287,11 +291,12 @@ CLOSES_LATER = code(
 )
 STILL_OPEN = code("still_open", "this proposal is still open: close it first")
 SETTLED_ALREADY = code("settled_already", "this proposal is already settled")
-REVEALS_PENDING = code(
+REVEALS_PENDING = plural_code(
     "reveals_pending",
-    "{hidden} ballot(s) may still be revealed until {until:time}; settle then, or once every "
-    "ballot "
-    "is revealed",
+    "{hidden} ballot may still be revealed until {until:time}; settle then, or once it is",
+    "{hidden} ballots may still be revealed until {until:time}; settle then, or once every "
+    "ballot is revealed",
+    "hidden",
 )
 
 
@@ -422,12 +427,18 @@ def stated(view: View, proposal: dict[str, Any], event: Event) -> dict[str, Any]
     return {**proposal, "outcome": body.outcome, "review_at": body.review_at}
 
 
-def _opened(body: Open, words: Words) -> str:
-    return f"opened the proposal '{body.title}' ({body.kind})"
+def _opened(body: Open, words: Words) -> Line:
+    return Line(
+        N_("{who} opened the proposal '{title}' ({kind})"),
+        {"title": body.title, "kind": word(body.kind)},
+    )
 
 
-def _objected(body: "Object", words: Words) -> str:
-    return f"objected to {words.title(body.proposal)}: {body.reason}"
+def _objected(body: "Object", words: Words) -> Line:
+    return Line(
+        N_("{who} objected to '{what}': {reason}"),
+        {"what": words.title(body.proposal), "reason": body.reason},
+    )
 
 
 @event_type("proposal.open", Open, summary=_opened)
@@ -488,7 +499,7 @@ def take_part(view: View, event: Event, proposal: dict[str, Any]) -> None:
     require(view, rule["eligible"], rule["min_contributions"], event)
 
 
-@event_type("proposal.vote", Vote, summary=acting("voted on"))
+@event_type("proposal.vote", Vote, summary=acting(N_("{who} voted on '{what}'")))
 def vote(view: View, event: Event) -> Writes:
     body: Vote = event.body
     proposal = load(view, body.proposal)
@@ -498,7 +509,7 @@ def vote(view: View, event: Event) -> Writes:
     return count(event, proposal)
 
 
-@event_type("proposal.commit", Commit, summary=acting("cast a hidden ballot on"))
+@event_type("proposal.commit", Commit, summary=acting(N_("{who} cast a hidden ballot on '{what}'")))
 def commit(view: View, event: Event) -> Writes:
     body: Commit = event.body
     proposal = load(view, body.proposal)
@@ -512,7 +523,7 @@ def commit(view: View, event: Event) -> Writes:
     return {proposal_key(body.proposal): {**proposal, "commitments": commitments}}
 
 
-@event_type("proposal.reveal", Reveal, summary=acting("revealed a ballot on"))
+@event_type("proposal.reveal", Reveal, summary=acting(N_("{who} revealed a ballot on '{what}'")))
 def reveal(view: View, event: Event) -> Writes:
     body: Reveal = event.body
     proposal = load(view, body.proposal)
@@ -548,7 +559,9 @@ def object_(view: View, event: Event) -> Writes:
 
 
 @event_type(
-    "proposal.withdraw_objection", WithdrawObjection, summary=acting("withdrew an objection to")
+    "proposal.withdraw_objection",
+    WithdrawObjection,
+    summary=acting(N_("{who} withdrew an objection to '{what}'")),
 )
 def withdraw_objection(view: View, event: Event) -> Writes:
     body: WithdrawObjection = event.body
@@ -562,7 +575,7 @@ def withdraw_objection(view: View, event: Event) -> Writes:
     return {proposal_key(body.proposal): {**proposal, "objections": objections}}
 
 
-@event_type("proposal.close", Close, summary=acting("closed"))
+@event_type("proposal.close", Close, summary=acting(N_("{who} closed '{what}'")))
 def close(view: View, event: Event) -> Writes:
     proposal = load(view, event.body.proposal)
     if proposal["state"] != "open":
@@ -581,7 +594,7 @@ def close(view: View, event: Event) -> Writes:
     return decide(view, event, proposal)
 
 
-@event_type("proposal.settle", Close, summary=acting("settled"))
+@event_type("proposal.settle", Close, summary=acting(N_("{who} settled '{what}'")))
 def settle(view: View, event: Event) -> Writes:
     proposal = load(view, event.body.proposal)
     if not proposal["hidden"]:

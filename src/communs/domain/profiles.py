@@ -7,8 +7,10 @@ from typing import Annotated
 import msgspec
 
 from ..core.events import Event
+from ..i18n import N_
 from .content import ContentSize, check_detached, named
-from .fold import View, Words, Writes, event_type
+from .fold import View, Writes, event_type
+from .lines import Line, Words
 from .schema import Body, Id
 
 Name = Annotated[str, msgspec.Meta(max_length=200)]
@@ -25,9 +27,11 @@ class SetProfile(Body, kw_only=True):
             raise ValueError("a profile has its name inline or detached: one of the two")
 
 
-def _named(body: SetProfile, words: Words) -> str:
+def _named(body: SetProfile, words: Words) -> Line:
     # A detached name is not repeated in the log's line: its holder may erase it.
-    return f"is named '{body.name}'" if body.name else "signed a display name"
+    if body.name:
+        return Line(N_("{who} is named '{name}'"), {"name": body.name})
+    return Line(N_("{who} signed a display name"))
 
 
 @event_type("profile.set", SetProfile, summary=_named)

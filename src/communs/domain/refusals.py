@@ -13,18 +13,45 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from string import Formatter
-from typing import Any
+from typing import Any, Protocol
+
+from ..i18n import N_
 
 
 @dataclass(frozen=True)
 class Code:
-    """A kind of refusal: its stable name and the English sentence that explains it."""
+    """A kind of refusal: its stable name and the English sentence that explains it; with
+    ``many``, the sentence when the parameter ``count`` is not 1."""
 
     name: str
     english: str
+    many: str | None = None
+    count: str | None = None
 
     def params(self) -> list[str]:
         return [field for _, field, _, _ in Formatter().parse(self.english) if field]
+
+    def template(self, params: Mapping[str, Any], translate: "Translate") -> str:
+        if self.many is None or self.count is None:
+            return translate(self.english)
+        n = params.get(self.count)
+        return translate.plural(self.english, self.many, n if isinstance(n, int) else 0)
+
+
+class Translate(Protocol):
+    """A language's messages (``communs.i18n.Translator``): a text as is, or a plural form."""
+
+    def __call__(self, text: str) -> str: ...
+
+    def plural(self, one: str, many: str, n: int) -> str: ...
+
+
+class _AsWritten:
+    def __call__(self, text: str) -> str:
+        return text
+
+    def plural(self, one: str, many: str, n: int) -> str:
+        return one if n == 1 else many
 
 
 CODES: dict[str, Code] = {}
@@ -32,10 +59,21 @@ CODES: dict[str, Code] = {}
 
 def code(name: str, english: str) -> Code:
     """Declare a refusal code (once per name) with its English sentence."""
-    if name in CODES and CODES[name].english != english:
-        raise ValueError(f"refusal code {name!r} is declared twice")
-    CODES[name] = Code(name, english)
-    return CODES[name]
+    return _declare(Code(name, english))
+
+
+def plural_code(name: str, one: str, many: str, count: str) -> Code:
+    """Declare a refusal code whose sentence has a plural, chosen by the parameter ``count``:
+    ``plural_code("objections_stand", "{count} objection stands", "{count} objections stand",
+    "count")``."""
+    return _declare(Code(name, one, many, count))
+
+
+def _declare(known: Code) -> Code:
+    if known.name in CODES and CODES[known.name] != known:
+        raise ValueError(f"refusal code {known.name!r} is declared twice")
+    CODES[known.name] = known
+    return known
 
 
 @dataclass(frozen=True)
@@ -65,44 +103,44 @@ def refusal(known: Code, **params: Any) -> Refusal:
 # and a format spec says how else: ``{until:time}`` a time in ms, ``{action:verb}`` an event
 # type as a verb, ``{action:work}`` as what it does, ``{on:subject}`` a thread's subject.
 VERBS = {
-    "contribution.accept": "accept",
-    "contribution.patrol": "patrol",
-    "contribution.reject": "reject",
-    "contribution.revert": "revert",
-    "contribution.revise": "revise",
-    "contribution.withdraw": "withdraw",
-    "proposal.close": "close",
-    "proposal.commit": "vote on",
-    "proposal.object": "object to",
-    "proposal.settle": "settle",
-    "proposal.vote": "vote on",
-    "proposal.withdraw_objection": "withdraw an objection to",
-    "task.claim": "claim",
-    "task.done": "mark done",
-    "task.extend": "extend the claim on",
-    "task.invalidate": "invalidate",
-    "task.release": "release",
-    "task.reopen": "reopen",
-    "task.signal": "signal",
-    "task.validate": "validate",
-    "thread.edit": "edit",
-    "thread.react": "react to",
-    "thread.retract": "retract",
+    "contribution.accept": N_("accept"),
+    "contribution.patrol": N_("patrol"),
+    "contribution.reject": N_("reject"),
+    "contribution.revert": N_("revert"),
+    "contribution.revise": N_("revise"),
+    "contribution.withdraw": N_("withdraw"),
+    "proposal.close": N_("close"),
+    "proposal.commit": N_("vote on"),
+    "proposal.object": N_("object to"),
+    "proposal.settle": N_("settle"),
+    "proposal.vote": N_("vote on"),
+    "proposal.withdraw_objection": N_("withdraw an objection to"),
+    "task.claim": N_("claim"),
+    "task.done": N_("mark done"),
+    "task.extend": N_("extend the claim on"),
+    "task.invalidate": N_("invalidate"),
+    "task.release": N_("release"),
+    "task.reopen": N_("reopen"),
+    "task.signal": N_("send a signal on"),
+    "task.validate": N_("validate"),
+    "thread.edit": N_("edit"),
+    "thread.react": N_("react to"),
+    "thread.retract": N_("retract"),
 }
 WORK = {
-    "charter.change": "change the charter",
-    "contribution.accept": "accept contributions",
-    "contribution.patrol": "patrol contributions",
-    "contribution.reject": "reject contributions",
-    "contribution.revert": "revert contributions",
-    "proposal.commit": "vote on this proposal",
-    "proposal.object": "object to this proposal",
-    "proposal.open": "propose decisions of this kind",
-    "proposal.vote": "vote on this proposal",
-    "task.invalidate": "invalidate tasks",
-    "task.validate": "validate tasks",
-    "thread.hide": "hide messages",
-    "thread.unhide": "unhide messages",
+    "charter.change": N_("change the charter"),
+    "contribution.accept": N_("accept contributions"),
+    "contribution.patrol": N_("patrol contributions"),
+    "contribution.reject": N_("reject contributions"),
+    "contribution.revert": N_("revert contributions"),
+    "proposal.commit": N_("vote on this proposal"),
+    "proposal.object": N_("object to this proposal"),
+    "proposal.open": N_("propose decisions of this kind"),
+    "proposal.vote": N_("vote on this proposal"),
+    "task.invalidate": N_("invalidate tasks"),
+    "task.validate": N_("validate tasks"),
+    "thread.hide": N_("hide messages"),
+    "thread.unhide": N_("unhide messages"),
 }
 
 
@@ -114,23 +152,32 @@ def when(ms: int) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def subject(value: Mapping[str, str]) -> str:
+def subject(value: Mapping[str, str], translate: Translate | None = None) -> str:
     """A thread's subject in words: "the commons", "task 3fa2…", "artifact guide.md"."""
+    translate = translate or _AsWritten()
     if value.get("kind") == "commons":
-        return "the commons"
+        return translate(N_("the commons"))
     ref = str(value.get("ref", ""))
     short = ref[:12] if len(ref) == 64 and all(c in "0123456789abcdef" for c in ref) else ref
-    return f"{value.get('kind')} {short}"
+    return f"{translate(str(value.get('kind')))} {short}"
 
 
-class _English(Formatter):
+class _Sentences(Formatter):
+    """Fills a template in the language of ``translate``; ``{name:word}`` translates a value
+    the domain holds as a name (a state, a method, a kind)."""
+
+    def __init__(self, translate: Translate):
+        self.translate = translate
+
     def format_field(self, value: Any, spec: str) -> str:
         if spec == "time" and isinstance(value, int):
             return when(value)
         if spec in ("verb", "work") and isinstance(value, str):
-            return (VERBS if spec == "verb" else WORK).get(value, value)
+            return self.translate((VERBS if spec == "verb" else WORK).get(value, value))
+        if spec == "word" and isinstance(value, str):
+            return self.translate(value.replace("_", " "))
         if spec == "subject" and isinstance(value, Mapping):
-            return subject(value)
+            return subject(value, self.translate)
         if spec == "lines" and isinstance(value, list | tuple):
             return "; ".join(map(str, value))
         if isinstance(value, bytes):
@@ -138,29 +185,32 @@ class _English(Formatter):
         if isinstance(value, list | tuple):
             return ", ".join(self.format_field(item, "") for item in value)
         if isinstance(value, Mapping) and "code" in value:
-            return sentence(value) or ""
+            return sentence(value, self.translate) or ""
         return str(value)
 
 
-_FORMATTER = _English()
-
-
 def sentence(
-    value: Refusal | Mapping[str, Any] | None, catalogue: Mapping[str, str] | None = None
+    value: Refusal | Mapping[str, Any] | None, translate: Translate | None = None
 ) -> str | None:
-    """The sentence a person reads for a refusal (a ``Refusal`` or its record), from
-    ``catalogue`` (code -> template; English by default). An unknown code (a newer peer's)
-    is shown as its name and parameters rather than hidden."""
+    """The sentence a person reads for a refusal (a ``Refusal`` or its record), in the
+    language of ``translate`` (English by default). An unknown code (a newer peer's) is
+    shown as its name and parameters rather than hidden."""
     if value is None:
         return None
     found = value if isinstance(value, Refusal) else Refusal.of(value)
-    template = (catalogue or {}).get(found.code) or (
-        CODES[found.code].english if found.code in CODES else None
-    )
-    if template is not None:
+    formatter = _Sentences(translate or _AsWritten())
+    known = CODES.get(found.code)
+    if known is not None:
         try:
-            return _FORMATTER.vformat(template, (), dict(found.params))
-        except (KeyError, IndexError, ValueError):
-            pass
-    shown = (f" {k}={_FORMATTER.format_field(v, '')}" for k, v in sorted(found.params.items()))
+            return formatter.vformat(
+                known.template(found.params, formatter.translate), (), dict(found.params)
+            )
+        except (KeyError, IndexError, ValueError):  # a translation naming a field wrongly
+            try:
+                return _Sentences(_AsWritten()).vformat(
+                    known.template(found.params, _AsWritten()), (), dict(found.params)
+                )
+            except (KeyError, IndexError, ValueError):
+                pass
+    shown = (f" {k}={formatter.format_field(v, '')}" for k, v in sorted(found.params.items()))
     return found.code + "".join(shown)

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from .refusals import Refusal, code, refusal
+from .refusals import Refusal, code, plural_code, refusal
 
 Outcome = Literal["passed", "failed", "undecided"]
 BINDING = (
@@ -80,14 +80,27 @@ MAJORITY_AGAINST = code(
     "majority_against", "{yes} yes against {no} no: a majority needs more yes than no"
 )
 SHARE = code("share", "{yes} yes of {voters} yes or no, {num}/{den} needed")
-APPROVALS = code("approvals", "{yes} approvals, {k} needed")
-APPROVALS_OUT_OF_REACH = code(
-    "approvals_out_of_reach", "{yes} approvals, {k} needed, and only {left} may still approve"
+APPROVALS = plural_code(
+    "approvals", "{yes} approval, {k} needed", "{yes} approvals, {k} needed", "yes"
 )
-OBJECTIONS_STAND = code("objections_stand", "{count} objection(s) stand: {reasons:lines}")
+APPROVALS_OUT_OF_REACH = plural_code(
+    "approvals_out_of_reach",
+    "{yes} approval, {k} needed, and only {left} may still approve",
+    "{yes} approvals, {k} needed, and only {left} may still approve",
+    "yes",
+)
+OBJECTIONS_STAND = plural_code(
+    "objections_stand",
+    "{count} objection stands: {reasons:lines}",
+    "{count} objections stand: {reasons:lines}",
+    "count",
+)
 NO_OBJECTION = code("no_objection", "no objection stands")
-OBJECTIONS_UNRESOLVED = code(
-    "objections_unresolved", "{count} unresolved objection(s): {reasons:lines}"
+OBJECTIONS_UNRESOLVED = plural_code(
+    "objections_unresolved",
+    "{count} unresolved objection: {reasons:lines}",
+    "{count} unresolved objections: {reasons:lines}",
+    "count",
 )
 OBJECTIONS_RESOLVED = code(
     "objections_resolved", "no unresolved objection remains ({resolved} resolved)"
@@ -100,16 +113,23 @@ CONSENSUS_REACHED = code(
 NO_BALLOTS = code("no_ballots", "no ballots")
 COMES_FIRST = code("comes_first", "{option} comes first")
 TIE = code("tie", "tie between {options}")
-ADVICE_GIVEN = code("advice_given", "{count} piece(s) of advice; the proposer decides")
+ADVICE_GIVEN = plural_code(
+    "advice_given",
+    "{count} piece of advice; the proposer decides",
+    "{count} pieces of advice; the proposer decides",
+    "count",
+)
 WINS_IN_ROUND = code(
     "wins_in_round", "{option} wins in round {round} with {votes} of {active} ballots"
 )
 TIE_IN_ROUND = code("tie_in_round", "tie in round {round} between {options}")
 # Why a poll or a ballot does not fit its method.
 OPTIONS_NOT_DISTINCT = code("options_not_distinct", "options must be distinct")
-TOO_FEW_OPTIONS = code("too_few_options", "a {method} poll needs at least two options")
-NO_OPTIONS_TAKEN = code("no_options_taken", "{method} takes no options")
-OBJECT_INSTEAD = code("object_instead", "{method} decides by objections: object instead of voting")
+TOO_FEW_OPTIONS = code("too_few_options", "{method:word}: a poll needs at least two options")
+NO_OPTIONS_TAKEN = code("no_options_taken", "{method:word} takes no options")
+OBJECT_INSTEAD = code(
+    "object_instead", "{method:word} decides by objections: object instead of voting"
+)
 BALLOT_YES_NO = code("ballot_yes_no", "the ballot must be yes, no or abstain")
 BALLOT_CONSENSUS = code("ballot_consensus", "the ballot must be {choices}")
 BALLOT_ADVICE = code("ballot_advice", "advice is a text of 1 to {most} characters")

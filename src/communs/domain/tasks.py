@@ -30,11 +30,13 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from ..core.events import Event
+from ..i18n import N_
 from .artifacts import artifact_key
 from .charter import Charter, charter_of, is_maintainer, require_maintainer, sequence
 from .contributions import CONTRIBUTION_STATE, contribution_key
 from .contributions import load as load_contribution
-from .fold import Ineffective, View, Words, Writes, acting, event_type
+from .fold import Ineffective, View, Writes, event_type
+from .lines import Line, Words, acting, word
 from .refusals import code, sentence
 from .schema import Body, Id, Reason, Text, Title, check_path, to_builtins
 
@@ -136,7 +138,7 @@ def setting(charter: Mapping[str, Any], field: str) -> Any:
 
 
 UNKNOWN_TASK = code("unknown_task", "no task {task} is known in this commons at this point")
-TASK_STATE = code("task_state", "cannot {action:verb} a task that is {state}")
+TASK_STATE = code("task_state", "cannot {action:verb} a task that is {state:word}")
 NOT_CLAIMANT = code("not_claimant", "only the person who claimed a task can {action:verb} it")
 ALREADY_CLAIMED = code(
     "already_claimed", "you already hold the claim on this task; extend it instead"
@@ -153,7 +155,7 @@ DONE_BY_CLAIMANT = code(
 OWN_WORK = code("own_work", "you cannot {action:verb} your own work")
 NOT_TASK_AUTHOR = code("not_task_author", "only a maintainer or the task's author can reopen it")
 ALREADY_SIGNALLED = code(
-    "already_signalled", "you already signalled this as {kind}: one signal of a kind each"
+    "already_signalled", "you already signalled this as {kind:word}: one signal of a kind each"
 )
 TASK_VALIDATED = code("task_validated", "this task is validated: reopen it before signalling it")
 NO_ARTIFACT = code("no_artifact", "there is no artifact {path} in this commons at this point")
@@ -216,22 +218,26 @@ def update(
     }
 
 
-def _opened(body: OpenTask, words: Words) -> str:
-    return f"opened the task '{body.title}'"
+def _opened(body: OpenTask, words: Words) -> Line:
+    return Line(N_("{who} opened the task '{title}'"), {"title": body.title})
 
 
-def _signalled(body: "Signal", words: Words) -> str:
-    target = body.target
-    what = getattr(target, "path", None) or words.title(target.id)
-    return f"signalled {what} as {body.kind.replace('_', ' ')}"
+def _signalled(body: "Signal", words: Words) -> Line:
+    target, kind = body.target, word(body.kind)
+    path = getattr(target, "path", None)
+    if path:
+        return Line(N_("{who} signalled {path} as {kind}"), {"path": path, "kind": kind})
+    return Line(
+        N_("{who} signalled '{what}' as {kind}"), {"what": words.title(target.id), "kind": kind}
+    )
 
 
-def _flagged(body: "Flag", words: Words) -> str:
-    return f"flagged {body.path}: {body.note}"
+def _flagged(body: "Flag", words: Words) -> Line:
+    return Line(N_("{who} flagged {path}: {note}"), {"path": body.path, "note": body.note})
 
 
-def _unflagged(body: "Unflag", words: Words) -> str:
-    return f"unflagged {body.path}"
+def _unflagged(body: "Unflag", words: Words) -> Line:
+    return Line(N_("{who} unflagged {path}"), {"path": body.path})
 
 
 @event_type("task.open", OpenTask, summary=_opened)
@@ -255,7 +261,7 @@ def open_task(view: View, event: Event) -> Writes:
     return update(view, event, event.id, task, "open")
 
 
-@event_type("task.claim", TaskRef, summary=acting("claimed"))
+@event_type("task.claim", TaskRef, summary=acting(N_("{who} claimed '{what}'")))
 def claim(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
     require_state(task, ("open", "claimed", "invalidated"), event)
@@ -272,7 +278,7 @@ def claim(view: View, event: Event) -> Writes:
     )
 
 
-@event_type("task.extend", TaskRef, summary=acting("extended the claim on"))
+@event_type("task.extend", TaskRef, summary=acting(N_("{who} extended the claim on '{what}'")))
 def extend(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
     require_state(task, ("claimed",), event)
@@ -281,7 +287,7 @@ def extend(view: View, event: Event) -> Writes:
     return update(view, event, event.body.task, {**task, "claim": claim_}, "extend")
 
 
-@event_type("task.release", TaskRef, summary=acting("released"))
+@event_type("task.release", TaskRef, summary=acting(N_("{who} released '{what}'")))
 def release(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
     require_state(task, ("claimed",), event)
@@ -289,7 +295,7 @@ def release(view: View, event: Event) -> Writes:
     return update(view, event, event.body.task, {**task, "state": "open", "claim": None}, "release")
 
 
-@event_type("task.done", Done, summary=acting("marked done"))
+@event_type("task.done", Done, summary=acting(N_("{who} marked '{what}' as done")))
 def done(view: View, event: Event) -> Writes:
     body: Done = event.body
     task = load(view, body.task)
@@ -322,15 +328,15 @@ def check(view: View, event: Event, verdict: str) -> Writes:
     return update(view, event, event.body.task, task, action, event.body.comment)
 
 
-validate = event_type("task.validate", Check, summary=acting("validated"))(
+validate = event_type("task.validate", Check, summary=acting(N_("{who} validated '{what}'")))(
     partial(check, verdict="validated")
 )
-invalidate = event_type("task.invalidate", Invalidate, summary=acting("invalidated"))(
-    partial(check, verdict="invalidated")
-)
+invalidate = event_type(
+    "task.invalidate", Invalidate, summary=acting(N_("{who} invalidated '{what}'"))
+)(partial(check, verdict="invalidated"))
 
 
-@event_type("task.reopen", Check, summary=acting("reopened"))
+@event_type("task.reopen", Check, summary=acting(N_("{who} reopened '{what}'")))
 def reopen(view: View, event: Event) -> Writes:
     task = load(view, event.body.task)
     require_state(task, ("done", "validated", "invalidated"), event)

@@ -22,9 +22,11 @@ import msgspec
 
 from ..core.events import Event
 from ..core.identity import is_did
+from ..i18n import N_
 from .charter import require_maintainer, sequence
 from .content import ContentSize, check_detached, named
-from .fold import Ineffective, View, Words, Writes, acting, event_type
+from .fold import Ineffective, View, Writes, event_type
+from .lines import Line, Words, acting
 from .refusals import code
 from .refusals import subject as subject_words
 from .schema import MAX_PATH, Body, Id, Reason, check_did, check_path
@@ -172,22 +174,30 @@ def require_author(record: dict[str, Any], event: Event) -> None:
         raise Ineffective(NOT_MESSAGE_AUTHOR, action=event.type)
 
 
-def _wrote(body: Post, words: Words) -> str:
-    subject = body.subject
-    where = {
-        "commons": "the commons",
-        "artifact": subject.ref,
-        "person": words.person(subject.ref) if subject.kind == "person" else "",
-    }.get(subject.kind) or words.title(subject.ref)
-    return f"{'replied' if body.reply_to else 'wrote'} on {where}"
+def _wrote(body: Post, words: Words) -> Line:
+    subject, replied = body.subject, body.reply_to is not None
+    if subject.kind == "commons":
+        return Line(
+            N_("{who} replied on the commons") if replied else N_("{who} wrote on the commons")
+        )
+    if subject.kind == "artifact":
+        text = N_("{who} replied on {path}") if replied else N_("{who} wrote on {path}")
+        return Line(text, {"path": subject.ref})
+    if subject.kind == "person":
+        text = N_("{who} replied to {person}") if replied else N_("{who} wrote to {person}")
+        return Line(text, {"person": words.person(subject.ref)})
+    text = N_("{who} replied on '{what}'") if replied else N_("{who} wrote on '{what}'")
+    return Line(text, {"what": words.title(subject.ref)})
 
 
-def _hid(body: "Hide", words: Words) -> str:
-    return f"hid a message: {body.reason}"
+def _hid(body: "Hide", words: Words) -> Line:
+    return Line(N_("{who} hid a message: {reason}"), {"reason": body.reason})
 
 
-def _reacted(body: "React", words: Words) -> str:
-    return f"{'took back' if isinstance(body, Unreact) else 'reacted'} {body.emoji}"
+def _reacted(body: "React", words: Words) -> Line:
+    if isinstance(body, Unreact):
+        return Line(N_("{who} took back {emoji}"), {"emoji": body.emoji})
+    return Line(N_("{who} reacted {emoji}"), {"emoji": body.emoji})
 
 
 @event_type("thread.post", Post, summary=_wrote)
@@ -223,7 +233,7 @@ def post(view: View, event: Event) -> Writes:
     return writes
 
 
-@event_type("thread.edit", Edit, summary=acting("edited a message"))
+@event_type("thread.edit", Edit, summary=acting(N_("{who} edited a message")))
 def edit(view: View, event: Event) -> Writes:
     body: Edit = event.body
     key, record = load(view, body.message)
@@ -249,7 +259,7 @@ def edit(view: View, event: Event) -> Writes:
     return writes
 
 
-@event_type("thread.retract", Retract, summary=acting("retracted a message"))
+@event_type("thread.retract", Retract, summary=acting(N_("{who} retracted a message")))
 def retract(view: View, event: Event) -> Writes:
     """The record forgets the text and its earlier versions (a courtesy of the fold: the
     events that carried them are public and stay in the log)."""
@@ -270,7 +280,7 @@ def hide(view: View, event: Event) -> Writes:
     return {key: {**record, "hidden": {"by": event.author, "reason": event.body.reason}}}
 
 
-@event_type("thread.unhide", Unhide, summary=acting("showed a hidden message again"))
+@event_type("thread.unhide", Unhide, summary=acting(N_("{who} showed a hidden message again")))
 def unhide(view: View, event: Event) -> Writes:
     require_maintainer(view, event)
     key, record = load(view, event.body.message)

@@ -16,6 +16,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from ..i18n import N_
 from ..node import Service
 from . import (
     board,
@@ -43,6 +44,8 @@ def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
         if exc.status_code == 401:
             here = safe_next(request.url.path)
             return RedirectResponse(f"/login?next={quote(here)}", status_code=303)
+        if exc.status_code == 404 and exc.detail == "Not Found":  # no route: say it plainly
+            return web.error(request, 404, N_("There is no page at this address."))
         return web.error(request, exc.status_code, str(exc.detail))
 
     app = Starlette(

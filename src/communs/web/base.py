@@ -26,9 +26,11 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.errors import CommunsError
+from ..domain.lines import say
+from ..domain.refusals import CODES, sentence
+from ..i18n import LANGUAGES, N_, Translator, negotiate, translator
 from ..node import Actor, Service, hexed
 from . import render
-from .i18n import LANGUAGES, negotiate, translator
 from .sessions import COOKIE, Session, Sessions, Throttle
 from .statuses import status_of
 
@@ -88,7 +90,6 @@ class Web:
             when=render.when,
             short=render.short,
             quote=quote,
-            why=render.why,
         )
         self.routes: list[BaseRoute] = []
         self.unlocking = 0  # sign-ins unlocking a key or waiting to
@@ -125,7 +126,7 @@ class Web:
                 try:
                     return await endpoint(request)
                 except CommunsError as error:
-                    return self.error(request, status_of(error), str(error))
+                    return self.error(request, status_of(error), self.said(request, error))
 
             self.routes.append(Route(path, handle, methods=list(methods)))
             return endpoint
@@ -138,7 +139,7 @@ class Web:
     def lang(self, request: Request) -> str:
         return negotiate(request.cookies.get("lang"), request.headers.get("accept-language"))
 
-    def gettext(self, request: Request) -> Callable[..., str]:
+    def gettext(self, request: Request) -> Translator:
         """The translation function for the visitor's language, for text built in Python."""
         return translator(self.lang(request))
 
@@ -154,9 +155,13 @@ class Web:
         if session and session.recovery_code:
             # Shown once: the server keeps no copy of the code once this page is made.
             recovery_code, session.recovery_code = session.recovery_code, None
+        _ = translator(lang)
         html = self.templates.get_template(template).render(
             **data,
-            _=translator(lang),
+            _=_,
+            ngettext=_.ngettext,
+            say=functools.partial(say, translate=_),
+            why=functools.partial(render.why, translate=_),
             lang=lang,
             languages=LANGUAGES,
             request=request,
@@ -169,7 +174,18 @@ class Web:
         return HTMLResponse(html, status_code=status)
 
     def error(self, request: Request, status: int, message: str) -> Response:
-        return self.page(request, "error.html", {"status": status, "message": message}, status)
+        """The error page; ``message`` in the reader's language when the catalogue has it."""
+        said = self.gettext(request)(message)
+        return self.page(request, "error.html", {"status": status, "message": said}, status)
+
+    def said(self, request: Request, error: CommunsError) -> str:
+        """An error's sentence in the reader's language: from its refusal code when it has
+        one, else its message (translated when the catalogue holds it)."""
+        if error.code in CODES:
+            found = sentence({"code": error.code, "params": error.params}, self.gettext(request))
+            if found:
+                return found
+        return self.gettext(request)(str(error))
 
     async def form(self, request: Request) -> FormData:
         """A posted form, refused unless it carries this session's CSRF token."""
@@ -178,14 +194,17 @@ class Web:
         if session is None or form.get("csrf") != session.csrf:
             raise HTTPException(
                 403,
-                "this form expired or did not come from this site: reload the page and try again",
+                N_(
+                    "this form expired or did not come from this site: "
+                    "reload the page and try again"
+                ),
             )
         return form
 
     def actor(self, request: Request) -> Actor:
         session = self.session(request)
         if session is None or session.identity is None:
-            raise HTTPException(401, "sign in first")
+            raise HTTPException(401, N_("sign in first"))
         return Actor(session.name, identity=session.identity)
 
     @staticmethod

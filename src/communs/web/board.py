@@ -18,30 +18,35 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import NotFound
+from ..i18n import N_
 from . import discussion
 from .base import Web
 from .discussion import text_of
 
 KIND_LABELS = {
-    "task": "task",
-    "review": "review",
-    "conflict": "conflict",
-    "needs_work": "needs work",
-    "invalidated": "invalidated",
-    "signal": "signal",
+    "task": N_("task"),
+    "review": N_("review"),
+    "conflict": N_("conflict"),
+    "needs_work": N_("needs work"),
+    "invalidated": N_("invalidated"),
+    "signal": N_("signal"),
 }
-SIGNALS = (("needed", "needed"), ("urgent", "urgent"), ("good_first_task", "good first task"))
+SIGNALS = (
+    ("needed", N_("needed")),
+    ("urgent", N_("urgent")),
+    ("good_first_task", N_("good first task")),
+)
 HISTORY = {
-    "open": "opened the task",
-    "claim": "claimed it",
-    "take over": "took over an expired claim",
-    "extend": "extended the claim",
-    "release": "released the claim",
-    "done": "marked it done",
-    "validate": "validated the work",
-    "invalidate": "invalidated the work",
-    "reopen": "reopened it",
-    "signal": "signalled it",
+    "open": N_("opened the task"),
+    "claim": N_("claimed it"),
+    "take over": N_("took over an expired claim"),
+    "extend": N_("extended the claim"),
+    "release": N_("released the claim"),
+    "done": N_("marked it done"),
+    "validate": N_("validated the work"),
+    "invalidate": N_("invalidated the work"),
+    "reopen": N_("reopened it"),
+    "signal": N_("signalled it"),
 }
 ACTIONS = ("claim", "extend", "release", "done", "validate", "invalidate", "reopen", "signal")
 SEPARATORS = re.compile(r"[\s,;]+")

@@ -8,20 +8,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..domain import governance
+from ..domain.lines import say
+from ..i18n import N_
 from ..node import queries
 from .base import Web
 from .proposal_words import WHO, effect_text, method_text
 
 CHARTER_FIELDS = {
-    "name": "Name",
-    "kind": "Kind",
-    "licence": "Licence",
-    "mode": "Mode",
-    "threshold": "Threshold",
-    "claim_hours": "A claim on a task lasts (hours)",
-    "half_life_hours": "Signals cool by half in (hours)",
-    "validators": "Who validates tasks",
+    "name": N_("Name"),
+    "kind": N_("Kind"),
+    "licence": N_("Licence"),
+    "mode": N_("Mode"),
+    "threshold": N_("Threshold"),
+    "claim_hours": N_("A claim on a task lasts (hours)"),
+    "half_life_hours": N_("Signals cool by half in (hours)"),
+    "validators": N_("Who validates tasks"),
 }
+
+
+def around_title(line: dict[str, Any], _: Any) -> list[str] | None:
+    """The line's sentence in the reader's language, cut where the proposal's title goes (a
+    page shows the title as a link there)."""
+    key = next((k for k in ("title", "what") if k in line["fields"]), None)
+    if key is None:
+        return None
+    cut = "\x00"
+    before, found, after = say({**line, "fields": {**line["fields"], key: cut}}, _).partition(cut)
+    return [before, after] if found else None
 
 
 def add_routes(web: Web) -> None:
@@ -45,8 +58,7 @@ def add_routes(web: Web) -> None:
                 continue
             result = found.get("result") or {}
             entry["title"] = found["title"]
-            before, quoted, after = entry["summary"].partition(f"'{found['title']}'")
-            entry["parts"] = [before, after] if quoted else None
+            entry["parts"] = around_title(entry["line"], _)
             if entry["type"] == "proposal.open":
                 entry["effect_text"] = effect_text(found.get("effect"), names, _)
             else:

@@ -27,5 +27,7 @@ def duration(ms: float | None, _: Any) -> str:
     if ms < HOUR:
         return _("{n} min", n=max(1, round(ms / 60_000)))
     if ms < 2 * DAY:
-        return _("{n} h", n=f"{ms / HOUR:.1f}")
-    return _("{n} days", n=f"{ms / DAY:.1f}")
+        hours = f"{ms / HOUR:.1f}"
+        return _("{n} h", n=hours)
+    days = f"{ms / DAY:.1f}"
+    return _("{n} days", n=days)

@@ -8,14 +8,17 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ..core.errors import CommunsError, NotFound, Refused
 from ..domain import TYPES
+from ..i18n import LANGUAGES, N_
 from . import measures
 from .base import Web, safe_next
 from .discussion import thread_for
-from .i18n import LANGUAGES
 from .sessions import COOKIE, LIFETIME, Registrations, say_wait, sign_in_keys
+from .words import EVENT_TYPES
 
 PAGE = 100  # events on one page of activity
-BUSY = "Many people are signing in right now: try again in a few seconds."
+BUSY = N_("Many people are signing in right now: try again in a few seconds.")
+TOO_MANY = N_("Too many failed attempts: wait {wait} before trying again.")
+NO_ACCOUNTS = N_("this node has no accounts to recover")
 
 
 def _position(value: str | None) -> tuple[int, bytes] | None:
@@ -60,7 +63,7 @@ def add_routes(web: Web) -> None:
     @web.route("/c/{ref}/activity")
     async def activity(request: Request) -> Response:
         """Every event, newest first, a page at a time, filtered by person, type or object."""
-        query = request.query_params
+        query, _ = request.query_params, web.gettext(request)
         person, kind = query.get("person") or None, query.get("type") or None
         target = (query.get("object") or "").strip()
         before = _position(query.get("before"))
@@ -72,7 +75,9 @@ def add_routes(web: Web) -> None:
         data["people"] = sorted(data.pop("names").items(), key=lambda p: p[1].lower())
         data.update(
             entries=entries,
-            types=sorted(TYPES),
+            types=sorted(
+                ((t, _(EVENT_TYPES.get(t, t))) for t in TYPES), key=lambda t: t[1].lower()
+            ),
             person=person or "",
             kind=kind or "",
             target=target,
@@ -118,7 +123,7 @@ def add_routes(web: Web) -> None:
 
     @web.route("/login", methods=("POST",))
     async def login(request: Request) -> Response:
-        form = await request.form()
+        form, _ = await request.form(), web.gettext(request)
         name = str(form.get("name") or "").strip()
         passphrase = str(form.get("passphrase") or "") or None
         target = safe_next(form.get("next"))
@@ -129,26 +134,28 @@ def add_routes(web: Web) -> None:
             return await sign_in_error(
                 request,
                 429,
-                f"Too many failed attempts: wait {say_wait(wait)} before trying again.",
+                _(TOO_MANY, wait=say_wait(wait, _)),
                 target,
             )
         if not web.hub and not web.is_local(request):
             return await sign_in_error(
                 request,
                 403,
-                "This node acts for its owner: sign in from the "
-                "machine it runs on, or run it as a hub (communs serve --hub).",
+                _(
+                    "This node acts for its owner: sign in from the "
+                    "machine it runs on, or run it as a hub (communs serve --hub)."
+                ),
                 target,
             )
         if web.hub and not passphrase:
-            return await sign_in_error(request, 400, "Give your passphrase.", target)
+            return await sign_in_error(request, 400, _("Give your passphrase."), target)
         try:
             unlocked = await web.unlock(service.sign_in, name, passphrase, sealed_only=web.hub)
         except (NotFound, Refused) as error:
             web.throttle.failed(*keys)
-            return await sign_in_error(request, 401, str(error), target)
+            return await sign_in_error(request, 401, web.said(request, error), target)
         if unlocked is None:
-            return await sign_in_error(request, 503, BUSY, target)
+            return await sign_in_error(request, 503, _(BUSY), target)
         web.throttle.succeeded(*keys)
         return signed_in(request, *unlocked, target)
 
@@ -192,23 +199,25 @@ def add_routes(web: Web) -> None:
             return web.error(
                 request,
                 404,
-                "this node does not take registrations; "
-                "create an identity with 'communs id new --name NAME'",
+                N_(
+                    "this node does not take registrations; "
+                    "create an identity with 'communs id new --name NAME'"
+                ),
             )
         return web.page(request, "register.html", {"error": None})
 
     @web.route("/register", methods=("POST",))
     async def register(request: Request) -> Response:
         if not web.hub:
-            return web.error(request, 404, "this node does not take registrations")
-        form = await request.form()
+            return web.error(request, 404, N_("this node does not take registrations"))
+        form, _ = await request.form(), web.gettext(request)
         name = str(form.get("name") or "").strip()
         passphrase = str(form.get("passphrase") or "")
         if len(passphrase) < 8:
             return web.page(
                 request,
                 "register.html",
-                {"error": "Choose a passphrase of at least 8 characters."},
+                {"error": _("Choose a passphrase of at least 8 characters.")},
                 400,
             )
         address = request.client.host if request.client else "?"
@@ -218,17 +227,19 @@ def add_routes(web: Web) -> None:
                 request,
                 "register.html",
                 {
-                    "error": "Too many new accounts from your address: try again in "
-                    f"{say_wait(wait)}."
+                    "error": _(
+                        "Too many new accounts from your address: try again in {wait}.",
+                        wait=say_wait(wait, _),
+                    )
                 },
                 429,
             )
         try:
             made = await web.unlock(service.register, name, passphrase)
         except CommunsError as error:
-            return web.page(request, "register.html", {"error": str(error)}, 400)
+            return web.page(request, "register.html", {"error": web.said(request, error)}, 400)
         if made is None:
-            return web.page(request, "register.html", {"error": BUSY}, 503)
+            return web.page(request, "register.html", {"error": _(BUSY)}, 503)
         registrations.made(address)
         identity, code = made
         return signed_in(request, name, identity, "/", recovery_code=code)
@@ -236,7 +247,7 @@ def add_routes(web: Web) -> None:
     @web.route("/recover")
     async def recover_page(request: Request) -> Response:
         if not web.hub:
-            return web.error(request, 404, "this node has no accounts to recover")
+            return web.error(request, 404, NO_ACCOUNTS)
         return web.page(request, "recover.html", {"error": None})
 
     @web.route("/recover", methods=("POST",))
@@ -244,31 +255,29 @@ def add_routes(web: Web) -> None:
         """A forgotten passphrase replaced, with the recovery code: throttled as signing in
         is, since a code tried here is a way in too."""
         if not web.hub:
-            return web.error(request, 404, "this node has no accounts to recover")
-        form = await request.form()
+            return web.error(request, 404, NO_ACCOUNTS)
+        form, _ = await request.form(), web.gettext(request)
         name = str(form.get("name") or "").strip()
         code = str(form.get("code") or "")
         passphrase = str(form.get("passphrase") or "")
 
         def refused(status: int, message: str) -> Response:
-            return web.page(request, "recover.html", {"error": message}, status)
+            return web.page(request, "recover.html", {"error": _(message)}, status)
 
         address = request.client.host if request.client else "?"
         keys = sign_in_keys(name, address)
         wait = web.throttle.wait(*keys)
         if wait > 0:
-            return refused(
-                429, f"Too many failed attempts: wait {say_wait(wait)} before trying again."
-            )
+            return refused(429, _(TOO_MANY, wait=say_wait(wait, _)))
         if len(passphrase) < 8:
-            return refused(400, "Choose a new passphrase of at least 8 characters.")
+            return refused(400, N_("Choose a new passphrase of at least 8 characters."))
         if not code.strip():
-            return refused(400, "Give your recovery code.")
+            return refused(400, N_("Give your recovery code."))
         try:
             recovered = await web.unlock(service.recover, name, code, passphrase)
         except Refused as error:
             web.throttle.failed(*keys)
-            return refused(401, str(error))
+            return refused(401, web.said(request, error))
         if recovered is None:
             return refused(503, BUSY)
         web.throttle.succeeded(*keys)

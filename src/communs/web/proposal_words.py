@@ -5,19 +5,16 @@ import json
 from typing import Any
 
 from ..domain.tally import CONSENSUS, WITH_OPTIONS, YES_NO
+from ..i18n import N_
 from .measures import bars
+from .words import label
 
 WHO = {
-    "maintainers": "maintainers",
-    "contributors": "contributors with accepted contributions",
-    "members": "members (maintainers and authors of an accepted contribution)",
-    "anyone": "anyone",
+    "maintainers": N_("maintainers"),
+    "contributors": N_("contributors with accepted contributions"),
+    "members": N_("members (maintainers and authors of an accepted contribution)"),
+    "anyone": N_("anyone"),
 }
-
-
-def label(name: str) -> str:
-    """A method, state or choice as words: ``k_of_n`` → ``k of n``."""
-    return name.replace("_", " ")
 
 
 def effect_text(effect: dict[str, Any] | None, names: dict[str, str], _: Any) -> str:

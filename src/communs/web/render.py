@@ -8,7 +8,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from ..domain.refusals import sentence
+from ..domain.refusals import Translate, sentence
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -30,9 +30,9 @@ def short(value: str | bytes | None, size: int = 12) -> str:
     return text[:size]
 
 
-def why(value: Any) -> str:
-    """The sentence for a refusal of the fold (its ``{code, params}`` record); text given by a
-    person (a reject's reason) as it is."""
+def why(value: Any, translate: Translate | None = None) -> str:
+    """The sentence for a refusal of the fold (its ``{code, params}`` record) in the reader's
+    language; text given by a person (a reject's reason) as it is."""
     if isinstance(value, dict) and "code" in value:
-        return sentence(value) or ""
+        return sentence(value, translate) or ""
     return "" if value is None else str(value)

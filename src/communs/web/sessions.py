@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..core.identity import Identity
+from ..i18n import Translator, translator
 
 COOKIE = "communs_session"
 LIFETIME = 14 * 24 * 3600  # seconds a session lasts without use
@@ -87,12 +88,13 @@ def sign_in_keys(name: str, address: str) -> tuple[str, str]:
     return f"ip:{address}", f"pair:{address}|{name}"
 
 
-def say_wait(seconds: float) -> str:
+def say_wait(seconds: float, _: Translator | None = None) -> str:
     """A wait as people read it: rounded up, never "0 seconds", in minutes when long."""
+    _ = _ or translator("en")
     whole = max(1, math.ceil(seconds))
     if whole < 120:
-        return f"{whole} second{'s' if whole != 1 else ''}"
-    return f"{math.ceil(whole / 60)} minutes"
+        return _.ngettext("{n} second", "{n} seconds", whole)
+    return _.ngettext("{n} minute", "{n} minutes", math.ceil(whole / 60))
 
 
 class Registrations:

@@ -1,29 +1,37 @@
-"""One readable line per event, for the log and the activity page: "anna accepted 'Fix the map
+"""One line per event, for the log and the activity page: "anna accepted 'Fix the map
 legend'", "dara claimed 'Photograph the old mill'". Each event type says how it reads where it
-is declared (``summary=`` in the domain); this module gives it the names and titles."""
+is declared (``summary=`` in the domain, a sentence to translate); this module gives it the
+names and titles, and gives pages the line to say in their reader's language."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ... import domain
+from ...domain.lines import say
 
 
 @dataclass(frozen=True)
 class Known:
-    """The ``domain.Words`` of one page: display names by DID, titles by hex id."""
+    """The ``domain.Words`` of one page: display names by DID, titles by hex id, and the
+    names of the commons a line may name (a fork's origin)."""
 
     names: dict[str, str]
     titles: dict[str, str]
+    commons_names: dict[bytes, str] = field(default_factory=dict)
 
     def person(self, did: str) -> str:
         return self.names.get(did, did[:16] + "…")
 
     def title(self, ref: bytes | str) -> str:
         key = ref.hex() if isinstance(ref, bytes) else ref
-        return f"'{self.titles.get(key, key[:12])}'"
+        return self.titles.get(key, key[:12])
+
+    def commons(self, ref: bytes) -> str:
+        return self.commons_names.get(ref, ref.hex()[:12])
 
 
-def describe(event: Any, names: dict[str, str], titles: dict[str, str]) -> str:
-    """``names``: display names by DID; ``titles``: contribution, task and proposal titles
-    by hex id."""
-    return domain.summary(event, Known(names, titles))
+def describe(event: Any, known: Known) -> dict[str, Any]:
+    """The line of ``event``: ``line`` to translate (a plain value) and ``summary``, the
+    same in English (for the command line and programs)."""
+    line = domain.summary(event, known)
+    return {"line": line.record(), "summary": say(line)}

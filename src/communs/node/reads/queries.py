@@ -9,7 +9,7 @@ from ...domain.content import content_key
 from ...domain.contributions import STATES, contribution_key
 from ..files import content
 from ..home.folder import Home
-from .describe import describe
+from .describe import Known, describe
 
 
 def hexed(value: Any) -> Any:
@@ -247,7 +247,7 @@ def log(
         rows = store.events_page(cid, before=before, limit=limit or 100, author=author, type=type)
     events = [domain.parse_checked(row.raw) for row in rows]
     known = names(home, cid)
-    titles = _titles(home, cid, events)
+    words = Known(known, _titles(home, cid, events), _origins(home, events))
     return [
         {
             "id": row.id.hex(),
@@ -259,10 +259,18 @@ def log(
             "parents": [p.hex() for p in event.parents],
             "effective": row.refusal is None,
             **refusal_fields(row.refusal),
-            "summary": describe(event, known, titles),
+            **describe(event, words),
         }
         for row, event in zip(rows, events, strict=True)
     ]
+
+
+def _origins(home: Home, events: list[Any]) -> dict[bytes, str]:
+    """Names of the commons these events fork from (a fork's genesis names its origin)."""
+    wanted = {e.body.forked_from.commons for e in events if getattr(e.body, "forked_from", None)}
+    if not wanted:
+        return {}
+    return {r["id"]: r["name"] for r in home.store.commons_rows() if r["id"] in wanted}
 
 
 def _titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
