@@ -181,3 +181,27 @@ def test_no_english_sentence_reaches_a_french_page_of_the_demo(demo):
         if found:
             leaks[url] = found[:5]
     assert leaks == {}
+
+
+# Names and notations that read the same in every language.
+SAME_EVERYWHERE = {"Communs", "EN", "FR", "JSON", "API", "UTC", "px", "BitTorrent", "Markdown"}
+
+
+def test_templates_show_no_text_outside_the_catalogue():
+    """Text written straight into a template would never be translated: every word a person
+    reads there goes through ``_()``, except names and notations (file names, syntax)."""
+    found = {}
+    for path in sorted((ROOT / "src" / "communs" / "web" / "templates").glob("*.html")):
+        template = re.sub(r"(?s)\{#.*?#\}|<(script|style)\b.*?</\1>", " ", path.read_text())
+        shown = re.findall(r'(?:placeholder|title|alt|aria-label)="([^"]*)"', template)
+        text = re.sub(r"<[^>]+>", " ", template) + " " + " ".join(shown)
+        text = html.unescape(re.sub(r"(?s)\{\{.*?\}\}|\{%.*?%\}", " ", text))
+        words = [
+            word
+            for token in text.split()
+            if not set(token) & set(".=:/_") and token.strip("()[],;…·") not in SAME_EVERYWHERE
+            for word in re.findall(r"[^\W\d_]{2,}", token)
+        ]
+        if words:
+            found[path.name] = words
+    assert found == {}
