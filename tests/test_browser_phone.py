@@ -2,7 +2,6 @@
 each page reachable by links from the home page, signed in, and measures it."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
