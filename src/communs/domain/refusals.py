@@ -13,9 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from string import Formatter
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from ..core.errors import CommunsError
 from ..i18n import N_
+
+E = TypeVar("E", bound=CommunsError)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,13 @@ def refusal(known: Code, **params: Any) -> Refusal:
     if missing:
         raise TypeError(f"refusal {known.name} needs {', '.join(sorted(missing))}")
     return Refusal(known.name, params)
+
+
+def fault(kind: type[E], known: Code, **params: Any) -> E:
+    """An error of the node (``BadInput``, ``Refused``…) that says ``known``'s sentence and
+    carries its code, so that a face says it in its reader's language."""
+    found = refusal(known, **params)
+    return kind(sentence(found) or known.name, code=known.name, params=dict(params))
 
 
 # -- sentences, for the edges ----------------------------------------------------------------

@@ -87,6 +87,7 @@ class Web:
         )
         self.templates.globals.update(
             markdown=render.markdown,
+            as_names=render.as_names,
             when=render.when,
             short=render.short,
             quote=quote,

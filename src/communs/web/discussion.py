@@ -50,7 +50,13 @@ def thread_for(
     thread = service.thread(commons, kind, ref, None if every else SHOWN)
     subject = thread["subject"]
     url = subject_url(thread["commons"], subject["kind"], subject["ref"])
-    return {**thread, "url": url, "emoji": list(EMOJI)}
+    # Who a message may mention, for the completion of names as one types "@".
+    people = sorted(([name, did] for did, name in thread["people"].items()), key=_by_name)
+    return {**thread, "url": url, "emoji": list(EMOJI), "people_list": people}
+
+
+def _by_name(pair: list[str]) -> str:
+    return pair[0].casefold()
 
 
 def text_of(form: FormData, name: str) -> str:

@@ -14,6 +14,7 @@ from ...domain import threads
 from ...domain.schema import check_path
 from ..files import content
 from ..home.folder import Actor
+from ..reads.mentions import by_name
 from ..reads.queries import hexed, names
 from .taskops import record_id
 
@@ -40,9 +41,11 @@ def latest_conversations(
     return found[cut:], cut
 
 
-def written(home: Any, text: str) -> dict[str, Any]:
-    """A message's text as a node signs it: detached, so that its author can erase it, with
-    the people it mentions said beside it."""
+def written(home: Any, text: str, known: dict[str, str] | None = None) -> dict[str, Any]:
+    """A message's text as a node signs it: ``@Name`` mentions of the people ``known`` (display
+    names by DID) written as their DID, detached so that its author can erase it, with the
+    people it mentions said beside it."""
+    text = by_name(text, known or {})
     return {**content.detach(home, text), "mentions": threads.mentions(text)}
 
 
@@ -117,6 +120,7 @@ class ThreadOps:
             "messages": messages,
             "earlier": left_out,
             "maintainers": list(charter.get("maintainers", [])),
+            "people": known,  # display names by DID: mentions show as names
         }
 
     def thread_post(
@@ -128,8 +132,9 @@ class ThreadOps:
         text: str,
         reply_to: str | None = None,
     ) -> dict[str, Any]:
-        """Post ``text`` (Markdown; ``@did:key:…`` mentions a person) on a subject, or as a
-        reply to a message of the same subject (``reply_to``: its id prefix)."""
+        """Post ``text`` (Markdown; ``@Name`` or ``@did:key:…`` mentions a person) on a
+        subject, or as a reply to a message of the same subject (``reply_to``: its id
+        prefix)."""
         if not text.strip():
             raise BadInput("write something before posting")
         with self.lock:
@@ -137,7 +142,7 @@ class ThreadOps:
             body = {
                 "subject": self._subject(commons, kind, subject),
                 "reply_to": self._message(commons, reply_to) if reply_to else None,
-                **written(self.home, text),
+                **written(self.home, text, names(self.home, self.home.cid(commons))),
             }
             made = self.home.emit(self._me(actor), commons, "thread.post", body)
         return {"id": made.hex(), "subject": body["subject"]}
@@ -167,7 +172,8 @@ class ThreadOps:
             mid = self._message(commons, message)
             body: dict[str, Any] = {"message": mid}
             if action == "edit":
-                body.update(written(self.home, text or ""))
+                known = names(self.home, self.home.cid(commons))
+                body.update(written(self.home, text or "", known))
             elif field:
                 body[field] = given[field]
             made = self.home.emit(self._me(actor), commons, f"thread.{action}", body)

@@ -1,0 +1,73 @@
+"""Mentions by name: ``@dara`` in a message becomes ``@did:key:…`` before it is signed, so the
+log names the person and not a word anyone could take; pages show it as the name again."""
+
+import re
+
+from ...core.errors import BadInput
+from ...domain.refusals import code, fault
+from ...domain.schema import name_key
+
+NOBODY_NAMED = code(
+    "nobody_named",
+    "nobody named '{name}' takes part in this commons: mention a person by the name shown "
+    "on their page",
+)
+NOBODY_NAMED_AMONG = code(
+    "nobody_named_among",
+    "nobody named '{name}' takes part in this commons (people here: {people}): mention a "
+    "person by the name shown on their page",
+)
+NAME_SHARED = code(
+    "name_shared",
+    "{count} people are named '{name}' here: mention one of them by their identity, one of {dids}",
+)
+
+# An @ that starts a mention: not inside a word or an e-mail address, not a DID already.
+AT = re.compile(r"(?<![\w@.])@(?!did:key:)(?=[^\W\d_])")
+WORD = re.compile(r"[^\W_][\w.'-]*")
+
+
+def by_name(text: str, known: dict[str, str]) -> str:
+    """``text`` with each ``@Name`` of a person in ``known`` (display names by DID) written
+    as their DID: the longest name that fits wins, whatever its case or accents. An @ before
+    a name nobody here bears is refused with the names that come close, as is a name two
+    people share."""
+    people: dict[str, list[str]] = {}
+    for did, name in known.items():
+        people.setdefault(name_key(name), []).append(did)
+    longest = sorted(people, key=len, reverse=True)
+    out, last = [], 0
+    for found in AT.finditer(text):
+        start = found.end()
+        rest = name_key(text[start : start + 200])
+        match = next(
+            (k for k in longest if rest.startswith(k) and not _goes_on(rest, len(k))), None
+        )
+        if match is None:
+            word = WORD.match(text, start)
+            said = word.group(0) if word else ""
+            everyone = sorted(known.values(), key=str.casefold)
+            close = [n for n in everyone if name_key(n)[:1] == name_key(said)[:1]]
+            shown = (everyone if len(everyone) <= 8 else close)[:8]
+            if shown:
+                raise fault(BadInput, NOBODY_NAMED_AMONG, name=said, people=shown)
+            raise fault(BadInput, NOBODY_NAMED, name=said)
+        dids = people[match]
+        if len(dids) > 1:
+            raise fault(BadInput, NAME_SHARED, count=len(dids), name=known[dids[0]], dids=dids)
+        out += [text[last:start], dids[0]]
+        last = start + _length(text, start, match)
+    return "".join(out) + text[last:] if out else text
+
+
+def _goes_on(key: str, at: int) -> bool:
+    """Whether a name continues after ``at`` (``@annabel`` is not ``@anna``)."""
+    return at < len(key) and (key[at].isalnum() or key[at] == "_")
+
+
+def _length(text: str, start: int, key: str) -> int:
+    """How many characters of ``text`` from ``start`` spell the name whose key is ``key``."""
+    for end in range(start + 1, min(len(text), start + 200) + 1):
+        if name_key(text[start:end]) == key:
+            return end - start
+    return len(key)
