@@ -246,7 +246,7 @@ def test_a_mention_reaches_the_person_mentioned(
 
     anna.goto(hub.at(hub.commons_path()))
     post = anna.locator("form.thread-new")
-    post.locator("textarea[name=text]").fill(f"Welcome! @{did} could you check the ford?")
+    post.locator("textarea[name=text]").fill("Welcome! @dara could you check the ford?")
     post.get_by_role("button", name="Post").click()
     expect(anna.locator(".thread-messages")).to_contain_text("could you check the ford?")
     shots(anna, "1-posted")
@@ -258,7 +258,7 @@ def test_a_mention_reaches_the_person_mentioned(
     expect(notes.get_by_role("link", name="Trail guide")).to_be_visible()
     shots(newcomer, "2-home-notification")
 
-    newcomer.locator("header").get_by_role("link", name="People").click()
+    newcomer.locator("header .account").get_by_role("link", name="dara").click()
     expect(newcomer).to_have_url(hub.at(f"/people/{did}"))
     note = newcomer.locator("#notifications .person-notes li")
     expect(note).to_have_count(1)

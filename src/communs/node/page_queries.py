@@ -23,7 +23,7 @@ from .home.keyring import ONLINE, new_recovery_code, wrong_code_work, wrong_pass
 from .peers.wire import link_to
 from .reads import queries
 from .reads.health import health
-from .reads.people import people_activity
+from .reads.people import people_activity, people_directory
 
 NO_MATCH = (
     "That name and passphrase do not match. Check both and try again; if you forgot your "
@@ -344,6 +344,11 @@ class PageQueries:
             raise NotFound(f"{did!r} is not a person: people are named by a did:key identity")
         with self.lock:
             return people_activity(self.home, did, me)
+
+    def people_page(self, ref: str | None, query: str, limit: int) -> dict[str, Any]:
+        """The people who took part in one commons (``ref``) or in any held here, by name."""
+        with self.lock:
+            return people_directory(self.home, ref, query, limit)
 
     def node_page(self) -> dict[str, Any]:
         """This node: the commons it holds (followed or not), its address, its peers, the

@@ -79,6 +79,7 @@ def add_routes(web: Web) -> None:
             "fields": fields,
             "maintainers": [queries.person(d, names) for d in charter["maintainers"]],
             "created_by_name": names.get(charter.get("created_by") or ""),
+            "origin_name": commons.get("forked_from_name"),
             "rules": rules,
             "history": history,
         }

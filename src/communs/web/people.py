@@ -1,6 +1,7 @@
-"""A person's page: the names they signed in the commons this node holds, what they
-contributed, reviewed and did on the boards, a thread about them, and — for themselves only —
-the messages that mention them or answer them (their notifications)."""
+"""The people directories (of the node, of a commons) and a person's page: the names they
+signed in the commons this node holds, what they contributed, reviewed and did on the boards, a
+thread about them, and — for themselves only — the messages that mention them or answer them
+(their notifications)."""
 
 from typing import Any
 
@@ -10,6 +11,8 @@ from starlette.responses import Response
 from ..domain import threads
 from . import discussion
 from .base import Web
+
+DIRECTORY = 500  # people shown at most on a directory page (a search finds the others)
 
 
 def add_routes(web: Web) -> None:
@@ -45,6 +48,21 @@ def add_routes(web: Web) -> None:
             "notifications": found["notifications"] if me == did else None,
             "thread": thread,
         }
+
+    async def directory(request: Request, ref: str | None) -> Response:
+        query = (request.query_params.get("q") or "").strip()[:100]
+        data = await web.call(service.people_page, ref, query, DIRECTORY)
+        return web.page(request, "people.html", data)
+
+    @web.route("/people")
+    async def everyone(request: Request) -> Response:
+        """Everyone who took part in a commons held here, by name."""
+        return await directory(request, None)
+
+    @web.route("/c/{ref}/people")
+    async def of_commons(request: Request) -> Response:
+        """The people of one commons: who took part, who maintains it."""
+        return await directory(request, request.path_params["ref"])
 
     @web.route("/people/{did}")
     async def person(request: Request) -> Response:

@@ -8,7 +8,7 @@ nothing for the commons, a path, a unique id prefix, or a DID. The rules stay in
 
 from typing import Any
 
-from ...core.errors import BadInput
+from ...core.errors import BadInput, CommunsError
 from ...core.identity import is_did
 from ...domain import threads
 from ...domain.schema import check_path
@@ -43,10 +43,18 @@ def latest_conversations(
 
 def written(home: Any, text: str, known: dict[str, str] | None = None) -> dict[str, Any]:
     """A message's text as a node signs it: ``@Name`` mentions of the people ``known`` (display
-    names by DID) written as their DID, detached so that its author can erase it, with the
-    people it mentions said beside it."""
-    text = by_name(text, known or {})
+    names by DID), or of this node's accounts, written as their DID; detached so that its
+    author can erase it, with the people it mentions said beside it."""
+    text = by_name(text, known or {}, lambda name: account_did(home, name))
     return {**content.detach(home, text), "mentions": threads.mentions(text)}
+
+
+def account_did(home: Any, name: str) -> str | None:
+    """The DID of this node's account ``name`` (a hub's citizen who has not acted yet)."""
+    try:
+        return home.keyring.key(name).info.did if name else None
+    except CommunsError:
+        return None
 
 
 class ThreadOps:

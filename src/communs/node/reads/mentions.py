@@ -2,6 +2,7 @@
 log names the person and not a word anyone could take; pages show it as the name again."""
 
 import re
+from collections.abc import Callable
 
 from ...core.errors import BadInput
 from ...domain.refusals import code, fault
@@ -27,11 +28,14 @@ AT = re.compile(r"(?<![\w@.])@(?!did:key:)(?=[^\W\d_])")
 WORD = re.compile(r"[^\W_][\w.'-]*")
 
 
-def by_name(text: str, known: dict[str, str]) -> str:
+def by_name(
+    text: str, known: dict[str, str], account: Callable[[str], str | None] = lambda _: None
+) -> str:
     """``text`` with each ``@Name`` of a person in ``known`` (display names by DID) written
-    as their DID: the longest name that fits wins, whatever its case or accents. An @ before
-    a name nobody here bears is refused with the names that come close, as is a name two
-    people share."""
+    as their DID: the longest name that fits wins, whatever its case or accents. A word no
+    display name fits may be the name of an account of this node (``account``: its DID, or
+    None), such as a newcomer who has not acted yet. An @ before a name nobody bears is
+    refused with the names that come close, as is a name two people share."""
     people: dict[str, list[str]] = {}
     for did, name in known.items():
         people.setdefault(name_key(name), []).append(did)
@@ -43,9 +47,13 @@ def by_name(text: str, known: dict[str, str]) -> str:
         match = next(
             (k for k in longest if rest.startswith(k) and not _goes_on(rest, len(k))), None
         )
+        word = WORD.match(text, start)
+        said = word.group(0).rstrip(".'-") if word else ""
+        if match is None and (did := account(said)):
+            out += [text[last:start], did]
+            last = start + len(said)
+            continue
         if match is None:
-            word = WORD.match(text, start)
-            said = word.group(0) if word else ""
             everyone = sorted(known.values(), key=str.casefold)
             close = [n for n in everyone if name_key(n)[:1] == name_key(said)[:1]]
             shown = (everyone if len(everyone) <= 8 else close)[:8]

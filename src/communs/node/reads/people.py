@@ -4,6 +4,7 @@ and reviews, the tasks they opened, claimed and did, and the messages that conce
 from typing import Any
 
 from ...domain import threads
+from ...domain.schema import name_key
 from ..files import content
 from ..home.folder import Home
 from . import queries
@@ -83,3 +84,39 @@ def people_activity(home: Home, did: str, me: str | None) -> dict[str, Any]:
     for listing in found.values():
         listing.sort(key=lambda item: item["time"], reverse=True)
     return {"names": names, "present": present, "every": every, **found}
+
+
+def people_directory(home: Home, ref: str | None, query: str, limit: int) -> dict[str, Any]:
+    """Everyone with a display name in one commons (``ref``) or in any commons of ``home``,
+    with the commons they take part in and maintain, sorted by name; ``query`` keeps the
+    names that contain it (whatever their case or accents), ``limit`` the first ones."""
+    rows = queries.commons_list(home)
+    commons = None
+    if ref is not None:
+        chosen = home.commons_id(ref).hex()
+        rows = [row for row in rows if row["id"] == chosen]
+        commons = rows[0]
+    wanted = name_key(query)
+    people: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        commons_id = bytes.fromhex(row["id"])
+        cid = home.cid(commons_id)
+        maintainers = set((home.state(commons_id).get("charter") or {}).get("maintainers", []))
+        where = {"commons": row["id"], "commons_name": row["name"]}
+        known = queries.names(home, cid)
+        for did in sorted(set(known) | maintainers):
+            name = known.get(did)
+            if wanted and wanted not in name_key(name or did):
+                continue
+            person = people.setdefault(
+                did, {"did": did, "names": [], "commons": [], "maintains": []}
+            )
+            if name and name not in person["names"]:
+                person["names"].append(name)
+            person["commons"].append(where)
+            if did in maintainers:
+                person["maintains"].append(where)
+    found = sorted(
+        people.values(), key=lambda p: (not p["names"], name_key((p["names"] or [p["did"]])[0]))
+    )
+    return {"commons": commons, "people": found[:limit], "total": len(found), "query": query}

@@ -65,14 +65,18 @@ def person(did: str, known: dict[str, str]) -> dict[str, str]:
 
 
 def commons_list(home: Home) -> list[dict[str, Any]]:
+    """Every commons held, with the name of the one it was forked from (when held)."""
+    rows = home.store.commons_rows()
+    names = {row["id"]: row["name"] for row in rows}
     return [
         {
             "id": row["id"].hex(),
             "name": row["name"],
             "events": row["events"],
             "forked_from": row["parent"].hex() if row["parent"] else None,
+            "forked_from_name": names.get(row["parent"]) if row["parent"] else None,
         }
-        for row in home.store.commons_rows()
+        for row in rows
     ]
 
 
@@ -97,6 +101,7 @@ def commons_show(home: Home, commons_id: bytes, digest: bool = True) -> dict[str
         "maintainers": [person(d, known) for d in charter["maintainers"]],
         "threshold": charter["threshold"],
         "forked_from": hexed(charter["forked_from"]),
+        "forked_from_name": _name_of(home, (charter["forked_from"] or {}).get("commons")),
         "forks": [f.hex() for f in store.forks_of(commons_id)],
         "heads": [h.hex() for h in store.heads(cid)],
         "events": store.events_count(cid),
@@ -104,6 +109,13 @@ def commons_show(home: Home, commons_id: bytes, digest: bool = True) -> dict[str
         "contributions": counts,
         "state_digest": state_digest(home, cid) if digest else None,
     }
+
+
+def _name_of(home: Home, commons_id: bytes | None) -> str | None:
+    """The name of a commons held here (a fork's origin), or None."""
+    if commons_id is None:
+        return None
+    return next((r["name"] for r in home.store.commons_rows() if r["id"] == commons_id), None)
 
 
 def lineage(home: Home, commons_id: bytes) -> dict[str, Any]:

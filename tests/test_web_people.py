@@ -1,6 +1,7 @@
-"""Mentions by name: ``@bao`` in a message reaches bao (the log holds bao's DID), shows as
-bao's name linked to their page with the DID on hover, reads ``@bao`` again when edited;
-a name nobody bears, or two people share, is refused with what to do."""
+"""People by name, not by key. Mentions: ``@bao`` in a message reaches bao (the log holds
+bao's DID), shows as bao's name linked to their page with the DID on hover, reads ``@bao``
+again when edited; a name nobody bears, or two people share, is refused with what to do. The
+directories of the node and of a commons, and forks named by their origin's name."""
 
 import re
 from collections.abc import Iterator
@@ -86,3 +87,33 @@ def test_the_refusal_is_said_in_the_readers_language(node):
     )  # fmt: skip
     assert response.status_code == 400
     assert "personne du nom de" in response.text and "bobby" in response.text
+
+
+def test_a_newcomer_who_has_not_acted_is_mentioned_by_their_account_name(node):
+    chloe = node.service.identity_new("chloe")["id"]  # an account of this node, no profile
+    assert post(node, "anna", "Welcome @chloe!").status_code == 303
+    [message] = [m for m in node.service.thread(node.commons)["messages"] if "Welcome" in m["text"]]
+    assert message["mentions"] == [chloe]
+
+
+def test_the_people_directories_list_names_and_maintainers(node):
+    client = node.browser("bao")
+    everyone = client.get("/people.json").json()
+    names = {p["did"]: p["names"] for p in everyone["people"]}
+    assert names[node.anna] == ["anna"] and names[node.bao] == ["bao"]
+    of_commons = client.get(f"/c/{node.commons}/people").text
+    assert f'href="/people/{node.anna}"' in of_commons and "maintainer" in of_commons
+    found = client.get("/people.json?q=BA").json()["people"]
+    assert [p["did"] for p in found] == [node.bao]
+    header = client.get("/").text
+    assert '<a href="/people">' in header  # "People" opens the directory, not one's own page
+    assert f'<a href="/people/{node.bao}"><strong>bao</strong></a>' in header
+
+
+def test_a_fork_is_named_by_the_name_of_its_origin(node):
+    fork = node.service.fork(Actor("bao"), node.commons, name="Guide de la vallée")["id"]
+    client = node.browser("bao")
+    home = client.get("/").text
+    assert re.search(rf'Forked from <a href="/c/{node.commons}"[^>]*>Trail guide</a>', home)
+    charter = client.get(f"/c/{fork}/charter").text
+    assert re.search(rf'<a href="/c/{node.commons}"[^>]*>Trail guide</a>', charter)
