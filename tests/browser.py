@@ -132,6 +132,7 @@ def register(page: Page, hub: Hub, name: str, passphrase: str) -> str:
     form = page.locator("form[action='/register']")
     form.locator("input[name=name]").fill(name)
     form.locator("input[name=passphrase]").fill(passphrase)
+    form.locator("input[name=again]").fill(passphrase)
     form.get_by_role("button").click()
     return signed_in_as(page, name)
 

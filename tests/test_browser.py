@@ -79,7 +79,7 @@ def test_a_newcomer_proposes_an_edit_that_a_maintainer_sees_live_and_accepts(
 
     # The newcomer opens the commons, then guide.md, and edits it in the page.
     newcomer.goto(hub.at("/"))
-    newcomer.get_by_role("link", name="Trail guide").click()
+    newcomer.locator(".cards").get_by_role("link", name="Trail guide").click()
     newcomer.get_by_role("link", name="guide.md").click()
     expect(newcomer.locator(".file-content")).to_contain_text("Start at the old mill")
     newcomer.get_by_role("link", name="Edit in the browser").click()
@@ -264,7 +264,7 @@ def test_a_mention_reaches_the_person_mentioned(
     expect(note).to_have_count(1)
     expect(note).to_contain_text("mentioned you")
     expect(note).to_contain_text("could you check the ford?")
-    expect(note.get_by_role("link", name="anna")).to_be_visible()
+    expect(note.get_by_role("link", name="anna wrote on the commons")).to_be_visible()
     shots(newcomer, "3-person-notification")
 
 

@@ -14,7 +14,8 @@ from nodes import Node
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 PHONE = {"width": 390, "height": 844}
-SKIPPED = ("/static/", "/api/", "/openapi", ".json", "/blob/", "/raw/", "/live", "/logout", ".ics")
+SKIPPED = ("/static/", "/api/", "/openapi", ".json", "/blob/", "/raw/", "/live", "/logout",
+           ".ics", ".atom", "/key")  # fmt: skip
 
 
 @pytest.fixture(scope="module")

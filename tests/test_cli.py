@@ -458,6 +458,39 @@ def test_the_command_line_loads_the_node_only_for_commands_that_use_it():
     assert done.stdout.strip().splitlines()[-1] == "loaded: []"
 
 
+def test_a_command_loads_its_own_group_and_the_domain_only_when_it_needs_them(run, guide):
+    """Start-up (benchmarks/bench_cli.py): `--version` and `--help` load no domain, and a
+    read loads the module of its own group, not those of the other groups."""
+    import subprocess
+    import sys
+
+    def loaded(*args: str) -> list[str]:
+        probe = (
+            "import json, sys\n"
+            "from communs.cli.main import cli\n"
+            "try:\n"
+            f"    cli({list(args)!r}, prog_name='communs')\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print(json.dumps([m for m in sys.modules if m.startswith('communs.')]))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    groups = [f"communs.cli.{m}" for m in ("blobs", "contributions", "governance", "peers")]
+    groups += ["communs.cli.tasks", "communs.cli.threads"]
+    for args in (["--version"], ["--help"], ["commons", "--help"]):
+        assert not [m for m in loaded(*args) if m.startswith("communs.domain")], args
+    assert not set(groups) & set(loaded("--version"))
+    home = ["--home", str(run.home)]
+    assert not set(groups) & set(loaded(*home, "commons", "list"))
+    assert set(groups) & set(loaded(*home, "task", "list", guide["commons"])) == {
+        "communs.cli.tasks"
+    }
+
+
 def test_a_damaged_or_cut_export_is_refused_whole_in_plain_words(run, guide, tmp_path):
     exported = tmp_path / "guide.communs"
     run("commons", "export", guide["commons"], str(exported))

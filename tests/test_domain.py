@@ -161,7 +161,7 @@ def test_only_the_author_revises(scene):
 def test_reject_needs_a_reason_and_a_maintainer(scene):
     s = scene()
     proposal, _ = s.do(s.author, "propose", [change(README, blob(1))])
-    with pytest.raises(InvalidEvent, match="body of contribution.reject does not fit"):
+    with pytest.raises(InvalidEvent, match="reason cannot be empty"):
         s.m1.reject(s.commons, proposal.id, reason="")
     _, reason = s.do(s.outsider, "reject", proposal.id, reason="spam")
     assert reason.startswith("only maintainers can reject contributions")

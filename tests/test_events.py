@@ -1,6 +1,7 @@
 """Signed events: canonical bytes, ids, every refusal of ``domain.parse``, and the ingest path."""
 
 import itertools
+import re
 from hashlib import sha256
 
 import cbor2
@@ -12,6 +13,7 @@ from communs import domain
 from communs.core import canonical
 from communs.core.errors import BadInput, InvalidEvent
 from communs.core.events import MAX_EVENT_SIZE, SIGNING_CONTEXT, event_id, sign_event
+from communs.domain.plain import SCHEMA_CODES
 from eventkit import Peer, World, blob, change, charter, identity, raw_event
 
 ALICE, BOB = identity(1), identity(2)
@@ -217,28 +219,28 @@ ACCEPT = {"contribution": SOME_ID, "revision": 0}
     ("type_", "body", "reason"),
     [
         # missing field
-        ("contribution.accept", {"contribution": SOME_ID}, "missing required field `revision`"),
-        ("contribution.propose", {"title": "t"}, "missing required field `changes`"),
+        ("contribution.accept", {"contribution": SOME_ID}, "revision is missing"),
+        ("contribution.propose", {"title": "t"}, "changes is missing"),
         # wrong type
-        ("contribution.accept", {**ACCEPT, "revision": "0"}, r"Expected `int`, got `str`"),
-        ("contribution.accept", {**ACCEPT, "contribution": "ab" * 32}, "Expected `bytes`"),
-        ("contribution.accept", {**ACCEPT, "contribution": b"short"}, "length >= 32"),
+        ("contribution.accept", {**ACCEPT, "revision": "0"}, "revision must be a whole number"),
+        ("contribution.accept", {**ACCEPT, "contribution": "ab" * 32}, r"must be an id \(32"),
+        ("contribution.accept", {**ACCEPT, "contribution": b"short"}, r"must be an id \(32"),
         (
             "contribution.propose",
             {"title": 5, "changes": [change("a", blob(1))]},
-            "Expected `str`, got `int`",
+            "title must be text",
         ),
-        ("contribution.accept", {**ACCEPT, "revision": True}, "Expected `int`, got `bool`"),
+        ("contribution.accept", {**ACCEPT, "revision": True}, "revision must be a whole"),
         # unknown field
-        ("contribution.accept", {**ACCEPT, "admin": True}, "unknown field `admin`"),
+        ("contribution.accept", {**ACCEPT, "admin": True}, "there is no field admin here"),
         (
             "contribution.propose",
             {"title": "t", "changes": [{**change("a", blob(1)), "mode": "0755"}]},
-            "unknown field `mode`",
+            "there is no field mode here",
         ),
         # values the schema refuses
-        ("contribution.reject", {"contribution": SOME_ID, "reason": ""}, "length >= 1"),
-        ("contribution.propose", {"title": "t", "changes": []}, "length >= 1"),
+        ("contribution.reject", {"contribution": SOME_ID, "reason": ""}, "reason cannot be empty"),
+        ("contribution.propose", {"title": "t", "changes": []}, "changes cannot be empty"),
         (
             "contribution.propose",
             {"title": "t", "changes": [change("../etc/passwd", blob(1))]},
@@ -257,33 +259,35 @@ ACCEPT = {"contribution": SOME_ID, "revision": 0}
         (
             "contribution.review",
             {"contribution": SOME_ID, "verdict": "lgtm"},
-            "Invalid enum value 'lgtm'",
+            "verdict cannot be 'lgtm'",
         ),
     ],
 )
 def test_body_failing_its_schema_is_refused(type_, body, reason):
     raw = raw_event(ALICE, propose_fields(type=type_, body=body))
-    with pytest.raises(InvalidEvent, match=f"body of {type_} does not fit its schema") as error:
+    with pytest.raises(InvalidEvent) as error:
         domain.parse(raw)
+    assert error.value.code in SCHEMA_CODES  # said in plain words, with a code to translate
     assert error.match(reason)
+    assert not re.search(r"Expected `|- at `|\$\.", str(error.value)), error.value
 
 
 @pytest.mark.parametrize(
     ("charter_fields", "reason"),
     [
-        ({"maintainers": []}, "length >= 1"),
+        ({"maintainers": []}, "maintainers cannot be empty"),
         ({"maintainers": [ALICE.did, ALICE.did]}, "maintainers must be distinct"),
         ({"threshold": 2}, "threshold 2 is above the 1 maintainer"),
-        ({"threshold": 0}, ">= 1"),
-        ({"mode": "wiki"}, "Invalid enum value 'wiki'"),
-        ({"name": ""}, "length >= 1"),
+        ({"threshold": 0}, "threshold is at least 1"),
+        ({"mode": "wiki"}, "mode cannot be 'wiki'"),
+        ({"name": ""}, "name cannot be empty"),
     ],
 )
 def test_invalid_charter_is_refused(charter_fields, reason):
     body = {"charter": {**charter("Demo", [ALICE]), **charter_fields}}
-    with pytest.raises(InvalidEvent, match="body of commons.create does not fit") as error:
+    with pytest.raises(InvalidEvent) as error:
         domain.parse(raw_event(ALICE, genesis_fields(body=body)))
-    assert error.match(reason)
+    assert error.value.code in SCHEMA_CODES and error.match(reason)
 
 
 @pytest.mark.parametrize(

@@ -256,9 +256,9 @@ def test_what_a_proposal_cannot_ask(gov):
     assert reason == "majority takes no options"
     _, reason = g.open(kind="charter", effect={"op": "set", "field": "threshold", "value": 9})
     assert reason.startswith("the charter would become invalid")
-    with pytest.raises(InvalidEvent, match="does not fit its schema"):
+    with pytest.raises(InvalidEvent, match="kind"):
         g.m1.emit(g.commons, "proposal.open", {"title": "x", "closes_at": 1, "kind": "Bad!"})
-    with pytest.raises(InvalidEvent, match="does not fit its schema"):
+    with pytest.raises(InvalidEvent, match="ballot|effect|method|options|value|rule"):
         g.m1.emit(
             g.commons,
             "proposal.open",
@@ -280,7 +280,7 @@ def test_what_a_proposal_cannot_ask(gov):
                 "effect": {"op": "set_rule", "kind": "custom", "rule": rule("k_of_n")},
             },
         )
-    with pytest.raises(InvalidEvent, match="does not fit its schema"):
+    with pytest.raises(InvalidEvent, match="ballot|effect|method|options|value|rule"):
         g.m1.emit(g.commons, "proposal.vote", {"proposal": bytes(32), "ballot": True})
     _, reason = g.do(g.bob, "proposal.vote", {"proposal": bytes(32), "ballot": "yes"})
     assert reason == f"no proposal {bytes(6).hex()} is known in this commons at this point"

@@ -130,6 +130,64 @@ def test_names_are_one_safe_path_component_and_empty_or_unknown_blobs_are_refuse
         torrents.info_hashes(b"not a torrent")
 
 
+def test_a_named_magnet_link_keeps_the_info_hashes_every_node_seeds(home, tmp_path):
+    """The name is in a torrent's info dictionary: a link to the renamed torrent names one
+    nobody seeds, whose metadata no peer can send. The name goes in dn only."""
+    blob = home.blobs.add_bytes(os.urandom(2 * MiB))
+    seeded = torrents.torrent_for(home, blob.hash, web_seed=None, tracker=None)
+    v1, v2 = torrents.info_hashes(seeded)
+    name = "Le film d'été & co.mkv"
+
+    parsed = lt.parse_magnet_uri(torrents.magnet(seeded, name=name))
+    assert (str(parsed.info_hashes.v1), str(parsed.info_hashes.v2)) == (v1, v2)
+    assert parsed.name == name
+
+    home.close()  # the CLI opens the home itself
+    runner = CliRunner()
+    result = runner.invoke(
+        cli,
+        ["--home", str(home.path), "blob", "magnet", blob.hex[:8], "--name", name]
+        + ["--url", "http://10.0.0.5:8470"],
+    )
+    assert result.exit_code == 0, result.output
+    parsed = lt.parse_magnet_uri(result.stdout.strip())
+    assert (str(parsed.info_hashes.v1), str(parsed.info_hashes.v2)) == (v1, v2)
+    assert parsed.name == name
+    assert parsed.trackers == ["http://10.0.0.5:8470/announce"]
+    assert parsed.url_seeds == [f"http://10.0.0.5:8470/api/blobs/{blob.hex}"]
+
+
+class _Status:
+    def __init__(self, wanted_done: int, wanted: int):
+        self.total_wanted_done, self.total_wanted = wanted_done, wanted
+        self.download_rate, self.num_peers, self.num_seeds = 1 << 20, 1, 1
+
+
+class _Handle:
+    def __init__(self, status: _Status):
+        self._status = status
+
+    def status(self) -> _Status:
+        return self._status
+
+
+def test_a_transfer_tells_the_bytes_of_its_file_never_more_than_its_size():
+    from communs.node.files.transfer import Transfer
+
+    size = 50 * MiB
+    transfer = Transfer(b"\x01" * 32, size, _Handle(_Status(20 * MiB, size)), [])
+    assert transfer.describe()["done"] == 20 * MiB
+    # libtorrent's counter may pass the file's size (a last piece counted whole)
+    transfer.handle = _Handle(_Status(size + 6 * MiB, size))
+    described = transfer.describe()
+    assert described["done"] == size and described["eta"] == 0
+    # every piece passed its hash: the file is all here while its SHA-256 is checked
+    transfer.state = "verifying"
+    assert transfer.describe()["done"] == size
+    transfer.state = "done"
+    assert transfer.describe()["done"] == size
+
+
 # -- the tracker ---------------------------------------------------------------------------
 
 
@@ -245,9 +303,12 @@ def test_the_node_serves_each_blob_as_a_torrent_and_a_magnet(tmp_path):
         assert ranged.status_code == 206 and ranged.content == data[10:20]
 
         link = client.get(f"/api/blobs/{blob}/magnet", params={"name": "clip.ogv"}).json()
-        v1, v2 = torrents.info_hashes(response.content)
+        # The hashes of the torrent every node seeds (named by its hash); the name is shown.
+        seeded = client.get(f"/api/blobs/{blob}.torrent").content
+        v1, v2 = torrents.info_hashes(seeded)
         assert (link["btih"], link["btmh"]) == (v1, v2)
         assert f"xt=urn:btih:{v1}" in link["magnet"] and f"urn:btmh:1220{v2}" in link["magnet"]
+        assert lt.parse_magnet_uri(link["magnet"]).name == "clip.ogv"
 
         missing = client.get(f"/api/blobs/{'0' * 64}.torrent")
         assert missing.status_code == 404 and "not on this node" in missing.json()["error"]
@@ -331,10 +392,6 @@ def test_aria2_downloads_a_blob_from_a_node_through_its_torrent(tmp_path):
         made = time.monotonic() - started
         torrent = tmp_path / "film.torrent"
         torrent.write_bytes(content)
-        # The CLI through the running node gives the same torrent.
-        link = node.cli("blob", "magnet", blob, "--name", "film.bin").strip()
-        v1, v2 = torrents.info_hashes(content)
-        assert f"urn:btih:{v1}" in link and f"urn:btmh:1220{v2}" in link
 
         target = tmp_path / "downloads"
         started = time.monotonic()
@@ -368,6 +425,31 @@ def test_aria2_downloads_a_blob_from_a_node_through_its_torrent(tmp_path):
         assert downloaded.stat().st_size == len(data)
         assert downloaded.read_bytes() == data, "aria2 downloaded other bytes"
         print(f"torrent made in {made:.2f} s; aria2 fetched 20 MiB in {fetched:.2f} s")
+
+
+def test_a_client_fetches_a_blob_through_a_named_magnet_link_from_the_cli(tmp_path):
+    """`communs blob magnet HASH --name NAME` as the README shows it: libtorrent, given the
+    link alone, gets the metadata from the node's swarm (BEP 9) and then the file."""
+    data = os.urandom(3 * MiB)
+    with Nodes(tmp_path / "nodes") as nodes:
+        node, blob = seeding_node(nodes, tmp_path, data)
+        seeded = fetch_torrent(node, blob)  # made (hashed) once, and seeded by the node
+        canonical = torrents.retarget(seeded, name=blob, web_seed=None, tracker=None)
+        link = node.cli("blob", "magnet", blob[:10], "--name", "film.bin").strip()
+        parsed = lt.parse_magnet_uri(link)
+        v1, v2 = torrents.info_hashes(canonical)
+        assert (str(parsed.info_hashes.v1), str(parsed.info_hashes.v2)) == (v1, v2)
+        assert parsed.name == "film.bin"
+
+        client = loopback_session()
+        try:
+            parsed.save_path = str(tmp_path / "client")
+            handle = client.add_torrent(parsed)
+            wait_until(lambda: handle.status().is_seeding, 60, "the client to fetch the file")
+            saved = tmp_path / "client" / handle.torrent_file().name()
+        finally:
+            del client
+        assert saved.read_bytes() == data
 
 
 def params(torrent: bytes, folder: Path) -> lt.add_torrent_params:

@@ -96,6 +96,26 @@ def test_a_task_goes_from_the_board_to_validated(node):
     assert data["task"]["checked"]["by"] == node.anna
     assert [h["action"] for h in data["history"]] == ["open", "claim", "done", "validate"]
     assert f"task/{tid}" not in board_items(node, anna)  # validated work leaves the board
+    finished = anna.get(node.board + ".json").json()["finished"]
+    assert [(t["id"], t["doer_name"]) for t in finished] == [(tid, "bao")]
+    assert "Finished lately" in anna.get(node.board).text
+
+
+def test_the_board_filters_by_kind_and_by_what_i_hold(node):
+    anna, bao = node.browser("anna"), node.browser("bao")
+    mine = open_task(node, anna, "Mine")
+    open_task(node, anna, "Not mine")
+    assert post(bao, node.task(mine, "claim"), csrf(bao, node.task(mine))).status_code == 303
+    blob = node.service.blob_add(io.BytesIO(b"# Guide\n"), "guide.md")["hash"]
+    node.service.propose(Actor("bao"), node.commons, "A change", files={"guide.md": blob})
+    every = bao.get(node.board + ".json").json()["items"]
+    assert {i["kind"] for i in every} >= {"task", "review"}
+    tasks = bao.get(node.board + ".json?show=task").json()["items"]
+    assert {i["kind"] for i in tasks} == {"task"} and len(tasks) == 2
+    held = bao.get(node.board + ".json?show=mine").json()["items"]
+    assert [i["target"] for i in held] == [f"task/{mine}"]
+    page = bao.get(node.board + "?show=review").text
+    assert 'href="?show=review" aria-current="true"' in page and "Mine" not in page
 
 
 def test_the_board_shows_contributions_waiting_for_review(node):
@@ -185,11 +205,11 @@ def test_a_mention_reaches_the_persons_page(node):
     others = anna.get(f"/people/{node.bao}").text
     assert "Could you look" not in others  # notifications are for the person only
     data = bao.get(f"/people/{node.bao}.json").json()
-    assert [n["because"] for n in data["notifications"]] == [["mention"]]
-    assert data["notifications"][0]["url"] == node.task(tid)
+    assert [n["why"] for n in data["notifications"]] == ["mention"]
+    first = data["notifications"][0]["about"]["message"]
+    assert data["notifications"][0]["url"] == node.task(tid) + f"#m-{first}"
 
     # bao answers; the reply shows indented under anna's message
-    first = data["notifications"][0]["id"]
     reply = post(
         bao,
         f"/c/{node.commons}/discussion/post",

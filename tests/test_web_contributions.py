@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from communs.api.app import create_app
+from communs.i18n import translator
 from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
 from webkit import TestClient, csrf
@@ -352,9 +353,85 @@ def test_other_files_show_size_and_type_and_big_texts_are_not_compared(node):
         files={"maps.zip": archive["hash"], "big.txt": big["hash"]},
     )["id"]
     page = node.browser().get(node.url(wanted)).text
-    assert "application/zip" in page and f"{archive['size']} B" in page
+    assert "application/zip" in page and f"{archive['size']}\u00a0B" in page
+    assert "1.0\u00a0MiB" in page  # 1 100 000 bytes
     assert "Too large to compare in the page" in page
     assert 'class="diff"' not in page
+
+
+def test_sizes_read_the_same_on_every_page(node):
+    """One way of saying a size in the whole web app, in the reader's language."""
+    big = node.service.blob_add(io.BytesIO(bytes(3 * 1024 * 1024 // 2)), name="map.bin")
+    made = node.service.propose(Actor("anna"), node.commons, "Map", files={"map.bin": big["hash"]})[
+        "id"
+    ]
+    node.service.decide(Actor("anna"), node.commons, made, "accept")
+    visitor = node.browser()
+    pages = {
+        "contribution": node.url(made),
+        "commons": f"/c/{node.commons}",
+        "file": f"/c/{node.commons}/files/map.bin",
+        "history": f"/c/{node.commons}/history/map.bin",
+    }
+    for what, url in pages.items():
+        page = visitor.get(url)
+        assert page.status_code == 200, (what, page.text)
+        assert "1.5\u00a0MiB" in page.text, what
+        assert f"{big['size']} B" not in page.text and " MB" not in page.text, what
+    visitor.cookies.set("lang", "fr")
+    assert "1,5\u00a0" in visitor.get(pages["file"]).text  # a decimal comma in French
+
+
+def test_the_authors_own_approval_is_shown_as_such_and_never_counted(node):
+    wanted = node.propose("anna", "Anna's change", GUIDE + b"anna\n")
+    node.service.review(Actor("anna"), node.commons, wanted, "approve", "Looks good to me.")
+    page = node.browser().get(node.url(wanted)).text
+    reviews = page[page.index('id="reviews"') : page.index("Revisions</h2>")]
+    assert "the author&#39;s own approval, which does not count" in reviews
+    assert "approved" not in reviews
+    assert 'Reviews <span class="muted">(0)</span>' in page
+    assert "does not count as one" in reviews
+    node.service.review(Actor("bao"), node.commons, wanted, "approve", "Fine.")
+    page = node.browser().get(node.url(wanted)).text
+    assert 'Reviews <span class="muted">(1)</span>' in page and "approved" in page
+    # The author is offered to comment on their own contribution, not to approve it.
+    own = node.browser("anna").get(node.url(wanted)).text
+    buttons = set(re.findall(r'name="verdict" value="(\w+)"', own))
+    assert buttons == {"comment"}
+    others = node.browser("bao").get(node.url(wanted)).text
+    assert set(re.findall(r'name="verdict" value="(\w+)"', others)) == {
+        "approve",
+        "request_changes",
+        "comment",
+    }
+
+
+def test_a_decided_contribution_offers_no_review_nor_decision(node):
+    accepted = node.service.contributions(node.commons)[0]["id"]  # the fixture's first draft
+    rejected = node.propose("bao", "Rejected", GUIDE + b"no\n")
+    node.service.decide(Actor("anna"), node.commons, rejected, "reject", "Not this.")
+    withdrawn = node.propose("bao", "Withdrawn", GUIDE + b"later\n")
+    node.service.decide(Actor("bao"), node.commons, withdrawn, "withdraw")
+    reverted = node.propose("bao", "Reverted", GUIDE + b"oops\n")
+    node.service.decide(Actor("anna"), node.commons, reverted, "accept")
+    node.service.decide(Actor("anna"), node.commons, reverted, "revert", "Wrong.")
+    said = {
+        accepted: "Accepted: this contribution takes no more reviews or decisions.",
+        rejected: "Rejected: this contribution takes no more reviews or decisions.",
+        withdrawn: "Withdrawn by its author: this contribution takes no more reviews",
+        reverted: "Reverted: this contribution takes no more reviews or decisions.",
+    }
+    for wanted, sentence in said.items():
+        for who in ("anna", "bao"):
+            page = node.browser(who).get(node.url(wanted)).text
+            assert sentence in page, (wanted, who)
+            # Reverting stays for what was accepted, and only for a maintainer.
+            kept = {"revert"} if wanted == accepted and who == "anna" else set()
+            forms = set(re.findall(rf'action="{node.url(wanted)}/(\w+)"', page))
+            assert forms == kept, (sentence, who)
+            assert 'name="verdict"' not in page
+        stranger = node.browser().get(node.url(wanted)).text
+        assert sentence in stranger and "Sign in to review" not in stranger
 
 
 def test_a_file_that_is_not_text_is_not_put_in_the_editor(node):
@@ -416,7 +493,9 @@ def test_the_pages_speak_french(node):
     bao = node.browser("bao")
     bao.cookies.set("lang", "fr")
     queue = bao.get(f"/c/{node.commons}/contributions").text
-    assert "En attente de relecture" in queue and "0 acceptation(s) sur 1" in queue
+    # The catalogue's own words for the count: their French is the translators' to change.
+    accepts = translator("fr")("{n} of {m} accepts", n=0, m=1)
+    assert "En attente de relecture" in queue and accepts in queue
     page = bao.get(node.url(wanted)).text
     assert "Modifications" in page and "Retirer" in page and "lignes 3 à 5" in page
     assert "Modifier dans le navigateur" in bao.get(f"/c/{node.commons}/propose").text

@@ -62,7 +62,7 @@ def test_a_mention_by_name_reaches_the_person_and_shows_their_name(node):
     link = re.search(r'<a class="mention" href="/people/([^"]+)" title="([^"]+)">@bao</a>', page)
     assert link and link.groups() == (node.bao, node.bao), page
     notes = node.browser("bao").get(f"/people/{node.bao}.json").json()["notifications"]
-    assert [n["because"] for n in notes] == [["mention"]]
+    assert [n["why"] for n in notes] == ["mention"]
     # Editing shows the name again, and saving keeps the DID in the log.
     client = node.browser("anna")
     edit = client.get(f"/c/{node.commons}").text

@@ -18,6 +18,7 @@ import pytest
 from communs.api.app import create_app
 from communs.node.home.folder import Actor, Home
 from communs.node.service import Service
+from communs.web import sessions
 from communs.web.app import create_web_app
 from communs.web.base import UNLOCKS_WAITING
 from nodes import Node
@@ -96,13 +97,19 @@ def test_a_hub_asks_people_to_come_back_when_many_sign_in_at_once(service: Servi
     assert web.unlocking == 0  # counted back when done
 
 
-def test_a_hub_signs_in_only_identities_sealed_with_a_passphrase(service: Service):
-    """A key kept in clear would open with any passphrase: on a hub, nobody signs in as it."""
+def test_a_hub_signs_in_only_identities_sealed_with_a_passphrase(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+):
+    """A key kept in clear would open with any passphrase: on a hub, nobody signs in as it,
+    and the refusal is the one an unknown name gets, so it tells nobody the name is there."""
+    monkeypatch.setattr(sessions, "REFUSAL_FLOOR", 0.0)
     service.home.keyring.create("owner")
     client = TestClient(create_web_app(service, hub=True), follow_redirects=False)
     refused = client.post("/login", data={"name": "owner", "passphrase": "anything", "next": "/"})
-    assert refused.status_code == 401
-    assert "has no passphrase, so it cannot sign in on a hub" in refused.text
+    unknown = client.post("/login", data={"name": "nobody", "passphrase": "anything", "next": "/"})
+    assert refused.status_code == unknown.status_code == 401
+    assert sessions.NO_MATCH in refused.text and sessions.NO_MATCH in unknown.text
+    assert "no passphrase" not in refused.text
     assert "communs_session" not in refused.cookies
     form = {"name": "ada", "passphrase": "correct horse", "next": "/"}
     assert client.post("/login", data=form).status_code == 303

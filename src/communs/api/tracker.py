@@ -204,10 +204,11 @@ def add_torrent_routes(app: FastAPI, service: Service) -> None:
 
     @app.get("/api/blobs/{blob}/magnet", tags=["bittorrent"])
     def blob_magnet(blob: str, request: Request, name: str | None = None) -> dict[str, str]:
-        """The file's magnet link, with its v1 (btih) and v2 (btmh) info hashes."""
-        torrent = made(blob, request, name)
+        """The file's magnet link, with its v1 (btih) and v2 (btmh) info hashes: those of the
+        torrent every node seeds; ``name`` is only the name shown (``dn``)."""
+        torrent = made(blob, request, None)
         v1, v2 = torrents.info_hashes(torrent)
-        return {"magnet": torrents.magnet(torrent), "btih": v1, "btmh": v2}
+        return {"magnet": torrents.magnet(torrent, name=name), "btih": v1, "btmh": v2}
 
     _first(app, before)
 

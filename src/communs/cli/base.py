@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
+import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +18,11 @@ import click
 
 from .. import node  # its parts load when first used: a command loads only what it needs
 from ..core.errors import Ambiguous, BadInput, CommunsError
+from .refusals import plain_refusal
 
 if TYPE_CHECKING:
     import httpx
+    from click.shell_completion import CompletionItem
 
     from ..node import Actor, HttpService, Service
 
@@ -61,8 +66,13 @@ pass_ctx = click.make_pass_decorator(Context)
 
 def _late_option(attribute: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        if value is not None:
-            setattr(ctx.find_object(Context), attribute, value)
+        if value is None:
+            return value
+        found = ctx.find_object(Context)
+        if found is not None:
+            setattr(found, attribute, value)
+        else:  # completing a command line: the group's callback did not run
+            ctx.meta[f"communs.{attribute}"] = value
         return value
 
     return store
@@ -90,6 +100,141 @@ class CommunsCommand(click.Command):
             ),
         ]
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Ambiguous as error:
+            listed = _candidates(ctx, str(error))
+            if listed is None:
+                raise
+            raise Ambiguous(listed, code=error.code, params=error.params) from None
+        except CommunsError as error:
+            # A refusal that quotes the event schema ("Expected `int`, got `str` - at
+            # `$.effect`") is said again in terms of this command's options.
+            plain = plain_refusal(error, self, ctx.params)
+            if plain == str(error):
+                raise
+            raise type(error)(plain, code=error.code, params=error.params) from None
+
+
+# "'3f' matches several contributions; give more characters", as the node words it
+_SEVERAL = re.compile(r"^'(?P<ref>[0-9a-f]+)' matches several (?P<kind>\w+?)s\b")
+SHOWN_CANDIDATES = 5
+
+
+def _candidates(ctx: click.Context, message: str) -> str | None:
+    """An ambiguous prefix said again with the objects it matches (short id and title), so
+    that one can pick, as for commons; None when there is nothing to add."""
+    found = _SEVERAL.match(message)
+    commons = ctx.params.get("commons")
+    service_ctx = ctx.find_object(Context)
+    if found is None or not commons or service_ctx is None or "(" in message:
+        return None
+    ref, kind = found["ref"], found["kind"]
+    listings: dict[str, Callable[[], list[dict[str, Any]]]] = {
+        "contribution": lambda: service_ctx.service.contributions(commons, None),
+        "task": lambda: service_ctx.service.tasks(commons, None),
+        "proposal": lambda: service_ctx.service.proposals(commons),
+    }
+    if kind not in listings:
+        return None
+    try:
+        items = [i for i in listings[kind]() if i["id"].startswith(ref)]
+    except CommunsError:
+        return None  # the original refusal says enough
+    if len(items) < 2:
+        return None
+    return (
+        f"'{ref}' matches several {kind}s ({listed([(i['id'], i['title']) for i in items])}); "
+        "give more characters"
+    )
+
+
+def listed(candidates: list[tuple[str, str]], shown: int = SHOWN_CANDIDATES) -> str:
+    """Candidates as a person tells them apart: short id and title (or name)."""
+    named = ", ".join(f"{short(ident)} {title}".strip() for ident, title in candidates[:shown])
+    more = len(candidates) - shown
+    return named + (f" and {more} more" if more > 0 else "")
+
+
+class LazyChoice(click.Choice):
+    """A choice among values loaded when first needed: most lists live in the domain, which
+    a command that does not use them (or --help) should not import."""
+
+    def __init__(self, load: Callable[[], Iterable[str]], case_sensitive: bool = True):
+        self._load = load
+        self._loaded: tuple[str, ...] | None = None
+        self.case_sensitive = case_sensitive
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        if self._loaded is None:
+            self._loaded = tuple(self._load())
+        return self._loaded
+
+
+# -- shell completion ------------------------------------------------------------------------
+
+
+def _completion_context(ctx: click.Context) -> Context:
+    """The home a command line being completed names (--home before or after the command, or
+    $COMMUNS_HOME), opened only now: completing commands and options never opens it."""
+    home = None
+    for each in [ctx, *_parents(ctx)]:
+        home = home or each.meta.get("communs.home_path") or each.params.get("home")
+    return Context(home, None, None)
+
+
+def _parents(ctx: click.Context) -> list[click.Context]:
+    found = []
+    while ctx.parent is not None:
+        ctx = ctx.parent
+        found.append(ctx)
+    return found
+
+
+def complete_commons(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """The commons of the home whose name (any case) or id starts with what was typed."""
+    import shlex
+
+    from click.shell_completion import CompletionItem
+
+    opened = _completion_context(ctx)
+    folder = Path(opened.home_path) if opened.home_path else node.default_home()
+    if not (folder / "communs.db").is_file():  # no home there: completing must not make one
+        return []
+    try:
+        rows = opened.service.commons_list()
+    except Exception:  # noqa: BLE001  (a completion must never print a traceback in a shell)
+        return []
+    finally:
+        opened.close()
+    typed = incomplete.strip("'\"").casefold()
+    # bash inserts a completion as it is: a name with spaces must come quoted
+    quote = shlex.quote if os.environ.get("_COMMUNS_COMPLETE", "").startswith("bash") else str
+    found = []
+    for row in rows:
+        if row["name"].casefold().startswith(typed):
+            found.append(CompletionItem(quote(row["name"]), help=short(row["id"])))
+        elif typed and row["id"].startswith(typed):
+            found.append(CompletionItem(short(row["id"]), help=row["name"]))
+    return found
+
+
+def commons_argument(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The COMMONS argument most commands start with: an id prefix or a name, completed by
+    the shell from the commons of the home."""
+    return click.argument("commons", shell_complete=complete_commons)(command)
+
+
+def commons_option(help: str) -> Callable[..., Any]:
+    """``--commons COMMONS``, completed like the argument."""
+    return click.option(
+        "--commons", default=None, metavar="COMMONS", help=help, shell_complete=complete_commons
+    )
+
 
 def _unanswered(ctx: click.Context, error: httpx.HTTPError) -> str:
     """Who did not answer — the node running on this home, or another node — and what to do."""
@@ -109,10 +254,27 @@ def _unanswered(ctx: click.Context, error: httpx.HTTPError) -> str:
 
 class CommunsGroup(click.Group):
     """Turns a CommunsError into one line on stderr: exit 1 for a refused action, 2 for
-    input that cannot be used as given."""
+    input that cannot be used as given.
+
+    ``lazy`` names commands by "module:attribute" (relative to this package), imported when
+    the command is used: a command loads the modules of its own group only."""
 
     command_class = CommunsCommand
     group_class = type  # subgroups are CommunsGroups too
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            loaded = getattr(importlib.import_module(module, __package__), attribute)
+            self.add_command(loaded, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -158,6 +320,15 @@ def created(as_json: bool, new_id: bytes | str, what: str, **extra: Any) -> None
         click.echo(ident)
         if sys.stderr.isatty():
             click.echo(f"{what} created", err=True)
+
+
+def moment(ms: int, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A time in milliseconds as a UTC date; one outside the calendar (an author may sign
+    any time, a proposal may close in a million years) is said, not a crash."""
+    try:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime(pattern)
+    except (OverflowError, OSError, ValueError):
+        return "far in the future" if ms > 0 else "long ago"
 
 
 def short(hex_id: str | None) -> str:
@@ -213,12 +384,18 @@ def bar_when_asked(stack: contextlib.ExitStack, label: str, unit: str = "") -> A
     bars: list[Any] = []
 
     def moved(done: int, total: int) -> None:
-        if not total:
+        if total <= 0:
             return
         if not bars:
             bars.append(stack.enter_context(progress(total, label, unit=unit)))
         bar = bars[0]
-        bar.length = max(bar.length, total, done)
-        bar.update(done - bar.pos)
+        bar.length = max(bar.length, total)
+        # Within 0 and the total, and never back: a count that goes down (a node that says 0
+        # while it checks the finished file) or past the total (libtorrent's counter) must
+        # not show more than 100%, nor stall the bar: click keeps a step back pending and
+        # takes it off the steps forward that follow.
+        target = min(max(done, 0), bar.length)
+        if target > bar.pos:
+            bar.update(target - bar.pos)
 
     return moved

@@ -10,20 +10,24 @@ from typing import Any, BinaryIO
 import click
 
 from .. import node
-from ..core.errors import CommunsError, Refused
+from ..core.errors import Ambiguous, BadInput, CommunsError, NotFound, Refused
 from .base import (
+    SHOWN_CANDIDATES,
     CommunsGroup,
     Context,
     bar_when_asked,
+    commons_option,
     created,
     emit_json,
     json_option,
+    listed,
     pass_ctx,
     progress,
     table,
 )
 
 PROGRESS_FROM = 16 * 1024 * 1024  # files at least this large show a progress bar
+HEX = frozenset("0123456789abcdef")
 
 
 @click.group("blob", cls=CommunsGroup)
@@ -72,7 +76,7 @@ def blob_list(ctx: Context, as_json: bool) -> None:
     is_flag=True,
     help="Every file the followed commons (or --commons) show that is not here.",
 )
-@click.option("--commons", default=None, help="With --missing: only this commons.")
+@commons_option("With --missing: only this commons.")
 @click.option(
     "--from",
     "peers",
@@ -108,8 +112,9 @@ def blob_get(
     """
     if missing == (hash is not None):
         raise click.UsageError("give the HASH of a file, or --missing")
-    if missing:
+    if missing or hash is None:
         return _get_missing(ctx, commons, [node.normalize_url(p) for p in peers] or None, as_json)
+    hash = full_hash(ctx, hash, wanted_too=True)
     service = ctx.service
     with contextlib.ExitStack() as stack:
         moved = (lambda done, total: None) if as_json else bar_when_asked(stack, "fetching", "B")
@@ -158,7 +163,7 @@ def _get_missing(ctx: Context, commons: str | None, peers: list[str] | None, as_
 
 
 @blob_group.command("missing")
-@click.option("--commons", default=None, help="Only this commons (default: the followed ones).")
+@commons_option("Only this commons (default: the followed ones).")
 @json_option
 @pass_ctx
 def blob_missing(ctx: Context, commons: str | None, as_json: bool) -> None:
@@ -192,7 +197,7 @@ def blob_status(ctx: Context, as_json: bool) -> None:
         [
             t["hash"][:12],
             t["state"],
-            f"{100 * t['done'] / t['size']:.0f}%" if t["size"] else "-",
+            f"{100 * min(max(t['done'], 0), t['size']) / t['size']:.0f}%" if t["size"] else "-",
             f"{node.human(t['rate'])}/s",
             f"{t['eta']:.0f} s" if t["eta"] is not None else "-",
             str(t["peers"]),
@@ -204,7 +209,7 @@ def blob_status(ctx: Context, as_json: bool) -> None:
 
 
 @blob_group.command("policy")
-@click.option("--commons", default=None, help="A commons (default: the whole node).")
+@commons_option("A commons (default: the whole node).")
 @click.option(
     "--fetch",
     type=click.Choice(["eager", "lazy"]),
@@ -241,16 +246,14 @@ def _url_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-def _name_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--name", default=None, help="File name clients save it under (default: its hash)."
-    )(command)
+def _name_option(help: str) -> Callable[..., Any]:
+    return click.option("--name", default=None, help=help)
 
 
 @blob_group.command("torrent")
 @click.argument("hash")
 @click.argument("file", type=click.File("wb"))
-@_name_option
+@_name_option("File name clients save it under (default: its hash).")
 @_url_option
 @json_option
 @pass_ctx
@@ -262,7 +265,7 @@ def blob_torrent(
 
     Example: communs blob torrent 3fa2… film.torrent --name film.mkv
     """
-    torrent = _torrent(ctx, hash, name, url)
+    torrent = _torrent(ctx, full_hash(ctx, hash), name, url)
     file.write(torrent)
     if as_json and file.name != "<stdout>":
         emit_json({"file": file.name, "bytes": len(torrent)})
@@ -270,19 +273,80 @@ def blob_torrent(
 
 @blob_group.command("magnet")
 @click.argument("hash")
-@_name_option
+@_name_option(
+    "File name clients show while they fetch it (the link's dn); the torrent stays the one "
+    "every node seeds."
+)
 @_url_option
 @json_option
 @pass_ctx
 def blob_magnet(ctx: Context, hash: str, name: str | None, url: str | None, as_json: bool) -> None:
-    """Print a magnet link to the file HASH (BitTorrent v1 and v2 hashes, web seed, tracker)."""
-    magnet = node.torrents.magnet(_torrent(ctx, hash, name, url))
+    """Print a magnet link to the file HASH (BitTorrent v1 and v2 hashes, web seed, tracker).
+
+    Example: communs blob magnet 3fa2… --name film.mkv
+    """
+    # The name goes in the link only: a torrent renamed is another torrent (the name is in
+    # its info dictionary), which nobody seeds, so a client could never get its metadata.
+    magnet = node.torrents.magnet(_torrent(ctx, full_hash(ctx, hash), None, url), name=name)
     if as_json:
         return emit_json({"magnet": magnet})
     click.echo(magnet)
 
 
 # -- internals ---------------------------------------------------------------------------
+
+
+def full_hash(ctx: Context, ref: str, *, wanted_too: bool = False) -> str:
+    """The hash of the file ``ref`` names: 64 hexadecimal characters as they are, else a
+    unique prefix of the hash of a file here — and, ``wanted_too``, of one the followed
+    commons show that is not here yet — as ids abbreviate."""
+    typed = ref.strip().lower()
+    if not typed or len(typed) > 64 or not set(typed) <= HEX:
+        raise BadInput(
+            f"'{ref}' is not a file hash: hashes are 64 hexadecimal characters (a unique "
+            "prefix of one this home knows will do)"
+        )
+    if len(typed) == 64:
+        return typed
+    found = [h.hex() for h in _blob_store(ctx).iter_hashes() if h.hex().startswith(typed)]
+    missing = ctx.service.files_missing(None) if wanted_too else []
+    found += [f["hash"] for f in missing if f["hash"].startswith(typed) and f["hash"] not in found]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        found.sort()
+        names = _file_names(ctx, missing, found[:SHOWN_CANDIDATES])
+        raise Ambiguous(
+            f"'{ref}' matches several files "
+            f"({listed([(h, names.get(h, '')) for h in found])}); give more characters"
+        )
+    where = "here nor among those the followed commons show" if wanted_too else "here"
+    raise NotFound(
+        f"no file {where} has a hash starting with '{ref}': 'communs blob list' shows the "
+        "files here"
+        + (
+            ", 'communs blob missing' those to fetch; for any other, give its whole hash"
+            if wanted_too
+            else ""
+        )
+    )
+
+
+def _file_names(ctx: Context, missing: list[dict[str, Any]], shown: list[str]) -> dict[str, str]:
+    """How people tell the ``shown`` files apart: the path a commons here shows each at, else
+    its media type."""
+    names = {f["hash"]: f["path"] for f in missing}
+    try:
+        for commons in ctx.service.commons_list():
+            for artifact in ctx.service.artifacts(commons["id"]):
+                names.setdefault(artifact["blob"], artifact["path"])
+    except CommunsError:
+        pass  # names help; the refusal says enough without them
+    blobs = _blob_store(ctx)
+    for hash in shown:
+        if hash not in names and blobs.has(bytes.fromhex(hash)):
+            names[hash] = f"({blobs.info(bytes.fromhex(hash)).media.split(';')[0]})"
+    return names
 
 
 def _torrent_source(value: str | None) -> bytes | None:
@@ -334,7 +398,3 @@ def _torrent(ctx: Context, blob: str, name: str | None, url: str | None) -> byte
         # a bar only when the file is hashed, not when its torrent is cached
         hashed = bar_when_asked(stack, "hashing") if large else None
         return service.torrent(hash.hex(), name=name, progress=hashed, **urls)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(blob_group)

@@ -8,10 +8,26 @@ import click
 
 from .. import node
 from ..core.errors import NotFound
-from ..domain.contributions import STATES
-from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
+from .base import (
+    CommunsGroup,
+    Context,
+    LazyChoice,
+    commons_argument,
+    created,
+    emit_json,
+    json_option,
+    pass_ctx,
+    short,
+    table,
+)
 
 PREVIEW_LIMIT = 1024 * 1024
+
+
+def _states() -> tuple[str, ...]:
+    from ..domain.contributions import STATES
+
+    return STATES
 
 
 def upload(ctx: Context, puts: tuple[str, ...]) -> dict[str, str]:
@@ -53,7 +69,7 @@ def contribution_group() -> None:
 
 
 @contribution_group.command("propose")
-@click.argument("commons")
+@commons_argument
 @click.option("--title", required=True)
 @click.option("--description", default="")
 @change_options
@@ -92,7 +108,7 @@ def propose(
 
 
 @contribution_group.command("revise")
-@click.argument("commons")
+@commons_argument
 @click.argument("contribution")
 @click.option("--title", default=None)
 @click.option("--description", default=None)
@@ -123,8 +139,8 @@ def revise(
 
 
 @contribution_group.command("list")
-@click.argument("commons")
-@click.option("--state", type=click.Choice(STATES), default=None)
+@commons_argument
+@click.option("--state", type=LazyChoice(_states), default=None)
 @json_option
 @pass_ctx
 def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
@@ -144,7 +160,7 @@ def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
 
 
 @contribution_group.command("show")
-@click.argument("commons")
+@commons_argument
 @click.argument("contribution")
 @json_option
 @pass_ctx
@@ -213,7 +229,7 @@ def diff(ctx: Context, change: dict) -> str:
 def decision(name: str, doc: str, needs_reason: bool = False):  # noqa: ANN201
     """accept / reject / revert / withdraw / patrol share one shape."""
 
-    @click.argument("commons")
+    @commons_argument
     @click.argument("contribution")
     @json_option
     @pass_ctx
@@ -241,7 +257,7 @@ decision("patrol", "Mark a published CONTRIBUTION as reviewed (publish-first com
 
 
 @contribution_group.command("review")
-@click.argument("commons")
+@commons_argument
 @click.argument("contribution")
 @click.option("--approve", "verdict", flag_value="approve", help="Approve it.")
 @click.option(
@@ -269,7 +285,7 @@ def artifact_group() -> None:
 
 
 @artifact_group.command("list")
-@click.argument("commons")
+@commons_argument
 @json_option
 @pass_ctx
 def artifact_list(ctx: Context, commons: str, as_json: bool) -> None:
@@ -286,7 +302,7 @@ def artifact_list(ctx: Context, commons: str, as_json: bool) -> None:
 
 
 @artifact_group.command("show")
-@click.argument("commons")
+@commons_argument
 @click.argument("path")
 @click.option(
     "--output",
@@ -315,7 +331,7 @@ def artifact_show(ctx: Context, commons: str, path: str, output: str | None, as_
 
 
 @artifact_group.command("history")
-@click.argument("commons")
+@commons_argument
 @click.argument("path")
 @json_option
 @pass_ctx
@@ -330,8 +346,3 @@ def artifact_history(ctx: Context, commons: str, path: str, as_json: bool) -> No
             f"{short(e['event'])}  {e['action']:<8} by {e['by_name'] or short(e['by'])}: "
             f"{change}  (contribution {short(e['contribution'])})"
         )
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(contribution_group)
-    cli.add_command(artifact_group)

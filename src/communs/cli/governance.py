@@ -2,14 +2,24 @@
 
 import json
 import typing
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC
+from typing import Annotated, Any, Literal
 
 import click
 
-from ..domain.charter import SetField
-from ..domain.governance import MAINTAINERS_DECIDE, default_rule
-from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
+from .base import (
+    CommunsGroup,
+    Context,
+    commons_argument,
+    created,
+    emit_json,
+    json_option,
+    moment,
+    pass_ctx,
+    short,
+    table,
+)
+from .refusals import plain_expectation
 
 METHODS = (
     "single_maintainer",
@@ -70,9 +80,46 @@ def parse_rule(text: str) -> dict[str, Any]:
             '"method": {"name": "majority", "quorum": 3}}',
             param_hint="--set-rule",
         )
+    if rule["method"].get("name") not in METHODS:
+        raise click.BadParameter(
+            f"{rule['method'].get('name')!r} is not a method; the methods are {', '.join(METHODS)}",
+            param_hint="--set-rule",
+        )
+    from ..domain.governance import MAINTAINERS_DECIDE
+
     if rule["method"].get("name") in MAINTAINERS_DECIDE:
         rule.setdefault("eligible", "maintainers")  # those methods are decided by maintainers
     return {"op": "set_rule", "kind": kind, "rule": rule}
+
+
+def parse_set(text: str) -> dict[str, Any]:
+    """A ``set`` effect from FIELD=VALUE, the value checked here against the charter's field
+    (a whole number for threshold, one of the kinds for kind…): the refusal then names the
+    option and what it takes, not the event's schema."""
+    import msgspec
+
+    from ..domain.charter import Charter, SetField
+
+    field, equals, value = (part.strip() for part in text.partition("="))
+    fields = typing.get_args(typing.get_type_hints(SetField)["field"])
+    if field not in fields or not equals:
+        raise click.BadParameter(
+            f"give FIELD=VALUE, FIELD one of {', '.join(fields)} (maintainers change with "
+            "--add-maintainer and --remove-maintainer, rules with --set-rule)",
+            param_hint="--set",
+        )
+    expected = typing.get_type_hints(Charter, include_extras=True)[field]
+    base = typing.get_args(expected)[0] if typing.get_origin(expected) is Annotated else expected
+    typed: str | int = value
+    if base is int and value.lstrip("-").isdigit():
+        typed = int(value)
+    try:
+        msgspec.convert(typed, expected)
+    except msgspec.ValidationError as error:
+        allowed = typing.get_args(base) if typing.get_origin(base) is Literal else ()
+        said = f"takes one of {', '.join(allowed)}" if allowed else plain_expectation(str(error))[0]
+        raise click.BadParameter(f"{field} {said}; got {value!r}", param_hint="--set") from None
+    return {"op": "set", "field": field, "value": typed}
 
 
 @click.group("proposal", cls=CommunsGroup)
@@ -81,7 +128,7 @@ def proposal_group() -> None:
 
 
 @proposal_group.command("open")
-@click.argument("commons")
+@commons_argument
 @click.option("--title", required=True)
 @click.option("--text", default="", help="What and why (Markdown).")
 @click.option(
@@ -139,15 +186,7 @@ def open_(
     elif remove_maintainer:
         effect = {"op": "remove_maintainer", "did": remove_maintainer}
     elif set_field:
-        field, equals, value = set_field.partition("=")
-        fields = typing.get_args(typing.get_type_hints(SetField)["field"])
-        if field not in fields or not equals:
-            raise click.BadParameter(
-                f"give FIELD=VALUE, FIELD one of {', '.join(fields)} (maintainers change with "
-                "--add-maintainer and --remove-maintainer, rules with --set-rule)",
-                param_hint="--set",
-            )
-        effect = {"op": "set", "field": field, "value": int(value) if value.isdigit() else value}
+        effect = parse_set(set_field)
     elif set_rule:
         effect = parse_rule(set_rule)
     made = ctx.service.proposal_open(
@@ -185,7 +224,7 @@ def act(name: str, doc: str, *options: Any) -> None:
     command.__doc__ = doc
     # Decorators apply bottom-up: the arguments come first on the command line.
     decorators = [
-        click.argument("commons"),
+        commons_argument,
         click.argument("proposal"),
         *options,
         json_option,
@@ -235,7 +274,7 @@ act(
 
 
 @proposal_group.command("fork")
-@click.argument("commons")
+@commons_argument
 @click.argument("proposal")
 @click.option("--name", required=True, help="Name of the new commons.")
 @json_option
@@ -247,7 +286,7 @@ def fork(ctx: Context, commons: str, proposal: str, name: str, as_json: bool) ->
 
 
 @proposal_group.command("list")
-@click.argument("commons")
+@commons_argument
 @json_option
 @pass_ctx
 def list_(ctx: Context, commons: str, as_json: bool) -> None:
@@ -264,7 +303,7 @@ def list_(ctx: Context, commons: str, as_json: bool) -> None:
 
 
 @proposal_group.command("show")
-@click.argument("commons")
+@commons_argument
 @click.argument("proposal")
 @json_option
 @pass_ctx
@@ -273,9 +312,9 @@ def show(ctx: Context, commons: str, proposal: str, as_json: bool) -> None:
     p = ctx.service.proposal(commons, proposal)
     if as_json:
         return emit_json(p)
-    closes = datetime.fromtimestamp(p["closes_at"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+    closes = moment(p["closes_at"], "%Y-%m-%d %H:%M UTC")
     click.echo(f"{p['title']}  [{p['state']}]  ({p['id']})")
-    click.echo(f"  {p['kind']} decided by {p['method']['name']}; closes {closes} UTC")
+    click.echo(f"  {p['kind']} decided by {p['method']['name']}; closes {closes}")
     if p["options"]:
         click.echo("  options: " + ", ".join(f"{i}={o}" for i, o in enumerate(p["options"])))
     if p["effect"]:
@@ -294,7 +333,7 @@ def charter_group() -> None:
 
 
 @charter_group.command("show")
-@click.argument("commons")
+@commons_argument
 @json_option
 @pass_ctx
 def charter_show(ctx: Context, commons: str, as_json: bool) -> None:
@@ -329,6 +368,8 @@ def charter_show(ctx: Context, commons: str, as_json: bool) -> None:
 
 def _rule_text(rule: dict | None, kind: str = "charter") -> str:
     """A rule as people say it; None: the commons keeps the default for that kind."""
+    from ..domain.governance import default_rule
+
     said = rule or default_rule(kind)
     method = said["method"]["name"].replace("_", " ")
     text = f"proposals from {said['propose']}, decided by {said['eligible']} ({method})"
@@ -336,7 +377,7 @@ def _rule_text(rule: dict | None, kind: str = "charter") -> str:
 
 
 @charter_group.command("history")
-@click.argument("commons")
+@commons_argument
 @json_option
 @pass_ctx
 def charter_history(ctx: Context, commons: str, as_json: bool) -> None:
@@ -347,8 +388,3 @@ def charter_history(ctx: Context, commons: str, as_json: bool) -> None:
     for e in entries:
         line = f"{short(e['id'])}  {e['summary']}"
         click.echo(line + ("" if e["effective"] else f"  [ineffective: {e['reason']}]"))
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(proposal_group)
-    cli.add_command(charter_group)

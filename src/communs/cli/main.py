@@ -4,28 +4,54 @@ Every action is a signed event; reads take --json. The home (keys, events, files
 --home DIR, or $COMMUNS_HOME, or the platform's user data folder.
 """
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from .. import __version__, node
-from ..domain.charter import KINDS, MODES
-from . import blobs, contributions, governance, peers, tasks, threads
 from .base import (
     CommunsGroup,
     Context,
+    LazyChoice,
+    commons_argument,
     created,
     emit_json,
     json_option,
+    moment,
     pass_ctx,
     progress,
     short,
     table,
 )
 
+# The other groups, by the module that holds them: a command imports its own module only.
+LAZY = {
+    "artifact": ".contributions:artifact_group",
+    "blob": ".blobs:blob_group",
+    "block": ".peers:block",
+    "charter": ".governance:charter_group",
+    "comment": ".threads:comment_group",
+    "contribution": ".contributions:contribution_group",
+    "erase": ".threads:erase",
+    "follow": ".peers:follow",
+    "peer": ".peers:peer_group",
+    "proposal": ".governance:proposal_group",
+    "status": ".peers:status",
+    "sync": ".peers:sync",
+    "task": ".tasks:task_group",
+    "thread": ".threads:thread_group",
+    "unblock": ".peers:unblock",
+    "unfollow": ".peers:unfollow",
+}
 
-@click.group(cls=CommunsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+def _kinds() -> tuple[str, ...]:
+    from ..domain.charter import KINDS
+
+    return KINDS
+
+
+@click.group(cls=CommunsGroup, lazy=LAZY, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
     envvar="COMMUNS_HOME",
@@ -119,7 +145,7 @@ def id_use(ctx: Context, name: str) -> None:
 # -- commons ------------------------------------------------------------------------------
 
 
-@cli.group("commons")
+@cli.group("commons", lazy={"policy": ".peers:commons_policy", "link": ".peers:commons_link"})
 def commons_group() -> None:
     """Commons: create, list, show, read the log, export and import."""
 
@@ -127,7 +153,7 @@ def commons_group() -> None:
 @commons_group.command("create")
 @click.option("--name", required=True)
 @click.option("--description", default="")
-@click.option("--kind", type=click.Choice(KINDS), default="other", show_default=True)
+@click.option("--kind", type=LazyChoice(_kinds), default="other", show_default=True)
 @click.option("--licence", default="CC-BY-SA-4.0", show_default=True, help="SPDX identifier.")
 @click.option(
     "--maintainer",
@@ -205,11 +231,13 @@ SHOWN_HEADS = 5  # a wide commons (many concurrent authors) has hundreds
 
 
 @commons_group.command("show")
-@click.argument("commons")
+@commons_argument
 @json_option
 @pass_ctx
 def commons_show(ctx: Context, commons: str, as_json: bool) -> None:
     """Charter, maintainers, heads and state digest of COMMONS (id prefix or name)."""
+    from ..domain.charter import MODES
+
     info = ctx.service.commons_show(commons)
     if as_json:
         return emit_json(info)
@@ -235,7 +263,7 @@ def commons_show(ctx: Context, commons: str, as_json: bool) -> None:
 
 
 @commons_group.command("log")
-@click.argument("commons")
+@commons_argument
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Newest N events only.")
 @json_option
 @pass_ctx
@@ -245,15 +273,14 @@ def commons_log(ctx: Context, commons: str, limit: int | None, as_json: bool) ->
     if as_json:
         return emit_json(entries)
     for e in entries:
-        when = datetime.fromtimestamp(e["time"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")
-        line = f"{short(e['id'])}  {when}  {e['summary']}"
+        line = f"{short(e['id'])}  {moment(e['time'])}  {e['summary']}"
         if not e["effective"]:
             line += f"  [ineffective: {e['reason']}]"
         click.echo(line)
 
 
 @commons_group.command("lineage")
-@click.argument("commons")
+@commons_argument
 @json_option
 @pass_ctx
 def commons_lineage(ctx: Context, commons: str, as_json: bool) -> None:
@@ -275,7 +302,7 @@ def commons_lineage(ctx: Context, commons: str, as_json: bool) -> None:
 
 
 @commons_group.command("export")
-@click.argument("commons")
+@commons_argument
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 @json_option
 @pass_ctx
@@ -328,7 +355,7 @@ def maintainer_group() -> None:
 
 
 @maintainer_group.command("add")
-@click.argument("commons")
+@commons_argument
 @click.argument("did")
 @json_option
 @pass_ctx
@@ -339,7 +366,7 @@ def maintainer_add(ctx: Context, commons: str, did: str, as_json: bool) -> None:
 
 
 @maintainer_group.command("remove")
-@click.argument("commons")
+@commons_argument
 @click.argument("did")
 @json_option
 @pass_ctx
@@ -350,7 +377,7 @@ def maintainer_remove(ctx: Context, commons: str, did: str, as_json: bool) -> No
 
 
 @cli.command("fork")
-@click.argument("commons")
+@commons_argument
 @click.option(
     "--name", default="", help="Name of the new commons (default: the parent's, marked as a fork)."
 )
@@ -494,14 +521,6 @@ def serve(
         hostnames=hostnames,
         started=started,
     )
-
-
-contributions.register(cli)
-governance.register(cli)
-blobs.register(cli)
-peers.register(cli, commons_group)
-tasks.register(cli)
-threads.register(cli)
 
 
 def main() -> None:

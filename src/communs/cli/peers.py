@@ -3,7 +3,6 @@
 import contextlib
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
@@ -15,9 +14,12 @@ from .base import (
     CommunsGroup,
     Context,
     bar_when_asked,
+    commons_argument,
+    complete_commons,
     created,
     emit_json,
     json_option,
+    moment,
     pass_ctx,
     table,
 )
@@ -56,7 +58,7 @@ def peer_list(ctx: Context, as_json: bool) -> None:
         click.echo("No peer yet: communs peer add http://HOST:PORT (or serve with --lan)")
 
     def when(stamp: int | None) -> str:
-        return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M") if stamp else "never"
+        return moment(stamp * 1000) if stamp else "never"
 
     table(
         [[p["url"], p["source"], when(p["last_ok"]), p["last_error"] or ""] for p in peers],
@@ -99,7 +101,7 @@ def unfollow(ctx: Context, target: str) -> None:
 
 
 @click.command("sync", cls=CommunsCommand)
-@click.argument("commons", required=False)
+@click.argument("commons", required=False, shell_complete=complete_commons)
 @click.option("--peer", default=None, help="Only this peer (default: every known peer).")
 @json_option
 @pass_ctx
@@ -250,69 +252,69 @@ def _pulling(ctx: Context, work: Callable[[], T], *, quiet: bool) -> T:
     return value
 
 
-def register(cli: click.Group, commons_group: click.Group) -> None:
-    for command in (peer_group, follow, unfollow, sync, block, unblock, status):
-        cli.add_command(command)
+# `communs commons policy` and `communs commons link`, in the commons group (see main).
 
-    @commons_group.command("policy")
-    @click.argument("commons")
-    @click.option(
-        "--accept",
-        type=click.Choice(["anyone", "maintainers"]),
-        default=None,
-        help="anyone: every valid event; maintainers: only the commons' maintainers "
-        "and the authors you follow. Without it, the policy in force is shown.",
-    )
-    @click.option(
-        "--stranger-events",
-        default=None,
-        help="events an hour taken from each author without accepted work in COMMONS "
-        "(pushed or announced by peers); 'default' for the node's default",
-    )
-    @click.option(
-        "--stranger-bytes",
-        default=None,
-        help="bytes an hour from each such author (e.g. 4MiB); 'default' for the node's",
-    )
-    @json_option
-    @pass_ctx
-    def policy(
-        ctx: Context,
-        commons: str,
-        accept: str | None,
-        stranger_events: str | None,
-        stranger_bytes: str | None,
-        as_json: bool,
-    ) -> None:
-        """Which events this node accepts from peers for COMMONS, and how many an hour it
-        takes from authors without accepted work there (maintainers, followed authors and
-        those with accepted contributions or validated tasks have no quota).
 
-        Example: communs commons policy guide --accept anyone --stranger-events 200
-        """
-        quotas = {}
-        if stranger_events is not None:
-            quotas["stranger_events"] = _quota(stranger_events, "--stranger-events", int)
-        if stranger_bytes is not None:
-            quotas["stranger_bytes"] = _quota(stranger_bytes, "--stranger-bytes", node.parse_size)
-        found = ctx.service.policy(commons, accept, **quotas)
-        if as_json:
-            return emit_json(found)
-        if accept is None and not quotas:
-            click.echo(found["accept"])
-            click.echo(
-                f"from each author without accepted work: at most "
-                f"{found['stranger_events']} events and "
-                f"{node.human(found['stranger_bytes'])} an hour"
-            )
+@click.command("policy", cls=CommunsCommand)
+@commons_argument
+@click.option(
+    "--accept",
+    type=click.Choice(["anyone", "maintainers"]),
+    default=None,
+    help="anyone: every valid event; maintainers: only the commons' maintainers "
+    "and the authors you follow. Without it, the policy in force is shown.",
+)
+@click.option(
+    "--stranger-events",
+    default=None,
+    help="events an hour taken from each author without accepted work in COMMONS "
+    "(pushed or announced by peers); 'default' for the node's default",
+)
+@click.option(
+    "--stranger-bytes",
+    default=None,
+    help="bytes an hour from each such author (e.g. 4MiB); 'default' for the node's",
+)
+@json_option
+@pass_ctx
+def commons_policy(
+    ctx: Context,
+    commons: str,
+    accept: str | None,
+    stranger_events: str | None,
+    stranger_bytes: str | None,
+    as_json: bool,
+) -> None:
+    """Which events this node accepts from peers for COMMONS, and how many an hour it
+    takes from authors without accepted work there (maintainers, followed authors and
+    those with accepted contributions or validated tasks have no quota).
 
-    @commons_group.command("link")
-    @click.argument("commons")
-    @json_option
-    @pass_ctx
-    def link(ctx: Context, commons: str, as_json: bool) -> None:
-        """A communs:// link others can follow to fetch COMMONS from this node."""
-        made = ctx.service.link(commons)["id"]
-        if as_json:
-            return emit_json({"link": made})
-        click.echo(made)
+    Example: communs commons policy guide --accept anyone --stranger-events 200
+    """
+    quotas = {}
+    if stranger_events is not None:
+        quotas["stranger_events"] = _quota(stranger_events, "--stranger-events", int)
+    if stranger_bytes is not None:
+        quotas["stranger_bytes"] = _quota(stranger_bytes, "--stranger-bytes", node.parse_size)
+    found = ctx.service.policy(commons, accept, **quotas)
+    if as_json:
+        return emit_json(found)
+    if accept is None and not quotas:
+        click.echo(found["accept"])
+        click.echo(
+            f"from each author without accepted work: at most "
+            f"{found['stranger_events']} events and "
+            f"{node.human(found['stranger_bytes'])} an hour"
+        )
+
+
+@click.command("link", cls=CommunsCommand)
+@commons_argument
+@json_option
+@pass_ctx
+def commons_link(ctx: Context, commons: str, as_json: bool) -> None:
+    """A communs:// link others can follow to fetch COMMONS from this node."""
+    made = ctx.service.link(commons)["id"]
+    if as_json:
+        return emit_json({"link": made})
+    click.echo(made)

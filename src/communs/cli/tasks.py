@@ -4,20 +4,42 @@ Nobody assigns work: anyone opens a task, claims it (which holds it for the char
 ``claim_hours``), marks it done, and someone else validates it — never the one who did it.
 """
 
-from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from ..domain.tasks import STATES, WEIGHTS
-from .base import CommunsGroup, Context, created, emit_json, json_option, pass_ctx, short, table
+from .base import (
+    CommunsGroup,
+    Context,
+    LazyChoice,
+    commons_argument,
+    created,
+    emit_json,
+    json_option,
+    moment,
+    pass_ctx,
+    short,
+    table,
+)
 from .objects import parse_object
+
+
+def _states() -> tuple[str, ...]:
+    from ..domain.tasks import STATES
+
+    return STATES
+
+
+def _signals() -> tuple[str, ...]:
+    from ..domain.tasks import WEIGHTS
+
+    return tuple(WEIGHTS)
 
 
 def when(ms: int | None) -> str:
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment(ms, "%Y-%m-%d %H:%M UTC")
 
 
 def who(name: str | None, did: str | None) -> str:
@@ -30,8 +52,8 @@ def task_group() -> None:
 
 
 @task_group.command("list")
-@click.argument("commons")
-@click.option("--state", type=click.Choice(STATES), default=None, help="Only tasks in this state.")
+@commons_argument
+@click.option("--state", type=LazyChoice(_states), default=None, help="Only tasks in this state.")
 @json_option
 @pass_ctx
 def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
@@ -56,7 +78,7 @@ def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
 
 
 @task_group.command("show")
-@click.argument("commons")
+@commons_argument
 @click.argument("task")
 @json_option
 @pass_ctx
@@ -94,7 +116,7 @@ def show(ctx: Context, commons: str, task: str, as_json: bool) -> None:
 
 
 @task_group.command("open")
-@click.argument("commons")
+@commons_argument
 @click.option("--title", required=True)
 @click.option("--description", default="", help="What needs doing (Markdown).")
 @click.option("--link", "links", multiple=True, metavar="ID", help="A contribution it is about.")
@@ -119,7 +141,7 @@ def action(name: str, doc: str, *options: Any) -> None:
         created(as_json, made["id"], name, state=made["state"])
 
     command.__doc__ = doc
-    decorators = [click.argument("commons"), click.argument("task"), *options, json_option]
+    decorators = [commons_argument, click.argument("task"), *options, json_option]
     for decorate in reversed([*decorators, pass_ctx]):
         command = decorate(command)
     task_group.command(name)(command)
@@ -157,9 +179,9 @@ action(
 
 
 @task_group.command("signal")
-@click.argument("commons")
+@commons_argument
 @click.argument("object_", metavar="OBJECT")
-@click.argument("kind", type=click.Choice(list(WEIGHTS)))
+@click.argument("kind", type=LazyChoice(_signals))
 @json_option
 @pass_ctx
 def signal(ctx: Context, commons: str, object_: str, kind: str, as_json: bool) -> None:
@@ -178,7 +200,7 @@ def signal(ctx: Context, commons: str, object_: str, kind: str, as_json: bool) -
 
 
 @task_group.command("flag")
-@click.argument("commons")
+@commons_argument
 @click.argument("path")
 @click.option("--note", required=True, help="What needs work.")
 @json_option
@@ -193,7 +215,7 @@ def flag(ctx: Context, commons: str, path: str, note: str, as_json: bool) -> Non
 
 
 @task_group.command("unflag")
-@click.argument("commons")
+@commons_argument
 @click.argument("path")
 @json_option
 @pass_ctx
@@ -207,7 +229,7 @@ def unflag(ctx: Context, commons: str, path: str, as_json: bool) -> None:
 
 
 @task_group.command("board")
-@click.argument("commons")
+@commons_argument
 @json_option
 @pass_ctx
 def board(ctx: Context, commons: str, as_json: bool) -> None:
@@ -225,7 +247,3 @@ def board(ctx: Context, commons: str, as_json: bool) -> None:
         ],
         ["HEAT", "KIND", "WHAT", "TITLE"],
     )
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(task_group)

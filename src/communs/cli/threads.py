@@ -181,9 +181,3 @@ change(
     "react", "React to message ID with an emoji. Example: communs comment react 9c1e 👍", ("emoji",)
 )
 change("unreact", "Take back your reaction. Example: communs comment unreact 9c1e 👍", ("emoji",))
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(thread_group)
-    cli.add_command(comment_group)
-    cli.add_command(erase)

@@ -43,8 +43,10 @@ class Charter(Body, kw_only=True):
         if len(set(self.maintainers)) != len(self.maintainers):
             raise ValueError("maintainers must be distinct")
         if self.threshold > len(self.maintainers):
+            count = len(self.maintainers)
             raise ValueError(
-                f"threshold {self.threshold} is above the {len(self.maintainers)} maintainer(s)"
+                f"threshold {self.threshold} is above the {count} "
+                + ("maintainer" if count == 1 else "maintainers")
             )
 
 

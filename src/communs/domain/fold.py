@@ -18,6 +18,7 @@ from ..core import canonical
 from ..core.errors import InvalidEvent
 from ..core.events import Event, parse_checked_event, parse_event
 from .lines import Line, Summary, Words
+from .plain import schema_refusal
 from .refusals import Code, Refusal, refusal
 
 Writes = dict[str, Any]
@@ -72,7 +73,7 @@ def parse_body(kind: str, value: Any) -> Any:
     try:
         return msgspec.convert(value, known.body)
     except msgspec.ValidationError as error:
-        raise InvalidEvent(f"body of {kind} does not fit its schema: {error}") from None
+        raise schema_refusal(kind, str(error)) from None
 
 
 def parse(raw: bytes, *, verify_signature: bool = True) -> Event:

@@ -100,7 +100,7 @@ def refusal(known: Code, **params: Any) -> Refusal:
     return Refusal(known.name, params)
 
 
-def fault(kind: type[E], known: Code, **params: Any) -> E:
+def fault(kind: type[E], known: Code, /, **params: Any) -> E:
     """An error of the node (``BadInput``, ``Refused``…) that says ``known``'s sentence and
     carries its code, so that a face says it in its reader's language."""
     found = refusal(known, **params)

@@ -10,7 +10,7 @@ stays in place, shown as hidden with who hid it and why. Anyone reacts, once per
 Records: ``message/<subject key>//<sequence>`` (one subject's messages scan in fold order;
 the subject key is ``commons``, ``artifact/<path>``, ``contribution/<hex>``, ``task/<hex>`` or
 ``person/<did>``, and ``//`` cannot occur in it) and ``message-id/<hex>`` -> that key.
-``thread`` and ``notifications`` read them; both need only the ``message/`` records.
+``thread`` reads them: it needs only the ``message/`` records.
 """
 
 import re
@@ -31,7 +31,7 @@ from .refusals import code
 from .refusals import subject as subject_words
 from .schema import MAX_PATH, Body, Id, Reason, check_did, check_path
 
-SubjectKind = Literal["commons", "artifact", "contribution", "task", "person"]
+SubjectKind = Literal["commons", "artifact", "contribution", "task", "proposal", "person"]
 MessageText = Annotated[str, msgspec.Meta(max_length=20_000)]
 Mentions = Annotated[list[str], msgspec.Meta(max_length=100)]
 Emoji = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
@@ -43,7 +43,7 @@ Records = Mapping[str, Any] | Iterable[tuple[str, Any]]
 
 class Subject(Body, kw_only=True):
     """What a thread is about: ``ref`` is "" for the commons, else a path, a lowercase hex id
-    (contribution, task) or a DID (person)."""
+    (contribution, task, proposal) or a DID (person)."""
 
     kind: SubjectKind
     ref: Annotated[str, msgspec.Meta(max_length=MAX_PATH)] = ""
@@ -342,23 +342,3 @@ def thread(records: Records, subject: Subject | Mapping[str, str]) -> list[dict[
         ordered.append({**record, "depth": depth})
         stack.extend((child, depth + 1) for child in reversed(replies.get(record["id"], [])))
     return ordered
-
-
-def notifications(records: Records, did: str) -> list[dict[str, Any]]:
-    """The messages that concern a person, newest first (by fold order): those that mention
-    them or reply to one of their messages, but not their own, nor retracted or hidden ones.
-    Each is the record with ``because``: a sorted list of "mention" and "reply"."""
-    found = messages(records)
-    authors = {record["id"]: record["author"] for record in found}
-    concern = []
-    for record in found:
-        if record["author"] == did or record["retracted"] or record["hidden"]:
-            continue
-        because = []
-        if did in record["mentions"]:
-            because.append("mention")
-        if record["reply_to"] is not None and authors.get(record["reply_to"]) == did:
-            because.append("reply")
-        if because:
-            concern.append({**record, "because": because})
-    return sorted(concern, key=lambda record: record["order"], reverse=True)

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import Ambiguous, NotFound, Refused
+from ..core.errors import NotFound, Refused
 from ..core.identity import Identity, is_did
-from ..domain import governance, parse_checked, threads
+from ..domain import governance, parse_checked
 from ..domain.contributions import STATES, contribution_key
 from .actions import governing
-from .files import content, metadata
+from .files import metadata
 from .files.blobs import blob_hash
 from .files.references import References
 from .home.folder import Actor
@@ -46,25 +46,19 @@ class PageQueries:
     ) -> tuple[str, Identity]:
         """The identity ``name`` (a name or DID prefix) unlocked with ``passphrase``. The key
         file is read without the node's lock (the keyring replaces files whole).
-        ``sealed_only`` (a hub): a key kept without a passphrase would open for any."""
-        try:
-            stored = self.home.keyring.key(self.home.keyring.info(name).name)
-        except (NotFound, Ambiguous):
-            if not sealed_only:
-                raise
-            # A hub answers an unknown name as it does a wrong passphrase, after the same
-            # work, so neither the answer nor its time tells which names have accounts.
-            wrong_passphrase_work(passphrase or "?", *ONLINE)
-            raise Refused(NO_MATCH) from None
-        if sealed_only and not stored.info.encrypted:
-            raise Refused(
-                f"identity '{stored.info.name}' has no passphrase, so it cannot sign in on a "
-                "hub: use it on this node's own machine, or register a new account"
-            )
+        ``sealed_only`` (a hub): the exact name only, and a key kept without a passphrase,
+        which would open for any, does not sign in."""
         if not sealed_only:
+            stored = self.home.keyring.key(self.home.keyring.info(name).name)
             return stored.info.name, stored.unlock(passphrase)
+        # A hub answers an unknown name, a key without a passphrase and a wrong passphrase
+        # alike, after the same work, so the answer never tells which names have accounts.
+        found = self.home.keyring.account(name)
+        if found is None or not found.info.encrypted:
+            wrong_passphrase_work(passphrase or "?", *ONLINE)
+            raise Refused(NO_MATCH)
         try:
-            return stored.info.name, stored.unlock(passphrase)
+            return found.info.name, found.unlock(passphrase)
         except Refused:
             raise Refused(NO_MATCH) from None
 
@@ -84,11 +78,8 @@ class PageQueries:
         ``passphrase`` and a new code (the old ones stop working): ``(name, identity, new
         code)``. An unknown name, an account without a recovery code and a wrong code get
         one answer, after the same key derivation."""
-        try:
-            stored = self.home.keyring.key(self.home.keyring.info(name).name)
-        except (NotFound, Ambiguous):
-            stored = None
-        if stored is None or stored.recovery is None or stored.info.name != name:
+        stored = self.home.keyring.account(name)
+        if stored is None or stored.recovery is None:
             wrong_code_work(code, *ONLINE)
             raise Refused(NO_RECOVERY)
         new_code = new_recovery_code()
@@ -134,9 +125,9 @@ class PageQueries:
 
     def home_page(self, did: str | None, since: int | None, now: int) -> dict[str, Any]:
         """The commons followed (all, when none is), what changed in them since ``since``,
-        and for a person signed in: their notifications and the proposals awaiting them."""
+        and for a person signed in: the proposals awaiting them."""
         followed = {c.hex() for c in self.local.follows()}
-        changes, notes, due = [], [], []
+        changes, due = [], []
         with self.lock:
             home = self.home
             listed = queries.commons_list(home)
@@ -152,12 +143,9 @@ class PageQueries:
                 if did is not None:
                     for reminder in governing.reminders(home, commons, did, now):
                         due.append({**reminder, **where})
-                    records = dict(home.store.scan_records(cid, "message/"))
-                    state = home.state(commons)
-                    for note in threads.notifications(records, did):
-                        notes.append({**content.with_text(home, state, note), **where})
         changes.sort(key=lambda e: e["time"], reverse=True)
-        return {"commons": items, "changes": changes, "notifications": notes, "reminders": due}
+        # The person's notifications come from their inbox (``notifications``).
+        return {"commons": items, "changes": changes, "reminders": due}
 
     def commons_page(self, ref: str, activity: int) -> dict[str, Any]:
         """The commons at a glance, its lineage, its latest events, its files, its link."""
@@ -337,13 +325,12 @@ class PageQueries:
                 and self.local.kept_ballot(pid, me) is not None,
             }
 
-    def person_page(self, did: str, me: str | None) -> dict[str, Any]:
-        """What ``did`` did in every commons held here; their notifications if ``me`` is
-        them."""
+    def person_page(self, did: str) -> dict[str, Any]:
+        """What ``did`` did in every commons held here."""
         if not is_did(did):
             raise NotFound(f"{did!r} is not a person: people are named by a did:key identity")
         with self.lock:
-            return people_activity(self.home, did, me)
+            return people_activity(self.home, did)
 
     def people_page(self, ref: str | None, query: str, limit: int) -> dict[str, Any]:
         """The people who took part in one commons (``ref``) or in any held here, by name."""

@@ -7,6 +7,7 @@ Ids go in as unique hex prefixes (or names, for commons) and come out as full he
 
 import dataclasses
 import itertools
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +24,38 @@ from .files.fileops import FileOps
 from .home.fairlock import FairLock
 from .home.folder import Actor, Home
 from .home.shared import Shared
+from .inbox_ops import InboxOps
 from .page_queries import PageQueries
 from .peers.probe import probe_peer
-from .peers.replication import Replicator
 from .reads import queries
 from .running import Running
 
 
-class Service(FileOps, TaskOps, ThreadOps, ContentOps, PageQueries, Running):
+class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Running):
     def __init__(self, home: Home):
         self.home = home
         # One writer at a time on the home, whatever thread a request runs on, in turn.
         self.lock = FairLock()
         self.local = LocalState(home.path / "local.db")
         self.shared = Shared(home, self.lock, self.local)
-        self.replicator = Replicator(self.shared)
+        self._replicator: Any = None
+        self._making_replicator = threading.Lock()
+
+    @property
+    def replicator(self) -> Any:
+        """What talks to peers, made when first needed: a command that only reads the home
+        never loads HTTP and replication."""
+        with self._making_replicator:
+            if self._replicator is None:
+                from .peers.replication import Replicator
+
+                self._replicator = Replicator(self.shared)
+            return self._replicator
 
     def close(self) -> None:
         self.stop_swarm()
-        self.replicator.stop()
+        if self._replicator is not None:
+            self._replicator.stop()
         self.local.close()
         self.home.close()
 

@@ -62,6 +62,10 @@ class Store(Protocol):
     def events_after(
         self, cid: int, after: tuple[int, bytes] | None, limit: int
     ) -> list[EventRow]: ...
+    def events_stored_since(
+        self, seq: int, types: Sequence[str], limit: int
+    ) -> list[tuple[int, EventRow]]: ...
+    def last_stored(self) -> int: ...
     def events_page(
         self,
         cid: int,

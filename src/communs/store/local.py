@@ -1,7 +1,7 @@
 """What is local to one node and never replicated: peers, follows, trusted and blocked authors,
-acceptance policies, and the log of events refused from peers. A small SQLite file beside the
-event store (``local.db``, with numbered migrations in ``local_schema``), so a node's choices
-never leak into the public log."""
+acceptance policies, the log of events refused from peers, and each person's notifications
+(``inbox``). A small SQLite file beside the event store (``local.db``, with numbered
+migrations in ``local_schema``), so a node's choices never leak into the public log."""
 
 import sqlite3
 import threading
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import BadInput, NotFound
+from .inbox import Inbox
 from .local_schema import MIGRATIONS
 from .sqlite_schema import migrate
 
@@ -34,7 +35,7 @@ def normalize_url(url: str) -> str:
     return url
 
 
-class LocalState:
+class LocalState(Inbox):
     def __init__(self, path: Path):
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode = WAL")

@@ -49,4 +49,23 @@ def _migration_2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_migration_1, _migration_2]
+def _migration_3(db: sqlite3.Connection) -> None:
+    """Each person's notifications, kept on their node and never in the log: one row per
+    event that concerns them (a fork's copy of an event is the same row), read or not; how far
+    each person's inbox has read the events stored (their place in the event store); their last
+    visit; their private feed's key."""
+    run_script(
+        db,
+        """
+        CREATE TABLE inbox (person TEXT NOT NULL, event BLOB NOT NULL, commons BLOB NOT NULL,
+            why TEXT NOT NULL, time INTEGER NOT NULL, read INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (person, event));
+        CREATE INDEX inbox_by_time ON inbox (person, time);
+        CREATE TABLE inbox_seen (person TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+        CREATE TABLE visits (person TEXT PRIMARY KEY, seen INTEGER NOT NULL);
+        CREATE TABLE feed_keys (key TEXT PRIMARY KEY, person TEXT NOT NULL UNIQUE)
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_migration_1, _migration_2, _migration_3]

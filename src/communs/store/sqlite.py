@@ -208,6 +208,23 @@ class SQLiteStore(PendingArea, TouchIndex):
             )
         return [EventRow(*row) for row in rows]
 
+    def events_stored_since(
+        self, seq: int, types: Sequence[str], limit: int
+    ) -> list[tuple[int, EventRow]]:
+        """Events of ``types`` stored after the ``seq``-th (in the order they were stored, in
+        any commons, late ones included), each with its place in that order."""
+        marks = ", ".join("?" * len(types))
+        rows = self.db.execute(
+            f"SELECT rowid, {self._COLUMNS} FROM events WHERE rowid > ? AND type IN ({marks}) "
+            "ORDER BY rowid LIMIT ?",
+            (seq, *types, limit),
+        )
+        return [(row[0], EventRow(*row[1:])) for row in rows]
+
+    def last_stored(self) -> int:
+        """The place of the latest event stored (0 when none is)."""
+        return int(self.db.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0])
+
     def events_page(
         self,
         cid: int,

@@ -21,14 +21,18 @@ from ..node import Service
 from . import (
     board,
     charter,
+    compare,
     contributions,
+    feeds,
     files,
     health,
     invite,
     node,
+    notifications,
     pages,
     people,
     proposals,
+    start,
 )
 from .base import STATIC, JsonTwin, Web, safe_next
 
@@ -36,7 +40,10 @@ from .base import STATIC, JsonTwin, Web, safe_next
 def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
     web = Web(service, hub=hub)
     # invite before proposals: its routes are more specific than {action}.
-    modules = (pages, contributions, files, board, people, invite, proposals, charter, health, node)
+    modules = (
+        pages, start, notifications, feeds, compare, contributions, files, board, people,
+        invite, proposals, charter, health, node,
+    )  # fmt: skip
     for module in modules:
         module.add_routes(web)
 

@@ -31,6 +31,8 @@ from ..domain.refusals import CODES, sentence
 from ..i18n import LANGUAGES, N_, Translator, negotiate, translator
 from ..node import Actor, Service, hexed
 from . import render
+from .links import object_url
+from .once import SentForms, hidden_inputs
 from .sessions import COOKIE, Session, Sessions, Throttle
 from .statuses import status_of
 
@@ -62,6 +64,13 @@ def _lower_priority() -> None:
         pass
 
 
+class AlreadySent(Exception):
+    """A form sent again: the person goes where its first submission led."""
+
+    def __init__(self, location: str):
+        self.location = location
+
+
 class JsonTwin:
     """``/any/page.json`` is ``/any/page`` answered as JSON (as Datasette does)."""
 
@@ -80,6 +89,7 @@ class Web:
         self.service = service
         self.hub = hub
         self.sessions = Sessions()
+        self.sent = SentForms()  # one-time form keys spent, per session
         self.throttle = Throttle()
         self.templates = Environment(
             loader=PackageLoader("communs.web", "templates"),
@@ -88,6 +98,7 @@ class Web:
         self.templates.globals.update(
             markdown=render.markdown,
             as_names=render.as_names,
+            object_url=object_url,
             when=render.when,
             short=render.short,
             quote=quote,
@@ -125,9 +136,16 @@ class Web:
         def register(endpoint: Callable) -> Callable:
             async def handle(request: Request) -> Response:
                 try:
-                    return await endpoint(request)
-                except CommunsError as error:
-                    return self.error(request, status_of(error), self.said(request, error))
+                    response = await endpoint(request)
+                except AlreadySent as sent:
+                    return RedirectResponse(sent.location, status_code=303)
+                except BaseException as error:
+                    self._give_back(request)  # refused: the corrected form may be sent
+                    if isinstance(error, CommunsError):
+                        return self.error(request, status_of(error), self.said(request, error))
+                    raise
+                self._spent(request, response)
+                return response
 
             self.routes.append(Route(path, handle, methods=list(methods)))
             return endpoint
@@ -157,6 +175,8 @@ class Web:
             # Shown once: the server keeps no copy of the code once this page is made.
             recovery_code, session.recovery_code = session.recovery_code, None
         _ = translator(lang)
+        # One count on the node's own small database: cheap enough for every page.
+        unread = self.service.unread(session.identity.did) if session and session.identity else 0
         html = self.templates.get_template(template).render(
             **data,
             _=_,
@@ -169,8 +189,10 @@ class Web:
             me=session,
             hub=self.hub,
             csrf=session.csrf if session else "",
+            form_keys=functools.partial(hidden_inputs, session.csrf if session else ""),
             path=request.url.path,
             recovery_code=recovery_code,
+            header_unread=unread,
         )
         return HTMLResponse(html, status_code=status)
 
@@ -189,7 +211,8 @@ class Web:
         return self.gettext(request)(str(error))
 
     async def form(self, request: Request) -> FormData:
-        """A posted form, refused unless it carries this session's CSRF token."""
+        """A posted form, refused unless it carries this session's CSRF token; a form whose
+        one-time key was spent already acts no second time (``once``)."""
         form = await request.form()
         session = self.session(request)
         if session is None or form.get("csrf") != session.csrf:
@@ -200,7 +223,30 @@ class Web:
                     "reload the page and try again"
                 ),
             )
+        key = form.get("once")
+        if isinstance(key, str) and key:
+            led_to = self.sent.spend(session.id, key)
+            if led_to is not None:  # sent before: where it led, or back while it runs
+                raise AlreadySent(led_to or safe_next(request.headers.get("referer"), "/"))
+            request.state.once = (session.id, key)
         return form
+
+    def _spent(self, request: Request, response: Response) -> None:
+        """A form that acted: its key now leads where its first submission led."""
+        spent = getattr(request.state, "once", None)
+        if spent is None:
+            return
+        if 300 <= response.status_code < 400:
+            self.sent.led_to(*spent, response.headers.get("location") or "/")
+        elif response.status_code >= 400:  # refused: the form comes back to be corrected
+            self.sent.give_back(*spent)
+        else:
+            self.sent.led_to(*spent, str(request.url.path))
+
+    def _give_back(self, request: Request) -> None:
+        spent = getattr(request.state, "once", None)
+        if spent is not None:
+            self.sent.give_back(*spent)
 
     def actor(self, request: Request) -> Actor:
         session = self.session(request)

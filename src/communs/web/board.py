@@ -83,9 +83,13 @@ def add_routes(web: Web) -> None:
 
     # -- the board ----------------------------------------------------------------------------
 
-    def board_data(ref: str, me: str | None) -> dict[str, Any]:
+    def board_data(ref: str, me: str | None, show: str) -> dict[str, Any]:
         found = service.board(ref)
         commons, items = found["commons"], found["items"]
+        if show == "mine":
+            items = [i for i in items if me and i.get("claimed_by") == me]
+        elif show in KIND_LABELS:
+            items = [i for i in items if i["kind"] == show]
         hottest = max((i["heat"] for i in items), default=0) or 1
         for item in items:
             item["label"] = KIND_LABELS.get(item["kind"], item["kind"])
@@ -102,11 +106,15 @@ def add_routes(web: Web) -> None:
             "now": found["now"],
             "signals": [{"kind": k, "label": label} for k, label in SIGNALS],
             "is_maintainer": me is not None and me in maintainers,
+            "finished": found["finished"],
+            "show": show if show == "mine" or show in KIND_LABELS else "",
+            "shows": [("", N_("everything"))] + [(k, v) for k, v in KIND_LABELS.items()],
         }
 
     @web.route("/c/{ref}/board")
     async def board(request: Request) -> Response:
-        data = await run_in_threadpool(board_data, request.path_params["ref"], me_of(request))
+        show = request.query_params.get("show") or ""
+        data = await run_in_threadpool(board_data, request.path_params["ref"], me_of(request), show)
         return web.page(request, "board.html", data)
 
     def links_of(raw: str) -> list[str]:

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, NotFound
 from ..domain.contributions import contribution_key
+from ..i18n import N_
 from . import proposing
 from .base import Web
 from .diffs import change_view
@@ -25,6 +26,18 @@ DECISIONS = ("accept", "reject", "revert", "withdraw", "patrol")
 VERDICTS = ("approve", "request_changes", "comment")
 QUEUE = 100  # contributions waiting shown on the queue page (the longest-waiting)
 LATEST = 25  # contributions shown for every other state (the latest)
+# Decided or withdrawn: no review or decision is offered any more, the page says why instead.
+CLOSED = {
+    "accepted": N_(
+        "Accepted: this contribution takes no more reviews or decisions. A maintainer may "
+        "still revert it, with a reason."
+    ),
+    "rejected": N_("Rejected: this contribution takes no more reviews or decisions."),
+    "reverted": N_("Reverted: this contribution takes no more reviews or decisions."),
+    "withdrawn": N_(
+        "Withdrawn by its author: this contribution takes no more reviews or decisions."
+    ),
+}
 
 
 def add_routes(web: Web) -> None:
@@ -96,6 +109,10 @@ def add_routes(web: Web) -> None:
         is_maintainer = me is not None and me in maintainers
         is_author = me is not None and me == contribution["author"]
         review_mode = commons["mode"] == "review"
+        # The author's own verdicts are shown as theirs, and never counted as reviews.
+        for review in contribution["reviews"]:
+            review["own"] = review["by"] == contribution["author"]
+        reviewable = me is not None and state not in CLOSED
         can = {
             "accept": is_maintainer
             and review_mode
@@ -109,7 +126,9 @@ def add_routes(web: Web) -> None:
             and not contribution.get("patrolled_by"),
             "withdraw": is_author and state in ("open", "conflict"),
             "revise": is_author and state in ("open", "conflict"),
-            "review": me is not None,
+            "review": reviewable,
+            # Approving or asking for changes is someone else's to do: the author comments.
+            "approve": reviewable and not is_author,
         }
         return {
             "commons": commons,
@@ -117,6 +136,8 @@ def add_routes(web: Web) -> None:
             "changes": [change_view(service, c) for c in contribution["changes"]],
             "names": known,
             "can": can,
+            "reviews_counted": sum(1 for r in contribution["reviews"] if not r["own"]),
+            "closed": CLOSED.get(state),
         }
 
     def me_of(request: Request) -> str | None:

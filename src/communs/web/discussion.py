@@ -8,7 +8,6 @@ the Service (``thread``, ``thread_post``, ``message_act``); the rules stay in th
 """
 
 from typing import Any
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -18,25 +17,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ..core.errors import NotFound
 from ..node import Service
 from .base import Web, safe_next
+from .links import object_url, subject_url  # noqa: F401  (pages import them from here)
+
+SHOWN = 30  # conversations a page shows at first; "show earlier messages" shows them all
 
 ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")
 EMOJI = ("👍", "❤️", "🎉", "👀", "🤔")
-
-
-def subject_url(commons: str, kind: str, ref: str) -> str:
-    """The page of a thread's subject."""
-    if kind == "task":
-        return f"/c/{commons}/tasks/{ref}"
-    if kind == "contribution":
-        return f"/c/{commons}/contributions/{ref}"
-    if kind == "artifact":
-        return f"/c/{commons}/files/{quote(ref)}"
-    if kind == "person":
-        return f"/people/{ref}"
-    return f"/c/{commons}"
-
-
-SHOWN = 30  # conversations a page shows at first; "show earlier messages" shows them all
 
 
 def thread_for(

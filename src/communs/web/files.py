@@ -70,14 +70,30 @@ def served_type(recorded: str | None) -> tuple[str, bool]:
 log = logging.getLogger("communs.web")
 
 
-def filesize(size: int | None) -> str:
-    """1234567 → "1.2 MB"."""
-    value = float(size or 0)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"
+def filesize(size: int | None, _: Any = None) -> str:
+    """A size in bytes as every page shows it: 1073741824 → "1.0 GiB", 1536 → "1.5 KiB",
+    200 → "200 B" (binary units, as the command line and the node's limits speak), in the
+    reader's language when ``_`` (the page's translator) is given ("1,0 Gio" in French); a
+    number and its unit never part at the end of a line."""
+    # Imported here: only this function of the module speaks of sizes.
+    from babel.numbers import format_decimal
+
+    from ..i18n import N_, translator
+
+    say = _ or translator("en")
+    units = (
+        N_("{size} B"),
+        N_("{size} KiB"),
+        N_("{size} MiB"),
+        N_("{size} GiB"),
+        N_("{size} TiB"),
+    )
+    value, unit = float(size or 0), 0
+    # Up a unit while the number would show as 1024 or more ("1024.0 KiB" is "1.0 MiB").
+    while unit < len(units) - 1 and round(value, 1 if unit else 0) >= 1024:
+        value, unit = value / 1024, unit + 1
+    number = format_decimal(value, format="0.0" if unit else "0", locale=say.lang)
+    return say(units[unit], size=number).replace(" ", "\u00a0")
 
 
 def _blob_hash(value: str) -> bytes:

@@ -12,6 +12,7 @@ from ..i18n import LANGUAGES, N_
 from . import measures
 from .base import Web, safe_next
 from .discussion import thread_for
+from .notifications import WHY
 from .sessions import COOKIE, LIFETIME, Registrations, say_wait, sign_in_keys
 from .words import EVENT_TYPES
 
@@ -37,11 +38,15 @@ def add_routes(web: Web) -> None:
     @web.route("/")
     async def home(request: Request) -> Response:
         session = web.session(request)
-        since = session.last_visit if session else None
         did = session.identity.did if session and session.identity else None
+        if session and did and not session.visiting:
+            # "Since your last visit" holds for the whole visit (reloads included), and the
+            # node remembers the visit for the next one.
+            session.visiting = True
+            session.last_visit = await web.call(service.visit, did, measures.now_ms())
+        since = session.last_visit if session else None
         data = await web.call(service.home_page, did, since, measures.now_ms())
-        if session:
-            session.last_visit = measures.now_ms()
+        notes = await web.call(service.notifications, did, 10) if did else None
         return web.page(
             request,
             "home.html",
@@ -49,7 +54,8 @@ def add_routes(web: Web) -> None:
                 "commons": data["commons"],
                 "changes": data["changes"][:30],
                 "since": since,
-                "notifications": data["notifications"][:30],
+                "notifications": notes["notifications"] if notes else [],
+                "reasons": WHY,
                 "reminders": data["reminders"],
             },
         )
@@ -107,38 +113,68 @@ def add_routes(web: Web) -> None:
 
     # -- signing in ----------------------------------------------------------------------------
 
+    import math
+    import time
+
+    # Here rather than at the top of the module: the rest of this file is someone else's.
+    from .sessions import (
+        NAME_INVALID,
+        NAME_TAKEN,
+        NO_MATCH,
+        NO_RECOVERY,
+        NOT_THE_SAME,
+        TRIED_ELSEWHERE,
+        answer_no_sooner,
+        held_elsewhere,
+        passphrase_problem,
+    )
+
+    def held_back(request: Request, keys: tuple[str, ...]) -> tuple[str, int] | None:
+        """The refusal and the seconds to wait when the throttle holds this try back: the
+        wait of the key that blocks, said as people read it."""
+        wait, key = web.throttle.blocking(*keys)
+        if wait <= 0:
+            return None
+        _ = web.gettext(request)
+        message = TRIED_ELSEWHERE if held_elsewhere(key) else TOO_MANY
+        return _(message, wait=say_wait(wait, _)), math.ceil(wait)
+
+    def address_of(request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    def again_of(form: Any, passphrase: str) -> str:
+        # A form always sends the second field; a program that never heard of it (the hub's
+        # benchmark, a script) has no typo to catch.
+        again = form.get("again")
+        return passphrase if again is None else str(again)
+
+    def retry_after(response: Response, seconds: int) -> Response:
+        response.headers["Retry-After"] = str(seconds)
+        return response
+
     @web.route("/login")
     async def login_page(request: Request) -> Response:
-        identities = [] if web.hub else await web.call(service.identities)
-        return web.page(
-            request,
-            "login.html",
-            {
-                "identities": identities,
-                "next": safe_next(request.query_params.get("next")),
-                "local": web.is_local(request),
-                "error": None,
-            },
+        return await sign_in_page(
+            request, 200, None, safe_next(request.query_params.get("next")), ""
         )
 
     @web.route("/login", methods=("POST",))
     async def login(request: Request) -> Response:
+        """On a hub, every refusal of a name and passphrase is the same sentence, answered
+        after the same time (``sessions.REFUSAL_FLOOR``), so none tells which names exist."""
+        started = time.monotonic()
         form, _ = await request.form(), web.gettext(request)
         name = str(form.get("name") or "").strip()
         passphrase = str(form.get("passphrase") or "") or None
         target = safe_next(form.get("next"))
-        address = request.client.host if request.client else "?"
-        keys = sign_in_keys(name, address)
-        wait = web.throttle.wait(*keys)
-        if wait > 0:
-            return await sign_in_error(
-                request,
-                429,
-                _(TOO_MANY, wait=say_wait(wait, _)),
-                target,
-            )
+        keys = sign_in_keys(name, address_of(request))
+        held = held_back(request, keys)
+        if held:
+            message, seconds = held
+            page = await sign_in_page(request, 429, message, target, name)
+            return retry_after(page, seconds)
         if not web.hub and not web.is_local(request):
-            return await sign_in_error(
+            return await sign_in_page(
                 request,
                 403,
                 _(
@@ -146,20 +182,29 @@ def add_routes(web: Web) -> None:
                     "machine it runs on, or run it as a hub (communs serve --hub)."
                 ),
                 target,
+                name,
             )
         if web.hub and not passphrase:
-            return await sign_in_error(request, 400, _("Give your passphrase."), target)
+            return await sign_in_page(request, 400, _("Give your passphrase."), target, name)
         try:
             unlocked = await web.unlock(service.sign_in, name, passphrase, sealed_only=web.hub)
-        except (NotFound, Refused) as error:
+        except CommunsError as error:
+            if not web.hub and not isinstance(error, (NotFound, Refused)):
+                raise
             web.throttle.failed(*keys)
-            return await sign_in_error(request, 401, web.said(request, error), target)
+            if not web.hub:  # the owner's own machine: the keyring's own words help them
+                return await sign_in_page(request, 401, web.said(request, error), target, name)
+            # Even a damaged key file says no more than a wrong passphrase would.
+            await answer_no_sooner(started)
+            return await sign_in_page(request, 401, _(NO_MATCH), target, name)
         if unlocked is None:
-            return await sign_in_error(request, 503, _(BUSY), target)
+            return await sign_in_page(request, 503, _(BUSY), target, name)
         web.throttle.succeeded(*keys)
         return signed_in(request, *unlocked, target)
 
-    async def sign_in_error(request: Request, status: int, message: str, target: str) -> Response:
+    async def sign_in_page(
+        request: Request, status: int, message: str | None, target: str, name: str
+    ) -> Response:
         identities = [] if web.hub else await web.call(service.identities)
         return web.page(
             request,
@@ -169,6 +214,7 @@ def add_routes(web: Web) -> None:
                 "next": target,
                 "local": web.is_local(request),
                 "error": message,
+                "name": name,
             },
             status,
         )
@@ -193,6 +239,23 @@ def add_routes(web: Web) -> None:
         )
         return response
 
+    def account_form(
+        request: Request,
+        template: str,
+        status: int = 200,
+        error: str | None = None,
+        at: str | None = None,
+        **kept: str,
+    ) -> Response:
+        """The register or recover page; ``error`` beside the field ``at`` (name,
+        passphrase, again, code), else above the form; what was typed in ``kept`` (never a
+        passphrase) stays in its field."""
+        return web.page(request, template, {"error": error, "error_at": at, **kept}, status)
+
+    def passphrase_refusal(request: Request, template: str, problem: str, **kept: str) -> Response:
+        at = "again" if problem == NOT_THE_SAME else "passphrase"
+        return account_form(request, template, 400, web.gettext(request)(problem), at, **kept)
+
     @web.route("/register")
     async def register_page(request: Request) -> Response:
         if not web.hub:
@@ -204,7 +267,7 @@ def add_routes(web: Web) -> None:
                     "create an identity with 'communs id new --name NAME'"
                 ),
             )
-        return web.page(request, "register.html", {"error": None})
+        return account_form(request, "register.html", name="")
 
     @web.route("/register", methods=("POST",))
     async def register(request: Request) -> Response:
@@ -213,33 +276,35 @@ def add_routes(web: Web) -> None:
         form, _ = await request.form(), web.gettext(request)
         name = str(form.get("name") or "").strip()
         passphrase = str(form.get("passphrase") or "")
-        if len(passphrase) < 8:
-            return web.page(
-                request,
-                "register.html",
-                {"error": _("Choose a passphrase of at least 8 characters.")},
-                400,
-            )
-        address = request.client.host if request.client else "?"
+        problem = passphrase_problem(name, passphrase, again_of(form, passphrase))
+        if problem:
+            return passphrase_refusal(request, "register.html", problem, name=name)
+        address = address_of(request)
         wait = registrations.wait(address)
         if wait > 0:
-            return web.page(
+            refused = account_form(
                 request,
                 "register.html",
-                {
-                    "error": _(
-                        "Too many new accounts from your address: try again in {wait}.",
-                        wait=say_wait(wait, _),
-                    )
-                },
                 429,
+                _(
+                    "Too many new accounts from your address: try again in {wait}.",
+                    wait=say_wait(wait, _),
+                ),
+                name=name,
             )
+            return retry_after(refused, math.ceil(wait))
         try:
             made = await web.unlock(service.register, name, passphrase)
         except CommunsError as error:
-            return web.page(request, "register.html", {"error": web.said(request, error)}, 400)
+            if error.code == "identity_name_invalid":
+                said, at = _(NAME_INVALID), "name"
+            elif error.code == "identity_name_taken":
+                said, at = _(NAME_TAKEN, name=name), "name"
+            else:
+                said, at = web.said(request, error), None
+            return account_form(request, "register.html", 400, said, at, name=name)
         if made is None:
-            return web.page(request, "register.html", {"error": _(BUSY)}, 503)
+            return account_form(request, "register.html", 503, _(BUSY), name=name)
         registrations.made(address)
         identity, code = made
         return signed_in(request, name, identity, "/", recovery_code=code)
@@ -248,38 +313,40 @@ def add_routes(web: Web) -> None:
     async def recover_page(request: Request) -> Response:
         if not web.hub:
             return web.error(request, 404, NO_ACCOUNTS)
-        return web.page(request, "recover.html", {"error": None})
+        return account_form(request, "recover.html", name="", code="")
 
     @web.route("/recover", methods=("POST",))
     async def recover(request: Request) -> Response:
         """A forgotten passphrase replaced, with the recovery code: throttled as signing in
-        is, since a code tried here is a way in too."""
+        is, since a code tried here is a way in too, and refused in the same time."""
+        started = time.monotonic()
         if not web.hub:
             return web.error(request, 404, NO_ACCOUNTS)
         form, _ = await request.form(), web.gettext(request)
         name = str(form.get("name") or "").strip()
         code = str(form.get("code") or "")
         passphrase = str(form.get("passphrase") or "")
-
-        def refused(status: int, message: str) -> Response:
-            return web.page(request, "recover.html", {"error": _(message)}, status)
-
-        address = request.client.host if request.client else "?"
-        keys = sign_in_keys(name, address)
-        wait = web.throttle.wait(*keys)
-        if wait > 0:
-            return refused(429, _(TOO_MANY, wait=say_wait(wait, _)))
-        if len(passphrase) < 8:
-            return refused(400, N_("Choose a new passphrase of at least 8 characters."))
+        keys = sign_in_keys(name, address_of(request))
+        held = held_back(request, keys)
+        if held:
+            message, seconds = held
+            page = account_form(request, "recover.html", 429, message, name=name, code=code)
+            return retry_after(page, seconds)
+        problem = passphrase_problem(name, passphrase, again_of(form, passphrase), new=True)
+        if problem:  # the code is not tried yet: it stays in its field
+            return passphrase_refusal(request, "recover.html", problem, name=name, code=code)
         if not code.strip():
-            return refused(400, N_("Give your recovery code."))
+            return account_form(
+                request, "recover.html", 400, _("Give your recovery code."), "code", name=name
+            )
         try:
             recovered = await web.unlock(service.recover, name, code, passphrase)
-        except Refused as error:
+        except CommunsError:
             web.throttle.failed(*keys)
-            return refused(401, web.said(request, error))
+            await answer_no_sooner(started)
+            return account_form(request, "recover.html", 401, _(NO_RECOVERY), name=name)
         if recovered is None:
-            return refused(503, BUSY)
+            return account_form(request, "recover.html", 503, _(BUSY), name=name, code=code)
         web.throttle.succeeded(*keys)
         found, identity, new_code = recovered
         return signed_in(request, found, identity, "/", recovery_code=new_code)

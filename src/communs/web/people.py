@@ -8,11 +8,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..domain import threads
 from . import discussion
 from .base import Web
+from .notifications import WHY, url_of
 
 DIRECTORY = 500  # people shown at most on a directory page (a search finds the others)
+NOTES = 20  # the latest notifications a person's own page shows
 
 
 def add_routes(web: Web) -> None:
@@ -23,12 +24,11 @@ def add_routes(web: Web) -> None:
         return session.identity.did if session and session.identity else None
 
     def person_data(did: str, me: str | None, chosen: str) -> dict[str, Any]:
-        found = service.person_page(did, me)
+        found = service.person_page(did)
         names, present, every = found["names"], found["present"], found["every"]
-        for note in found["notifications"]:
-            subject = note["subject"]
-            note["url"] = discussion.subject_url(note["commons"], subject["kind"], subject["ref"])
-            note["about"] = threads.describe(subject)
+        notes = service.notifications(did, NOTES)["notifications"] if me == did else None
+        for note in notes or []:
+            note["url"] = url_of(note)
         # The thread about the person: in the commons asked for, else the first they are in.
         candidates = [c["commons"] for c in present] + [c["id"] for c in every]
         here = chosen if chosen in [c["id"] for c in every] else next(iter(candidates), None)
@@ -45,7 +45,8 @@ def add_routes(web: Web) -> None:
             "contributions": found["contributions"],
             "reviews": found["reviews"],
             "tasks": {k: found[k] for k in ("opened", "claimed", "done")},
-            "notifications": found["notifications"] if me == did else None,
+            "notifications": notes,
+            "reasons": WHY,
             "thread": thread,
         }
 

@@ -18,6 +18,7 @@ from ..core.errors import BadInput, NotFound
 from ..domain import governance
 from ..domain.tally import ADVISORY, AVAILABILITY, BY_OBJECTION, CONSENSUS, YES_NO
 from ..node import governing, queries
+from . import discussion
 from .base import Web
 from .discussion import text_of
 from .measures import HOUR, now_ms
@@ -239,6 +240,7 @@ def add_routes(web: Web) -> None:
                 "availability": AVAILABILITY,
             },
             "now": now,
+            "thread": discussion.thread_for(service, commons["id"], "proposal", p["id"]),
         }
 
     @web.route("/c/{ref}/proposals/{pid}")

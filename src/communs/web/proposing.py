@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, CommunsError, NotFound, Refused
+from ..i18n import N_
 from ..node import Actor
 from . import uploads
 from .base import Web
@@ -225,6 +226,23 @@ def add_routes(web: Web) -> None:
             return web.page(request, "propose.html", data, status_of(error))
         finally:
             await close(form)
+        if wants_json(request):
+            return JSONResponse(made)
+        return RedirectResponse(f"/c/{made['commons']}/contributions/{made['id']}", 303)
+
+    @web.route("/c/{ref}/propose-back", methods=("POST",))
+    async def propose_back(request: Request) -> Response:
+        """A fork's changes since it forked, proposed to its parent as one contribution (the
+        counter-power of forking, and its way home)."""
+        actor = web.actor(request)
+        form = await web.form(request)
+        title = form_text(form, "title")
+        if not title:
+            raise BadInput(N_("give the contribution a title"))
+        description = str(form.get("description") or "").replace("\r\n", "\n")
+        made = await web.call(
+            service.propose_to_parent, actor, request.path_params["ref"], title, description
+        )
         if wants_json(request):
             return JSONResponse(made)
         return RedirectResponse(f"/c/{made['commons']}/contributions/{made['id']}", 303)

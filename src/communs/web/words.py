@@ -22,6 +22,12 @@ BALLOTS = (
     N_("block"), N_("if need be"), N_("objections"), N_("unresolved"),
 )  # fmt: skip
 DECISION_KINDS = (N_("charter"), N_("maintainer"), N_("custom"))
+# The fields of event bodies a refusal may name (``{field:word}``).
+BODY_FIELDS = (
+    N_("title"), N_("description"), N_("text"), N_("reason"), N_("comment"), N_("note"),
+    N_("path"), N_("emoji"), N_("options"), N_("value"), N_("ballot"), N_("outcome"),
+    N_("links"), N_("value"), N_("closes at"), N_("method"), N_("effect"), N_("did"),
+)  # fmt: skip
 CHARTER_FIELDS = (
     N_("name"), N_("kind"), N_("licence"), N_("mode"), N_("threshold"), N_("claim hours"),
     N_("half life hours"), N_("validators"), N_("rules"),

@@ -21,6 +21,7 @@ SIGNAL_TARGETS = ("task", "contribution", "artifact")
 # Where a person finds the ids of each kind of record, for a "not found" to say.
 LISTED = {"task": "task list COMMONS", "message": "thread show COMMONS OBJECT"}
 SHOWN = 100  # contributions waiting for review put on the board; the queue lists them all
+FINISHED = 20  # the latest validated tasks the board lists under its items
 
 
 def now_ms() -> int:
@@ -144,7 +145,8 @@ class TaskOps:
     def board(self, ref: str) -> dict[str, Any]:
         """What needs doing, hottest first (``domain.tasks.board``), each item with the
         names of who holds it, who flagged it, and the signals on it (``signalled``: by whom,
-        of which kind); ``waiting``: how many contributions wait for review in all."""
+        of which kind); ``waiting``: how many contributions wait for review in all;
+        ``finished``: the latest tasks validated."""
         now = now_ms()
         with self.lock:
             home = self.home
@@ -165,6 +167,7 @@ class TaskOps:
             records.update(store.get_records(cid, [k for k in signalled if k not in records]))
             waiting = store.count_states(cid, "contribution/").get("open", 0)
             known = names(home, cid)
+            finished = list(store.scan_records(cid, "task/", ("validated",), newest=FINISHED))
         items = tasks.board(records, now)
         for item in items:
             target = item["target"]
@@ -176,7 +179,23 @@ class TaskOps:
                 flag = records.get(tasks.flag_key(item["title"])) or {}
                 item["flagged_by"] = flag.get("by")
                 item["flagged_name"] = known.get(flag.get("by") or "")
-        return {"commons": commons, "items": hexed(items), "waiting": waiting, "now": now}
+        done = [
+            {
+                "id": key.removeprefix("task/"),
+                "title": record["title"],
+                "doer": record["doer"],
+                "doer_name": known.get(record["doer"] or ""),
+                "time": record["time"],
+            }
+            for key, record in finished
+        ]
+        return {
+            "commons": commons,
+            "items": hexed(items),
+            "waiting": waiting,
+            "now": now,
+            "finished": done,
+        }
 
     # -- writes --------------------------------------------------------------------------
 

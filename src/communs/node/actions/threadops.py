@@ -8,7 +8,7 @@ nothing for the commons, a path, a unique id prefix, or a DID. The rules stay in
 
 from typing import Any
 
-from ...core.errors import BadInput, CommunsError
+from ...core.errors import BadInput
 from ...core.identity import is_did
 from ...domain import threads
 from ...domain.schema import check_path
@@ -19,7 +19,7 @@ from ..reads.queries import hexed, names
 from .taskops import record_id
 
 MESSAGE_ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")
-KINDS = ("commons", "artifact", "contribution", "task", "person")
+KINDS = ("commons", "artifact", "contribution", "task", "proposal", "person")
 NEEDS = {  # what an action needs, and what to say when it is missing
     "edit": ("text", "a message cannot be edited to nothing: retract it instead"),
     "hide": ("reason", "give a reason to hide a message: everyone will read it"),
@@ -51,10 +51,8 @@ def written(home: Any, text: str, known: dict[str, str] | None = None) -> dict[s
 
 def account_did(home: Any, name: str) -> str | None:
     """The DID of this node's account ``name`` (a hub's citizen who has not acted yet)."""
-    try:
-        return home.keyring.key(name).info.did if name else None
-    except CommunsError:
-        return None
+    found = home.keyring.account(name)
+    return found.info.did if found else None
 
 
 class ThreadOps:
@@ -72,6 +70,8 @@ class ThreadOps:
             return {"kind": kind, "ref": self._contribution(commons, ref).hex()}
         if kind == "task":
             return {"kind": kind, "ref": self._task(commons, ref).hex()}
+        if kind == "proposal":
+            return {"kind": kind, "ref": self._proposal(commons, ref).hex()}
         if kind == "person":
             if not is_did(ref):
                 raise BadInput(f"{ref!r} is not a person: give their did:key identity")

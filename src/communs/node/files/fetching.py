@@ -17,27 +17,48 @@ that would pass one is refused before a byte is written, with a message saying w
 and how to raise it; the refusal is logged and counted with the others (``communs status``).
 """
 
+import functools
 import io
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlparse
-
-import httpx
 
 from ...core.errors import BadInput, CommunsError, NotFound, Refused
 from ..home.shared import Shared
-from ..http import Counting, RemoteFile, raise_for
 from .blobs import TORRENT_FROM
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger("communs.files")
-PEER_ERRORS = (httpx.HTTPError, httpx.StreamError, CommunsError, ValueError, KeyError, TypeError)
 HAVE_MAX = 10_000  # file hashes per question to a peer (see ``Fetcher._held_by``)
 ENDPOINT_TTL = 60.0  # seconds a peer's BitTorrent endpoint is remembered
 USAGE_TTL = 2.0  # seconds the bytes used by the blob store are remembered
 MISSING_TTL = 30.0  # seconds at most the files missing from a commons are remembered
+
+
+@functools.cache
+def peer_errors() -> tuple[type[Exception], ...]:
+    """What a peer that answers badly, or not at all, raises. HTTP loads only when files are
+    fetched: a command that reads the home (or formats a size) does not pay for it."""
+    import httpx
+
+    return (httpx.HTTPError, httpx.StreamError, CommunsError, ValueError, KeyError, TypeError)
+
+
+def _raise_for(response: "httpx.Response") -> None:
+    from ..http import raise_for
+
+    raise_for(response)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PEER_ERRORS":  # as the peers import it
+        return peer_errors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class FileRef(NamedTuple):
@@ -121,7 +142,7 @@ def human(size: float) -> str:
 
 
 class Fetcher:
-    def __init__(self, shared: Shared, http: Callable[[], httpx.Client]):
+    def __init__(self, shared: Shared, http: Callable[[], "httpx.Client"]):
         self.home, self.lock, self.local = shared.home, shared.lock, shared.local
         self._http = http
         self.swarm: Any = None  # the node's BitTorrent session, when it runs one
@@ -219,7 +240,7 @@ class Fetcher:
                 except Refused as refusal:  # a quota: said once per file, and counted
                     self.local.refused(peer, commons, None, str(refusal))
                     del missing[blob]
-                except PEER_ERRORS as error:
+                except peer_errors() as error:
                     log.warning("file %s from %s refused: %s", blob.hex()[:12], peer, error)
         return fetched
 
@@ -236,12 +257,12 @@ class Fetcher:
                 response = self._http().post(f"{peer}/api/blobs/have", json={"hashes": asked})
                 if response.status_code in (404, 405):  # an older node: ask file by file
                     return blobs
-                raise_for(response)
+                _raise_for(response)
                 for name in response.json()["have"]:
                     blob = bytes.fromhex(name)
                     if blob in blobs:
                         held[blob] = blobs[blob]
-            except PEER_ERRORS as error:
+            except peer_errors() as error:
                 log.warning("which files %s holds: %s", peer, error)
                 return held
         return held
@@ -274,7 +295,7 @@ class Fetcher:
                 if self.swarm is not None and size >= TORRENT_FROM:
                     return self._start_swarm(peer, blob, ref, peers)
                 return self._fetch_http(peer, blob, size, progress)
-            except (NotFound, *PEER_ERRORS) as error:
+            except (NotFound, *peer_errors()) as error:
                 if isinstance(error, Refused):
                     raise
                 last = error
@@ -289,6 +310,8 @@ class Fetcher:
     def _fetch_http(
         self, peer: str, blob: bytes, size: int, progress: Callable[[int, int], None] | None
     ) -> dict[str, Any]:
+        from ..http import Counting, RemoteFile
+
         started = time.monotonic()
         remote = RemoteFile(self._http(), f"{peer}/api/blobs/{blob.hex()}")
         counted = Counting(remote, (lambda done: progress(done, size)) if progress else None)
@@ -307,7 +330,7 @@ class Fetcher:
         self, peer: str, blob: bytes, ref: FileRef | None, peers: list[str]
     ) -> dict[str, Any]:
         response = self._http().get(f"{peer}/api/blobs/{blob.hex()}.torrent")
-        raise_for(response)
+        _raise_for(response)
         endpoints = [e for url in {peer, *peers, *self._known_peers()} if (e := self.endpoint(url))]
         transfer = self.swarm.fetch(
             blob,
@@ -375,7 +398,7 @@ class Fetcher:
             host = urlparse(url).hostname
             if isinstance(port, int) and 0 < port < 65536 and host:
                 found = (host, port)
-        except PEER_ERRORS:
+        except peer_errors():
             pass
         self._endpoints[url] = (now, found)
         return found
@@ -425,5 +448,5 @@ class Fetcher:
 
     def _remote_size(self, peer: str, blob: bytes) -> int:
         response = self._http().head(f"{peer}/api/blobs/{blob.hex()}")
-        raise_for(response)
+        _raise_for(response)
         return int(response.headers.get("content-length", "0"))

@@ -133,6 +133,8 @@ class FileOps:
         return swarm
 
     def stop_swarm(self) -> None:
+        if getattr(self, "_replicator", True) is None:
+            return  # the replicator, made on first use, was never made: no swarm either
         swarm, self.replicator.fetcher.swarm = self.swarm, None
         if swarm is None:
             return

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import libtorrent as lt
 
@@ -145,10 +146,23 @@ def info_hash_v2(torrent: bytes) -> bytes:
     return _info(torrent).info_hashes().v2.to_bytes()
 
 
-def magnet(torrent: bytes) -> str:
+def magnet(torrent: bytes, name: str | None = None) -> str:
     """A magnet link with both info hashes (``xt=urn:btih:`` v1, ``xt=urn:btmh:`` v2), the
-    display name (``dn``), the tracker (``tr``) and the web seed (``ws``)."""
-    return lt.make_magnet_uri(_info(torrent))
+    display name (``dn``), the tracker (``tr``) and the web seed (``ws``).
+
+    ``name`` replaces the display name and nothing else: the info hashes stay those of
+    ``torrent``. (Renaming the torrent itself would make another one — the name is in the
+    info dictionary — that nobody seeds: a client could never get its metadata, BEP 9.)"""
+    info = _info(torrent)
+    link = lt.make_magnet_uri(info)
+    if name is None:
+        return link
+    shown = quote(display_name(name, info.name()), safe="")
+    head, _, query = link.partition("?")
+    fields = [field for field in query.split("&") if not field.startswith("dn=")]
+    at = next((i for i, field in enumerate(fields) if not field.startswith("xt=")), len(fields))
+    fields.insert(at, f"dn={shown}")  # after the hashes, where libtorrent puts it
+    return f"{head}?{'&'.join(fields)}"
 
 
 def torrent_for(

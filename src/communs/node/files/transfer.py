@@ -76,7 +76,7 @@ class Transfer:
 
     def describe(self) -> dict[str, Any]:
         status = self.handle.status() if self.state == "fetching" else None
-        done = status.total_wanted_done if status else (self.size if self.state == "done" else 0)
+        done = self.done(status)
         rate = status.download_rate if status else 0
         return {
             "hash": self.blob.hex(),
@@ -94,6 +94,17 @@ class Transfer:
             "seconds": round((self.finished_after or time.monotonic() - self.started), 3),
             "error": self.error,
         }
+
+    def done(self, status: Any) -> int:
+        """Bytes of this file that are here and checked, between 0 and its size: the
+        torrent's own counter of the bytes it wants (not the bytes the session received,
+        which count pieces fetched twice and protocol overhead). Once verifying, every
+        piece is in: all of it."""
+        if self.state in ("verifying", "done"):
+            return self.size
+        if status is None:
+            return 0
+        return min(max(status.total_wanted_done, 0), self.size or status.total_wanted)
 
 
 def check_torrent(torrent: bytes, blob: bytes, info_hash: bytes | None) -> Any:

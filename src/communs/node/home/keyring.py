@@ -8,6 +8,7 @@ its recovery code, so that a citizen who forgot the passphrase can still open it
 
 import functools
 import json
+import logging
 import os
 import re
 import secrets
@@ -37,6 +38,13 @@ _SEALED = "argon2id-secretbox"
 MODERATE = (nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE)
 ONLINE = (nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE, nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE)
 _DEFAULT_FILE = "default"
+log = logging.getLogger("communs.keyring")
+
+
+def valid_name(name: object) -> bool:
+    """Whether ``name`` can name an identity: 1 to 40 letters, digits, '-', '_' or '.', not
+    starting with '.'."""
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,21 @@ class Keyring:
             f"no identity is named '{ref}' or has a DID starting with it; {self._known()}"
         )
 
+    def account(self, name: str) -> StoredKey | None:
+        """The key of the identity named exactly ``name``, else None. A hub looks a visitor's
+        name up this way: never by a DID prefix (one account would answer to many names, each
+        throttled apart) and never with a message naming the identities there are. A damaged
+        file answers None too, and is logged for the steward."""
+        if not valid_name(name) or not self._file(name).exists():
+            return None  # before ``key``, whose refusal lists every identity (a hub has many)
+        try:
+            return self.key(name)
+        except NotFound:
+            return None
+        except (BadInput, OSError, KeyError) as error:
+            log.warning("identity file of %r unusable: %s", name, error)
+            return None
+
     def default(self) -> KeyInfo | None:
         """The identity named in the ``default`` file, else the oldest, else None."""
         chosen = self.root / _DEFAULT_FILE
@@ -232,13 +255,19 @@ class Keyring:
         return self.root / f"{name}.json"
 
     def _check_new_name(self, name: str) -> None:
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
+        # The codes let a face say these in its reader's language (a hub's register page).
+        if not valid_name(name):
             raise BadInput(
                 f"{name!r} cannot name an identity: use 1 to 40 letters, digits, "
-                "'-', '_' or '.', not starting with '.'"
+                "'-', '_' or '.', not starting with '.'",
+                code="identity_name_invalid",
             )
         if self._file(name).exists():
-            raise Refused(f"an identity named '{name}' already exists; choose another name")
+            raise Refused(
+                f"an identity named '{name}' already exists; choose another name",
+                code="identity_name_taken",
+                params={"name": name},
+            )
 
     def _existing(self, name: str) -> Path:
         file = self._file(name)

@@ -31,7 +31,23 @@ class Known:
 
 
 def describe(event: Any, known: Known) -> dict[str, Any]:
-    """The line of ``event``: ``line`` to translate (a plain value) and ``summary``, the
-    same in English (for the command line and programs)."""
+    """The line of ``event``: ``line`` to translate (a plain value), ``summary``, the same in
+    English (for the command line and programs), and what it is ``about``."""
     line = domain.summary(event, known)
-    return {"line": line.record(), "summary": say(line)}
+    return {"line": line.record(), "summary": say(line), "about": about(event)}
+
+
+def about(event: Any) -> dict[str, str]:
+    """What an event is about, for a link to its page: a contribution, a task, a proposal or
+    a thread's subject (kind and hex ref; a message also its id), else the commons."""
+    body = event.body
+    if event.type in ("contribution.propose", "proposal.open", "task.open"):  # names its object
+        return {"kind": event.type.split(".")[0], "ref": event.id.hex()}
+    for kind in ("contribution", "task", "proposal"):
+        ref = getattr(body, kind, None)
+        if isinstance(ref, bytes):
+            return {"kind": kind, "ref": ref.hex()}
+    subject = getattr(body, "subject", None)
+    if subject is not None:
+        return {"kind": subject.kind, "ref": subject.ref, "message": event.id.hex()}
+    return {"kind": "commons", "ref": ""}

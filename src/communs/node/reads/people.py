@@ -3,18 +3,16 @@ and reviews, the tasks they opened, claimed and did, and the messages that conce
 
 from typing import Any
 
-from ...domain import threads
 from ...domain.schema import name_key
-from ..files import content
 from ..home.folder import Home
 from . import queries
 
 
-def people_activity(home: Home, did: str, me: str | None) -> dict[str, Any]:
+def people_activity(home: Home, did: str) -> dict[str, Any]:
     """The names ``did`` signed, what they contributed, reviewed and did on the boards in each
-    commons of ``home``, and (for themselves) the messages that concern them."""
+    commons of ``home`` (their notifications are their inbox's: ``reads/inbox``)."""
     found: dict[str, list[dict[str, Any]]] = {
-        k: [] for k in ("contributions", "reviews", "opened", "claimed", "done", "notifications")
+        k: [] for k in ("contributions", "reviews", "opened", "claimed", "done")
     }
     names: list[str] = []
     present: list[dict[str, Any]] = []
@@ -73,14 +71,6 @@ def people_activity(home: Home, did: str, me: str | None) -> dict[str, Any]:
                 found["claimed"].append({**item, "until": record["claim"]["until"]})
             if record["doer"] == did:
                 found["done"].append(item)
-        if me == did:
-            known = queries.names(home, cid)
-            state = home.state(commons_id)
-            for note in threads.notifications(home.store.scan_records(cid, "message/"), did):
-                note = content.with_text(home, state, note)
-                found["notifications"].append(
-                    {**where, **queries.hexed(note), "author_name": known.get(note["author"])}
-                )
     for listing in found.values():
         listing.sort(key=lambda item: item["time"], reverse=True)
     return {"names": names, "present": present, "every": every, **found}

@@ -259,10 +259,11 @@ def log(
         rows = store.events_page(cid, before=before, limit=limit or 100, author=author, type=type)
     events = [domain.parse_checked(row.raw) for row in rows]
     known = names(home, cid)
-    words = Known(known, _titles(home, cid, events), _origins(home, events))
+    words = Known(known, titles(home, cid, events), _origins(home, events))
     return [
         {
             "id": row.id.hex(),
+            "commons": commons_id.hex(),
             "type": row.type,
             "author": row.author,
             "author_name": known.get(row.author),
@@ -285,7 +286,7 @@ def _origins(home: Home, events: list[Any]) -> dict[bytes, str]:
     return {r["id"]: r["name"] for r in home.store.commons_rows() if r["id"] in wanted}
 
 
-def _titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
+def titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
     """Titles of the contributions, tasks and proposals these events name, read by key."""
     wanted = set()
     for event in events:
@@ -299,7 +300,7 @@ def _titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
             if isinstance(ref, bytes):
                 wanted |= {f"{kind}/{ref.hex()}" for kind in ("contribution", "task", "proposal")}
         subject = getattr(body, "subject", None)
-        if subject is not None and subject.kind in ("contribution", "task"):
+        if subject is not None and subject.kind in ("contribution", "task", "proposal"):
             wanted.add(f"{subject.kind}/{subject.ref}")
     records = home.store.get_records(cid, wanted) if wanted else {}
     return {key.split("/", 1)[1]: record["title"] for key, record in records.items()}

@@ -1,0 +1,138 @@
+"""Refusals said in terms of the command line. The node checks every event against its schema
+and says which field of the event was wrong ("quorum must be a whole number", code
+``field_type``, field ``quorum``); a person typed options, and is told which one
+("--set-rule: quorum must be a whole number").
+
+A node whose domain still words a mismatch as msgspec does ("body of proposal.open does not
+fit its schema: Expected `int`, got `str` - at `$.effect.rule.method.quorum`") is put in
+plain words here too."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+# The node's codes for a body that does not fit its schema (see domain/plain.py).
+_SCHEMA_CODE = re.compile(r"^field_\w+$|^body_invalid$")
+# msgspec's own words: "body of KIND does not fit its schema: WHAT - at `$.PATH`"
+_SCHEMA = re.compile(
+    r"body of [\w.]+ does not fit its schema: (?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$",
+    re.S,
+)
+# "... $.threshold does not fit": a schema path in a refusal's own sentence
+_PATH = re.compile(r"`?\$\.(?P<path>[\w.\[\]]+)`?")
+# "effect: did: 'bob' is not…": the fields in front of a check's own sentence
+_FIELDS_BEFORE = re.compile(r"^(?:[a-z_]+(?:\[\d+\])?: )+(?=')")
+
+TYPES = {
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text",
+    "bool": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "nothing",
+    "bytes": "bytes",
+}
+# Fields of an event body that no option of the same name sets: the option that does.
+FIELD_OPTIONS = {
+    "closes_at": "closes_in",
+    "options": "options",
+    "changes": "puts",
+    "files": "puts",
+    "links": "links",
+    "body": "text",
+    "change": "did",  # charter.change, from `communs maintainer add|remove COMMONS DID`
+}
+# Options that make a proposal's effect (one of them is given): a field deeper in the event
+# (the rule's quorum, the effect's did) comes from the one given.
+EFFECT_OPTIONS = ("add_maintainer", "remove_maintainer", "set_field", "set_rule")
+
+
+def plain_refusal(error: Exception, command: click.Command, given: Mapping[str, Any]) -> str:
+    """The refusal ``error`` with the event's fields replaced by this command's options;
+    its message unchanged when it names no field."""
+    message = str(error)
+    code, params = getattr(error, "code", None), getattr(error, "params", None) or {}
+    if code and _SCHEMA_CODE.match(code) and isinstance(params.get("field"), str):
+        return _with_option(message, params["field"], command, given)
+    found = _SCHEMA.search(message)
+    if found is not None:
+        head = message[: found.start()].rstrip(": ")
+        path = _segments(found["path"] or "")
+        expected, own = plain_expectation(found["what"].strip())
+        said = _with_option(
+            f"{path[-1] if path else 'value'} {expected}" if not own else expected,
+            ".".join(path) or "value",
+            command,
+            given,
+        )
+        return f"{head}: {said}" if head else said
+    return _PATH.sub(lambda m: " ".join(_segments(m["path"])) or "it", message)
+
+
+def _with_option(message: str, field: str, command: click.Command, given: Mapping[str, Any]) -> str:
+    """``message`` about ``field`` of the event (its last name, or a dotted path), said of
+    the option that gave it: "--title is too long…", "--set-rule: quorum must be…"."""
+    path = _segments(field)
+    params = {param.name: param for param in command.params}
+    named = FIELD_OPTIONS.get(path[0], path[0]) if path else ""
+    effect = next((name for name in EFFECT_OPTIONS if given.get(name) is not None), None)
+    if named in params and named not in EFFECT_OPTIONS:
+        option, inside = params[named], len(path) > 1
+    elif effect is not None:
+        option, inside = params[effect], path[-1:] not in ([], ["effect"], ["did"])
+    else:
+        return message
+    said = _FIELDS_BEFORE.sub("", message)
+    if not inside and path:
+        # the sentence starts with the field as the node says it: "title", "closes at",
+        # "options[0]"
+        for spoken in (field.split(".")[-1], path[-1].replace("_", " ")):
+            if said.startswith(f"{spoken} "):
+                return _named(option) + said[len(spoken) :]  # "--title is too long…"
+    return f"{_named(option)}: {said}"
+
+
+def _segments(path: str) -> list[str]:
+    """``.effect.rule.method.quorum`` → ["effect", "rule", "method", "quorum"] (indexes out)."""
+    return [part for part in re.split(r"[.\[\]]+", path) if part and not part.isdigit()]
+
+
+def _named(param: click.Parameter) -> str:
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)  # --title rather than -t
+    return param.human_readable_name
+
+
+def plain_expectation(what: str) -> tuple[str, bool]:
+    """msgspec's account of a mismatch in plain words, and whether they are the domain's own
+    sentence (rather than what the value takes)."""
+    rules: list[tuple[str, Any]] = [
+        (r"Expected `(\w+)`, got `(\w+)`", lambda m: f"takes {_type(m[1])}, not {_type(m[2])}"),
+        (r"Expected `str` of length >= 1\b.*", lambda m: "must not be empty"),
+        (r"Expected `str` of length >= (\d+)", lambda m: f"takes at least {m[1]} characters"),
+        (r"Expected `str` of length <= (\d+)", lambda m: f"takes at most {m[1]} characters"),
+        (r"Expected `array` of length >= (\d+)", lambda m: f"takes at least {m[1]} of them"),
+        (r"Expected `array` of length <= (\d+)", lambda m: f"takes at most {m[1]} of them"),
+        (r"Expected `(int|float)` >= (\S+)", lambda m: f"takes {_type(m[1])} of at least {m[2]}"),
+        (r"Expected `(int|float)` > (\S+)", lambda m: f"takes {_type(m[1])} above {m[2]}"),
+        (r"Expected `(int|float)` <= (\S+)", lambda m: f"takes {_type(m[1])} of at most {m[2]}"),
+        (r"Expected `(int|float)` < (\S+)", lambda m: f"takes {_type(m[1])} below {m[2]}"),
+        (r"Expected `(\w+)`.*", lambda m: f"takes {_type(m[1])}"),
+        (r"Invalid enum value (.+)", lambda m: f"cannot be {m[1]}: see --help for the values"),
+        (r"Object missing required field `(\w+)`", lambda m: f"lacks its {m[1]}"),
+        (r"Object contains unknown field `(\w+)`", lambda m: f"takes no {m[1]}"),
+    ]
+    for pattern, say in rules:
+        found = re.fullmatch(pattern, what, re.S)
+        if found:
+            return say(found), False
+    # A check of the domain's own ("did: 'bob' is not a did:key identity"): its words, without
+    # the schema's backquotes.
+    return what.replace("`", ""), True
+
+
+def _type(name: str) -> str:
+    return TYPES.get(name, name)
