@@ -18,14 +18,14 @@ WHY = {  # what a notification tells its person, beside the line of its event
     "mention": N_("mentioned you"),
     "reply": N_("replied to you"),
     "comment": N_("wrote about your work"),
-    "reviewed": N_("reviewed your contribution"),
-    "accepted": N_("accepted your contribution"),
-    "rejected": N_("rejected your contribution"),
-    "reverted": N_("reverted your contribution"),
-    "validated": N_("validated your task"),
-    "invalidated": N_("invalidated your task"),
-    "review_requested": N_("waits for your review"),
-    "proposal_opened": N_("opened a proposal"),
+    "reviewed": N_("your contribution"),  # the line says what happened to it
+    "accepted": N_("your contribution"),
+    "rejected": N_("your contribution"),
+    "reverted": N_("your contribution"),
+    "validated": N_("your task"),
+    "invalidated": N_("your task"),
+    "review_requested": N_("for your review"),
+    "proposal_opened": N_("for your decision"),
 }
 
 
