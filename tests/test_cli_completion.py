@@ -76,7 +76,7 @@ def test_the_shell_completes_commands_and_the_commons_of_the_home(home):
     # --home after the command, $COMMUNS_HOME, and a --commons option
     assert complete(f"communs task list --home {home} Bi") == ["'Bird songs'"]
     assert complete("communs fork Tr", COMMUNS_HOME=str(home)) == ["'Trail guide'"]
-    assert complete(f"communs blob missing --home {home} --commons B") == ["'Bird songs'"]
+    assert complete(f"communs blob missing --home {home} --commons Bi") == ["'Bird songs'"]
     # a home that is not there: nothing offered, nothing printed, no home made
     assert complete(f"communs --home {home}-none commons show T") == []
     assert not home.with_name("home-none").exists()
