@@ -76,3 +76,9 @@ class Inbox:
     def feed_owner(self, key: str) -> str | None:
         rows = self._run("SELECT person FROM feed_keys WHERE key = ?", (key,))
         return str(rows[0][0]) if rows else None
+
+    def inbox_forget(self, person: str) -> None:
+        """Everything the node keeps for a person's inbox, gone: their notifications, how far
+        it looked, their last visit and their feed's key."""
+        for table in ("inbox", "inbox_seen", "visits", "feed_keys"):
+            self._run(f"DELETE FROM {table} WHERE person = ?", (person,))

@@ -17,11 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from ..core.errors import NotFound
+from ..core.errors import CommunsError, NotFound
 from ..i18n import N_
 from . import discussion
 from .base import Web
 from .discussion import text_of
+from .statuses import status_of
 
 KIND_LABELS = {
     "task": N_("task"),
@@ -133,7 +134,15 @@ def add_routes(web: Web) -> None:
         actor = web.actor(request)
         title, description = text_of(form, "title"), text_of(form, "description")
         links = links_of(text_of(form, "links"))
-        opened = await run_in_threadpool(service.task_open, actor, ref, title, description, links)
+        try:
+            opened = await run_in_threadpool(
+                service.task_open, actor, ref, title, description, links
+            )
+        except CommunsError as error:  # the board comes back with what was typed, and why
+            data = await run_in_threadpool(board_data, ref, me_of(request), "")
+            typed = {"title": title, "description": description, "links": text_of(form, "links")}
+            data.update(form=typed, error=web.said(request, error))
+            return web.page(request, "board.html", data, status_of(error))
         if wants_json(request):
             return JSONResponse({"id": opened["id"]})
         return RedirectResponse(f"/c/{quote(ref)}/tasks/{opened['id']}", status_code=303)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from ..core.errors import BadInput, NotFound
+from ..core.errors import BadInput, CommunsError, NotFound
 from ..domain import governance
 from ..domain.tally import ADVISORY, AVAILABILITY, BY_OBJECTION, CONSENSUS, YES_NO
 from ..node import governing, queries
@@ -24,6 +24,7 @@ from .discussion import text_of
 from .measures import HOUR, now_ms
 from .proposal_forms import EFFECTS, ballot_from, effect_from, method_from
 from .proposal_words import WHO, ballot_text, effect_text, method_text, result_view
+from .statuses import status_of
 
 KINDS = ("charter", "maintainer", "custom")
 ACTIONS = ("vote", "reveal", "object", "withdraw_objection", "close", "settle")
@@ -93,9 +94,19 @@ def add_routes(web: Web) -> None:
 
     @web.route("/c/{ref}/proposals", methods=("POST",))
     async def open_proposal(request: Request) -> Response:
+        """Open a proposal; refused, the page comes back with what was typed and why."""
         ref = request.path_params["ref"]
         form = await web.form(request)
         actor = web.actor(request)
+        try:
+            return await opened(request, ref, form, actor)
+        except CommunsError as error:
+            data = await web.call(proposals_data, ref, me_of(request), web.gettext(request))
+            typed = {k: text_of(form, k) for k in ("title", "text", "kind", "options", "closes_in")}
+            data.update(form=typed, error=web.said(request, error))
+            return web.page(request, "proposals.html", data, status_of(error))
+
+    async def opened(request: Request, ref: str, form: Any, actor: Any) -> Response:
         title = text_of(form, "title")
         if not title:
             raise BadInput("give the proposal a title")

@@ -32,8 +32,8 @@ YOURS = {  # an event on a contribution or task of theirs
     "task.validate": "validated",
     "task.invalidate": "invalidated",
 }
-FIRST_LOOK = 20_000  # a new inbox looks this far back among the events stored
-BATCH = 2_000  # events looked at in one step (the lock is taken again between steps)
+FIRST_LOOK = 5_000  # a new inbox looks this far back among the events stored
+BATCH = 500  # events looked at in one step: the lock is taken again between steps (~35 ms)
 
 
 def why(event: Any, state: Any, person: str) -> str | None:
