@@ -4,7 +4,7 @@ read, count the unread, remember their last visit, and the key of their private 
 from typing import Any
 
 from .. import domain
-from ..domain.threads import index_key
+from ..domain.threads import index_key, mentions
 from .files import content
 from .reads import inbox, queries
 from .reads.describe import Known, describe
@@ -43,7 +43,11 @@ class InboxOps:
                         "commons_name": charter.get("name"),
                         "author": stored.author,
                         "type": stored.type,
-                        "excerpt": excerpt(home, row["commons"], event),
+                        "excerpt": (text := excerpt(home, row["commons"], event)),
+                        # the names of those the excerpt mentions: they show as names
+                        "people": {
+                            d: words.names[d] for d in mentions(text or "") if d in words.names
+                        },
                         **describe(event, words),
                     }
                 )
