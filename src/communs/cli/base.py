@@ -18,6 +18,7 @@ import click
 
 from .. import node  # its parts load when first used: a command loads only what it needs
 from ..core.errors import Ambiguous, BadInput, CommunsError
+from ..i18n import N_
 from .refusals import plain_refusal
 
 if TYPE_CHECKING:
@@ -280,15 +281,11 @@ class CommunsGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CommunsError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(said_error(error), err=True)
             ctx.exit(2 if isinstance(error, BadInput | Ambiguous) else 1)
         except KeyboardInterrupt:
             # Every write is a transaction: what finished is stored, nothing is half-kept.
-            click.echo(
-                "\ninterrupted: what was done before is kept, nothing half-done is; run the "
-                "same command again to go on",
-                err=True,
-            )
+            click.echo("\n" + said(INTERRUPTED), err=True)
             # Straight out: the threads an interrupted command leaves (a transfer, a sync)
             # must not run on while the interpreter tears down, which can crash it.
             sys.stdout.flush()
@@ -300,6 +297,47 @@ class CommunsGroup(click.Group):
                 raise
             click.echo(f"error: {_unanswered(ctx, error)}", err=True)
             ctx.exit(1)
+
+
+INTERRUPTED = N_(
+    "interrupted: what was done before is kept, nothing half-done is; run the same command "
+    "again to go on"
+)
+N_("error: {message}")  # the prefix of a refusal, translated in ``said_error``
+
+
+def cli_language() -> str:
+    """The language of the person at the terminal, as gettext reads it: LANGUAGE, LC_ALL,
+    LC_MESSAGES, then LANG ("fr_FR.UTF-8" is French); English otherwise."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
+def said(text: str) -> str:
+    """``text`` (a message of the catalogue) in the terminal's language."""
+    if cli_language() == "en":
+        return text
+    from ..i18n import translator
+
+    return translator(cli_language())(text)
+
+
+def said_error(error: CommunsError) -> str:
+    """A refusal as the terminal's reader says it: in French from its code when it has one
+    (the English names the command's options), else as it was written."""
+    if cli_language() == "en":
+        return f"error: {error}"
+    from ..domain.refusals import CODES, sentence
+    from ..i18n import translator
+
+    translate = translator(cli_language())
+    text = str(error)
+    if error.code in CODES:
+        text = sentence({"code": error.code, "params": error.params}, translate) or text
+    return translate("error: {message}", message=translate(text))
 
 
 def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
