@@ -314,7 +314,7 @@ def test_signals_on_contributions_and_paths(tasks):
 def test_flags_need_an_artifact_and_are_lifted_by_the_flagger_or_a_maintainer(tasks):
     b = tasks()
     _, reason = b.do(b.alice, "task.flag", {"path": README, "note": "typos"})
-    assert reason == "there is no artifact README.md in this commons at this point"
+    assert reason == "there is no file README.md in this commons at this point"
     proposal, _ = b.do(
         b.bob, "contribution.propose", {"title": "readme", "changes": [change(README, blob(1))]}
     )

@@ -122,7 +122,7 @@ def test_a_claim_holds_a_task_until_released_and_flags_mark_files(face):
     assert face.task_act(CLEO, "guide", tid, "claim")["state"] == "claimed"
 
     error = refused(face.flag, BAO, "guide", "guide.md", "out of date")
-    assert type(error) is Refused and "there is no artifact guide.md" in str(error)
+    assert type(error) is Refused and "there is no file guide.md" in str(error)
     error = refused(face.unflag, BAO, "guide", "guide.md")
     assert str(error) == "guide.md is not flagged"
     face.signal(BAO, "guide", "artifact", "maps/north.md", "needed")
@@ -207,6 +207,8 @@ def test_the_api_names_the_kind_of_every_error_and_writes_need_the_token(tmp_pat
             "error": "'zz' is not an id: ids are hexadecimal (a unique prefix will do)",
             "status": 400,
             "kind": "BadInput",
+            "code": "not_an_id",  # for a program: what was wrong, whatever the wording
+            "params": {"ref": "zz"},
         }
         assert client.get("/api/commons/atlas/thread").json()["kind"] == "NotFound"
         unsigned = client.post("/api/commons/guide/tasks", json={"title": "Map"})

@@ -55,3 +55,17 @@ def test_a_proposal_refused_comes_back_with_what_was_typed(node):
     text = plain(sent)
     assert "title is too long: at most 200 characters" in text
     assert f'value="{LONG}"' in text and ">Because</textarea>" in text
+
+
+def test_a_mistyped_id_and_a_missing_file_are_said_in_french(node):
+    client = node.browser("anna")
+    client.cookies.set("lang", "fr")
+    wrong = client.get(f"/c/{node.commons}/contributions/zzzz")
+    assert wrong.status_code == 400
+    assert "«\u00a0zzzz\u00a0» n’est pas un identifiant" in plain(wrong)
+    missing = client.get(f"/c/{node.commons}/files/nosuch.md")
+    assert missing.status_code == 404
+    assert "il n’y a pas de fichier nosuch.md dans ce commun" in plain(missing)
+    assert "artifact" not in plain(missing).split("<main", 1)[-1].split("</main>")[0].replace(
+        "communs artifact list", ""
+    )

@@ -158,7 +158,7 @@ ALREADY_SIGNALLED = code(
     "already_signalled", "you already signalled this as {kind:word}: one signal of a kind each"
 )
 TASK_VALIDATED = code("task_validated", "this task is validated: reopen it before signalling it")
-NO_ARTIFACT = code("no_artifact", "there is no artifact {path} in this commons at this point")
+NO_ARTIFACT = code("no_artifact", "there is no file {path} in this commons at this point")
 ALREADY_FLAGGED = code(
     "already_flagged", "{path} is already flagged as needing work; signal it instead"
 )

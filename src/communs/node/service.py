@@ -23,6 +23,7 @@ from .files.content import ContentOps
 from .files.fileops import FileOps
 from .home.fairlock import FairLock
 from .home.folder import Actor, Home
+from .home.refusing import not_an_id
 from .home.shared import Shared
 from .inbox_ops import InboxOps
 from .page_queries import PageQueries
@@ -72,7 +73,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Ru
         its parent before the fork, whose events live in the parent."""
         ref = ref.strip().lower()
         if not ref or len(ref) > 64 or any(c not in "0123456789abcdef" for c in ref):
-            raise BadInput(f"'{ref}' is not an id: ids are hexadecimal (a unique prefix will do)")
+            raise not_an_id(ref)
         found = [
             key.split("/", 1)[1]
             for key, _ in itertools.islice(

@@ -8,12 +8,13 @@ from typing import Any
 
 import cbor2
 
-from ...core.errors import Ambiguous, BadInput, NotFound, Refused
+from ...core.errors import Ambiguous, NotFound, Refused
 from ...core.identity import Identity
 from ...domain.governance import ballot_refused, commitment, proposal_key
 from ...domain.refusals import sentence
 from ...store.local import LocalState
 from ..home.folder import Home
+from ..home.refusing import not_an_id
 from ..reads.queries import hexed, log
 
 CHARTER_EVENTS = (
@@ -28,7 +29,7 @@ CHARTER_EVENTS = (
 def proposal_id(home: Home, commons: bytes, ref: str) -> bytes:
     ref = ref.strip().lower()
     if not ref or len(ref) > 64 or any(c not in "0123456789abcdef" for c in ref):
-        raise BadInput(f"'{ref}' is not an id: ids are hexadecimal (a unique prefix will do)")
+        raise not_an_id(ref)
     found = [
         k.split("/", 1)[1]
         for k, _ in itertools.islice(

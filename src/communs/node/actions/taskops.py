@@ -14,6 +14,7 @@ from ...core.errors import Ambiguous, BadInput, NotFound
 from ...domain import tasks
 from ...domain.contributions import contribution_key
 from ..home.folder import Actor, Home
+from ..home.refusing import not_an_id
 from ..reads.queries import commons_show, hexed, names
 
 TASK_ACTIONS = ("claim", "extend", "release", "done", "validate", "invalidate", "reopen")
@@ -33,7 +34,7 @@ def record_id(home: Home, commons: bytes, prefix: str, ref: str, what: str) -> b
     records rather than events, since a fork holds records whose events live in its parent."""
     ref = ref.strip().lower()
     if not ref or len(ref) > 64 or any(c not in "0123456789abcdef" for c in ref):
-        raise BadInput(f"'{ref}' is not an id: ids are hexadecimal (a unique prefix will do)")
+        raise not_an_id(ref)
     found = [
         key[len(prefix) :]
         for key, _ in itertools.islice(home.store.scan_records(home.cid(commons), prefix + ref), 2)

@@ -11,7 +11,7 @@ from typing import Any
 import platformdirs
 
 from ... import domain
-from ...core.errors import Ambiguous, BadInput, NotFound, Refused
+from ...core.errors import Ambiguous, NotFound, Refused
 from ...core.events import MAX_PARENTS, bounded_heads, sign_event
 from ...core.identity import Identity
 from ...store import SQLiteStore
@@ -20,6 +20,7 @@ from ..files.blobs import BlobStore
 from ..writing.folding import StoredState
 from ..writing.ingest import BATCH, Ingestor, IngestReport
 from .keyring import Keyring
+from .refusing import not_an_id
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ class Home:
     def event_id(self, commons_id: bytes, ref: str, what: str = "event") -> bytes:
         ref = ref.strip().lower()
         if not ref or len(ref) > 64 or any(c not in "0123456789abcdef" for c in ref):
-            raise BadInput(f"'{ref}' is not an id: ids are hexadecimal (a unique prefix will do)")
+            raise not_an_id(ref)
         found = self.store.find_events(self.cid(commons_id), ref)
         if not found:
             raise NotFound(f"no {what} '{ref}' in commons {commons_id.hex()[:12]}")

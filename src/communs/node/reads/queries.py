@@ -9,6 +9,7 @@ from ...domain.content import content_key
 from ...domain.contributions import STATES, contribution_key
 from ..files import content
 from ..home.folder import Home
+from ..home.refusing import no_file_here
 from .describe import Known, describe
 
 
@@ -224,7 +225,7 @@ def artifacts(home: Home, commons_id: bytes) -> list[dict[str, Any]]:
 def artifact(home: Home, commons_id: bytes, path: str) -> dict[str, Any]:
     record = home.state(commons_id).get(artifact_key(path))
     if record is None:
-        raise NotFound(f"no artifact at {path} in this commons; 'communs artifact list' shows them")
+        raise no_file_here(path)
     return {"path": path, **record}
 
 
