@@ -81,8 +81,8 @@ def test_a_value_of_the_wrong_kind_names_the_option_and_what_it_takes(run, guide
     cases = [
         ([*charter, "--set-rule", rule], ["--set-rule: quorum", "whole number"]),
         ([*charter, "--set-rule", "contribution=by_lot"], ["'by_lot' is not a method", "majority"]),
-        ([*charter, "--set", "threshold=two"], ["threshold takes a whole number, not text"]),
-        ([*charter, "--set", "threshold=0"], ["threshold takes a whole number of at least 1"]),
+        ([*charter, "--set", "threshold=two"], ["threshold must be a whole number"]),
+        ([*charter, "--set", "threshold=0"], ["threshold is at least 1"]),
         (
             ["proposal", "open", guide, "--title", "Dara", "--add-maintainer", "bob"],
             ["--add-maintainer: 'bob' is not a did:key identity"],
@@ -121,11 +121,11 @@ def test_msgspec_words_from_the_node_are_said_of_the_options_too():
     said = {
         "Expected `int`, got `str` - at `$.effect.rule.method.quorum`": (
             {"set_rule": "x"},
-            "--set-rule: quorum takes a whole number, not text",
+            "--set-rule: quorum must be a whole number",
         ),
         "Expected `str` of length <= 200 - at `$.title`": (
             {},
-            "--title takes at most 200 characters",
+            "--title is too long: at most 200 characters",
         ),
         "did: 'bob' is not a did:key identity - at `$.effect`": (
             {"add_maintainer": "bob"},

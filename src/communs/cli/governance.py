@@ -19,7 +19,6 @@ from .base import (
     short,
     table,
 )
-from .refusals import plain_expectation
 
 METHODS = (
     "single_maintainer",
@@ -99,6 +98,7 @@ def parse_set(text: str) -> dict[str, Any]:
     import msgspec
 
     from ..domain.charter import Charter, SetField
+    from ..domain.plain import schema_refusal
 
     field, equals, value = (part.strip() for part in text.partition("="))
     fields = typing.get_args(typing.get_type_hints(SetField)["field"])
@@ -117,8 +117,11 @@ def parse_set(text: str) -> dict[str, Any]:
         msgspec.convert(typed, expected)
     except msgspec.ValidationError as error:
         allowed = typing.get_args(base) if typing.get_origin(base) is Literal else ()
-        said = f"takes one of {', '.join(allowed)}" if allowed else plain_expectation(str(error))[0]
-        raise click.BadParameter(f"{field} {said}; got {value!r}", param_hint="--set") from None
+        if allowed:
+            said = f"{field} takes one of {', '.join(allowed)}"
+        else:  # the domain's plain words for the field ("threshold is at least 1")
+            said = str(schema_refusal("charter", f"{error} - at `$.{field}`"))
+        raise click.BadParameter(f"{said}; got {value!r}", param_hint="--set") from None
     return {"op": "set", "field": field, "value": typed}
 
 

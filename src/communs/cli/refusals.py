@@ -25,16 +25,6 @@ _PATH = re.compile(r"`?\$\.(?P<path>[\w.\[\]]+)`?")
 # "effect: did: 'bob' is not…": the fields in front of a check's own sentence
 _FIELDS_BEFORE = re.compile(r"^(?:[a-z_]+(?:\[\d+\])?: )+(?=')")
 
-TYPES = {
-    "int": "a whole number",
-    "float": "a number",
-    "str": "text",
-    "bool": "true or false",
-    "array": "a list",
-    "object": "an object",
-    "null": "nothing",
-    "bytes": "bytes",
-}
 # Fields of an event body that no option of the same name sets: the option that does.
 FIELD_OPTIONS = {
     "closes_at": "closes_in",
@@ -58,16 +48,14 @@ def plain_refusal(error: Exception, command: click.Command, given: Mapping[str, 
     if code and _SCHEMA_CODE.match(code) and isinstance(params.get("field"), str):
         return _with_option(message, params["field"], command, given)
     found = _SCHEMA.search(message)
-    if found is not None:
+    if found is not None:  # said in the domain's plain words first, as a newer node would
+        from ..domain.plain import schema_refusal  # (the domain loads only on a refusal)
+
         head = message[: found.start()].rstrip(": ")
-        path = _segments(found["path"] or "")
-        expected, own = plain_expectation(found["what"].strip())
-        said = _with_option(
-            f"{path[-1] if path else 'value'} {expected}" if not own else expected,
-            ".".join(path) or "value",
-            command,
-            given,
-        )
+        where = f" - at `${found['path']}`" if found["path"] else ""
+        plain = schema_refusal("event", found["what"].strip() + where)
+        field = ".".join(_segments(found["path"] or "")) or "value"
+        said = _with_option(str(plain), field, command, given)
         return f"{head}: {said}" if head else said
     return _PATH.sub(lambda m: " ".join(_segments(m["path"])) or "it", message)
 
@@ -104,35 +92,3 @@ def _named(param: click.Parameter) -> str:
     if isinstance(param, click.Option):
         return max(param.opts, key=len)  # --title rather than -t
     return param.human_readable_name
-
-
-def plain_expectation(what: str) -> tuple[str, bool]:
-    """msgspec's account of a mismatch in plain words, and whether they are the domain's own
-    sentence (rather than what the value takes)."""
-    rules: list[tuple[str, Any]] = [
-        (r"Expected `(\w+)`, got `(\w+)`", lambda m: f"takes {_type(m[1])}, not {_type(m[2])}"),
-        (r"Expected `str` of length >= 1\b.*", lambda m: "must not be empty"),
-        (r"Expected `str` of length >= (\d+)", lambda m: f"takes at least {m[1]} characters"),
-        (r"Expected `str` of length <= (\d+)", lambda m: f"takes at most {m[1]} characters"),
-        (r"Expected `array` of length >= (\d+)", lambda m: f"takes at least {m[1]} of them"),
-        (r"Expected `array` of length <= (\d+)", lambda m: f"takes at most {m[1]} of them"),
-        (r"Expected `(int|float)` >= (\S+)", lambda m: f"takes {_type(m[1])} of at least {m[2]}"),
-        (r"Expected `(int|float)` > (\S+)", lambda m: f"takes {_type(m[1])} above {m[2]}"),
-        (r"Expected `(int|float)` <= (\S+)", lambda m: f"takes {_type(m[1])} of at most {m[2]}"),
-        (r"Expected `(int|float)` < (\S+)", lambda m: f"takes {_type(m[1])} below {m[2]}"),
-        (r"Expected `(\w+)`.*", lambda m: f"takes {_type(m[1])}"),
-        (r"Invalid enum value (.+)", lambda m: f"cannot be {m[1]}: see --help for the values"),
-        (r"Object missing required field `(\w+)`", lambda m: f"lacks its {m[1]}"),
-        (r"Object contains unknown field `(\w+)`", lambda m: f"takes no {m[1]}"),
-    ]
-    for pattern, say in rules:
-        found = re.fullmatch(pattern, what, re.S)
-        if found:
-            return say(found), False
-    # A check of the domain's own ("did: 'bob' is not a did:key identity"): its words, without
-    # the schema's backquotes.
-    return what.replace("`", ""), True
-
-
-def _type(name: str) -> str:
-    return TYPES.get(name, name)
