@@ -34,19 +34,27 @@ def word(name: str) -> Line:
 
 
 class Translate(Protocol):
+    """A language's messages (``communs.i18n.Translator``): a text, filled when given fields;
+    a plural's form for ``n``, filled (``ngettext``) or not (``plural``)."""
+
     def __call__(self, text: str, **fields: Any) -> str: ...
 
     def ngettext(self, one: str, many: str, n: int, **fields: Any) -> str: ...
 
+    def plural(self, one: str, many: str, n: int) -> str: ...
+
 
 class English:
-    """Lines as they are written."""
+    """Messages as they are written."""
 
     def __call__(self, text: str, **fields: Any) -> str:
         return text.format(**fields) if fields else text
 
     def ngettext(self, one: str, many: str, n: int, **fields: Any) -> str:
-        return (one if n == 1 else many).format(n=n, **fields)
+        return self.plural(one, many, n).format(n=n, **fields)
+
+    def plural(self, one: str, many: str, n: int) -> str:
+        return one if n == 1 else many
 
 
 def say(line: Line | Mapping[str, Any], translate: Translate | None = None) -> str:

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from string import Formatter
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from ..core.errors import CommunsError
 from ..i18n import N_
+from .lines import English, Translate
 
 E = TypeVar("E", bound=CommunsError)
 
@@ -34,27 +35,11 @@ class Code:
     def params(self) -> list[str]:
         return [field for _, field, _, _ in Formatter().parse(self.english) if field]
 
-    def template(self, params: Mapping[str, Any], translate: "Translate") -> str:
+    def template(self, params: Mapping[str, Any], translate: Translate) -> str:
         if self.many is None or self.count is None:
             return translate(self.english)
         n = params.get(self.count)
         return translate.plural(self.english, self.many, n if isinstance(n, int) else 0)
-
-
-class Translate(Protocol):
-    """A language's messages (``communs.i18n.Translator``): a text as is, or a plural form."""
-
-    def __call__(self, text: str) -> str: ...
-
-    def plural(self, one: str, many: str, n: int) -> str: ...
-
-
-class _AsWritten:
-    def __call__(self, text: str) -> str:
-        return text
-
-    def plural(self, one: str, many: str, n: int) -> str:
-        return one if n == 1 else many
 
 
 CODES: dict[str, Code] = {}
@@ -164,7 +149,7 @@ def when(ms: int) -> str:
 
 def subject(value: Mapping[str, str], translate: Translate | None = None) -> str:
     """A thread's subject in words: "the commons", "task 3fa2…", "artifact guide.md"."""
-    translate = translate or _AsWritten()
+    translate = translate or English()
     if value.get("kind") == "commons":
         return translate(N_("the commons"))
     ref = str(value.get("ref", ""))
@@ -208,7 +193,7 @@ def sentence(
     if value is None:
         return None
     found = value if isinstance(value, Refusal) else Refusal.of(value)
-    formatter = _Sentences(translate or _AsWritten())
+    formatter = _Sentences(translate or English())
     known = CODES.get(found.code)
     if known is not None:
         try:
@@ -217,8 +202,8 @@ def sentence(
             )
         except (KeyError, IndexError, ValueError):  # a translation naming a field wrongly
             try:
-                return _Sentences(_AsWritten()).vformat(
-                    known.template(found.params, _AsWritten()), (), dict(found.params)
+                return _Sentences(English()).vformat(
+                    known.template(found.params, English()), (), dict(found.params)
                 )
             except (KeyError, IndexError, ValueError):
                 pass

@@ -9,7 +9,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from ..domain.refusals import Translate, sentence
+from ..domain.lines import Translate
+from ..domain.refusals import sentence
 from ..domain.threads import MENTION
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
