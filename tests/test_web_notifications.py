@@ -114,3 +114,11 @@ def test_activity_lines_link_to_what_they_are_about(node):
     page = node.browser("anna").get(f"/c/{node.commons}/activity").text
     link = f'<a href="/c/{node.commons}/contributions/{contribution}">bao proposed'
     assert link in page
+
+
+def test_someone_elses_notification_does_not_open(node):
+    node.service.thread_post(Actor("anna"), node.commons, "commons", "", f"Hi @{node.bao}")
+    [note] = notes(node.browser("bao"))
+    assert node.browser("anna").get(f"/notifications/{note['event']}").status_code == 404
+    assert node.browser("bao").get("/notifications/zz").status_code == 404
+    assert [n["read"] for n in notes(node.browser("bao"))] == [False]

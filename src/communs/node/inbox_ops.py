@@ -7,7 +7,7 @@ from .. import domain
 from ..domain.threads import index_key, mentions
 from .files import content
 from .reads import inbox, queries
-from .reads.describe import Known, describe
+from .reads.describe import Known, about, describe
 
 EXCERPT = 300  # characters of a message shown with its notification
 
@@ -52,6 +52,26 @@ class InboxOps:
                     }
                 )
         return {"notifications": shown, "unread": self.local.inbox_unread(did)}
+
+    def notification_opened(self, did: str, event: str) -> dict[str, Any] | None:
+        """One of the person's notifications, now read: its commons and what it is about
+        (None when it is not theirs, or not an id)."""
+        try:
+            wanted = bytes.fromhex(event)
+        except ValueError:
+            return None
+        if not self.local.inbox_holds(did, wanted):
+            return None
+        with self.lock:
+            stored = self.home.store.event(wanted)
+            if stored is None:
+                return None
+            found = {
+                "commons": self.home.store.commons_id(stored.cid).hex(),
+                "about": about(domain.parse_checked(stored.raw)),
+            }
+        self.local.inbox_mark_read(did, wanted)
+        return found
 
     def notifications_read(self, did: str, event: str | None = None) -> None:
         """One notification read (its event's hex id), or all of them."""

@@ -32,6 +32,11 @@ class Inbox:
         names = ("event", "commons", "why", "time", "read")
         return [dict(zip(names, row, strict=True)) | {"read": bool(row[4])} for row in rows]
 
+    def inbox_holds(self, person: str, event: bytes) -> bool:
+        return bool(
+            self._run("SELECT 1 FROM inbox WHERE person = ? AND event = ?", (person, event))
+        )
+
     def inbox_unread(self, person: str) -> int:
         rows = self._run("SELECT count(*) FROM inbox WHERE person = ? AND read = 0", (person,))
         return int(rows[0][0])

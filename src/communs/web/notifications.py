@@ -75,11 +75,9 @@ def add_routes(web: Web) -> None:
     async def open_one(request: Request) -> Response:
         """A notification followed: read from now on, and off to what it is about."""
         did, event = me(request), request.path_params["event"]
-        found = await web.call(service.notifications, did, PAGE)
-        note = next((n for n in found["notifications"] if n["event"] == event), None)
+        note = await web.call(service.notification_opened, did, event)
         if note is None:
-            raise NotFound(N_("this notification is not among your latest ones"))
-        await web.call(service.notifications_read, did, event)
+            raise NotFound(N_("this notification is not among yours"))
         return RedirectResponse(url_of(note), status_code=303)
 
     @web.route("/notifications.atom")

@@ -102,7 +102,7 @@ def commons_show(home: Home, commons_id: bytes, digest: bool = True) -> dict[str
         "maintainers": [person(d, known) for d in charter["maintainers"]],
         "threshold": charter["threshold"],
         "forked_from": hexed(charter["forked_from"]),
-        "forked_from_name": _name_of(home, (charter["forked_from"] or {}).get("commons")),
+        "forked_from_name": _origin_name(home, charter),
         "forks": [f.hex() for f in store.forks_of(commons_id)],
         "heads": [h.hex() for h in store.heads(cid)],
         "events": store.events_count(cid),
@@ -112,11 +112,11 @@ def commons_show(home: Home, commons_id: bytes, digest: bool = True) -> dict[str
     }
 
 
-def _name_of(home: Home, commons_id: bytes | None) -> str | None:
-    """The name of a commons held here (a fork's origin), or None."""
-    if commons_id is None:
-        return None
-    return next((r["name"] for r in home.store.commons_rows() if r["id"] == commons_id), None)
+def commons_names(home: Home, ids: set[bytes]) -> dict[bytes, str]:
+    """The names of these commons, those held here (a fork's origin may not be)."""
+    if not ids:
+        return {}
+    return {r["id"]: r["name"] for r in home.store.commons_rows() if r["id"] in ids}
 
 
 def lineage(home: Home, commons_id: bytes) -> dict[str, Any]:
@@ -281,10 +281,13 @@ def log(
 
 def _origins(home: Home, events: list[Any]) -> dict[bytes, str]:
     """Names of the commons these events fork from (a fork's genesis names its origin)."""
-    wanted = {e.body.forked_from.commons for e in events if getattr(e.body, "forked_from", None)}
-    if not wanted:
-        return {}
-    return {r["id"]: r["name"] for r in home.store.commons_rows() if r["id"] in wanted}
+    forked = (getattr(e.body, "forked_from", None) for e in events)
+    return commons_names(home, {origin.commons for origin in forked if origin})
+
+
+def _origin_name(home: Home, charter: dict[str, Any]) -> str | None:
+    origin = (charter.get("forked_from") or {}).get("commons")
+    return commons_names(home, {origin}).get(origin) if origin else None
 
 
 def titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
