@@ -178,10 +178,10 @@ def test_a_missing_file_is_shown_and_blocks_its_acceptance_until_fetched(served,
     assert (
         f"curlew.md: 15 bytes, not on this node yet; fetch it with 'communs blob get {blob}'" in out
     )
-    assert "1 file(s) not on this node yet" in out
+    assert "1 file not on this node yet: accepting waits for it" in out
     refused = run(home, "contribution", "accept", songs, proposal, code=1).output
     assert "not on this node yet" in refused and f"communs blob get {blob}" in refused
-    assert "2 file(s) the followed commons show are not here" in run(home, "status").output
+    assert "2 files the followed commons show are not here" in run(home, "status").output
     assert blob[:12] in run(home, "blob", "missing").output
     exported = run(home, "commons", "export", songs, str(tmp_path / "again.communs"))
     assert f"{blob}  curlew.md" in exported.stderr
@@ -191,6 +191,6 @@ def test_a_missing_file_is_shown_and_blocks_its_acceptance_until_fetched(served,
         fetched = run(home, "blob", "get", "--missing", "--from", c_url).output
     assert f"{blob[:12]}  curlew.md  http" in fetched
     assert kept.read_bytes() == data == a_blobs(home).read_bytes(bytes.fromhex(blob), 100)
-    assert "file(s) the followed commons show" not in run(home, "status").output
+    assert "the followed commons show" not in run(home, "status").output
     run(home, "contribution", "accept", songs, proposal)
     assert run(home, "artifact", "show", songs, "curlew.md").output == data.decode()

@@ -145,17 +145,25 @@ def _candidates(ctx: click.Context, message: str) -> str | None:
         return None  # the original refusal says enough
     if len(items) < 2:
         return None
-    return (
-        f"'{ref}' matches several {kind}s ({listed([(i['id'], i['title']) for i in items])}); "
-        "give more characters"
-    )
+    return said(SEVERAL[kind], ref=ref, candidates=listed([(i["id"], i["title"]) for i in items]))
+
+
+SEVERAL = {
+    "contribution": N_(
+        "'{ref}' matches several contributions ({candidates}); give more characters"
+    ),
+    "task": N_("'{ref}' matches several tasks ({candidates}); give more characters"),
+    "proposal": N_("'{ref}' matches several proposals ({candidates}); give more characters"),
+}
 
 
 def listed(candidates: list[tuple[str, str]], shown: int = SHOWN_CANDIDATES) -> str:
     """Candidates as a person tells them apart: short id and title (or name)."""
     named = ", ".join(f"{short(ident)} {title}".strip() for ident, title in candidates[:shown])
     more = len(candidates) - shown
-    return named + (f" and {more} more" if more > 0 else "")
+    if more <= 0:
+        return named
+    return said_n("{candidates} and {n} more", "{candidates} and {n} more", more, candidates=named)
 
 
 class LazyChoice(click.Choice):
@@ -245,12 +253,21 @@ def _unanswered(ctx: click.Context, error: httpx.HTTPError) -> str:
         asked = ""
     node = getattr(getattr(ctx.obj, "_service", None), "url", None)  # set through a node
     if node is not None and (not asked or asked.startswith(node)):
-        return (
-            f"the node running on this home did not answer ({error}); "
-            "is it still running? 'communs status' tells"
+        return said(
+            "the node running on this home did not answer ({error}); "
+            "is it still running? 'communs status' tells",
+            error=error,
         )
-    who = asked or "a node"
-    return f"{who} did not answer ({error}): check the address, and that its node is running"
+    if not asked:
+        return said(
+            "a node did not answer ({error}): check the address, and that its node is running",
+            error=error,
+        )
+    return said(
+        "{url} did not answer ({error}): check the address, and that its node is running",
+        url=asked,
+        error=error,
+    )
 
 
 class CommunsGroup(click.Group):
@@ -295,7 +312,7 @@ class CommunsGroup(click.Group):
             httpx = sys.modules.get("httpx")  # loaded by whatever talked to a node
             if httpx is None or not isinstance(error, httpx.HTTPError):
                 raise
-            click.echo(f"error: {_unanswered(ctx, error)}", err=True)
+            click.echo(said("error: {message}", message=_unanswered(ctx, error)), err=True)
             ctx.exit(1)
 
 
@@ -316,13 +333,32 @@ def cli_language() -> str:
     return "en"
 
 
-def said(text: str) -> str:
-    """``text`` (a message of the catalogue) in the terminal's language."""
-    if cli_language() == "en":
-        return text
+def said(text: str, /, **fields: Any) -> str:
+    """``text`` (a message of the catalogue) in the terminal's language, its ``{fields}``
+    filled after translation: ``said("{n} files fetched", n=3)``."""
+    lang = cli_language()
+    if lang == "en":
+        return text.format(**fields) if fields else text
     from ..i18n import translator
 
-    return translator(cli_language())(text)
+    return translator(lang)(text, **fields)
+
+
+def said_n(one: str, many: str, n: int, /, **fields: Any) -> str:
+    """A message with a plural, in the terminal's language: ``said_n("{n} head", "{n} heads",
+    len(heads))`` (``n`` is a field too)."""
+    lang = cli_language()
+    if lang == "en":
+        return (one if n == 1 else many).format(n=n, **fields)
+    from ..i18n import translator
+
+    return translator(lang).ngettext(one, many, n, **fields)
+
+
+def number(n: int) -> str:
+    """A count with its thousands marked as the reader writes them: 12,345 or 12 345."""
+    grouped = f"{n:,}"
+    return grouped.replace(",", "\u202f") if cli_language() == "fr" else grouped
 
 
 def said_error(error: CommunsError) -> str:
@@ -349,15 +385,60 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
+# What ``created`` says on a terminal, by what was made (the name of the action, for one).
+CREATED = {
+    "identity": N_("identity created"),
+    "commons": N_("commons created"),
+    "endorsement": N_("endorsement created"),
+    "fork": N_("fork created"),
+    "contribution": N_("contribution created"),
+    "revision": N_("revision created"),
+    "review": N_("review created"),
+    "accept": N_("accept created"),
+    "reject": N_("reject created"),
+    "revert": N_("revert created"),
+    "withdraw": N_("withdraw created"),
+    "patrol": N_("patrol created"),
+    "task": N_("task created"),
+    "claim": N_("claim created"),
+    "extend": N_("extend created"),
+    "release": N_("release created"),
+    "done": N_("done created"),
+    "validate": N_("validate created"),
+    "invalidate": N_("invalidate created"),
+    "reopen": N_("reopen created"),
+    "signal": N_("signal created"),
+    "flag": N_("flag created"),
+    "unflag": N_("unflag created"),
+    "proposal": N_("proposal created"),
+    "vote": N_("vote created"),
+    "reveal": N_("reveal created"),
+    "object": N_("object created"),
+    "withdraw-objection": N_("withdraw-objection created"),
+    "close": N_("close created"),
+    "settle": N_("settle created"),
+    "message": N_("message created"),
+    "edit": N_("edit created"),
+    "retract": N_("retract created"),
+    "hide": N_("hide created"),
+    "unhide": N_("unhide created"),
+    "react": N_("react created"),
+    "unreact": N_("unreact created"),
+    "peer": N_("peer created"),
+    "file": N_("file created"),
+}
+
+
 def created(as_json: bool, new_id: bytes | str, what: str, **extra: Any) -> None:
-    """A command that creates something prints its id (with --json: an object with ``id``)."""
+    """A command that creates something prints its id (with --json: an object with ``id``);
+    ``what`` it made (a key of ``CREATED``) is said on a terminal."""
     ident = new_id.hex() if isinstance(new_id, bytes) else new_id
     if as_json:
         emit_json({"id": ident, **extra})
     else:
         click.echo(ident)
         if sys.stderr.isatty():
-            click.echo(f"{what} created", err=True)
+            click.echo(said(CREATED[what]) if what in CREATED else f"{what} created", err=True)
 
 
 def moment(ms: int, pattern: str = "%Y-%m-%d %H:%M") -> str:
@@ -366,7 +447,7 @@ def moment(ms: int, pattern: str = "%Y-%m-%d %H:%M") -> str:
     try:
         return datetime.fromtimestamp(ms / 1000, UTC).strftime(pattern)
     except (OverflowError, OSError, ValueError):
-        return "far in the future" if ms > 0 else "long ago"
+        return said("far in the future") if ms > 0 else said("long ago")
 
 
 def short(hex_id: str | None) -> str:

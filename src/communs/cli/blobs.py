@@ -11,6 +11,7 @@ import click
 
 from .. import node
 from ..core.errors import Ambiguous, BadInput, CommunsError, NotFound, Refused
+from ..i18n import N_
 from .base import (
     SHOWN_CANDIDATES,
     CommunsGroup,
@@ -23,6 +24,8 @@ from .base import (
     listed,
     pass_ctx,
     progress,
+    said,
+    said_n,
     table,
 )
 
@@ -46,7 +49,7 @@ def blob_add(ctx: Context, file: str, name: str | None, as_json: bool) -> None:
     with open(file, "rb") as stream, contextlib.ExitStack() as stack:
         source: Any = stream
         if size >= PROGRESS_FROM:
-            bar = stack.enter_context(progress(size, "adding", unit="B"))
+            bar = stack.enter_context(progress(size, said("adding"), unit="B"))
             source = node.Counting(stream, lambda done: bar.update(done - bar.pos))
         info = ctx.service.blob_add(source, name or Path(file).name)
     created(as_json, info["hash"], "file", size=info["size"], media=info["media"])
@@ -65,8 +68,11 @@ def blob_list(ctx: Context, as_json: bool) -> None:
     if as_json:
         return emit_json(rows)
     if not rows:
-        click.echo("No file yet: communs blob add FILE")
-    table([[r["hash"], str(r["size"]), r["media"]] for r in rows], ["HASH", "SIZE", "MEDIA"])
+        click.echo(said("No file yet: communs blob add FILE"))
+    table(
+        [[r["hash"], str(r["size"]), r["media"]] for r in rows],
+        [said("HASH"), said("SIZE"), said("MEDIA")],
+    )
 
 
 @blob_group.command("get")
@@ -111,13 +117,14 @@ def blob_get(
     Example: communs blob get 3fa2… --from http://192.168.1.20:8470
     """
     if missing == (hash is not None):
-        raise click.UsageError("give the HASH of a file, or --missing")
+        raise click.UsageError(said("give the HASH of a file, or --missing"))
     if missing or hash is None:
         return _get_missing(ctx, commons, [node.normalize_url(p) for p in peers] or None, as_json)
     hash = full_hash(ctx, hash, wanted_too=True)
     service = ctx.service
     with contextlib.ExitStack() as stack:
-        moved = (lambda done, total: None) if as_json else bar_when_asked(stack, "fetching", "B")
+        fetching = said("fetching")
+        moved = (lambda done, total: None) if as_json else bar_when_asked(stack, fetching, "B")
         result = service.blob_fetch(
             hash,
             [node.normalize_url(p) for p in peers] or None,
@@ -128,16 +135,35 @@ def blob_get(
         while result["state"] in ("fetching", "verifying"):
             if time.monotonic() > deadline:
                 raise Refused(
-                    f"file {hash[:12]} is still being fetched after {timeout:.0f} s: it goes "
-                    "on in the node; see 'communs blob status'"
+                    said(
+                        "file {hash} is still being fetched after {seconds} s: it goes on in "
+                        "the node; see 'communs blob status'",
+                        hash=hash[:12],
+                        seconds=round(timeout),
+                    )
                 )
             result = service.blob_transfer(hash, 0.25)  # answers at once when it ends
             moved(result.get("done", 0), result.get("size", 0))
     if result["state"] == "failed":
-        raise Refused(f"file {hash[:12]} could not be fetched: {result.get('error')}")
+        raise Refused(
+            said(
+                "file {hash} could not be fetched: {error}",
+                hash=hash[:12],
+                error=result.get("error"),
+            )
+        )
     if as_json:
         return emit_json(result)
-    click.echo(f"{result['hash']}  ({result.get('via', 'here')})")
+    click.echo(f"{result['hash']}  ({_via(result.get('via'))})")
+
+
+VIA = {"here": N_("here")}  # the others name a protocol: http, bittorrent, upload
+
+
+def _via(how: str | None) -> str:
+    """How a file came (``here``: it already was), in the reader's words."""
+    how = how or "here"
+    return said(VIA[how]) if how in VIA else how
 
 
 def _get_missing(ctx: Context, commons: str | None, peers: list[str] | None, as_json: bool) -> None:
@@ -151,13 +177,13 @@ def _get_missing(ctx: Context, commons: str | None, peers: list[str] | None, as_
             failed += 1
         results.append({**file, **result})
         if not as_json:
-            state = result["state"] if result["state"] != "done" else result.get("via", "here")
+            state = result["state"] if result["state"] != "done" else _via(result.get("via"))
             extra = f": {result['error']}" if result.get("error") else ""
             click.echo(f"{file['hash'][:12]}  {file['path']}  {state}{extra}")
     if as_json:
         emit_json(results)
     elif not results:
-        click.echo("No file missing: every file the commons here show is on this node.")
+        click.echo(said("No file missing: every file the commons here show is on this node."))
     if failed:
         click.get_current_context().exit(1)
 
@@ -173,10 +199,10 @@ def blob_missing(ctx: Context, commons: str | None, as_json: bool) -> None:
     if as_json:
         return emit_json(files)
     if not files:
-        click.echo("No file missing: every file the commons here show is on this node.")
+        click.echo(said("No file missing: every file the commons here show is on this node."))
     table(
         [[f["hash"][:12], f["commons"][:12], f["path"], node.human(f["size"])] for f in files],
-        ["FILE", "COMMONS", "PATH", "SIZE"],
+        [said("FILE"), said("COMMONS"), said("PATH"), said("SIZE")],
     )
 
 
@@ -190,9 +216,16 @@ def blob_status(ctx: Context, as_json: bool) -> None:
     if as_json:
         return emit_json(status)
     if status["port"] is None:
-        click.echo("No BitTorrent here: start a node with 'communs serve'.")
+        click.echo(said("No BitTorrent here: start a node with 'communs serve'."))
         return
-    click.echo(f"BitTorrent port {status['port']}, seeding {status['seeding']} files")
+    click.echo(
+        said_n(
+            "BitTorrent port {port}, seeding {n} file",
+            "BitTorrent port {port}, seeding {n} files",
+            status["seeding"],
+            port=status["port"],
+        )
+    )
     rows = [
         [
             t["hash"][:12],
@@ -205,7 +238,8 @@ def blob_status(ctx: Context, as_json: bool) -> None:
         ]
         for t in status["transfers"]
     ]
-    table(rows, ["FILE", "STATE", "DONE", "RATE", "LEFT", "PEERS", "VIA"])
+    headers = [said("FILE"), said("STATE"), said("DONE"), said("RATE"), said("LEFT")]
+    table(rows, [*headers, said("PEERS"), said("VIA")])
 
 
 @blob_group.command("policy")
@@ -229,11 +263,17 @@ def blob_policy(
     policy = ctx.service.file_policy(commons, fetch, quota)
     if as_json:
         return emit_json(policy)
-    quota_text = node.human(policy["quota"]) if policy["quota"] is not None else "none"
-    scope = f"commons {policy['commons'][:12]}" if policy["commons"] else "this node"
-    click.echo(
-        f"{scope}: fetch {policy['fetch']}, quota {quota_text}, used {node.human(policy['used'])}"
-    )
+    quota = node.human(policy["quota"]) if policy["quota"] is not None else said("none")
+    fields = {"fetch": policy["fetch"], "used": node.human(policy["used"]), "quota": quota}
+    if policy["commons"]:
+        line = said(
+            "commons {commons}: fetch {fetch}, quota {quota}, used {used}",
+            commons=policy["commons"][:12],
+            **fields,
+        )
+    else:
+        line = said("this node: fetch {fetch}, quota {quota}, used {used}", **fields)
+    click.echo(line)
 
 
 def _url_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -303,8 +343,11 @@ def full_hash(ctx: Context, ref: str, *, wanted_too: bool = False) -> str:
     typed = ref.strip().lower()
     if not typed or len(typed) > 64 or not set(typed) <= HEX:
         raise BadInput(
-            f"'{ref}' is not a file hash: hashes are 64 hexadecimal characters (a unique "
-            "prefix of one this home knows will do)"
+            said(
+                "'{ref}' is not a file hash: hashes are 64 hexadecimal characters (a unique "
+                "prefix of one this home knows will do)",
+                ref=ref,
+            )
         )
     if len(typed) == 64:
         return typed
@@ -317,17 +360,26 @@ def full_hash(ctx: Context, ref: str, *, wanted_too: bool = False) -> str:
         found.sort()
         names = _file_names(ctx, missing, found[:SHOWN_CANDIDATES])
         raise Ambiguous(
-            f"'{ref}' matches several files "
-            f"({listed([(h, names.get(h, '')) for h in found])}); give more characters"
+            said(
+                "'{ref}' matches several files ({candidates}); give more characters",
+                ref=ref,
+                candidates=listed([(h, names.get(h, "")) for h in found]),
+            )
         )
-    where = "here nor among those the followed commons show" if wanted_too else "here"
+    if wanted_too:
+        raise NotFound(
+            said(
+                "no file here nor among those the followed commons show has a hash starting "
+                "with '{ref}': 'communs blob list' shows the files here, 'communs blob "
+                "missing' those to fetch; for any other, give its whole hash",
+                ref=ref,
+            )
+        )
     raise NotFound(
-        f"no file {where} has a hash starting with '{ref}': 'communs blob list' shows the "
-        "files here"
-        + (
-            ", 'communs blob missing' those to fetch; for any other, give its whole hash"
-            if wanted_too
-            else ""
+        said(
+            "no file here has a hash starting with '{ref}': 'communs blob list' shows the "
+            "files here",
+            ref=ref,
         )
     )
 
@@ -356,7 +408,9 @@ def _torrent_source(value: str | None) -> bytes | None:
     try:
         return Path(value).read_bytes()
     except OSError as error:
-        raise click.BadParameter(f"cannot read {value}: {error.strerror}") from None
+        raise click.BadParameter(
+            said("cannot read {file}: {problem}", file=value, problem=error.strerror)
+        ) from None
 
 
 def _blob_store(ctx: Context) -> "node.BlobStore":
@@ -390,11 +444,13 @@ def _torrent(ctx: Context, blob: str, name: str | None, url: str | None) -> byte
         return torrents.retarget(response.content, **urls) if base else response.content
     if not base:
         raise click.UsageError(
-            "no node runs on this home: say where it will serve the file with "
-            "--url http://HOST:PORT (the address given to 'communs serve --listen')"
+            said(
+                "no node runs on this home: say where it will serve the file with "
+                "--url http://HOST:PORT (the address given to 'communs serve --listen')"
+            )
         )
     large = service.blob_size(hash.hex()) >= PROGRESS_FROM
     with contextlib.ExitStack() as stack:
         # a bar only when the file is hashed, not when its torrent is cached
-        hashed = bar_when_asked(stack, "hashing") if large else None
+        hashed = bar_when_asked(stack, said("hashing")) if large else None
         return service.torrent(hash.hex(), name=name, progress=hashed, **urls)

@@ -17,6 +17,8 @@ from .base import (
     emit_json,
     json_option,
     pass_ctx,
+    said,
+    said_n,
     short,
     table,
 )
@@ -37,10 +39,11 @@ def upload(ctx: Context, puts: tuple[str, ...]) -> dict[str, str]:
         path, sep, file = item.partition("=")
         if not sep or not path or not file:
             raise click.BadParameter(
-                f"{item!r}: expected PATH=FILE, e.g. README.md=./readme.md", param_hint="--put"
+                said("{item}: expected PATH=FILE, e.g. README.md=./readme.md", item=repr(item)),
+                param_hint="--put",
             )
         if not Path(file).is_file():
-            raise click.BadParameter(f"{file}: no such file", param_hint="--put")
+            raise click.BadParameter(said("{file}: no such file", file=file), param_hint="--put")
         with open(file, "rb") as stream:
             files[path] = ctx.service.blob_add(stream, name=path)["hash"]
     return files
@@ -96,11 +99,13 @@ def propose(
     """
     if to_parent:
         if puts or deletes:
-            raise click.UsageError("--to-parent takes the fork's changes; drop --put/--delete")
+            raise click.UsageError(
+                said("--to-parent takes the fork's changes; drop --put/--delete")
+            )
         made = ctx.service.propose_to_parent(ctx.actor, commons, title, description)
         return created(as_json, made["id"], "contribution", commons=made["commons"])
     if not puts and not deletes:
-        raise click.UsageError("say what changes: --put PATH=FILE and/or --delete PATH")
+        raise click.UsageError(said("say what changes: --put PATH=FILE and/or --delete PATH"))
     made = ctx.service.propose(
         ctx.actor, commons, title, description, files=upload(ctx, puts), deletes=list(deletes)
     )
@@ -149,13 +154,16 @@ def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
     if as_json:
         return emit_json(items)
     if not items:
-        click.echo("No contribution" + (f" is {state}" if state else " yet"))
+        if state:
+            click.echo(said("No contribution is {state}", state=state))
+        else:
+            click.echo(said("No contribution yet"))
     table(
         [
             [short(c["id"]), c["state"], c["author_name"] or short(c["author"]), c["title"]]
             for c in items
         ],
-        ["ID", "STATE", "AUTHOR", "TITLE"],
+        [said("ID"), said("STATE"), said("AUTHOR"), said("TITLE")],
     )
 
 
@@ -170,25 +178,40 @@ def show(ctx: Context, commons: str, contribution: str, as_json: bool) -> None:
     if as_json:
         return emit_json(info)
     click.echo(f"{info['title']}  [{info['state']}]  ({info['id']})")
-    click.echo(f"  by {info['author_name'] or info['author']}, revision {info['revision']}")
+    author = info["author_name"] or info["author"]
+    click.echo(
+        "  " + said("by {author}, revision {revision}", author=author, revision=info["revision"])
+    )
     if info["description"]:
         click.echo(f"  {info['description']}")
     if info["accepted_by"]:
-        click.echo(f"  accepted by {len(info['accepted_by'])} maintainer(s)")
+        accepted = len(info["accepted_by"])
+        click.echo(
+            "  " + said_n("accepted by {n} maintainer", "accepted by {n} maintainers", accepted)
+        )
     if info["reason"]:
-        click.echo(f"  reason: {info['reason']}")
+        click.echo("  " + said("reason: {reason}", reason=info["reason"]))
     if info["base_moved"]:
-        click.echo("  the canonical version moved since: " + ", ".join(info["base_moved"]))
+        moved = ", ".join(info["base_moved"])
+        click.echo("  " + said("the canonical version moved since: {paths}", paths=moved))
     if info.get("missing_files"):
         click.echo(
-            f"  {len(info['missing_files'])} file(s) not on this node yet: accepting waits "
-            "for them ('communs blob get --missing' fetches them)"
+            "  "
+            + said_n(
+                "{n} file not on this node yet: accepting waits for it ('communs blob get "
+                "--missing' fetches it)",
+                "{n} files not on this node yet: accepting waits for them ('communs blob get "
+                "--missing' fetches them)",
+                len(info["missing_files"]),
+            )
         )
     for change in info["changes"]:
         click.echo(diff(ctx, change))
     for r in info["reviews"]:
+        by = r["by_name"] or r["by"][:16]
         click.echo(
-            f"  review by {r['by_name'] or r['by'][:16]}: {r['verdict']}"
+            "  "
+            + said("review by {by}: {verdict}", by=by, verdict=r["verdict"])
             + (f" — {r['comment']}" if r["comment"] else "")
         )
 
@@ -197,11 +220,14 @@ def diff(ctx: Context, change: dict) -> str:
     """A unified diff for text, a one-line summary for anything else."""
     path = change["path"]
     if change["blob"] is None:
-        return f"--- {path}: deleted"
+        return "--- " + said("{path}: deleted", path=path)
     if not change.get("here", True):
-        return (
-            f"??? {path}: {change['size']} bytes, not on this node yet; fetch it with "
-            f"'communs blob get {change['blob']}'"
+        return "??? " + said_n(
+            "{path}: {n} byte, not on this node yet; fetch it with 'communs blob get {blob}'",
+            "{path}: {n} bytes, not on this node yet; fetch it with 'communs blob get {blob}'",
+            change["size"],
+            path=path,
+            blob=change["blob"],
         )
 
     def content(blob: str | None) -> bytes | None:
@@ -216,14 +242,21 @@ def diff(ctx: Context, change: dict) -> str:
 
     old, new = content(change["base"]), content(change["blob"])
     if old is None or new is None:
-        return f"*** {path}: {change['size']} bytes ({change['media'] or 'binary'})"
+        media = change["media"] or said("binary")
+        return "*** " + said_n(
+            "{path}: {n} byte ({media})",
+            "{path}: {n} bytes ({media})",
+            change["size"],
+            path=path,
+            media=media,
+        )
     lines = difflib.unified_diff(
         old.decode().splitlines(keepends=True),
         new.decode().splitlines(keepends=True),
         fromfile=f"a/{path}",
         tofile=f"b/{path}",
     )
-    return "".join(lines).rstrip("\n") or f"=== {path}: unchanged"
+    return "".join(lines).rstrip("\n") or "=== " + said("{path}: unchanged", path=path)
 
 
 def decision(name: str, doc: str, needs_reason: bool = False):  # noqa: ANN201
@@ -239,7 +272,7 @@ def decision(name: str, doc: str, needs_reason: bool = False):  # noqa: ANN201
         made = ctx.service.decide(ctx.actor, commons, contribution, name, reason)
         created(as_json, made["id"], name)
         if not as_json and sys.stdout.isatty():
-            click.echo(f"the contribution is now {made['state']}", err=True)
+            click.echo(said("the contribution is now {state}", state=made["state"]), err=True)
 
     command.__doc__ = doc
     if needs_reason:
@@ -274,7 +307,7 @@ def review(
 ) -> None:
     """Review CONTRIBUTION: anyone can. Example: ... review guide 3fa2 --approve"""
     if verdict is None and not comment:
-        raise click.UsageError("give --approve, --request-changes or --comment TEXT")
+        raise click.UsageError(said("give --approve, --request-changes or --comment TEXT"))
     made = ctx.service.review(ctx.actor, commons, contribution, verdict or "comment", comment)
     created(as_json, made["id"], "review")
 
@@ -294,10 +327,10 @@ def artifact_list(ctx: Context, commons: str, as_json: bool) -> None:
     if as_json:
         return emit_json(items)
     if not items:
-        click.echo("No artifact yet: propose one with 'communs contribution propose'")
+        click.echo(said("No artifact yet: propose one with 'communs contribution propose'"))
     table(
         [[a["path"], str(a["size"]), a["media"], short(a["blob"])] for a in items],
-        ["PATH", "BYTES", "TYPE", "BLOB"],
+        [said("PATH"), said("BYTES"), said("TYPE"), said("BLOB")],
     )
 
 
@@ -325,7 +358,16 @@ def artifact_show(ctx: Context, commons: str, path: str, output: str | None, as_
             return
         head = source.read(PREVIEW_LIMIT + 1)
     if len(head) > PREVIEW_LIMIT or not node.is_text(head):
-        click.echo(f"{path}: {info['size']} bytes ({info['media']}); use --output FILE", err=True)
+        click.echo(
+            said_n(
+                "{path}: {n} byte ({media}); use --output FILE",
+                "{path}: {n} bytes ({media}); use --output FILE",
+                info["size"],
+                path=path,
+                media=info["media"],
+            ),
+            err=True,
+        )
         return
     click.echo(head.decode(), nl=False)
 
@@ -341,8 +383,19 @@ def artifact_history(ctx: Context, commons: str, path: str, as_json: bool) -> No
     if as_json:
         return emit_json(entries)
     for e in entries:
-        change = "deleted" if e["after"] is None else f"{short(e['after'])} ({e['size']} bytes)"
+        if e["after"] is None:
+            change = said("deleted")
+        else:
+            change = said_n(
+                "{blob} ({n} byte)", "{blob} ({n} bytes)", e["size"], blob=short(e["after"])
+            )
+        done = said(
+            "{action} by {who}: {change}",
+            action=e["action"].ljust(8),
+            who=e["by_name"] or short(e["by"]),
+            change=change,
+        )
         click.echo(
-            f"{short(e['event'])}  {e['action']:<8} by {e['by_name'] or short(e['by'])}: "
-            f"{change}  (contribution {short(e['contribution'])})"
+            f"{short(e['event'])}  {done}  "
+            + said("(contribution {id})", id=short(e["contribution"]))
         )

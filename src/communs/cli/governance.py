@@ -16,10 +16,13 @@ from .base import (
     json_option,
     moment,
     pass_ctx,
+    said,
+    said_n,
     short,
     table,
 )
 
+RULE_EXAMPLE = '{"eligible": "members", "method": {"name": "majority", "quorum": 3}}'
 METHODS = (
     "single_maintainer",
     "k_of_n",
@@ -58,8 +61,11 @@ def parse_rule(text: str) -> dict[str, Any]:
     kind, value = kind.strip(), value.strip()
     if not kind or not value:
         raise click.BadParameter(
-            f"{text!r}: expected KIND=METHOD, KIND=JSON or KIND=default, e.g. "
-            "contribution=majority",
+            said(
+                "{given}: expected KIND=METHOD, KIND=JSON or KIND=default, e.g. "
+                "contribution=majority",
+                given=repr(text),
+            ),
             param_hint="--set-rule",
         )
     if value == "default":
@@ -69,19 +75,22 @@ def parse_rule(text: str) -> dict[str, Any]:
             rule = json.loads(value)
         except ValueError as error:
             raise click.BadParameter(
-                f"the rule is not JSON: {error}", param_hint="--set-rule"
+                said("the rule is not JSON: {error}", error=error), param_hint="--set-rule"
             ) from None
     else:
         rule = {"method": {"name": value}}
     if not isinstance(rule, dict) or not isinstance(rule.get("method"), dict):
         raise click.BadParameter(
-            'a rule is an object with a method, e.g. {"eligible": "members", '
-            '"method": {"name": "majority", "quorum": 3}}',
+            said("a rule is an object with a method, e.g. {example}", example=RULE_EXAMPLE),
             param_hint="--set-rule",
         )
     if rule["method"].get("name") not in METHODS:
         raise click.BadParameter(
-            f"{rule['method'].get('name')!r} is not a method; the methods are {', '.join(METHODS)}",
+            said(
+                "{name} is not a method; the methods are {methods}",
+                name=repr(rule["method"].get("name")),
+                methods=", ".join(METHODS),
+            ),
             param_hint="--set-rule",
         )
     from ..domain.governance import MAINTAINERS_DECIDE
@@ -104,8 +113,11 @@ def parse_set(text: str) -> dict[str, Any]:
     fields = typing.get_args(typing.get_type_hints(SetField)["field"])
     if field not in fields or not equals:
         raise click.BadParameter(
-            f"give FIELD=VALUE, FIELD one of {', '.join(fields)} (maintainers change with "
-            "--add-maintainer and --remove-maintainer, rules with --set-rule)",
+            said(
+                "give FIELD=VALUE, FIELD one of {fields} (maintainers change with "
+                "--add-maintainer and --remove-maintainer, rules with --set-rule)",
+                fields=", ".join(fields),
+            ),
             param_hint="--set",
         )
     expected = typing.get_type_hints(Charter, include_extras=True)[field]
@@ -118,10 +130,16 @@ def parse_set(text: str) -> dict[str, Any]:
     except msgspec.ValidationError as error:
         allowed = typing.get_args(base) if typing.get_origin(base) is Literal else ()
         if allowed:
-            said = f"{field} takes one of {', '.join(allowed)}"
+            wrong = said(
+                "{field} takes one of {values}; got {value}",
+                field=field,
+                values=", ".join(allowed),
+                value=repr(value),
+            )
         else:  # the domain's plain words for the field ("threshold is at least 1")
-            said = str(schema_refusal("charter", f"{error} - at `$.{field}`"))
-        raise click.BadParameter(f"{said}; got {value!r}", param_hint="--set") from None
+            plain = str(schema_refusal("charter", f"{error} - at `$.{field}`"))
+            wrong = said("{refusal}; got {value}", refusal=plain, value=repr(value))
+        raise click.BadParameter(wrong, param_hint="--set") from None
     return {"op": "set", "field": field, "value": typed}
 
 
@@ -148,8 +166,10 @@ def proposal_group() -> None:
 )
 @click.option("--option", "options", multiple=True, help="A choice of a poll (repeat).")
 @click.option("--closes-in", type=float, default=72, show_default=True, metavar="HOURS")
-@click.option("--add-maintainer", metavar="DID", help="Effect when it passes.")
-@click.option("--remove-maintainer", metavar="DID", help="Effect when it passes.")
+@click.option("--add-maintainer", metavar="PERSON", help="Effect when it passes: a name, or a DID.")
+@click.option(
+    "--remove-maintainer", metavar="PERSON", help="Effect when it passes: a name, or a DID."
+)
 @click.option("--set", "set_field", metavar="FIELD=VALUE", help="Charter field to set.")
 @click.option(
     "--set-rule",
@@ -177,7 +197,7 @@ def open_(
     as_json: bool,
 ) -> None:
     """Open a proposal. Example:
-    communs proposal open guide --kind maintainer --title "Welcome dara" --add-maintainer DID
+    communs proposal open guide --kind maintainer --title "Welcome dara" --add-maintainer dara
 
     Any rule can be challenged, even the rule for changing rules:
     communs proposal open guide --kind charter --title "Vote on edits" --set-rule
@@ -298,10 +318,10 @@ def list_(ctx: Context, commons: str, as_json: bool) -> None:
     if as_json:
         return emit_json(items)
     if not items:
-        click.echo("No proposal yet: communs proposal open COMMONS --title T")
+        click.echo(said("No proposal yet: communs proposal open COMMONS --title T"))
     table(
         [[short(p["id"]), p["state"], p["kind"], p["method"], p["title"]] for p in items],
-        ["ID", "STATE", "KIND", "METHOD", "TITLE"],
+        [said("ID"), said("STATE"), said("KIND"), said("METHOD"), said("TITLE")],
     )
 
 
@@ -317,17 +337,42 @@ def show(ctx: Context, commons: str, proposal: str, as_json: bool) -> None:
         return emit_json(p)
     closes = moment(p["closes_at"], "%Y-%m-%d %H:%M UTC")
     click.echo(f"{p['title']}  [{p['state']}]  ({p['id']})")
-    click.echo(f"  {p['kind']} decided by {p['method']['name']}; closes {closes}")
-    if p["options"]:
-        click.echo("  options: " + ", ".join(f"{i}={o}" for i, o in enumerate(p["options"])))
-    if p["effect"]:
-        click.echo(f"  effect if it passes: {p['effect']}")
     click.echo(
-        f"  {len(p['ballots'])} ballot(s), {len(p['commitments'])} hidden, "
-        f"{len(p['objections'])} objection(s)"
+        "  "
+        + said(
+            "{kind} decided by {method}; closes {time}",
+            kind=p["kind"],
+            method=p["method"]["name"],
+            time=closes,
+        )
+    )
+    if p["options"]:
+        options = ", ".join(f"{i}={o}" for i, o in enumerate(p["options"]))
+        click.echo("  " + said("options: {options}", options=options))
+    if p["effect"]:
+        click.echo("  " + said("effect if it passes: {effect}", effect=p["effect"]))
+    ballots = said_n("{n} ballot", "{n} ballots", len(p["ballots"]))
+    hidden = said_n("{n} hidden", "{n} hidden", len(p["commitments"]))
+    objections = said_n("{n} objection", "{n} objections", len(p["objections"]))
+    click.echo(
+        "  "
+        + said(
+            "{ballots}, {hidden}, {objections}",
+            ballots=ballots,
+            hidden=hidden,
+            objections=objections,
+        )
     )
     if p.get("result"):
-        click.echo(f"  result: {p['result'].get('outcome')} — {p['result'].get('reason')}")
+        result = p["result"]
+        click.echo(
+            "  "
+            + said(
+                "result: {outcome} — {reason}",
+                outcome=result.get("outcome"),
+                reason=result.get("reason"),
+            )
+        )
 
 
 @click.group("charter", cls=CommunsGroup)
@@ -347,36 +392,68 @@ def charter_show(ctx: Context, commons: str, as_json: bool) -> None:
     click.echo(charter["name"])
     if charter.get("description"):
         click.echo(f"  {charter['description']}")
-    mode = "review first" if charter["mode"] == "review" else "publish first"
-    click.echo(f"  kind {charter['kind']}, {mode}, licence {charter['licence']}")
-    click.echo(f"  maintainers ({charter['threshold']} must accept a contribution):")
+    mode = said("review first") if charter["mode"] == "review" else said("publish first")
+    click.echo(
+        "  "
+        + said(
+            "kind {kind}, {mode}, licence {licence}",
+            kind=charter["kind"],
+            mode=mode,
+            licence=charter["licence"],
+        )
+    )
+    click.echo(
+        "  "
+        + said_n(
+            "maintainers ({n} must accept a contribution):",
+            "maintainers ({n} must accept a contribution):",
+            charter["threshold"],
+        )
+    )
     for did in charter["maintainers"]:
         click.echo(f"    {did}")
     click.echo(
-        f"  task board: a claim holds {charter.get('claim_hours', 72)} h, signals cool by half "
-        f"in {charter.get('half_life_hours', 168)} h, work is validated by "
-        f"{charter.get('validators', 'maintainers')}"
+        "  "
+        + said(
+            "task board: a claim holds {claim} h, signals cool by half in {half_life} h, "
+            "work is validated by {validators}",
+            claim=charter.get("claim_hours", 72),
+            half_life=charter.get("half_life_hours", 168),
+            validators=charter.get("validators", "maintainers"),
+        )
     )
     origin = charter.get("forked_from")
     if origin:
-        click.echo(f"  forked from {short(origin['commons'])} (generation {charter['generation']})")
-    click.echo(f"  created by {charter['created_by']}")
-    click.echo("  rules (how each kind of decision is made):")
+        click.echo(
+            "  "
+            + said(
+                "forked from {id} (generation {generation})",
+                id=short(origin["commons"]),
+                generation=charter["generation"],
+            )
+        )
+    click.echo("  " + said("created by {who}", who=charter["created_by"]))
+    click.echo("  " + said("rules (how each kind of decision is made):"))
     rules = charter.get("rules") or {}
     for kind in sorted({"charter", "maintainer", *rules}):
         click.echo(f"    {kind}: {_rule_text(rules.get(kind))}")
     if "other" not in rules:
-        click.echo(f"    any other kind: {_rule_text(None, 'other')}")
+        click.echo("    " + said("any other kind: {rule}", rule=_rule_text(None, "other")))
 
 
 def _rule_text(rule: dict | None, kind: str = "charter") -> str:
     """A rule as people say it; None: the commons keeps the default for that kind."""
     from ..domain.governance import default_rule
 
-    said = rule or default_rule(kind)
-    method = said["method"]["name"].replace("_", " ")
-    text = f"proposals from {said['propose']}, decided by {said['eligible']} ({method})"
-    return text if rule else f"{text}, the default"
+    shown = rule or default_rule(kind)
+    fields = {
+        "propose": shown["propose"],
+        "eligible": shown["eligible"],
+        "method": shown["method"]["name"].replace("_", " "),
+    }
+    if rule:
+        return said("proposals from {propose}, decided by {eligible} ({method})", **fields)
+    return said("proposals from {propose}, decided by {eligible} ({method}), the default", **fields)
 
 
 @charter_group.command("history")
@@ -390,4 +467,6 @@ def charter_history(ctx: Context, commons: str, as_json: bool) -> None:
         return emit_json(entries)
     for e in entries:
         line = f"{short(e['id'])}  {e['summary']}"
-        click.echo(line + ("" if e["effective"] else f"  [ineffective: {e['reason']}]"))
+        if not e["effective"]:
+            line += "  [" + said("ineffective: {reason}", reason=e["reason"]) + "]"
+        click.echo(line)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .. import __version__, node
+from ..i18n import N_
 from .base import (
     CommunsGroup,
     Context,
@@ -17,9 +18,12 @@ from .base import (
     created,
     emit_json,
     json_option,
+    listed,
     moment,
     pass_ctx,
     progress,
+    said,
+    said_n,
     short,
     table,
 )
@@ -111,7 +115,7 @@ def id_new(ctx: Context, name: str, encrypt: bool, as_json: bool) -> None:
     passphrase = None
     if encrypt:
         passphrase = ctx.passphrase() or click.prompt(
-            "Passphrase", hide_input=True, confirmation_prompt=True
+            said("Passphrase"), hide_input=True, confirmation_prompt=True
         )
     made = ctx.service.identity_new(name, passphrase)
     created(as_json, made["id"], "identity", name=name)
@@ -126,11 +130,11 @@ def id_list(ctx: Context, as_json: bool) -> None:
     if as_json:
         return emit_json(keys)
     if not keys:
-        click.echo("No identity yet: communs id new --name NAME")
+        click.echo(said("No identity yet: communs id new --name NAME"))
     for k in keys:
         click.echo(
             f"{'*' if k['default'] else ' '} {k['name']:<16} {k['did']}"
-            f"{'  (encrypted)' if k['encrypted'] else ''}"
+            + ("  " + said("(encrypted)") if k["encrypted"] else "")
         )
 
 
@@ -212,22 +216,23 @@ def commons_list(ctx: Context, as_json: bool) -> None:
     if as_json:
         return emit_json(rows)
     if not rows:
-        click.echo("No commons yet: communs commons create --name NAME")
+        click.echo(said("No commons yet: communs commons create --name NAME"))
     table(
         [
             [
                 short(r["id"]),
                 r["name"],
                 str(r["events"]),
-                f"fork of {short(r['forked_from'])}" if r["forked_from"] else "",
+                said("fork of {id}", id=short(r["forked_from"])) if r["forked_from"] else "",
             ]
             for r in rows
         ],
-        ["ID", "NAME", "EVENTS", ""],
+        [said("ID"), said("NAME"), said("EVENTS"), ""],
     )
 
 
 SHOWN_HEADS = 5  # a wide commons (many concurrent authors) has hundreds
+MODES = {"review": N_("review-first"), "publish": N_("publish-first")}
 
 
 @commons_group.command("show")
@@ -236,30 +241,54 @@ SHOWN_HEADS = 5  # a wide commons (many concurrent authors) has hundreds
 @pass_ctx
 def commons_show(ctx: Context, commons: str, as_json: bool) -> None:
     """Charter, maintainers, heads and state digest of COMMONS (id prefix or name)."""
-    from ..domain.charter import MODES
-
     info = ctx.service.commons_show(commons)
     if as_json:
         return emit_json(info)
     click.echo(f"{info['name']}  ({info['id']})")
     if info["description"]:
         click.echo(f"  {info['description']}")
+    mode = said(MODES[info["mode"]]) if info["mode"] in MODES else info["mode"]
     click.echo(
-        f"  kind {info['kind']}, licence {info['licence']}, "
-        f"{MODES[info['mode']]}, threshold {info['threshold']}"
+        "  "
+        + said(
+            "kind {kind}, licence {licence}, {mode}, threshold {threshold}",
+            kind=info["kind"],
+            licence=info["licence"],
+            mode=mode,
+            threshold=info["threshold"],
+        )
     )
-    click.echo("  maintainers: " + ", ".join(m["name"] for m in info["maintainers"]))
+    names = ", ".join(m["name"] for m in info["maintainers"])
+    click.echo("  " + said("maintainers: {names}", names=names))
     if info["forked_from"]:
-        click.echo(f"  forked from {short(info['forked_from']['commons'])}")
+        click.echo("  " + said("forked from {id}", id=short(info["forked_from"]["commons"])))
     if info["forks"]:
-        click.echo("  forks: " + ", ".join(short(f) for f in info["forks"]))
+        click.echo("  " + said("forks: {ids}", ids=", ".join(short(f) for f in info["forks"])))
     counts = ", ".join(f"{n} {s}" for s, n in info["contributions"].items() if n)
-    click.echo(f"  {info['artifacts']} artifact(s); contributions: {counts or 'none'}")
+    artifacts = info["artifacts"]
+    if counts:
+        click.echo(
+            "  "
+            + said_n(
+                "{n} artifact; contributions: {counts}",
+                "{n} artifacts; contributions: {counts}",
+                artifacts,
+                counts=counts,
+            )
+        )
+    else:
+        click.echo(
+            "  "
+            + said_n(
+                "{n} artifact; contributions: none", "{n} artifacts; contributions: none", artifacts
+            )
+        )
     heads = info["heads"]
-    named = ", ".join(short(h) for h in heads[:SHOWN_HEADS])
-    more = f" and {len(heads) - SHOWN_HEADS} more" if len(heads) > SHOWN_HEADS else ""
-    click.echo(f"  {info['events']} events, {len(heads)} head(s): {named}{more}")
-    click.echo(f"  state digest {info['state_digest']}")
+    named = listed([(h, "") for h in heads], SHOWN_HEADS)
+    events = said_n("{n} event", "{n} events", info["events"])
+    counted = said_n("{n} head", "{n} heads", len(heads))
+    click.echo("  " + said("{events}, {heads}: {names}", events=events, heads=counted, names=named))
+    click.echo("  " + said("state digest {digest}", digest=info["state_digest"]))
 
 
 @commons_group.command("log")
@@ -275,7 +304,7 @@ def commons_log(ctx: Context, commons: str, limit: int | None, as_json: bool) ->
     for e in entries:
         line = f"{short(e['id'])}  {moment(e['time'])}  {e['summary']}"
         if not e["effective"]:
-            line += f"  [ineffective: {e['reason']}]"
+            line += "  [" + said("ineffective: {reason}", reason=e["reason"]) + "]"
         click.echo(line)
 
 
@@ -289,9 +318,11 @@ def commons_lineage(ctx: Context, commons: str, as_json: bool) -> None:
     if as_json:
         return emit_json(info)
     for depth, a in enumerate(reversed(info["ancestors"])):
-        click.echo("  " * depth + f"{short(a['id'])} {a['name'] or '(not in this home)'}")
+        name = a["name"] or said("(not in this home)")
+        click.echo("  " * depth + f"{short(a['id'])} {name}")
     depth = len(info["ancestors"])
-    click.echo("  " * depth + f"{short(info['id'])} {info['name']}  ← this commons")
+    here = said("← this commons")
+    click.echo("  " * depth + f"{short(info['id'])} {info['name']}  {here}")
 
     def show(forks: list[dict], level: int) -> None:
         for f in forks:
@@ -308,22 +339,33 @@ def commons_lineage(ctx: Context, commons: str, as_json: bool) -> None:
 @pass_ctx
 def commons_export(ctx: Context, commons: str, file: str, as_json: bool) -> None:
     """Write COMMONS (events, files, and ancestors for a fork) to one FILE anyone can import."""
-    with progress(ctx.service.commons_show(commons)["events"], "exporting") as bar:
+    with progress(ctx.service.commons_show(commons)["events"], said("exporting")) as bar:
         manifest = ctx.service.export(commons, Path(file), progress=bar.update)
     if as_json:
         return emit_json(manifest)
-    click.echo(f"{file}: {manifest['events']} events, {manifest['blobs']} files")
+    events = said_n("{n} event", "{n} events", manifest["events"])
+    files = said_n("{n} file", "{n} files", manifest["blobs"])
+    click.echo(said("{file}: {events}, {files}", file=file, events=events, files=files))
     if manifest["missing_blobs"]:
+        missing = len(manifest["missing_blobs"])
         click.echo(
-            f"warning: {len(manifest['missing_blobs'])} referenced file(s) are not in "
-            "this home and were left out:",
+            said_n(
+                "warning: {n} referenced file is not in this home and was left out:",
+                "warning: {n} referenced files are not in this home and were left out:",
+                missing,
+            ),
             err=True,
         )
         for file in manifest.get("missing_files", []):
             click.echo(f"  {file['hash']}  {file['path']}", err=True)
         click.echo(
-            "fetch them with 'communs blob get HASH' (or 'communs blob get --missing' for "
-            "those the commons shows), then export again",
+            said_n(
+                "fetch it with 'communs blob get HASH' (or 'communs blob get --missing' for "
+                "those the commons shows), then export again",
+                "fetch them with 'communs blob get HASH' (or 'communs blob get --missing' for "
+                "those the commons shows), then export again",
+                missing,
+            ),
             err=True,
         )
 
@@ -334,16 +376,15 @@ def commons_export(ctx: Context, commons: str, file: str, as_json: bool) -> None
 @pass_ctx
 def commons_import(ctx: Context, file: str, as_json: bool) -> None:
     """Verify and import a commons exported with 'communs commons export'."""
-    with progress(0, "importing") as bar:
+    with progress(0, said("importing")) as bar:
         result = ctx.service.import_(Path(file), progress=bar.update)
     if as_json:
         return emit_json(result)
     click.echo(result["commons"])
-    click.echo(
-        f"{result['added']} events added ({result['already_known']} already known), "
-        f"{result['blobs']} files",
-        err=True,
-    )
+    added = said_n("{n} event added", "{n} events added", result["added"])
+    known = said_n("{n} already known", "{n} already known", result["already_known"])
+    files = said_n("{n} file", "{n} files", result["blobs"])
+    click.echo(said("{added} ({known}), {files}", added=added, known=known, files=files), err=True)
 
 
 # -- maintainers and forks ----------------------------------------------------------------
@@ -356,23 +397,24 @@ def maintainer_group() -> None:
 
 @maintainer_group.command("add")
 @commons_argument
-@click.argument("did")
+@click.argument("person", metavar="PERSON")
 @json_option
 @pass_ctx
-def maintainer_add(ctx: Context, commons: str, did: str, as_json: bool) -> None:
-    """Endorse adding DID as a maintainer of COMMONS."""
-    made = ctx.service.maintainer(ctx.actor, commons, "add", did)
+def maintainer_add(ctx: Context, commons: str, person: str, as_json: bool) -> None:
+    """Endorse adding PERSON (the name their page shows, or their DID) as a maintainer of
+    COMMONS."""
+    made = ctx.service.maintainer(ctx.actor, commons, "add", person)
     created(as_json, made["id"], "endorsement")
 
 
 @maintainer_group.command("remove")
 @commons_argument
-@click.argument("did")
+@click.argument("person", metavar="PERSON")
 @json_option
 @pass_ctx
-def maintainer_remove(ctx: Context, commons: str, did: str, as_json: bool) -> None:
-    """Endorse removing DID from the maintainers of COMMONS."""
-    made = ctx.service.maintainer(ctx.actor, commons, "remove", did)
+def maintainer_remove(ctx: Context, commons: str, person: str, as_json: bool) -> None:
+    """Endorse removing PERSON (their name or DID) from the maintainers of COMMONS."""
+    made = ctx.service.maintainer(ctx.actor, commons, "remove", person)
     created(as_json, made["id"], "endorsement")
 
 
@@ -413,14 +455,20 @@ def demo(ctx: Context, serve: bool, listen: str, as_json: bool) -> None:
     made = ctx.service.demo()
     if as_json:
         return emit_json(made)
-    click.echo(f"Demo home: {made['home']}")
-    click.echo(
-        "Identities: " + ", ".join(f"{n} ({d[:24]}…)" for n, d in made["identities"].items())
-    )
+    click.echo(said("Demo home: {home}", home=made["home"]))
+    people = ", ".join(f"{n} ({d[:24]}…)" for n, d in made["identities"].items())
+    click.echo(said("Identities: {people}", people=people))
     for c in made["commons"]:
-        click.echo(f"Commons {short(c['id'])}  {c['name']}: {c['summary']}")
+        click.echo(
+            said(
+                "Commons {id}  {name}: {summary}",
+                id=short(c["id"]),
+                name=c["name"],
+                summary=c["summary"],
+            )
+        )
     first = made["commons"][0]["id"][:8]
-    click.echo("\nTry, in another terminal:")
+    click.echo("\n" + said("Try, in another terminal:"))
     click.echo(f"  export COMMUNS_HOME={made['home']}")
     for command in ("commons show", "contribution list", "commons log", "commons lineage"):
         click.echo(f"  communs {command} {first}")
@@ -429,7 +477,13 @@ def demo(ctx: Context, serve: bool, listen: str, as_json: bool) -> None:
         from ..api.server import serve as run
 
         def started(url: str) -> None:
-            click.echo(f"\nWeb app: {url}/  (sign in as anna, bao, chloe or dara; Ctrl-C stops)")
+            click.echo(
+                "\n"
+                + said(
+                    "Web app: {url}/  (sign in as anna, bao, chloe or dara; Ctrl-C stops)",
+                    url=url,
+                )
+            )
 
         run(made["home"], listen, started=started)
 
@@ -507,7 +561,8 @@ def serve(
     from ..node import parse_size
 
     def started(url: str) -> None:
-        click.echo(f"Communs node on {url} (home {ctx.home_path or node.default_home()})", err=True)
+        home = ctx.home_path or node.default_home()
+        click.echo(said("Communs node on {url} (home {home})", url=url, home=home), err=True)
         click.echo(url)
 
     run(

@@ -7,7 +7,7 @@ or ``person:DID`` (a bare ``did:key:…`` names a person too); IDs are unique he
 import click
 
 from ..core.identity import is_did
-from .base import Context
+from .base import Context, said, said_n
 
 KINDS = {
     "task": "task",
@@ -16,7 +16,6 @@ KINDS = {
     "artifact": "artifact",
     "person": "person",
 }
-SYNTAX = "commons, task:ID, contribution:ID, file:PATH or person:DID"
 
 
 def parse_object(text: str, bare: str | None = None) -> tuple[str, str]:
@@ -32,7 +31,14 @@ def parse_object(text: str, bare: str | None = None) -> tuple[str, str]:
         return KINDS[word], ref
     if bare is not None and not sep and text:
         return bare, text
-    raise click.BadParameter(f"{text!r} names no object: give {SYNTAX}", param_hint="OBJECT")
+    raise click.BadParameter(
+        said(
+            "{given} names no object: give commons, task:ID, contribution:ID, file:PATH or "
+            "person:DID",
+            given=repr(text),
+        ),
+        param_hint="OBJECT",
+    )
 
 
 def split_commons(ctx: Context, words: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
@@ -42,11 +48,23 @@ def split_commons(ctx: Context, words: tuple[str, ...], names: tuple[str, ...]) 
         return list(words)
     if len(words) != len(names):
         usage = " ".join(n.upper() for n in names)
-        raise click.UsageError(f"expected [COMMONS] {usage}, got {len(words)} argument(s)")
+        raise click.UsageError(
+            said_n(
+                "expected [COMMONS] {usage}, got {n} argument",
+                "expected [COMMONS] {usage}, got {n} arguments",
+                len(words),
+                usage=usage,
+            )
+        )
     held = ctx.service.commons_list()
     if len(held) != 1:
         raise click.UsageError(
-            f"this home holds {len(held)} commons: name the one you mean first "
-            "(e.g. communs thread show guide commons)"
+            said_n(
+                "this home holds {n} commons: name the one you mean first "
+                "(e.g. communs thread show guide commons)",
+                "this home holds {n} commons: name the one you mean first "
+                "(e.g. communs thread show guide commons)",
+                len(held),
+            )
         )
     return [held[0]["id"], *words]

@@ -9,6 +9,7 @@ import click
 
 from .. import node
 from ..core.errors import CommunsError
+from ..i18n import N_
 from .base import (
     CommunsCommand,
     CommunsGroup,
@@ -20,7 +21,10 @@ from .base import (
     emit_json,
     json_option,
     moment,
+    number,
     pass_ctx,
+    said,
+    said_n,
     table,
 )
 
@@ -42,7 +46,7 @@ def peer_add(ctx: Context, url: str, as_json: bool) -> None:
     """Sync with the node at URL (http://HOST:PORT). Example: communs peer add 10.0.0.5:8470"""
     added = ctx.service.peer_add(url)
     if added.get("warning") and not as_json:
-        click.echo(f"warning: {added['warning']}", err=True)
+        click.echo(said("warning: {warning}", warning=added["warning"]), err=True)
     created(as_json, added.pop("id"), "peer", **added)
 
 
@@ -55,14 +59,14 @@ def peer_list(ctx: Context, as_json: bool) -> None:
     if as_json:
         return emit_json(peers)
     if not peers:
-        click.echo("No peer yet: communs peer add http://HOST:PORT (or serve with --lan)")
+        click.echo(said("No peer yet: communs peer add http://HOST:PORT (or serve with --lan)"))
 
     def when(stamp: int | None) -> str:
-        return moment(stamp * 1000) if stamp else "never"
+        return moment(stamp * 1000) if stamp else said("never")
 
     table(
         [[p["url"], p["source"], when(p["last_ok"]), p["last_error"] or ""] for p in peers],
-        ["PEER", "FOUND", "LAST SYNC", "LAST ERROR"],
+        [said("PEER"), said("FOUND"), said("LAST SYNC"), said("LAST ERROR")],
     )
 
 
@@ -89,7 +93,15 @@ def follow(ctx: Context, target: str, as_json: bool) -> None:
         return emit_json(result)
     click.echo(result["id"])
     if "pulled" in result:
-        click.echo(f"{result['pulled']} events fetched from {result['peer']}", err=True)
+        click.echo(
+            said_n(
+                "{n} event fetched from {peer}",
+                "{n} events fetched from {peer}",
+                result["pulled"],
+                peer=result["peer"],
+            ),
+            err=True,
+        )
 
 
 @click.command("unfollow", cls=CommunsCommand)
@@ -114,21 +126,26 @@ def sync(ctx: Context, commons: str | None, peer: str | None, as_json: bool) -> 
     if as_json:
         return emit_json(results)
     if not results:
-        click.echo("Nothing to sync: add a peer (communs peer add) and follow a commons.")
+        click.echo(said("Nothing to sync: add a peer (communs peer add) and follow a commons."))
     failed = False
     for r in results:
         if "error" in r:
             failed = True
-            click.echo(f"{r['peer']}  {r['commons'][:12]}  failed: {r['error']}")
+            failure = said("failed: {error}", error=r["error"])
+            click.echo(f"{r['peer']}  {r['commons'][:12]}  {failure}")
         else:
             note = f"  ({r['note']})" if r.get("note") else ""
-            click.echo(
-                f"{r['peer']}  {r['commons'][:12]}  pulled {r['pulled']}, "
-                f"pushed {r['pushed']}, {r.get('files', 0)} file(s) fetched, "
-                f"{r.get('files_sent', 0)} sent{note}"
+            fetched = said_n("{n} file fetched", "{n} files fetched", r.get("files", 0))
+            moved = said(
+                "pulled {pulled}, pushed {pushed}, {fetched}, {sent} sent",
+                pulled=r["pulled"],
+                pushed=r["pushed"],
+                fetched=fetched,
+                sent=r.get("files_sent", 0),
             )
+            click.echo(f"{r['peer']}  {r['commons'][:12]}  {moved}{note}")
             for reason in r.get("files_refused", []):
-                click.echo(f"  a file was refused by the peer: {reason}")
+                click.echo("  " + said("a file was refused by the peer: {reason}", reason=reason))
     if failed:
         ctx_exit = click.get_current_context()
         ctx_exit.exit(1)
@@ -159,43 +176,85 @@ def status(ctx: Context, as_json: bool) -> None:
     info = ctx.service.status()
     if as_json:
         return emit_json(info)
-    click.echo(f"home {info['home']}")
-    click.echo(f"node {info['url'] or 'not running (commands work on the home directly)'}")
-    click.echo(
-        f"{info['peers']} peer(s), {info['follows']} followed commons, "
-        f"{info['pending_events']} event(s) waiting for their parents"
+    click.echo(said("home {path}", path=info["home"]))
+    if info["url"]:
+        click.echo(said("node {url}", url=info["url"]))
+    else:
+        click.echo(said("node not running (commands work on the home directly)"))
+    peers = said_n("{n} peer", "{n} peers", info["peers"])
+    follows = said_n("{n} followed commons", "{n} followed commons", info["follows"])
+    waiting = said_n(
+        "{n} event waiting for its parents",
+        "{n} events waiting for their parents",
+        info["pending_events"],
     )
+    click.echo(said("{peers}, {follows}, {waiting}", peers=peers, follows=follows, waiting=waiting))
     for pull in info.get("pulls", []):
-        coming = f" of about {pull['total']:,}" if pull["total"] else ""
-        click.echo(
-            f"pulling {pull['commons'][:12]} from {pull['peer']}: {pull['done']:,}{coming} events"
-        )
+        fields = {
+            "commons": pull["commons"][:12],
+            "peer": pull["peer"],
+            "done": number(pull["done"]),
+        }
+        if pull["total"]:
+            line = said(
+                "pulling {commons} from {peer}: {done} of about {total} events",
+                total=number(pull["total"]),
+                **fields,
+            )
+        else:
+            line = said("pulling {commons} from {peer}: {done} events", **fields)
+        click.echo(line)
     files, swarm = info["files"], info["files"]["bittorrent"]
     quota = files["policy"]["quota"]
-    click.echo(
-        f"files: {node.human(files['stored_bytes'])} stored"
-        + (f" of a {node.human(quota)} quota" if quota is not None else "")
-        + f", fetched {files['policy']['fetch']}ly"
-    )
+    stored = node.human(files["stored_bytes"])
+    how = files["policy"]["fetch"]
+    fetch = said(FETCHED[how]) if how in FETCHED else f"fetched {how}"
+    if quota is not None:
+        line = said(
+            "files: {stored} stored of a {quota} quota, {fetch}",
+            stored=stored,
+            quota=node.human(quota),
+            fetch=fetch,
+        )
+    else:
+        line = said("files: {stored} stored, {fetch}", stored=stored, fetch=fetch)
+    click.echo(line)
     if swarm["port"] is not None:
         running = sum(t["state"] in ("fetching", "verifying") for t in swarm["transfers"])
         click.echo(
-            f"BitTorrent on port {swarm['port']}: seeding {swarm['seeding']} file(s), "
-            f"fetching {running}"
+            said_n(
+                "BitTorrent on port {port}: seeding {n} file, fetching {running}",
+                "BitTorrent on port {port}: seeding {n} files, fetching {running}",
+                swarm["seeding"],
+                port=swarm["port"],
+                running=running,
+            )
         )
     if files.get("missing"):
+        where = said_n("in {n} commons", "in {n} commons", len(files["missing_commons"]))
         click.echo(
-            f"{files['missing']} file(s) the followed commons show are not here "
-            f"(in {len(files['missing_commons'])} commons): 'communs blob missing' lists them, "
-            "'communs blob get --missing' fetches them from the peers, or run 'communs sync' "
-            "on a node that has them"
+            said_n(
+                "{n} file the followed commons show is not here ({where}): 'communs blob "
+                "missing' lists it, 'communs blob get --missing' fetches it from the peers, or "
+                "run 'communs sync' on a node that has it",
+                "{n} files the followed commons show are not here ({where}): 'communs blob "
+                "missing' lists them, 'communs blob get --missing' fetches them from the peers, "
+                "or run 'communs sync' on a node that has them",
+                files["missing"],
+                where=where,
+            )
         )
     for reason, count in info.get("pending_dropped", {}).items():
-        click.echo(f"dropped {count}× while waiting for parents: {reason}")
+        click.echo(
+            said("dropped {count}× while waiting for parents: {reason}", count=count, reason=reason)
+        )
     if info["blocked"]:
-        click.echo(f"blocked: {', '.join(info['blocked'])}")
+        click.echo(said("blocked: {dids}", dids=", ".join(info["blocked"])))
     for reason, count in info["refused"].items():
-        click.echo(f"refused {count}×: {reason}")
+        click.echo(said("refused {count}×: {reason}", count=count, reason=reason))
+
+
+FETCHED = {"eager": N_("fetched eagerly"), "lazy": N_("fetched lazily")}
 
 
 def _quota(text: str, option: str, parse: Callable[[str], int | None]) -> int | None:
@@ -207,7 +266,9 @@ def _quota(text: str, option: str, parse: Callable[[str], int | None]) -> int | 
     except ValueError:
         value = None
     if value is None or value < 0:
-        raise click.BadParameter(f"{text!r} is not a number (or 'default')", param_hint=option)
+        raise click.BadParameter(
+            said("{given} is not a number (or 'default')", given=repr(text)), param_hint=option
+        )
     return value
 
 
@@ -230,7 +291,7 @@ def _pulling(ctx: Context, work: Callable[[], T], *, quiet: bool) -> T:
         import httpx  # loaded already by the pull, which talks to a node
 
         with contextlib.ExitStack() as stack:
-            moved = bar_when_asked(stack, "fetching events")
+            moved = bar_when_asked(stack, said("fetching events"))
             seen: dict[tuple[str, str], tuple[int, int]] = {}  # pulls ended stay counted
             while worker.is_alive():
                 try:
@@ -302,9 +363,12 @@ def commons_policy(
     if accept is None and not quotas:
         click.echo(found["accept"])
         click.echo(
-            f"from each author without accepted work: at most "
-            f"{found['stranger_events']} events and "
-            f"{node.human(found['stranger_bytes'])} an hour"
+            said_n(
+                "from each author without accepted work: at most {n} event and {bytes} an hour",
+                "from each author without accepted work: at most {n} events and {bytes} an hour",
+                found["stranger_events"],
+                bytes=node.human(found["stranger_bytes"]),
+            )
         )
 
 

@@ -33,7 +33,7 @@ FIELD_OPTIONS = {
     "files": "puts",
     "links": "links",
     "body": "text",
-    "change": "did",  # charter.change, from `communs maintainer add|remove COMMONS DID`
+    "change": "person",  # charter.change, from `communs maintainer add|remove COMMONS PERSON`
 }
 # Options that make a proposal's effect (one of them is given): a field deeper in the event
 # (the rule's quorum, the effect's did) comes from the one given.
@@ -55,8 +55,8 @@ def plain_refusal(error: Exception, command: click.Command, given: Mapping[str, 
         where = f" - at `${found['path']}`" if found["path"] else ""
         plain = schema_refusal("event", found["what"].strip() + where)
         field = ".".join(_segments(found["path"] or "")) or "value"
-        said = _with_option(str(plain), field, command, given)
-        return f"{head}: {said}" if head else said
+        worded = _with_option(str(plain), field, command, given)
+        return f"{head}: {worded}" if head else worded
     return _PATH.sub(lambda m: " ".join(_segments(m["path"])) or "it", message)
 
 
@@ -73,14 +73,14 @@ def _with_option(message: str, field: str, command: click.Command, given: Mappin
         option, inside = params[effect], path[-1:] not in ([], ["effect"], ["did"])
     else:
         return message
-    said = _FIELDS_BEFORE.sub("", message)
+    words = _FIELDS_BEFORE.sub("", message)
     if not inside and path:
         # the sentence starts with the field as the node says it: "title", "closes at",
         # "options[0]"
         for spoken in (field.split(".")[-1], path[-1].replace("_", " ")):
-            if said.startswith(f"{spoken} "):
-                return _named(option) + said[len(spoken) :]  # "--title is too long…"
-    return f"{_named(option)}: {said}"
+            if words.startswith(f"{spoken} "):
+                return _named(option) + words[len(spoken) :]  # "--title is too long…"
+    return f"{_named(option)}: {words}"
 
 
 def _segments(path: str) -> list[str]:

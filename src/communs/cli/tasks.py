@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..i18n import N_
 from .base import (
     CommunsGroup,
     Context,
@@ -18,6 +19,7 @@ from .base import (
     json_option,
     moment,
     pass_ctx,
+    said,
     short,
     table,
 )
@@ -46,6 +48,9 @@ def who(name: str | None, did: str | None) -> str:
     return name or (did[:16] + "…" if did else "-")
 
 
+CHECKED = {"validated": N_("validated by {who}"), "invalidated": N_("invalidated by {who}")}
+
+
 @click.group("task", cls=CommunsGroup)
 def task_group() -> None:
     """The task board: open, claim, do and validate tasks; signal what needs doing."""
@@ -62,18 +67,21 @@ def list_(ctx: Context, commons: str, state: str | None, as_json: bool) -> None:
     if as_json:
         return emit_json(items)
     if not items:
-        click.echo("No task" + (f" is {state}" if state else " yet: communs task open COMMONS"))
+        if state:
+            click.echo(said("No task is {state}", state=state))
+        else:
+            click.echo(said("No task yet: communs task open COMMONS"))
     table(
         [
             [
                 short(t["id"]),
-                t["state"] + (" (expired)" if t["expired"] else ""),
+                t["state"] + (" " + said("(expired)") if t["expired"] else ""),
                 who(t["claimed_name"], t["claimed_by"]) if t["claimed_by"] else "-",
                 t["title"],
             ]
             for t in items
         ],
-        ["ID", "STATE", "CLAIMED BY", "TITLE"],
+        [said("ID"), said("STATE"), said("CLAIMED BY"), said("TITLE")],
     )
 
 
@@ -91,25 +99,43 @@ def show(ctx: Context, commons: str, task: str, as_json: bool) -> None:
     if as_json:
         return emit_json(t)
     click.echo(f"{t['title']}  [{t['state']}]  ({t['id']})")
-    click.echo(f"  opened by {who(t['author_name'], t['author'])} on {when(t['time'])}")
+    opener = who(t["author_name"], t["author"])
+    click.echo("  " + said("opened by {who} on {time}", who=opener, time=when(t["time"])))
     if t["description"]:
         click.echo(f"  {t['description']}")
     if t["claim"]:
-        claim, lapsed = t["claim"], " (expired: anyone may take it over)" if t["expired"] else ""
-        holder = who(claim["name"], claim["by"])
-        click.echo(f"  claimed by {holder} until {when(claim['until'])}{lapsed}")
+        claim = t["claim"]
+        holder, until = who(claim["name"], claim["by"]), when(claim["until"])
+        if t["expired"]:
+            line = said(
+                "claimed by {who} until {time} (expired: anyone may take it over)",
+                who=holder,
+                time=until,
+            )
+        else:
+            line = said("claimed by {who} until {time}", who=holder, time=until)
+        click.echo("  " + line)
     if t["doer"]:
-        click.echo(f"  done by {who(t['doer_name'], t['doer'])}")
+        click.echo("  " + said("done by {who}", who=who(t["doer_name"], t["doer"])))
     if t["checked"]:
         checked = t["checked"]
         comment = f": {checked['comment']}" if checked["comment"] else ""
-        click.echo(f"  {checked['verdict']} by {who(checked['name'], checked['by'])}{comment}")
-    for label, links in (("about", t["links"]), ("work", t["done_links"])):
+        checker = who(checked["name"], checked["by"])
+        if checked["verdict"] in CHECKED:
+            verdict = said(CHECKED[checked["verdict"]], who=checker)
+        else:
+            verdict = f"{checked['verdict']} " + said("by {who}", who=checker)
+        click.echo(f"  {verdict}{comment}")
+    linked = (
+        (N_("about: contribution {id} {title} [{state}]"), t["links"]),
+        (N_("work: contribution {id} {title} [{state}]"), t["done_links"]),
+    )
+    for message, links in linked:
         for c in links:
-            click.echo(f"  {label}: contribution {short(c['id'])} {c['title']} [{c['state']}]")
+            click.echo("  " + said(message, id=short(c["id"]), title=c["title"], state=c["state"]))
     if t["signals"]:
         kinds = ", ".join(s["kind"].replace("_", " ") for s in t["signals"])
-        click.echo(f"  signals: {kinds} (heat {t['heat']})")
+        click.echo("  " + said("signals: {kinds} (heat {heat})", kinds=kinds, heat=t["heat"]))
     for h in t["history"]:
         comment = f" — {h['comment']}" if h["comment"] else ""
         click.echo(f"  {when(h['time'])}  {who(h['by_name'], h['by'])} {h['action']}{comment}")
@@ -193,7 +219,7 @@ def signal(ctx: Context, commons: str, object_: str, kind: str, as_json: bool) -
     on, target = parse_object(object_, bare="task")
     if on not in ("task", "contribution", "artifact"):
         raise click.BadParameter(
-            "a signal goes on a task, a contribution or a file", param_hint="OBJECT"
+            said("a signal goes on a task, a contribution or a file"), param_hint="OBJECT"
         )
     made = ctx.service.signal(ctx.actor, commons, on, target, kind)
     created(as_json, made["id"], "signal")
@@ -239,11 +265,11 @@ def board(ctx: Context, commons: str, as_json: bool) -> None:
     if as_json:
         return emit_json(found)
     if not found["items"]:
-        click.echo("Nothing needs doing: communs task open COMMONS --title T")
+        click.echo(said("Nothing needs doing: communs task open COMMONS --title T"))
     table(
         [
             [f"{i['heat']:.1f}", i["kind"], i["target"].split("/", 1)[1][:40], i["title"]]
             for i in found["items"]
         ],
-        ["HEAT", "KIND", "WHAT", "TITLE"],
+        [said("HEAT"), said("KIND"), said("WHAT"), said("TITLE")],
     )

@@ -16,6 +16,8 @@ from .base import (
     emit_json,
     json_option,
     pass_ctx,
+    said,
+    said_n,
     short,
 )
 from .objects import parse_object, split_commons
@@ -42,21 +44,23 @@ def show(ctx: Context, words: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         return emit_json(found)
     if not found["messages"]:
-        click.echo(f"No message yet: communs comment {object_} TEXT")
+        click.echo(said("No message yet: communs comment {object} TEXT", object=object_))
     for m in found["messages"]:
         indent = "  " * min(m["depth"], 6)
-        edited = f" (edited {len(m['edits'])}×)" if m["edits"] else ""
+        edited = " " + said("(edited {n}×)", n=len(m["edits"])) if m["edits"] else ""
         author = who(m["author_name"], m["author"])
         click.echo(f"{indent}{short(m['id'])}  {author}  {when(m['time'])}{edited}")
         if m["retracted"]:
-            click.echo(f"{indent}  [retracted by its author]")
+            click.echo(f"{indent}  [" + said("retracted by its author") + "]")
         elif m["hidden"]:
             hider = who(m["hidden"]["name"], m["hidden"]["by"])
-            click.echo(f"{indent}  [hidden by {hider}: {m['hidden']['reason']}]")
+            hidden = said("hidden by {who}: {reason}", who=hider, reason=m["hidden"]["reason"])
+            click.echo(f"{indent}  [{hidden}]")
         elif m.get("erased"):
             click.echo(f"{indent}  [{erased_words(m['erased'])}]")
         elif m.get("missing"):
-            click.echo(f"{indent}  [its text is not on this node yet: communs sync]")
+            missing = said("its text is not on this node yet: communs sync")
+            click.echo(f"{indent}  [{missing}]")
         else:
             for line in m["text"].splitlines():
                 click.echo(f"{indent}  {line}")
@@ -67,8 +71,8 @@ def show(ctx: Context, words: tuple[str, ...], as_json: bool) -> None:
 
 def erased_words(how: dict[str, Any]) -> str:
     if how["moderated"]:
-        return f"removed by the maintainers: {how['reason']}"
-    return "erased by its author"
+        return said("removed by the maintainers: {reason}", reason=how["reason"])
+    return said("erased by its author")
 
 
 @click.command("erase", cls=CommunsCommand)
@@ -94,7 +98,10 @@ def erase(ctx: Context, words: tuple[str, ...], reason: str, as_json: bool) -> N
     if as_json:
         return emit_json(done)
     count = len(done["erased"])
-    click.echo(f"Erased {count} piece(s) of content." if count else "Already erased.")
+    if count:
+        click.echo(said_n("Erased {n} piece of content.", "Erased {n} pieces of content.", count))
+    else:
+        click.echo(said("Already erased."))
 
 
 class CommentGroup(CommunsGroup):
