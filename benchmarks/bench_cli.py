@@ -7,12 +7,18 @@ commands on it (``commons list``, ``contribution list``, ``commons log``), each 
 times, against ``python3 -c pass`` measured in the same run (the anchor). No node runs: the
 reads open the home directly, as a person's first command of the day does.
 
+Python runs as installed, with its bytecode cache (an install compiles the package, and
+Python keeps ``__pycache__``): the commands run once before they are timed, and without
+``PYTHONDONTWRITEBYTECODE``, which some sandboxes set. ``--cold`` also times them without
+the cache, every module compiled from source at each start.
+
 Goal: a read command answers within 0.15 s of the interpreter's start-up.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -26,12 +32,18 @@ from nodes import communs, print_summary  # noqa: E402
 GOAL = 0.15  # seconds over the interpreter's start-up, for a read command
 
 
-def timed(argv: list[str], runs: int) -> float:
-    """The median wall time of ``argv`` over ``runs`` runs (each must succeed)."""
+CACHED = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+COLD = {**CACHED, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/nonexistent/none"}
+
+
+def timed(argv: list[str], runs: int, env: dict[str, str] = CACHED) -> float:
+    """The median wall time of ``argv`` over ``runs`` runs (each must succeed), after one
+    run that fills the bytecode cache."""
+    subprocess.run(argv, check=True, capture_output=True, timeout=60, env=env)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True, timeout=60)
+        subprocess.run(argv, check=True, capture_output=True, timeout=60, env=env)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -39,6 +51,7 @@ def timed(argv: list[str], runs: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--cold", action="store_true", help="also time without bytecode cache")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as root:
         home = Path(root) / "home"
@@ -61,6 +74,10 @@ def main() -> int:
         for name, rest in commands.items():
             figures[name] = timed(cli + rest, args.runs) - anchor
             print(f"communs {name}: {figures[name] * 1000:.0f} ms over python3 -c pass", flush=True)
+            if args.cold:
+                cold = timed(cli + rest, args.runs, COLD) - timed([sys.executable, "-c", "pass"],
+                                                                 args.runs, COLD)  # fmt: skip
+                print(f"  without bytecode cache: {cold * 1000:.0f} ms over python3 -c pass")
     rows: list[tuple[str, str, str, bool | None]] = [
         ("python3 -c pass", f"{anchor * 1000:.0f} ms", "", None)
     ]

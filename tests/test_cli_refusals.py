@@ -85,9 +85,10 @@ def test_a_value_of_the_wrong_kind_names_the_option_and_what_it_takes(run, guide
         ([*charter, "--set", "threshold=0"], ["threshold is at least 1"]),
         (
             ["proposal", "open", guide, "--title", "Dara", "--add-maintainer", "bob"],
-            ["--add-maintainer: 'bob' is not a did:key identity"],
+            ["nobody named 'bob' takes part in this commons", "people here: anna"],
         ),
-        (["maintainer", "add", guide, "bob"], ["DID: 'bob' is not a did:key identity"]),
+        (["maintainer", "add", guide, "bob"], ["nobody named 'bob'", "people here: anna"]),
+        (["maintainer", "add", guide, "did:key:bob"], ["PERSON: 'did:key:bob' is not a did:key"]),
         (["task", "open", guide, "--title", "x" * 300], ["--title ", "at most 200 characters"]),
         (["proposal", "open", guide, "--title", ""], ["--title ", "empty"]),
         (

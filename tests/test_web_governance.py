@@ -163,7 +163,7 @@ def test_a_hidden_poll_shows_no_ballot_until_it_is_settled(node):
     }
 
 
-def test_a_vote_after_the_close_shows_the_error_page_with_the_reason(node):
+def test_a_vote_after_the_close_comes_back_to_the_proposal_with_the_reason(node):
     anna, bao = node.browser("anna"), node.browser("bao")
     pid = open_proposal(node, anna, title="Mark the ford with a cairn", closes_in="0")
     page = text(bao.get(node.proposal(pid)))
@@ -173,7 +173,10 @@ def test_a_vote_after_the_close_shows_the_error_page_with_the_reason(node):
     acted(node, anna, pid, "close")
     late = bao.post(node.proposal(pid, "vote"), data={"csrf": token, "ballot": "no"})
     assert late.status_code == 409
-    assert "This could not be done" in text(late) and "too late" in text(late)
+    # the vote form is gone (the proposal closed): the reason shows above the page
+    shown = text(late)
+    assert "too late" in shown and "Mark the ford with a cairn" in shown
+    assert shown.index("too late") < shown.index("<h1")
     data = bao.get(node.proposal(pid) + ".json").json()
     assert data["proposal"]["state"] == "passed" and list(data["proposal"]["ballots"]) == [
         node.anna

@@ -28,7 +28,7 @@ from .home.shared import Shared
 from .inbox_ops import InboxOps
 from .page_queries import PageQueries
 from .peers.probe import probe_peer
-from .reads import queries
+from .reads import mentions, queries
 from .running import Running
 
 
@@ -150,12 +150,11 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Ru
         if op not in ("add", "remove"):
             raise BadInput("op must be 'add' or 'remove'")
         with self.lock:
-            event = actions.change_charter(
-                self.home,
-                self._me(actor),
-                self._commons(ref),
-                {"op": f"{op}_maintainer", "did": did},
+            commons = self._commons(ref)
+            change = mentions.named_effect(
+                self.home, commons, {"op": f"{op}_maintainer", "did": did}
             )
+            event = actions.change_charter(self.home, self._me(actor), commons, change)
         return {"id": event.hex()}
 
     # Archives and the demo load when used: a command line that only reads starts quicker.
@@ -188,6 +187,13 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Ru
     def contributions(self, ref: str, state: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
             return queries.contributions(self.home, self._commons(ref), state)
+
+    def recent_contributions(self, ref: str, count: int) -> list[dict[str, Any]]:
+        """The ``count`` latest contributions in any state, newest first: what a picker by
+        title offers (chosen in SQL, whatever the size of the commons)."""
+        with self.lock:
+            found = queries.contributions(self.home, self._commons(ref), newest=count)
+        return sorted(found, key=lambda c: -c["time"])
 
     def contribution(self, ref: str, contribution: str) -> dict[str, Any]:
         with self.lock:

@@ -11,18 +11,20 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import cbor2
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.errors import CommunsError
@@ -49,6 +51,53 @@ def safe_next(target: object, default: str = "/") -> str:
     return target
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A form that was refused: where it was sent (its ``action``), why, and what was typed."""
+
+    action: str
+    message: str
+    typed: dict[str, str]
+
+    def at(self, action: str, **fields: str) -> bool:
+        """Whether this is the form sent to ``action`` (with these hidden ``fields``: a page
+        may hold several forms for one action, such as a reply form under each message)."""
+        return self.action == action and all(self.typed.get(k, "") == v for k, v in fields.items())
+
+
+class RefusalView:
+    """What a template asks of a refused form: ``refusal_beside(action)``, the refusal beside
+    the form sent to ``action``; ``typed_in(action, field)``, what was typed in it;
+    ``came_back(action)``, true for that form (to open its ``<details>``). ``shown`` tells
+    whether a form of the page took it."""
+
+    def __init__(self, refusal: Refusal | None):
+        self.refusal = refusal
+        self.shown = False
+
+    def again(self, action: str, **fields: str) -> bool:
+        return self.refusal is not None and self.refusal.at(action, **fields)
+
+    def beside(self, action: str, **fields: str) -> Markup:
+        if self.refusal is None or not self.again(action, **fields):
+            return Markup("")
+        self.shown = True
+        return Markup('<p class="error" role="alert">{}</p>').format(self.refusal.message)
+
+    def typed(self, action: str, field: str, **fields: str) -> str:
+        if self.refusal is None or not self.again(action, **fields):
+            return ""
+        return self.refusal.typed.get(field, "")
+
+    def helpers(self, unplaced: bool = False) -> dict[str, Any]:
+        """``unplaced``: no form of the page took the refusal (its action was written
+        another way): the page says it above its content instead."""
+        shown = self.refusal.message if unplaced and self.refusal else ""
+        return {"refusal_beside": self.beside, "typed_in": self.typed, "came_back": self.again,
+                "unplaced_refusal": shown}  # fmt: skip
+
+
+UNTYPED = ("csrf", "once", "next")  # a form's own keys, not what a person typed
 STATIC = Path(__file__).parent / "static"
 UNLOCKS_WAITING = 5  # sign-ins under way (a few seconds of waiting) before "come back later"
 NICER = 10  # niceness of the thread that unlocks keys: pages first when the CPU is short
@@ -104,6 +153,7 @@ class Web:
             quote=quote,
         )
         self.routes: list[BaseRoute] = []
+        self.pages: list[Route] = []  # the GET pages, to show a refused form's page again
         self.unlocking = 0  # sign-ins unlocking a key or waiting to
         # One thread, of low priority, unlocks keys: a sign-in waits for the CPU, pages do not.
         self._unlocker = ThreadPoolExecutor(1, "unlock", initializer=_lower_priority)
@@ -141,16 +191,66 @@ class Web:
                     return RedirectResponse(sent.location, status_code=303)
                 except BaseException as error:
                     self._give_back(request)  # refused: the corrected form may be sent
-                    if isinstance(error, CommunsError):
-                        return self.error(request, status_of(error), self.said(request, error))
-                    raise
+                    if not isinstance(error, CommunsError):
+                        raise
+                    again = await self._form_again(request, error)
+                    if again is not None:
+                        return again
+                    return self.error(request, status_of(error), self.said(request, error))
                 self._spent(request, response)
                 return response
 
             self.routes.append(Route(path, handle, methods=list(methods)))
+            if "GET" in methods:
+                self.pages.append(Route(path, endpoint, methods=["GET"]))
             return endpoint
 
         return register
+
+    async def _form_again(self, request: Request, error: CommunsError) -> Response | None:
+        """A refused form's own page again, with the refusal beside the form that was sent
+        and what was typed in it, in the error's status; None when there is no such page
+        (a program's post, or a form sent from elsewhere)."""
+        form = request.scope.get("state", {}).get("form")
+        if request.method != "POST" or form is None or self.wants_json(request):
+            return None
+        here = request.url.path
+        # the page named by the form, else the one it came from, else its action's parent
+        # ("/c/…/tasks/ID/done" is sent from "/c/…/tasks/ID")
+        candidates = [str(form.get("next") or ""), self._referer(request), here.rsplit("/", 1)[0]]
+        found = None
+        for candidate in candidates:
+            back = urlsplit(safe_next(candidate, ""))
+            if not back.path or back.path == here:
+                continue
+            scope = {**request.scope, "method": "GET", "path": back.path, "query_string":
+                     back.query.encode(), "raw_path": back.path.encode()}  # fmt: skip
+            found = next((p for p in self.pages if p.matches(scope)[0] is Match.FULL), None)
+            if found is not None:
+                break
+        if found is None:
+            return None
+        page, child = found, found.matches(scope)[1]
+        typed = {k: v for k, v in form.multi_items() if isinstance(v, str) and k not in UNTYPED}
+        scope["state"]["refusal"] = Refusal(request.url.path, self.said(request, error), typed)
+        try:
+            shown = await page.endpoint(Request({**scope, **child}, request.receive))
+        except Exception:  # noqa: BLE001  (the page itself fails now: the error page says why)
+            return None
+        shown.status_code = status_of(error)
+        return shown
+
+    def _referer(self, request: Request) -> str:
+        """The path of the page a request came from, when it is a page of this node."""
+        parts = urlsplit(request.headers.get("referer") or "")
+        if parts.netloc not in ("", request.headers.get("host", "")):
+            return ""
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    @staticmethod
+    def wants_json(request: Request) -> bool:
+        """Whether the request asks for a page's JSON twin (``.json`` or ``Accept``)."""
+        return bool(request.scope.get("state", {}).get("json"))
 
     def session(self, request: Request) -> Session | None:
         return self.sessions.get(request.cookies.get(COOKIE))
@@ -166,7 +266,7 @@ class Web:
         self, request: Request, template: str, data: dict[str, Any], status: int = 200
     ) -> Response:
         """The page, or its JSON twin: the same data a person sees, for a program."""
-        if request.scope.get("state", {}).get("json"):
+        if self.wants_json(request):
             return JSONResponse(hexed(data), status_code=status)
         session = self.session(request)
         lang = self.lang(request)
@@ -177,7 +277,8 @@ class Web:
         _ = translator(lang)
         # One count on the node's own small database: cheap enough for every page.
         unread = self.service.unread(session.identity.did) if session and session.identity else 0
-        html = self.templates.get_template(template).render(
+        refusal = RefusalView(request.scope.get("state", {}).get("refusal"))
+        shared = dict(
             **data,
             _=_,
             ngettext=_.ngettext,
@@ -194,6 +295,10 @@ class Web:
             recovery_code=recovery_code,
             header_unread=unread,
         )
+        html = self.templates.get_template(template).render(**shared, **refusal.helpers())
+        if refusal.refusal is not None and not refusal.shown:
+            helpers = refusal.helpers(unplaced=True)
+            html = self.templates.get_template(template).render(**shared, **helpers)
         return HTMLResponse(html, status_code=status)
 
     def error(self, request: Request, status: int, message: str) -> Response:
@@ -229,6 +334,7 @@ class Web:
             if led_to is not None:  # sent before: where it led, or back while it runs
                 raise AlreadySent(led_to or safe_next(request.headers.get("referer"), "/"))
             request.state.once = (session.id, key)
+        request.state.form = form  # what was typed, should the form come back refused
         return form
 
     def _spent(self, request: Request, response: Response) -> None:
@@ -254,16 +360,8 @@ class Web:
             raise HTTPException(401, N_("sign in first"))
         return Actor(session.name, identity=session.identity)
 
-    @staticmethod
-    def back(request: Request, default: str = "/") -> RedirectResponse:
-        referer = request.headers.get("referer") or ""
-        target = default
-        if referer:
-            parts = urlsplit(referer)
-            if parts.netloc in ("", request.headers.get("host", "")):
-                path = parts.path + (f"?{parts.query}" if parts.query else "")
-                target = safe_next(path, default)
-        return RedirectResponse(target, status_code=303)
+    def back(self, request: Request, default: str = "/") -> RedirectResponse:
+        return RedirectResponse(safe_next(self._referer(request), default), status_code=303)
 
     @staticmethod
     def is_local(request: Request) -> bool:

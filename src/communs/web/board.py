@@ -24,6 +24,8 @@ from .base import Web
 from .discussion import text_of
 from .statuses import status_of
 
+RECENT_SCANNED, RECENT_SHOWN = 40, 8  # contributions a picker looks at, and offers
+
 KIND_LABELS = {
     "task": N_("task"),
     "review": N_("review"),
@@ -79,8 +81,7 @@ def add_routes(web: Web) -> None:
         session = web.session(request)
         return session.identity.did if session and session.identity else None
 
-    def wants_json(request: Request) -> bool:
-        return bool(request.scope.get("state", {}).get("json"))
+    wants_json = web.wants_json
 
     # -- the board ----------------------------------------------------------------------------
 
@@ -109,6 +110,7 @@ def add_routes(web: Web) -> None:
             "is_maintainer": me is not None and me in maintainers,
             "finished": found["finished"],
             "show": show if show == "mine" or show in KIND_LABELS else "",
+            "recent": recent_for(ref, me) if me else [],
             "shows": [("", N_("everything"))] + [(k, v) for k, v in KIND_LABELS.items()],
         }
 
@@ -118,9 +120,17 @@ def add_routes(web: Web) -> None:
         data = await run_in_threadpool(board_data, request.path_params["ref"], me_of(request), show)
         return web.page(request, "board.html", data)
 
-    def links_of(raw: str) -> list[str]:
-        """Contribution ids (unique prefixes) separated by spaces or commas."""
-        return [part for part in SEPARATORS.split(raw.strip()) if part]
+    def links_of(form: Any) -> list[str]:
+        """The contributions a form links: those ticked in its picker by title, and ids (unique
+        prefixes) typed beside it, separated by spaces or commas."""
+        typed = [part for part in SEPARATORS.split(text_of(form, "links")) if part]
+        return list(dict.fromkeys([*(str(v) for v in form.getlist("link")), *typed]))
+
+    def recent_for(ref: str, me: str | None) -> list[dict[str, Any]]:
+        """The picker's contributions: the visitor's latest first, then everyone's."""
+        found = service.recent_contributions(ref, RECENT_SCANNED)
+        mine = [c for c in found if me and c["author"] == me]
+        return [*mine, *(c for c in found if c not in mine)][:RECENT_SHOWN]
 
     def made(request: Request, result: dict[str, Any], back: str) -> Response:
         if wants_json(request):
@@ -133,7 +143,7 @@ def add_routes(web: Web) -> None:
         form = await web.form(request)
         actor = web.actor(request)
         title, description = text_of(form, "title"), text_of(form, "description")
-        links = links_of(text_of(form, "links"))
+        links = links_of(form)
         try:
             opened = await run_in_threadpool(
                 service.task_open, actor, ref, title, description, links
@@ -141,6 +151,7 @@ def add_routes(web: Web) -> None:
         except CommunsError as error:  # the board comes back with what was typed, and why
             data = await run_in_threadpool(board_data, ref, me_of(request), "")
             typed = {"title": title, "description": description, "links": text_of(form, "links")}
+            typed["linked"] = form.getlist("link")
             data.update(form=typed, error=web.said(request, error))
             return web.page(request, "board.html", data, status_of(error))
         if wants_json(request):
@@ -215,6 +226,7 @@ def add_routes(web: Web) -> None:
             "mine": sorted(s["kind"] for s in task["signals"] if s["by"] == me),
             "signals": [{"kind": k, "label": label} for k, label in SIGNALS],
             "thread": thread,
+            "recent": recent_for(ref, me) if can["done"] else [],
         }
 
     @web.route("/c/{ref}/tasks/{tid}")
@@ -238,7 +250,7 @@ def add_routes(web: Web) -> None:
             result = await run_in_threadpool(service.signal, actor, ref, "task", tref, kind)
             tid = result["target"]
         else:
-            links = links_of(text_of(form, "links"))
+            links = links_of(form)
             result = await run_in_threadpool(
                 service.task_act, actor, ref, tref, action, comment, links
             )

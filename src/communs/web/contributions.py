@@ -144,8 +144,7 @@ def add_routes(web: Web) -> None:
         session = web.session(request)
         return session.identity.did if session and session.identity else None
 
-    def wants_json(request: Request) -> bool:
-        return bool(request.scope.get("state", {}).get("json"))
+    wants_json = web.wants_json
 
     # -- the queue and one contribution ---------------------------------------------------------
 

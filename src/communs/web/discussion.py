@@ -59,7 +59,7 @@ def add_routes(web: Web) -> None:
     service = web.service
 
     def done(request: Request, form: FormData, default: str, made: str) -> Response:
-        if request.scope.get("state", {}).get("json"):
+        if web.wants_json(request):
             return JSONResponse({"id": made})
         return RedirectResponse(next_page(request, form, default) + "#thread", status_code=303)
 

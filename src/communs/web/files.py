@@ -107,8 +107,7 @@ def add_routes(web: Web) -> None:
     service = web.service
     web.templates.globals["filesize"] = filesize
 
-    def json_flag(request: Request) -> bool:
-        return bool(request.scope.get("state", {}).get("json"))
+    json_flag = web.wants_json
 
     def artifact_for(ref: str, path: str, json: bool) -> tuple[str, dict[str, Any]]:
         """The artifact at ``path``; a file named ``….json`` reaches us as the JSON twin of

@@ -10,10 +10,19 @@ from starlette.datastructures import FormData
 from ..core.errors import BadInput
 from ..domain import governance
 from ..domain.tally import ADVISORY
+from ..i18n import N_
 from .discussion import text_of
 from .proposal_words import label
 
 EFFECTS = ("add_maintainer", "remove_maintainer", "set", "set_rule")
+EFFECT_CHOICES = (
+    ("add_maintainer", N_("add a maintainer (their name)")),
+    ("remove_maintainer", N_("remove a maintainer (their name)")),
+    ("set", N_("set a charter field (field=value)")),
+    ("set_rule", N_("set the rule of a kind (kind=method)")),
+)
+# what a refused proposal form gives back as it was typed
+TYPED = ("title", "text", "kind", "method", "options", "closes_in", "effect", "effect_value")
 
 
 def ballot_from(form: FormData, method: dict[str, Any], options: list[str]) -> Any:

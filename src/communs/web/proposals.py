@@ -22,13 +22,14 @@ from . import discussion
 from .base import Web
 from .discussion import text_of
 from .measures import HOUR, now_ms
-from .proposal_forms import EFFECTS, ballot_from, effect_from, method_from
+from .proposal_forms import EFFECT_CHOICES, EFFECTS, TYPED, ballot_from, effect_from, method_from
 from .proposal_words import WHO, ballot_text, effect_text, method_text, result_view
 from .statuses import status_of
 
 KINDS = ("charter", "maintainer", "custom")
 ACTIONS = ("vote", "reveal", "object", "withdraw_objection", "close", "settle")
 DECIDED = ("passed", "failed", "settled")
+PICKED_AT_MOST = 500  # names a picker offers; any other is taken as typed
 
 
 def add_routes(web: Web) -> None:
@@ -38,8 +39,7 @@ def add_routes(web: Web) -> None:
         session = web.session(request)
         return session.identity.did if session and session.identity else None
 
-    def wants_json(request: Request) -> bool:
-        return bool(request.scope.get("state", {}).get("json"))
+    wants_json = web.wants_json
 
     def listed(pid: str, record: dict[str, Any], names: dict[str, str], _: Any) -> dict:
         """One line of the decision log."""
@@ -82,6 +82,9 @@ def add_routes(web: Web) -> None:
             "kinds": KINDS,
             "polls": ADVISORY,
             "effects": EFFECTS,
+            "effect_choices": EFFECT_CHOICES,
+            # a picker by name for a maintainer change (any name or DID is taken as typed)
+            "people": sorted(names.values(), key=str.casefold)[:PICKED_AT_MOST],
             "is_maintainer": me is not None and me in maintainers,
         }
 
@@ -102,7 +105,7 @@ def add_routes(web: Web) -> None:
             return await opened(request, ref, form, actor)
         except CommunsError as error:
             data = await web.call(proposals_data, ref, me_of(request), web.gettext(request))
-            typed = {k: text_of(form, k) for k in ("title", "text", "kind", "options", "closes_in")}
+            typed = {k: text_of(form, k) for k in TYPED}
             data.update(form=typed, error=web.said(request, error))
             return web.page(request, "proposals.html", data, status_of(error))
 

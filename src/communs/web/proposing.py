@@ -38,8 +38,7 @@ def form_text(form: FormData, name: str) -> str:
 def add_routes(web: Web) -> None:
     service = web.service
 
-    def wants_json(request: Request) -> bool:
-        return bool(request.scope.get("state", {}).get("json"))
+    wants_json = web.wants_json
 
     def editor_for(
         ref: str, path: str, proposed: dict[str, str | None] | None = None

@@ -15,6 +15,7 @@ from ...domain.refusals import sentence
 from ...store.local import LocalState
 from ..home.folder import Home
 from ..home.refusing import not_an_id
+from ..reads.mentions import named_effect
 from ..reads.queries import hexed, log
 
 CHARTER_EVENTS = (
@@ -99,7 +100,7 @@ def open_(
     if method:
         body["method"] = method
     if effect:
-        body["effect"] = effect
+        body["effect"] = named_effect(home, commons, effect)
     return home.emit(me, commons, "proposal.open", body)
 
 

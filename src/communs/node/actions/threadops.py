@@ -14,7 +14,7 @@ from ...domain import threads
 from ...domain.schema import check_path
 from ..files import content
 from ..home.folder import Actor
-from ..reads.mentions import by_name
+from ..reads.mentions import account_did, by_name
 from ..reads.queries import hexed, names
 from .taskops import record_id
 
@@ -47,12 +47,6 @@ def written(home: Any, text: str, known: dict[str, str] | None = None) -> dict[s
     author can erase it, with the people it mentions said beside it."""
     text = by_name(text, known or {}, lambda name: account_did(home, name))
     return {**content.detach(home, text), "mentions": threads.mentions(text)}
-
-
-def account_did(home: Any, name: str) -> str | None:
-    """The DID of this node's account ``name`` (a hub's citizen who has not acted yet)."""
-    found = home.keyring.account(name)
-    return found.info.did if found else None
 
 
 class ThreadOps:

@@ -3,24 +3,25 @@ log names the person and not a word anyone could take; pages show it as the name
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from ...core.errors import BadInput
 from ...domain.refusals import code, fault
 from ...domain.schema import name_key
+from .queries import names
 
 NOBODY_NAMED = code(
     "nobody_named",
-    "nobody named '{name}' takes part in this commons: mention a person by the name shown "
-    "on their page",
+    "nobody named '{name}' takes part in this commons: use the name their page shows",
 )
 NOBODY_NAMED_AMONG = code(
     "nobody_named_among",
-    "nobody named '{name}' takes part in this commons (people here: {people}): mention a "
-    "person by the name shown on their page",
+    "nobody named '{name}' takes part in this commons (people here: {people}): use the name "
+    "their page shows",
 )
 NAME_SHARED = code(
     "name_shared",
-    "{count} people are named '{name}' here: mention one of them by their identity, one of {dids}",
+    "{count} people are named '{name}' here: name one of them by their identity, one of {dids}",
 )
 
 # An @ that starts a mention: not inside a word or an e-mail address, not a DID already.
@@ -54,18 +55,50 @@ def by_name(
             last = start + len(said)
             continue
         if match is None:
-            everyone = sorted(known.values(), key=str.casefold)
-            close = [n for n in everyone if name_key(n)[:1] == name_key(said)[:1]]
-            shown = (everyone if len(everyone) <= 8 else close)[:8]
-            if shown:
-                raise fault(BadInput, NOBODY_NAMED_AMONG, name=said, people=shown)
-            raise fault(BadInput, NOBODY_NAMED, name=said)
+            raise nobody_named(said, known)
         dids = people[match]
         if len(dids) > 1:
             raise fault(BadInput, NAME_SHARED, count=len(dids), name=known[dids[0]], dids=dids)
         out += [text[last:start], dids[0]]
         last = start + _length(text, start, match)
     return "".join(out) + text[last:] if out else text
+
+
+def account_did(home: Any, name: str) -> str | None:
+    """The DID of this node's account ``name`` (a hub's citizen who has not acted yet)."""
+    found = home.keyring.account(name)
+    return found.info.did if found else None
+
+
+def person_named(
+    name: str, known: dict[str, str], account: Callable[[str], str | None] = lambda _: None
+) -> str:
+    """The DID of the one person ``name`` names, as a form asks for someone: their display
+    name (any case, however its accents are typed) among ``known``, else an account of this
+    node; a DID is taken as given (the event's schema checks it). Refused as a mention is,
+    with the names that come close."""
+    name = name.strip().removeprefix("@").strip()
+    if name.startswith("did:"):
+        return name
+    dids = [did for did, shown in known.items() if name_key(shown) == name_key(name)]
+    if len(dids) > 1:
+        raise fault(BadInput, NAME_SHARED, count=len(dids), name=name, dids=dids)
+    if dids:
+        return dids[0]
+    if name and (did := account(name)):
+        return did
+    raise nobody_named(name, known)
+
+
+def nobody_named(name: str, known: dict[str, str]) -> BadInput:
+    """No one bears ``name``: the refusal lists the people here (or those whose name starts
+    alike, when there are many)."""
+    everyone = sorted(known.values(), key=str.casefold)
+    close = [n for n in everyone if name_key(n)[:1] == name_key(name)[:1]]
+    shown = (everyone if len(everyone) <= 8 else close)[:8]
+    if shown:
+        return fault(BadInput, NOBODY_NAMED_AMONG, name=name, people=shown)
+    return fault(BadInput, NOBODY_NAMED, name=name)
 
 
 def _goes_on(key: str, at: int) -> bool:
@@ -79,3 +112,17 @@ def _length(text: str, start: int, key: str) -> int:
         if name_key(text[start:end]) == key:
             return end - start
     return len(key)
+
+
+MAINTAINER_CHANGES = ("add_maintainer", "remove_maintainer")
+
+
+def named_effect(home: Any, commons: bytes, effect: dict[str, Any]) -> dict[str, Any]:
+    """A maintainer change names its person as people do — by the name their page shows, or
+    a node's account — and is signed with their DID."""
+    given = effect.get("did")
+    if effect.get("op") not in MAINTAINER_CHANGES or not isinstance(given, str):
+        return effect  # the event's schema says what is wrong
+    known = names(home, home.cid(commons))
+    did = person_named(given, known, lambda n: account_did(home, n))
+    return {**effect, "did": did}
