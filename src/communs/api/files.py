@@ -13,8 +13,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..core.errors import BadInput
+from ..domain.refusals import code, fault
 from ..node import HAVE_MAX, Service
 from ..web import uploads
+
+TORRENT_NOT_BASE64 = code("torrent_not_base64", "torrent: expected the .torrent file in base64")
 
 
 class FetchBody(BaseModel):
@@ -75,7 +78,7 @@ def add_file_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
             try:
                 torrent = base64.b64decode(body.torrent, validate=True)
             except ValueError:
-                raise BadInput("torrent: expected the .torrent file in base64") from None
+                raise fault(BadInput, TORRENT_NOT_BASE64) from None
         return s.blob_fetch(blob, body.peers or None, None, torrent)
 
     @app.get("/api/blobs/{blob}/transfer")

@@ -9,10 +9,18 @@ from typing import Any
 import uvicorn
 
 from ..core.errors import BadInput
+from ..domain.refusals import code, fault
 from ..node import Home, NodeLock, Service
 from .app import create_app
 
 SWITCH_INTERVAL = 0.001  # seconds
+NOT_HOST_PORT = code(
+    "listen_not_host_port", "{option} '{listen}': expected HOST:PORT, e.g. 127.0.0.1:8470"
+)
+# {error}: the system's own words for why (the address is taken, not this machine's...).
+CANNOT_LISTEN = code(
+    "cannot_listen", "cannot listen on {host}:{port}: {error}; choose another --listen address"
+)
 
 
 class NodeServer(uvicorn.Server):
@@ -32,7 +40,7 @@ class NodeServer(uvicorn.Server):
 def parse_listen(listen: str, option: str = "--listen") -> tuple[str, int]:
     host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit():
-        raise BadInput(f"{option} {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8470")
+        raise fault(BadInput, NOT_HOST_PORT, option=option, listen=listen)
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
@@ -46,8 +54,8 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise BadInput(
-            f"cannot listen on {host}:{port}: {error.strerror}; choose another --listen address"
+        raise fault(
+            BadInput, CANNOT_LISTEN, host=host, port=port, error=str(error.strerror)
         ) from None
     return sock
 

@@ -13,9 +13,14 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ..core.errors import BadInput
+from ..domain.refusals import code, fault
 from ..node import HAVE_MAX, HEARTBEAT, MAX_BODY, Busy, Lanes, Replicator, encode_stream
 
 CBOR_SEQ = "application/cbor-seq"
+NOT_HEADS_MAP = code("sync_not_heads_map", "expected a CBOR map {{heads: [event ids]}}")
+UPLOAD_CUT = code("upload_cut", "the upload of {file} was cut: nothing was kept")
+COMMONS_NOT_HEX = code("sync_commons_not_hex", "commons must be comma-separated commons ids in hex")
+TOO_LARGE = code("request_too_large", "at most {mib} MiB per request: send smaller batches")
 
 
 class WantedBody(BaseModel):
@@ -47,7 +52,7 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
         except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError):
             asked = None
         if not isinstance(asked, dict) or not isinstance(asked.get("heads"), list):
-            raise BadInput("expected a CBOR map {heads: [event ids]}")
+            raise fault(BadInput, NOT_HEADS_MAP)
         header, pages = await run_in_threadpool(r.server.missing, commons, asked["heads"])
         stream: Iterator[bytes] = encode_stream(_items(header, pages))
         return StreamingResponse(iterate_in_threadpool(stream), media_type=CBOR_SEQ)
@@ -84,7 +89,7 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
             except StopAsyncIteration:
                 return b""
             except ClientDisconnect:
-                raise BadInput(f"the upload of {blob[:12]} was cut: nothing was kept") from None
+                raise fault(BadInput, UPLOAD_CUT, file=blob[:12]) from None
 
         length = request.headers.get("content-length", "")
         sender = request.headers.get("x-communs-node") or _peer(request)
@@ -97,7 +102,7 @@ def add_sync_routes(app: FastAPI, replicator: Replicator) -> None:
         try:
             wanted = {bytes.fromhex(c) for c in commons.split(",") if c}
         except ValueError:
-            raise BadInput("commons must be comma-separated commons ids in hex") from None
+            raise fault(BadInput, COMMONS_NOT_HEX) from None
         lanes = Lanes()
         ready = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -170,7 +175,8 @@ class PayloadTooLarge(BadInput):
     status = 413
 
     def __init__(self, limit: int):
-        super().__init__(f"at most {limit // 2**20} MiB per request: send smaller batches")
+        said = fault(BadInput, TOO_LARGE, mib=limit // 2**20)
+        super().__init__(str(said), code=said.code, params=said.params)
 
 
 def _peer(request: Request) -> str:

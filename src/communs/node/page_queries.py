@@ -14,6 +14,7 @@ from ..core.errors import NotFound, Refused
 from ..core.identity import Identity, is_did
 from ..domain import governance, parse_checked
 from ..domain.contributions import STATES, contribution_key
+from ..domain.refusals import code, fault
 from .actions import governing
 from .files import metadata
 from .files.blobs import blob_hash
@@ -25,14 +26,25 @@ from .reads import queries
 from .reads.health import health
 from .reads.people import people_activity, people_directory
 
-NO_MATCH = (
+NO_MATCH = code(
+    "no_match",
     "That name and passphrase do not match. Check both and try again; if you forgot your "
-    "passphrase, use the recovery code you were given when you registered."
+    "passphrase, use the recovery code you were given when you registered.",
 )
-NO_RECOVERY = (
+NO_RECOVERY = code(
+    "no_recovery",
     "That name and recovery code do not match. Check both and try again. Accounts "
     "registered before this hub gave recovery codes have none: their passphrase is the only "
-    "way in."
+    "way in.",
+)
+PROPOSAL_NOT_HERE = code("proposal_not_here", "no proposal '{ref}' in this commons")
+NOT_A_PERSON = code(
+    "not_a_person", "'{did}' is not a person: people are named by a did:key identity"
+)
+BLOB_NOT_HERE = code("blob_not_here", "blob {blob} is not part of this commons")
+BLOB_NOT_YET = code(
+    "blob_not_yet",
+    "blob {blob} is not on this node yet: it comes with the next sync from a peer that has it",
 )
 
 
@@ -56,11 +68,11 @@ class PageQueries:
         found = self.home.keyring.account(name)
         if found is None or not found.info.encrypted:
             wrong_passphrase_work(passphrase or "?", *ONLINE)
-            raise Refused(NO_MATCH)
+            raise fault(Refused, NO_MATCH)
         try:
             return found.info.name, found.unlock(passphrase)
         except Refused:
-            raise Refused(NO_MATCH) from None
+            raise fault(Refused, NO_MATCH) from None
 
     def register(self, name: str, passphrase: str) -> tuple[Identity, str]:
         """A new hub account and its recovery code: an identity sealed with ``passphrase``,
@@ -81,14 +93,14 @@ class PageQueries:
         stored = self.home.keyring.account(name)
         if stored is None or stored.recovery is None:
             wrong_code_work(code, *ONLINE)
-            raise Refused(NO_RECOVERY)
+            raise fault(Refused, NO_RECOVERY)
         new_code = new_recovery_code()
         try:
             identity = stored.recover(code)
             # Refused too when the same code was used meanwhile: it no longer works.
             self.home.keyring.reseal(stored, identity, passphrase, new_code)
         except Refused:
-            raise Refused(NO_RECOVERY) from None
+            raise fault(Refused, NO_RECOVERY) from None
         return stored.info.name, identity, new_code
 
     def identity_export(self, name: str) -> dict[str, Any]:
@@ -312,7 +324,7 @@ class PageQueries:
             state = home.state(commons_id)
             record = state.get(governance.proposal_key(pid))
             if record is None:
-                raise NotFound(f"no proposal '{proposal}' in this commons")
+                raise fault(NotFound, PROPOSAL_NOT_HERE, ref=proposal)
             public_open = record["state"] == "open" and not record["hidden"]
             return {
                 "commons": queries.commons_show(home, commons_id, digest=False),
@@ -328,7 +340,7 @@ class PageQueries:
     def person_page(self, did: str) -> dict[str, Any]:
         """What ``did`` did in every commons held here."""
         if not is_did(did):
-            raise NotFound(f"{did!r} is not a person: people are named by a did:key identity")
+            raise fault(NotFound, NOT_A_PERSON, did=did)
         with self.lock:
             return people_activity(self.home, did)
 
@@ -390,12 +402,9 @@ class PageQueries:
         with self.lock:
             found = self._references.find(self.home.commons_id(ref), blob)
         if found is None:
-            raise NotFound(f"blob {blob.hex()[:12]} is not part of this commons")
+            raise fault(NotFound, BLOB_NOT_HERE, blob=blob)
         if not self.home.blobs.has(blob):
-            raise NotFound(
-                f"blob {blob.hex()[:12]} is not on this node yet: it comes with the next sync "
-                "from a peer that has it"
-            )
+            raise fault(NotFound, BLOB_NOT_YET, blob=blob)
         return self.home.blobs.path(blob), found
 
     def blob_present(self, blob: str) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import BadInput, NotFound
+from ..domain.refusals import code, fault
 from .inbox import Inbox
 from .local_schema import MIGRATIONS
 from .sqlite_schema import migrate
@@ -24,6 +25,17 @@ STRANGER_EVENTS = 1_000
 STRANGER_BYTES = 4 * 2**20
 BACKOFF_MAX = 300.0  # seconds between tries of a peer that keeps failing
 
+NOT_A_PEER_ADDRESS = code(
+    "not_a_peer_address", "'{url}' is not a peer address: give http://HOST:PORT or HOST:PORT"
+)
+NOT_A_PEER = code("not_a_peer", "{url} is not a peer of this node; 'communs peer list' shows them")
+ACCEPT_CHOICE = code("accept_choice", "accept must be one of {choices}")
+STRANGER_QUOTA = code(
+    "stranger_quota_number", "a quota is a number (0 or more), or none for the default"
+)
+FETCH_CHOICE = code("fetch_choice", "fetch must be one of {choices}")
+FILE_QUOTA = code("file_quota_number", "a quota is a number of bytes (0 or more), or none")
+
 
 def normalize_url(url: str) -> str:
     url = url.strip().rstrip("/")
@@ -31,7 +43,7 @@ def normalize_url(url: str) -> str:
         url = "http://" + url
     scheme, _, rest = url.partition("://")
     if scheme not in ("http", "https") or not rest or "/" in rest:
-        raise BadInput(f"{url!r} is not a peer address: give http://HOST:PORT or HOST:PORT")
+        raise fault(BadInput, NOT_A_PEER_ADDRESS, url=url)
     return url
 
 
@@ -73,7 +85,7 @@ class LocalState(Inbox):
     def remove_peer(self, url: str) -> None:
         url = normalize_url(url)
         if not self._run("DELETE FROM peers WHERE url = ? RETURNING url", (url,)):
-            raise NotFound(f"{url} is not a peer of this node; 'communs peer list' shows them")
+            raise fault(NotFound, NOT_A_PEER, url=url)
 
     def peers(self) -> list[dict[str, Any]]:
         rows = self._run(
@@ -138,10 +150,10 @@ class LocalState(Inbox):
         authors without accepted work there (None: the node's default); what is not given
         stays as it was."""
         if accept is not None and accept not in ACCEPT:
-            raise BadInput(f"accept must be one of {', '.join(ACCEPT)}")
+            raise fault(BadInput, ACCEPT_CHOICE, choices=list(ACCEPT))
         for quota in (stranger_events, stranger_bytes):
             if quota is not ... and quota is not None and (type(quota) is not int or quota < 0):
-                raise BadInput("a quota is a number (0 or more), or none for the default")
+                raise fault(BadInput, STRANGER_QUOTA)
         row = self._run(
             "SELECT accept, stranger_events, stranger_bytes FROM policies WHERE commons = ?",
             (commons,),
@@ -180,9 +192,9 @@ class LocalState(Inbox):
         quota) for a commons, or for the whole node when ``commons`` is None; what is not
         given stays as it was."""
         if fetch is not None and fetch not in FETCH:
-            raise BadInput(f"fetch must be one of {', '.join(FETCH)}")
+            raise fault(BadInput, FETCH_CHOICE, choices=list(FETCH))
         if quota is not ... and quota is not None and (not isinstance(quota, int) or quota < 0):
-            raise BadInput("a quota is a number of bytes (0 or more), or none")
+            raise fault(BadInput, FILE_QUOTA)
         scope = commons or NODE
         row = self._run("SELECT fetch, quota FROM file_policies WHERE scope = ?", (scope,))
         old_fetch, old_quota = row[0] if row else (None, None)

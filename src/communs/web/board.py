@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import CommunsError, NotFound
+from ..domain.refusals import code, fault
 from ..i18n import N_
 from . import discussion
 from .base import Web
@@ -25,6 +26,9 @@ from .discussion import text_of
 from .statuses import status_of
 
 RECENT_SCANNED, RECENT_SHOWN = 40, 8  # contributions a picker looks at, and offers
+
+NO_BOARD_ACTION = code("no_board_action", "no action '{action}' on the board")
+NO_TASK_ACTION = code("no_task_action", "no action '{action}' on a task")
 
 KIND_LABELS = {
     "task": N_("task"),
@@ -173,7 +177,7 @@ def add_routes(web: Web) -> None:
         """Flag a file as needing work (``path``, ``note``), or unflag it (``path``)."""
         ref, action = request.path_params["ref"], request.path_params["action"]
         if action not in ("flag", "unflag"):
-            raise NotFound(f"no action '{action}' on the board")
+            raise fault(NotFound, NO_BOARD_ACTION, action=action)
         form = await web.form(request)
         actor = web.actor(request)
         path = text_of(form, "path")
@@ -241,7 +245,7 @@ def add_routes(web: Web) -> None:
         ref, tref = request.path_params["ref"], request.path_params["tid"]
         action = request.path_params["action"]
         if action not in ACTIONS:
-            raise NotFound(f"no action '{action}' on a task")
+            raise fault(NotFound, NO_TASK_ACTION, action=action)
         form = await web.form(request)
         actor = web.actor(request)
         comment = text_of(form, "comment")

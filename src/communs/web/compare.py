@@ -7,9 +7,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..core.errors import BadInput
-from ..i18n import N_
+from ..domain.refusals import code, fault
 from .base import Web
 from .diffs import change_view
+
+CHOOSE_TWO_VERSIONS = code(
+    "choose_two_versions", "choose two versions of this file from its history"
+)
 
 
 def add_routes(web: Web) -> None:
@@ -21,7 +25,7 @@ def add_routes(web: Web) -> None:
             e["before"] for e in history if e.get("before")
         }
         if older not in versions or newer not in versions:
-            raise BadInput(N_("choose two versions of this file from its history"))
+            raise fault(BadInput, CHOOSE_TWO_VERSIONS)
         media = next((e.get("media") for e in history if e.get("media")), "")
         size = next((e["size"] for e in history if e.get("after") == newer), None)
         change = {"path": path, "base": older, "blob": newer, "media": media, "size": size}

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, NotFound
 from ..domain.contributions import contribution_key
+from ..domain.refusals import code, fault
 from ..i18n import N_
 from . import proposing
 from .base import Web
@@ -26,6 +27,14 @@ DECISIONS = ("accept", "reject", "revert", "withdraw", "patrol")
 VERDICTS = ("approve", "request_changes", "comment")
 QUEUE = 100  # contributions waiting shown on the queue page (the longest-waiting)
 LATEST = 25  # contributions shown for every other state (the latest)
+
+CHOOSE_VERDICT = code("choose_verdict", "choose approve, request changes or comment")
+COMMENT_FIRST = code("comment_first", "write a comment before sending it")
+DECISION_NEEDS_REASON = code(
+    "decision_needs_reason",
+    "give a reason to {action:verb} a contribution: its author will read it",
+)
+NO_CONTRIBUTION_ACTION = code("no_contribution_action", "no action '{action}' on a contribution")
 # Decided or withdrawn: no review or decision is offered any more, the page says why instead.
 CLOSED = {
     "accepted": N_(
@@ -182,19 +191,19 @@ def add_routes(web: Web) -> None:
             verdict = form_text(form, "verdict")
             comment = str(form.get("comment") or "").replace("\r\n", "\n").strip()
             if verdict not in VERDICTS:
-                raise BadInput("choose approve, request changes or comment")
+                raise fault(BadInput, CHOOSE_VERDICT)
             if verdict == "comment" and not comment:
-                raise BadInput("write a comment before sending it")
+                raise fault(BadInput, COMMENT_FIRST)
             result = await web.call(service.review, actor, ref, cref, verdict, comment)
             anchor = "#reviews"
         elif action in DECISIONS:
             reason = str(form.get("reason") or "").replace("\r\n", "\n").strip()
             if action in ("reject", "revert") and not reason:
-                raise BadInput(f"give a reason to {action} a contribution: its author will read it")
+                raise fault(BadInput, DECISION_NEEDS_REASON, action=f"contribution.{action}")
             result = await web.call(service.decide, actor, ref, cref, action, reason or None)
             anchor = ""
         else:
-            raise NotFound(f"no action '{action}' on a contribution")
+            raise fault(NotFound, NO_CONTRIBUTION_ACTION, action=action)
         if wants_json(request):
             return JSONResponse(result)
         return RedirectResponse(f"/c/{quote(ref)}/contributions/{quote(cref)}{anchor}", 303)

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import NotFound
+from ..domain.refusals import code, fault
 from ..node import Service
 from .base import Web, safe_next
 from .links import object_url, subject_url  # noqa: F401  (pages import them from here)
@@ -23,6 +24,8 @@ SHOWN = 30  # conversations a page shows at first; "show earlier messages" shows
 
 ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")
 EMOJI = ("👍", "❤️", "🎉", "👀", "🤔")
+
+NO_MESSAGE_ACTION = code("no_message_action", "no action '{action}' on a message")
 
 
 def thread_for(
@@ -101,7 +104,7 @@ def add_routes(web: Web) -> None:
     async def change(request: Request) -> Response:
         ref, action = request.path_params["ref"], request.path_params["action"]
         if action not in ACTIONS:
-            raise NotFound(f"no action '{action}' on a message")
+            raise fault(NotFound, NO_MESSAGE_ACTION, action=action)
         form = await web.form(request)
         actor = web.actor(request)
         fields = {name: text_of(form, name) for name in ("text", "reason", "emoji")}

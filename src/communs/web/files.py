@@ -100,7 +100,7 @@ def _blob_hash(value: str) -> bytes:
     try:
         return blob_hash(value)
     except BadInput as error:  # in a URL: no such page
-        raise NotFound(str(error)) from None
+        raise NotFound(str(error), code=error.code, params=error.params) from None
 
 
 def add_routes(web: Web) -> None:
@@ -217,7 +217,7 @@ def add_routes(web: Web) -> None:
             blob = _blob_hash(request.path_params["hash"])
             file, found = await web.call(service.blob_referenced, request.path_params["ref"], blob)
         except CommunsError as error:
-            return hardened(web.error(request, status_of(error), str(error)))
+            return hardened(web.error(request, status_of(error), web.said(request, error)))
         content_type, attachment = served_type(found["media"])
         if request.query_params.get("download"):
             attachment = True
@@ -238,7 +238,7 @@ def add_routes(web: Web) -> None:
             file, _ = await web.call(service.blob_referenced, request.path_params["ref"], blob)
             made = await web.call(media.thumbnail, file, service.thumbnails, blob.hex())
         except CommunsError as error:
-            return hardened(web.error(request, status_of(error), str(error)))
+            return hardened(web.error(request, status_of(error), web.said(request, error)))
         response = FileResponse(
             made,
             media_type="image/png" if made.suffix == ".png" else "image/jpeg",

@@ -9,9 +9,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..core.errors import NotFound
+from ..domain.refusals import code, fault
 from .base import Web
 
 DEFAULT_MINUTES = 60
+NO_CHOSEN_SLOT = code(
+    "no_chosen_slot",
+    "this proposal has no chosen slot: only a time poll with one winning slot has an invite",
+)
+SLOT_NOT_A_TIME = code(
+    "slot_not_a_time",
+    "the chosen slot is not a date and time (write slots like 2026-12-05 18:00 or "
+    "2026-12-05 18:00/90)",
+)
 
 
 def slot(text: str) -> tuple[datetime, datetime]:
@@ -26,16 +36,11 @@ def invite(proposal: dict, commons_name: str) -> bytes:
     """The chosen slot as a calendar event; NotFound when there is none (yet)."""
     result = proposal.get("result") or {}
     if proposal["method"]["name"] != "time_poll" or len(result.get("winners") or []) != 1:
-        raise NotFound(
-            "this proposal has no chosen slot: only a time poll with one winning slot has an invite"
-        )
+        raise fault(NotFound, NO_CHOSEN_SLOT)
     try:
         start, end = slot(result["winners"][0])
     except ValueError:
-        raise NotFound(
-            "the chosen slot is not a date and time (write slots like "
-            "2026-12-05 18:00 or 2026-12-05 18:00/90)"
-        ) from None
+        raise fault(NotFound, SLOT_NOT_A_TIME) from None
     calendar = Calendar()
     calendar.add("prodid", "-//Communs//governance//EN")
     calendar.add("version", "2.0")

@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..core.errors import CommunsError
+from ..domain.refusals import code, fault
 
 THUMB_SIZE = 480  # pixels, the longest side
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a decompression bomb is not
@@ -54,6 +55,24 @@ TEXT_TYPES = {
 # Decoding a picture takes memory (up to 4 bytes a pixel, twice) and a core: one at a time,
 # so that many requests for thumbnails keep the node's memory to that of one picture.
 _working = threading.BoundedSemaphore(1)
+
+
+TOO_MANY_PIXELS = code(
+    "too_many_pixels",
+    "this picture is {width}×{height} pixels ({megapixels} megapixels), more than the {limit} "
+    "megapixels this node makes thumbnails of: download it instead",
+)
+PIXEL_BOMB = code(
+    "pixel_bomb",
+    "this picture has too many pixels to make a thumbnail of it safely ({detail})",
+)
+NOT_A_PICTURE = code(
+    "not_a_picture",
+    "this file is not a picture this node can show (it reads {formats}): download it instead",
+)
+DAMAGED_PICTURE = code(
+    "damaged_picture", "this picture is damaged or truncated and cannot be shown ({detail})"
+)
 
 
 class NotAnImage(CommunsError):
@@ -159,7 +178,7 @@ def _shrunk(source: Path, size: int, max_pixels: int) -> tuple[Image.Image, bool
         with Image.open(source, formats=FORMATS) as opened:
             width, height = opened.size
             if width * height > max_pixels:
-                raise TooManyPixels(_too_many(width, height, max_pixels))
+                raise _too_many(width, height, max_pixels)
             if opened.mode.startswith("I;16") or opened.mode in ("I", "F"):
                 # 16-bit greys (scans, microscopes): scale down to 8 bits, do not clip
                 opened = opened.convert("I").point(lambda value: value / 256).convert("L")
@@ -182,24 +201,20 @@ def _shrunk(source: Path, size: int, max_pixels: int) -> tuple[Image.Image, bool
                 picture = picture.convert(wanted)
             picture.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise TooManyPixels(
-            f"this picture has too many pixels to make a thumbnail of it safely ({error})"
-        ) from None
+        raise fault(TooManyPixels, PIXEL_BOMB, detail=str(error)) from None
     except UnidentifiedImageError:
-        raise NotAnImage(
-            "this file is not a picture this node can show "
-            f"(it reads {', '.join(FORMATS)}): download it instead"
-        ) from None
+        raise fault(NotAnImage, NOT_A_PICTURE, formats=list(FORMATS)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise DamagedImage(
-            f"this picture is damaged or truncated and cannot be shown ({error})"
-        ) from None
+        raise fault(DamagedImage, DAMAGED_PICTURE, detail=str(error)) from None
     return picture, transparent
 
 
-def _too_many(width: int, height: int, limit: int) -> str:
-    return (
-        f"this picture is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), "
-        f"more than the {limit / 1e6:.0f} megapixels this node makes thumbnails of: "
-        "download it instead"
+def _too_many(width: int, height: int, limit: int) -> TooManyPixels:
+    return fault(
+        TooManyPixels,
+        TOO_MANY_PIXELS,
+        width=width,
+        height=height,
+        megapixels=f"{width * height / 1e6:.0f}",
+        limit=f"{limit / 1e6:.0f}",
     )

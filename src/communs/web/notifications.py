@@ -8,12 +8,17 @@ from starlette.responses import RedirectResponse, Response
 
 from ..core.errors import NotFound
 from ..domain.lines import say
+from ..domain.refusals import code, fault
 from ..i18n import N_, translator
 from .base import Web
 from .feeds import atom
 from .links import object_url
 
 PAGE = 50
+NOT_YOUR_NOTIFICATION = code("not_your_notification", "this notification is not among yours")
+NO_FEED_KEY = code(
+    "no_feed_key", "no feed has this key: copy the link again from your notifications"
+)
 WHY = {  # what a notification tells its person, beside the line of its event
     "mention": N_("mentioned you"),
     "reply": N_("replied to you"),
@@ -77,7 +82,7 @@ def add_routes(web: Web) -> None:
         did, event = me(request), request.path_params["event"]
         note = await web.call(service.notification_opened, did, event)
         if note is None:
-            raise NotFound(N_("this notification is not among yours"))
+            raise fault(NotFound, NOT_YOUR_NOTIFICATION)
         return RedirectResponse(url_of(note), status_code=303)
 
     @web.route("/notifications.atom")
@@ -85,7 +90,7 @@ def add_routes(web: Web) -> None:
         """The person's notifications for a feed reader: its key stands for signing in."""
         did = await web.call(service.feed_owner, request.query_params.get("key") or "")
         if did is None:
-            raise NotFound(N_("no feed has this key: copy the link again from your notifications"))
+            raise fault(NotFound, NO_FEED_KEY)
         found = await web.call(service.notifications, did, PAGE)
         _ = translator(web.lang(request))
         entries = [

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, CommunsError, NotFound, Refused
+from ..domain.refusals import code, fault
 from ..i18n import N_
 from ..node import Actor
 from . import uploads
@@ -24,6 +25,21 @@ from .statuses import status_of
 
 FORM_TEXT_LIMIT = 4 * 1024 * 1024  # a text field posted from the editor
 PATHS_LISTED = 2000  # existing paths offered as suggestions in the propose form
+
+CHANGED_SINCE_OPENED = code(
+    "changed_since_opened",
+    "{path} changed since you opened it: your text is kept below; compare it with the current "
+    "version, then propose again",
+)
+PATH_GIVEN_TWICE = code("path_given_twice", "{path} is given twice: give each path once")
+CONTRIBUTION_NEEDS_TITLE = code("contribution_needs_title", "give the contribution a title")
+NOTHING_TO_PROPOSE = code(
+    "nothing_to_propose", "nothing to propose: edit a text file or choose files to upload"
+)
+NOTHING_TO_REVISE = code(
+    "nothing_to_revise", "nothing to propose: keep a change, edit a file or upload one"
+)
+CANNOT_REVISE = code("cannot_revise", "cannot revise a contribution that is {state:word}")
 
 
 class Moved(Refused):
@@ -152,10 +168,7 @@ def add_routes(web: Web) -> None:
             if loaded and loaded == path:
                 current = await web.call(canonical_blob, ref, path)
                 if current != form_text(form, "base"):
-                    raise Moved(
-                        f"{path} changed since you opened it: your text is kept below; "
-                        "compare it with the current version, then propose again"
-                    )
+                    raise fault(Moved, CHANGED_SINCE_OPENED, path=path)
             content = form.get("content")
             text = (content if isinstance(content, str) else "").replace("\r\n", "\n")
             if form.get("crlf") == "1":
@@ -169,7 +182,7 @@ def add_routes(web: Web) -> None:
             name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
             target = f"{folder}/{name}" if folder else name
             if target in files:
-                raise BadInput(f"{target} is given twice: give each path once")
+                raise fault(BadInput, PATH_GIVEN_TWICE, path=target)
             await upload.seek(0)
             added = await web.call(service.blob_add, upload.file, target)
             files[target] = added["hash"]
@@ -183,7 +196,7 @@ def add_routes(web: Web) -> None:
             uploads.bound(request)
             form = await request.form(max_part_size=FORM_TEXT_LIMIT)
         except uploads.TooLarge as error:
-            raise HTTPException(413, str(error)) from None
+            raise HTTPException(413, web.said(request, error)) from None
         try:
             return await web.form(request), web.actor(request)
         except BaseException:
@@ -208,10 +221,10 @@ def add_routes(web: Web) -> None:
         try:
             title = form_text(form, "title")
             if not title:
-                raise BadInput("give the contribution a title")
+                raise fault(BadInput, CONTRIBUTION_NEEDS_TITLE)
             files = await gather(ref, form)
             if not files:
-                raise BadInput("nothing to propose: edit a text file or choose files to upload")
+                raise fault(BadInput, NOTHING_TO_PROPOSE)
             made = await web.call(
                 service.propose,
                 actor,
@@ -222,6 +235,7 @@ def add_routes(web: Web) -> None:
             )
         except CommunsError as error:
             data = await web.call(refill, propose_data, (ref, ""), form, error)
+            data["error"] = web.said(request, error)
             return web.page(request, "propose.html", data, status_of(error))
         finally:
             await close(form)
@@ -237,7 +251,7 @@ def add_routes(web: Web) -> None:
         form = await web.form(request)
         title = form_text(form, "title")
         if not title:
-            raise BadInput(N_("give the contribution a title"))
+            raise fault(BadInput, CONTRIBUTION_NEEDS_TITLE)
         description = str(form.get("description") or "").replace("\r\n", "\n")
         made = await web.call(
             service.propose_to_parent, actor, request.path_params["ref"], title, description
@@ -249,9 +263,9 @@ def add_routes(web: Web) -> None:
     def revise_data(ref: str, cref: str, me: str, path: str) -> dict[str, Any]:
         contribution = service.contribution(ref, cref)
         if contribution["author"] != me:
-            raise HTTPException(403, "only the author of a contribution can revise it")
+            raise HTTPException(403, N_("only the author of a contribution can revise it"))
         if contribution["state"] not in ("open", "conflict"):
-            raise Refused(f"cannot revise a contribution that is {contribution['state']}")
+            raise fault(Refused, CANNOT_REVISE, state=contribution["state"])
         return propose_data(ref, path, contribution)
 
     @web.route("/c/{ref}/contributions/{cid}/revise")
@@ -273,7 +287,7 @@ def add_routes(web: Web) -> None:
         try:
             title = form_text(form, "title")
             if not title:
-                raise BadInput("give the contribution a title")
+                raise fault(BadInput, CONTRIBUTION_NEEDS_TITLE)
             current = await web.call(service.contribution, ref, cref)
             files = await gather(ref, form)
             # A revision replaces the changes: carry over the earlier ones still ticked.
@@ -287,7 +301,7 @@ def add_routes(web: Web) -> None:
                 else:
                     files[change["path"]] = change["blob"]
             if not files and not deletes:
-                raise BadInput("nothing to propose: keep a change, edit a file or upload one")
+                raise fault(BadInput, NOTHING_TO_REVISE)
             await web.call(
                 service.revise,
                 actor,
@@ -301,6 +315,7 @@ def add_routes(web: Web) -> None:
         except CommunsError as error:
             me = actor.identity.did if actor.identity else ""
             data = await web.call(refill, revise_data, (ref, cref, me, ""), form, error)
+            data["error"] = web.said(request, error)
             return web.page(request, "propose.html", data, status_of(error))
         finally:
             await close(form)

@@ -11,20 +11,26 @@ from typing import Any
 from starlette.requests import Request
 
 from ..core.errors import CommunsError
+from ..domain.refusals import code, fault
 
 UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes a single request may upload through the web or the API
+
+
+UPLOAD_TOO_LARGE = code(
+    "upload_too_large",
+    "this upload is larger than the {mib} MiB this node takes in one request: add a bigger "
+    "file on the node with `communs blob add FILE`, and it is shared over BitTorrent (see "
+    "docs/media.md)",
+)
+LENGTH_NOT_A_NUMBER = code("length_not_a_number", "this request's Content-Length is not a number")
 
 
 class TooLarge(CommunsError):
     status = 413
 
 
-def too_large(limit: int = UPLOAD_LIMIT) -> str:
-    return (
-        f"this upload is larger than the {limit // (1024 * 1024)} MiB this node takes in one "
-        "request: add a bigger file on the node with `communs blob add FILE`, and it is shared "
-        "over BitTorrent (see docs/media.md)"
-    )
+def too_large(limit: int = UPLOAD_LIMIT) -> TooLarge:
+    return fault(TooLarge, UPLOAD_TOO_LARGE, mib=limit // (1024 * 1024))
 
 
 def bound(request: Request, limit: int = UPLOAD_LIMIT) -> None:
@@ -35,9 +41,9 @@ def bound(request: Request, limit: int = UPLOAD_LIMIT) -> None:
         try:
             size = int(declared)
         except ValueError:
-            raise TooLarge("this request's Content-Length is not a number") from None
+            raise fault(TooLarge, LENGTH_NOT_A_NUMBER) from None
         if size > limit:
-            raise TooLarge(too_large(limit))
+            raise too_large(limit)
     receive = request._receive
     seen = 0
 
@@ -47,7 +53,7 @@ def bound(request: Request, limit: int = UPLOAD_LIMIT) -> None:
         if message.get("type") == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise TooLarge(too_large(limit))
+                raise too_large(limit)
         return message
 
     request._receive = counted

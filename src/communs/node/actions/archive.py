@@ -24,6 +24,7 @@ import cbor2
 from ... import domain
 from ...core.errors import BadInput, InvalidEvent, Refused
 from ...core.events import Event
+from ...domain.refusals import code, fault, plural_code
 from ..home.folder import Home
 from ..writing.folding import past
 
@@ -102,6 +103,41 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+# The refusals of an import; {error} is what the archive or CBOR library found wrong.
+NOT_EVENT_BYTES = code("archive_not_cbor", "{name}: not a sequence of CBOR byte strings ({error})")
+NOT_AN_EVENT = code("archive_not_an_event", "{name}: every item must be an event's bytes")
+NOT_AN_EXPORT = code("archive_not_an_export", "{source}: not a Communs export ({error})")
+UNEXPECTED_ENTRY = code("archive_unexpected_entry", "{source}: unexpected entry '{entry}'")
+ARCHIVE_DAMAGED = code(
+    "archive_damaged",
+    "{source} is damaged or incomplete ({error}); nothing was imported: copy or export it again",
+)
+NO_MANIFEST = code("archive_no_manifest", "{source}: no MANIFEST.json; is this a Communs export?")
+ARCHIVE_INCOMPLETE = code(
+    "archive_incomplete",
+    "{source} is incomplete: it holds {events} events and {files} files of the {named_events} "
+    "and {named_files} its manifest names; nothing was imported: copy or export it again",
+)
+PARENTS_NOT_IN_ARCHIVE = plural_code(
+    "archive_parents_missing",
+    "{source} was refused whole, nothing was imported: {count} event whose parents are not "
+    "in the file",
+    "{source} was refused whole, nothing was imported: {count} events whose parents are not "
+    "in the file",
+    "count",
+)
+COMMONS_NOT_IN_ARCHIVE = code(
+    "archive_commons_missing",
+    "{source} was refused whole: it does not hold the commons {commons} its manifest names",
+)
+MANIFEST_NOT_JSON = code("archive_manifest_not_json", "{source}: MANIFEST.json is not JSON")
+WRONG_VERSION = code("archive_wrong_version", "{source}: not a Communs export of version {version}")
+BLOB_ALTERED = code(
+    "archive_blob_altered",
+    "{name} does not match its hash: the file was altered; nothing imported",
+)
+
+
 def _read_events(stream: IO[bytes], name: str) -> Iterator[bytes]:
     data = stream.read()  # events are small (64 KiB at most each); blobs are streamed
     buffer = io.BytesIO(data)
@@ -110,9 +146,9 @@ def _read_events(stream: IO[bytes], name: str) -> Iterator[bytes]:
         try:
             raw = decoder.decode()
         except (cbor2.CBORDecodeError, ValueError) as error:
-            raise InvalidEvent(f"{name}: not a sequence of CBOR byte strings ({error})") from None
+            raise fault(InvalidEvent, NOT_EVENT_BYTES, name=name, error=str(error)) from None
         if not isinstance(raw, bytes):
-            raise InvalidEvent(f"{name}: every item must be an event's bytes")
+            raise fault(InvalidEvent, NOT_AN_EVENT, name=name)
         yield raw
 
 
@@ -123,7 +159,7 @@ def import_(
     try:
         tar = tarfile.open(source, "r")
     except (tarfile.TarError, OSError) as error:
-        raise BadInput(f"{source}: not a Communs export ({error})") from None
+        raise fault(BadInput, NOT_AN_EXPORT, source=str(source), error=str(error)) from None
     with tar, tempfile.TemporaryDirectory(dir=home.blobs.root / "tmp") as scratch:
         manifest: dict[str, Any] | None = None
         raws: list[bytes] = []
@@ -131,7 +167,7 @@ def import_(
         try:
             for member in tar:
                 if not member.isfile():
-                    raise BadInput(f"{source}: unexpected entry {member.name!r}")
+                    raise fault(BadInput, UNEXPECTED_ENTRY, source=str(source), entry=member.name)
                 stream = tar.extractfile(member)
                 assert stream is not None
                 if member.name == "MANIFEST.json":
@@ -141,36 +177,38 @@ def import_(
                 elif member.name.startswith("blobs/"):
                     staged.append(_stage_blob(home, stream, member.name, Path(scratch)))
                 else:
-                    raise BadInput(f"{source}: unexpected entry {member.name!r}")
+                    raise fault(BadInput, UNEXPECTED_ENTRY, source=str(source), entry=member.name)
                 if progress:
                     progress(1)
         except (tarfile.TarError, EOFError, zlib.error) as error:  # cut short or damaged
-            raise BadInput(
-                f"{source} is damaged or incomplete ({error}); nothing was imported: copy or "
-                "export it again"
-            ) from None
+            raise fault(BadInput, ARCHIVE_DAMAGED, source=str(source), error=str(error)) from None
         if manifest is None:
-            raise BadInput(f"{source}: no MANIFEST.json; is this a Communs export?")
+            raise fault(BadInput, NO_MANIFEST, source=str(source))
         if (len(raws), len(staged)) != (manifest.get("events"), manifest.get("blobs")):
-            raise BadInput(
-                f"{source} is incomplete: it holds {len(raws)} events and {len(staged)} files "
-                f"of the {manifest.get('events')} and {manifest.get('blobs')} its manifest "
-                "names; nothing was imported: copy or export it again"
+            raise fault(
+                BadInput,
+                ARCHIVE_INCOMPLETE,
+                source=str(source),
+                events=len(raws),
+                files=len(staged),
+                named_events=str(manifest.get("events")),
+                named_files=str(manifest.get("blobs")),
             )
         commons_id = bytes.fromhex(manifest["commons"])
         with home.store.transaction():  # the ingest batches join this one transaction
             report = home.ingest(raws, keep_ids=False)
-            if report.refused or report.pending:
-                problem = (
-                    report.refused[0][1]
-                    if report.refused
-                    else f"{len(report.pending)} event(s) whose parents are not in the file"
-                )
+            if report.refused:  # the reason the events' check gave, in English only
+                problem = report.refused[0][1]
                 raise Refused(f"{source} was refused whole, nothing was imported: {problem}")
+            if report.pending:
+                count = len(report.pending)
+                raise fault(Refused, PARENTS_NOT_IN_ARCHIVE, source=str(source), count=count)
             if home.store.commons_cid(commons_id) is None:
-                raise Refused(
-                    f"{source} was refused whole: it does not hold the commons "
-                    f"{commons_id.hex()[:12]} its manifest names"
+                raise fault(
+                    Refused,
+                    COMMONS_NOT_IN_ARCHIVE,
+                    source=str(source),
+                    commons=commons_id.hex()[:12],
                 )
         for blob, path in staged:
             if not home.blobs.is_erased(blob):  # its erase came with the events, or before
@@ -188,9 +226,9 @@ def _check_manifest(data: bytes, source: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(data)
     except ValueError:
-        raise BadInput(f"{source}: MANIFEST.json is not JSON") from None
+        raise fault(BadInput, MANIFEST_NOT_JSON, source=str(source)) from None
     if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-        raise BadInput(f"{source}: not a Communs export of version {VERSION}")
+        raise fault(BadInput, WRONG_VERSION, source=str(source), version=VERSION)
     return manifest
 
 
@@ -204,5 +242,5 @@ def _stage_blob(home: Home, stream: IO[bytes], name: str, scratch: Path) -> tupl
             digest.update(chunk)
             out.write(chunk)
     if digest.hexdigest() != expected:
-        raise Refused(f"{name} does not match its hash: the file was altered; nothing imported")
+        raise fault(Refused, BLOB_ALTERED, name=name)
     return bytes.fromhex(expected), target

@@ -13,14 +13,67 @@ from ...domain.contributions import (
     STATES,  # noqa: F401
     contribution_key,
 )
+from ...domain.refusals import Refusal, code, fault, plural_code, refusal
+from ...domain.schema import MAX_PATH, check_path, clean_name
 from ...domain.schema import MAX_TITLE as MAX_NAME
-from ...domain.schema import check_path, clean_name
 from ..files.blobs import TORRENT_FROM
 from ..home.folder import Home
+from ..reads.queries import NOT_A_CONTRIBUTION_HERE
 from ..writing.folding import StoredState, fork_base
 from .merge import merge_text
 
 MERGE_LIMIT = 16 * 1024 * 1024  # text files larger than this are not merged in memory
+
+MAINTAINER_NOT_A_DID = code(
+    "maintainer_not_a_did", "maintainer '{did}' is not a did:key; 'communs id list' shows yours"
+)
+COMMONS_NEEDS_NAME = code(
+    "commons_needs_name", "a commons needs a name: a few words people will recognise it by"
+)
+COMMONS_NAME_TOO_LONG = code(
+    "commons_name_too_long",
+    "a commons' name has at most {most} characters; this one has {length}",
+)
+COMMONS_NAME_TAKEN = code(
+    "commons_name_taken",
+    "a commons named '{name}' is already in this home ({commons}); choose another name, or "
+    "fork it to make your own version",
+)
+TOO_MANY_FORKS = code(
+    "too_many_forks", "this home holds a thousand forks of that name; give the fork a name"
+)
+NO_SUCH_ARTIFACT = code(
+    "no_such_artifact", "cannot delete {path}: there is no such artifact in this commons"
+)
+NOTHING_CHANGED = code(
+    "nothing_changed", "nothing to contribute: the files are identical to the canonical versions"
+)
+NOT_A_FORK = code("not_a_fork", "this commons is not a fork: there is no parent to propose to")
+PARENT_NOT_HERE = code("parent_not_here", "the parent commons {commons} is not in this home")
+FORK_UNCHANGED = code("fork_unchanged", "the fork has changed nothing since it was made")
+MERGE_CONFLICT = code(
+    "merge_conflict",
+    "conflict on {paths}: the canonical version changed and the changes do not merge cleanly; "
+    "a new revision is needed",
+)
+MERGE_CONFLICT_DELETED = plural_code(
+    "merge_conflict_deleted",
+    "conflict on {deleted} (deleted on one side): the canonical version changed and the "
+    "changes do not merge cleanly; a new revision is needed",
+    "conflict on {deleted} (deleted on one side): the canonical version changed and the "
+    "changes do not merge cleanly; a new revision is needed",
+    "count",
+)
+MERGE_CONFLICT_BOTH = code(
+    "merge_conflict_both",
+    "conflict on {paths}, and on {deleted} (deleted on one side): the canonical version "
+    "changed and the changes do not merge cleanly; a new revision is needed",
+)
+PATH_LENGTH = code("path_length", "path must be 1 to {most} characters")
+PATH_CONTROL = code("path_control", "path '{path}' has a control character or a backslash")
+PATH_NOT_RELATIVE = code(
+    "path_not_relative", "path '{path}' must be relative, without empty, '.' or '..' parts"
+)
 
 
 def create_commons(
@@ -39,7 +92,7 @@ def create_commons(
     chosen = list(dict.fromkeys(maintainers)) or [identity.did]
     for did in chosen:
         if not is_did(did):
-            raise BadInput(f"maintainer {did!r} is not a did:key; 'communs id list' shows yours")
+            raise fault(BadInput, MAINTAINER_NOT_A_DID, did=did)
     charter = {
         "name": name,
         "description": description,
@@ -59,17 +112,12 @@ def _new_name(home: Home, name: str) -> str:
     not blank, and not the name of another commons of this home, so that the name finds it."""
     cleaned = clean_name(name)
     if not cleaned:
-        raise BadInput("a commons needs a name: a few words people will recognise it by")
+        raise fault(BadInput, COMMONS_NEEDS_NAME)
     if len(cleaned) > MAX_NAME:
-        raise BadInput(
-            f"a commons' name has at most {MAX_NAME} characters; this one has {len(cleaned)}"
-        )
+        raise fault(BadInput, COMMONS_NAME_TOO_LONG, most=MAX_NAME, length=len(cleaned))
     taken = home.commons_named(cleaned)
     if taken:
-        raise Refused(
-            f"a commons named '{cleaned}' is already in this home ({taken[0].hex()[:12]}); "
-            "choose another name, or fork it to make your own version"
-        )
+        raise fault(Refused, COMMONS_NAME_TAKEN, name=cleaned, commons=taken[0])
     return cleaned
 
 
@@ -79,7 +127,7 @@ def _fork_name(home: Home, parent: str) -> str:
         name = clean_name(f"{parent[: MAX_NAME - 12]} (fork{f' {n}' if n > 1 else ''})")
         if not home.commons_named(name):
             return name
-    raise Refused("this home holds a thousand forks of that name; give the fork a name")
+    raise fault(Refused, TOO_MANY_FORKS)
 
 
 def _local_name(home: Home, identity: Identity) -> str:
@@ -139,12 +187,12 @@ def _changes(
         _check_path(path)
         current = state.get(artifact_key(path))
         if current is None:
-            raise Refused(f"cannot delete {path}: there is no such artifact in this commons")
+            raise fault(Refused, NO_SUCH_ARTIFACT, path=path)
         changes.append(
             {"path": path, "base": current["blob"], "blob": None, "size": 0, "media": ""}
         )
     if not changes:
-        raise Refused("nothing to contribute: the files are identical to the canonical versions")
+        raise fault(Refused, NOTHING_CHANGED)
     return changes
 
 
@@ -156,10 +204,28 @@ def _torrent_hash(home: Home, blob: bytes) -> bytes:
 
 
 def _check_path(path: str) -> None:
+    problem = path_refusal(path)
+    if problem is not None:
+        raise fault(BadInput, CODES_OF_PATHS[problem.code], **problem.params)
+
+
+CODES_OF_PATHS = {known.name: known for known in (PATH_LENGTH, PATH_CONTROL, PATH_NOT_RELATIVE)}
+
+
+def path_refusal(path: str) -> Refusal | None:
+    """Why ``path`` is not a path of an artifact (``domain.schema.check_path``), as a
+    refusal a face says in its reader's language; None for a good path."""
     try:
         check_path(path)
-    except ValueError as error:
-        raise BadInput(str(error)) from None
+    except ValueError:
+        pass
+    else:
+        return None
+    if not path or len(path) > MAX_PATH:
+        return refusal(PATH_LENGTH, most=MAX_PATH)
+    if any(ch in path for ch in "\\\x00\n\r") or any(ord(ch) < 32 for ch in path):
+        return refusal(PATH_CONTROL, path=repr(path)[1:-1])
+    return refusal(PATH_NOT_RELATIVE, path=path)
 
 
 def propose(
@@ -190,10 +256,10 @@ def propose_from_fork(
     charter = home.state(fork_id).get("charter")
     origin = charter.get("forked_from")
     if not origin:
-        raise Refused("this commons is not a fork: there is no parent to propose to")
+        raise fault(Refused, NOT_A_FORK)
     parent_id = origin["commons"]
     if store.commons_cid(parent_id) is None:
-        raise Refused(f"the parent commons {parent_id.hex()[:12]} is not in this home")
+        raise fault(Refused, PARENT_NOT_HERE, commons=parent_id)
     at_fork = _artifacts(fork_base(store, parent_id, origin["heads"]))
     now = _artifacts(dict(store.scan_records(home.cid(fork_id), "artifact/")))
     changes = []
@@ -211,7 +277,7 @@ def propose_from_fork(
                 }
             )
     if not changes:
-        raise Refused("the fork has changed nothing since it was made")
+        raise fault(Refused, FORK_UNCHANGED)
     body = {
         "title": title,
         "description": description,
@@ -229,7 +295,7 @@ def _artifacts(records: dict[str, Any]) -> dict[str, Any]:
 def contribution(home: Home, commons_id: bytes, contribution_id: bytes) -> dict[str, Any]:
     record = home.state(commons_id).get(contribution_key(contribution_id))
     if record is None:
-        raise Refused(f"{contribution_id.hex()[:12]} is not a contribution of this commons")
+        raise fault(Refused, NOT_A_CONTRIBUTION_HERE, contribution=contribution_id)
     return record
 
 
@@ -282,14 +348,14 @@ def merges_needed(
 ) -> list[dict[str, Any]]:
     """Three-way merges for the targets ``(path, base blob, wanted blob)`` whose canonical
     blob moved; Refused naming the paths that do not merge cleanly."""
-    merged, conflicts = [], []
+    merged, conflicts, deleted = [], [], []
     for path, base, wanted in targets:
         current = state.get(artifact_key(path))
         onto = current["blob"] if current else None
         if onto == base:
             continue
         if wanted is None or onto is None:
-            conflicts.append(f"{path} (deleted on one side)")
+            deleted.append(path)
             continue
         result = merge_text(_content(home, base), _content(home, onto), _content(home, wanted))
         if not result.clean or result.merged is None:
@@ -305,11 +371,12 @@ def merges_needed(
                 "media": current["media"] or info.media,
             }
         )
+    if conflicts and deleted:
+        raise fault(Refused, MERGE_CONFLICT_BOTH, paths=conflicts, deleted=deleted)
+    if deleted:
+        raise fault(Refused, MERGE_CONFLICT_DELETED, deleted=deleted, count=len(deleted))
     if conflicts:
-        raise Refused(
-            "conflict on " + ", ".join(conflicts) + ": the canonical version changed "
-            "and the changes do not merge cleanly; a new revision is needed"
-        )
+        raise fault(Refused, MERGE_CONFLICT, paths=conflicts)
     return merged
 
 

@@ -11,21 +11,37 @@ from typing import Any
 from ...core.errors import BadInput
 from ...core.identity import is_did
 from ...domain import threads
-from ...domain.schema import check_path
+from ...domain.refusals import code, fault
 from ..files import content
 from ..home.folder import Actor
 from ..reads.mentions import account_did, by_name
 from ..reads.queries import hexed, names
+from .commons import path_refusal
 from .taskops import record_id
 
 MESSAGE_ACTIONS = ("edit", "retract", "hide", "unhide", "react", "unreact")
 KINDS = ("commons", "artifact", "contribution", "task", "proposal", "person")
+CHOOSE_AN_EMOJI = code("choose_an_emoji", "choose an emoji")
 NEEDS = {  # what an action needs, and what to say when it is missing
-    "edit": ("text", "a message cannot be edited to nothing: retract it instead"),
-    "hide": ("reason", "give a reason to hide a message: everyone will read it"),
-    "react": ("emoji", "choose an emoji"),
-    "unreact": ("emoji", "choose an emoji"),
+    "edit": (
+        "text",
+        code("edit_to_nothing", "a message cannot be edited to nothing: retract it instead"),
+    ),
+    "hide": (
+        "reason",
+        code("hide_needs_reason", "give a reason to hide a message: everyone will read it"),
+    ),
+    "react": ("emoji", CHOOSE_AN_EMOJI),
+    "unreact": ("emoji", CHOOSE_AN_EMOJI),
 }
+COMMONS_WITHOUT_REF = code("commons_without_ref", "the commons itself is named without a reference")
+PERSON_NOT_A_DID = code("person_not_a_did", "'{ref}' is not a person: give their did:key identity")
+SUBJECT_PATH = code("subject_path", "{problem}: name a file of the commons by its path")
+THREAD_KIND = code("thread_kind", "a thread is on one of: {kinds}")
+WRITE_SOMETHING = code("write_something", "write something before posting")
+UNKNOWN_MESSAGE_ACTION = code(
+    "unknown_message_action", "unknown message action '{action}': one of {actions}"
+)
 
 
 def latest_conversations(
@@ -58,7 +74,7 @@ class ThreadOps:
         ref = (ref or "").strip()
         if kind == "commons":
             if ref:
-                raise BadInput("the commons itself is named without a reference")
+                raise fault(BadInput, COMMONS_WITHOUT_REF)
             return {"kind": kind, "ref": ""}
         if kind == "contribution":
             return {"kind": kind, "ref": self._contribution(commons, ref).hex()}
@@ -68,15 +84,14 @@ class ThreadOps:
             return {"kind": kind, "ref": self._proposal(commons, ref).hex()}
         if kind == "person":
             if not is_did(ref):
-                raise BadInput(f"{ref!r} is not a person: give their did:key identity")
+                raise fault(BadInput, PERSON_NOT_A_DID, ref=ref)
             return {"kind": kind, "ref": ref}
         if kind == "artifact":
-            try:
-                check_path(ref)
-            except ValueError as error:
-                raise BadInput(f"{error}: name a file of the commons by its path") from None
+            problem = path_refusal(ref)
+            if problem is not None:
+                raise fault(BadInput, SUBJECT_PATH, problem=problem.record())
             return {"kind": kind, "ref": ref}
-        raise BadInput(f"a thread is on one of: {', '.join(KINDS)}")
+        raise fault(BadInput, THREAD_KIND, kinds=list(KINDS))
 
     def _message(self, commons: bytes, ref: str) -> bytes:
         return record_id(self.home, commons, "message-id/", ref, "message")
@@ -138,7 +153,7 @@ class ThreadOps:
         subject, or as a reply to a message of the same subject (``reply_to``: its id
         prefix)."""
         if not text.strip():
-            raise BadInput("write something before posting")
+            raise fault(BadInput, WRITE_SOMETHING)
         with self.lock:
             commons = self._commons(ref)
             body = {
@@ -162,13 +177,13 @@ class ThreadOps:
         """edit (``text``), retract, hide (``reason``, as a maintainer), unhide, react and
         unreact (``emoji``) a message, named by a unique id prefix."""
         if action not in MESSAGE_ACTIONS:
-            raise BadInput(
-                f"unknown message action {action!r}: one of {', '.join(MESSAGE_ACTIONS)}"
+            raise fault(
+                BadInput, UNKNOWN_MESSAGE_ACTION, action=action, actions=list(MESSAGE_ACTIONS)
             )
         given = {"text": text, "reason": reason, "emoji": emoji}
-        field, missing = NEEDS.get(action, (None, ""))
-        if field and not (given[field] or "").strip():
-            raise BadInput(missing)
+        field, missing = NEEDS.get(action, (None, None))
+        if field and missing and not (given[field] or "").strip():
+            raise fault(BadInput, missing)
         with self.lock:
             commons = self._commons(ref)
             mid = self._message(commons, message)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ...core.errors import BadInput, NotFound, Refused
+from ...domain.refusals import code, fault
 
 CHUNK = 1024 * 1024  # bytes read and hashed at a time
 SNIFF = 8 * 1024  # bytes looked at to tell text from binary
@@ -27,6 +28,30 @@ SNIFF = 8 * 1024  # bytes looked at to tell text from binary
 # than it brings.
 TORRENT_FROM = 1024 * 1024
 STALE_TMP = 60 * 60  # seconds after which a temporary file is left over from a crash
+
+NOT_A_HASH = code("not_a_blob_hash", "'{value}' is not a blob hash (64 hexadecimal characters)")
+NOT_RAW_HASH = code(
+    "not_a_raw_blob_hash", "{value} is not a blob hash (expected 32 raw bytes of SHA-256)"
+)
+HASH_MISMATCH = code(
+    "blob_hash_mismatch",
+    "the content received for blob {blob} does not match its hash: the source is corrupt or "
+    "lying; nothing was kept",
+)
+ERASED_HERE = code("content_erased_here", "content {blob} was erased: this node no longer holds it")
+NOT_HERE = code(
+    "blob_not_on_node",
+    "blob {blob} is not on this node: fetch it from a peer that has it, or import it",
+)
+TOO_BIG = code(
+    "blob_too_big", "blob {blob} is {size} bytes, more than the {limit} bytes allowed here"
+)
+ERASED_NOT_KEPT = code(
+    "content_erased_not_kept",
+    "content {blob} was erased in a commons of this node: it is not kept",
+)
+# {error} is libtorrent's own word for what is wrong (the torrents of files/ share it).
+INVALID_TORRENT = code("torrent_invalid", "this is not a valid torrent: {error}")
 
 # mimetypes reports ".tar.gz" as a tar archive compressed with gzip; the bytes we store are
 # the compressed ones, so the compression decides the media type.
@@ -46,7 +71,7 @@ def blob_hash(value: str) -> bytes:
     except ValueError:
         raw = b""
     if len(raw) != 32:
-        raise BadInput(f"{value!r} is not a blob hash (64 hexadecimal characters)")
+        raise fault(BadInput, NOT_A_HASH, value=str(value))
     return raw
 
 
@@ -105,10 +130,7 @@ class BlobStore:
                 out.flush()
                 os.fsync(out.fileno())
             if expected is not None and digest.digest() != expected:
-                raise BadInput(
-                    f"the content received for blob {expected.hex()[:12]} does not match its "
-                    "hash: the source is corrupt or lying; nothing was kept"
-                )
+                raise fault(BadInput, HASH_MISMATCH, blob=expected.hex()[:12])
             self._refuse_erased(digest.digest())
             final = self._path_for(digest.digest())
             if final.exists():
@@ -135,10 +157,7 @@ class BlobStore:
         ``hashed``: the caller hashed these very bytes as they were written."""
         digest, size, head = _hash_file(path, expected if hashed else None)
         if digest != expected:
-            raise BadInput(
-                f"the content received for blob {expected.hex()[:12]} does not match its "
-                "hash: the source is corrupt or lying; nothing was kept"
-            )
+            raise fault(BadInput, HASH_MISMATCH, blob=expected.hex()[:12])
         return self._place(path, digest, size, _guess_media(None, head, size <= SNIFF))
 
     def _place(self, path: Path, digest: bytes, size: int, media: str) -> BlobInfo:
@@ -169,12 +188,9 @@ class BlobStore:
     def path(self, hash: bytes) -> Path:
         path = self._path_for(hash)
         if not path.is_file() and self.is_erased(hash):
-            raise NotFound(f"content {hash.hex()[:12]} was erased: this node no longer holds it")
+            raise fault(NotFound, ERASED_HERE, blob=hash.hex()[:12])
         if not path.is_file():
-            raise NotFound(
-                f"blob {hash.hex()[:12]} is not on this node: fetch it from a peer "
-                "that has it, or import it"
-            )
+            raise fault(NotFound, NOT_HERE, blob=hash.hex()[:12])
         return path
 
     def open(self, hash: bytes) -> BinaryIO:
@@ -190,10 +206,7 @@ class BlobStore:
             # same, and it cannot be fooled by a size that changed in between.
             data = file.read(limit + 1)
         if len(data) > limit:
-            raise BadInput(
-                f"blob {hash.hex()[:12]} is {self.size(hash)} bytes, more than the "
-                f"{limit} bytes allowed here"
-            )
+            raise fault(BadInput, TOO_BIG, blob=hash.hex()[:12], size=self.size(hash), limit=limit)
         return data
 
     def verify(self, hash: bytes) -> bool:
@@ -238,15 +251,13 @@ class BlobStore:
 
     def _refuse_erased(self, hash: bytes) -> None:
         if self.is_erased(hash):
-            raise Refused(
-                f"content {hash.hex()[:12]} was erased in a commons of this node: it is not kept"
-            )
+            raise fault(Refused, ERASED_NOT_KEPT, blob=hash.hex()[:12])
 
     # -- internals -----------------------------------------------------------------------
 
     def _path_for(self, hash: bytes) -> Path:
         if not isinstance(hash, bytes) or len(hash) != 32:
-            raise BadInput(f"{hash!r} is not a blob hash (expected 32 raw bytes of SHA-256)")
+            raise fault(BadInput, NOT_RAW_HASH, value=repr(hash))
         name = hash.hex()
         return self._blobs / name[:2] / name[2:]
 

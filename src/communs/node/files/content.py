@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ... import domain
 from ...core.errors import BadInput, CommunsError
 from ...domain.content import MAX_CONTENT, SALT, erased, pack, unpack
+from ...domain.refusals import code, fault
 
 if TYPE_CHECKING:
     from ..home.folder import Home
@@ -109,6 +110,17 @@ def honour(home: "Home", added: Iterable[tuple[bytes, bytes]]) -> None:
             forget(home, event.body.content)
 
 
+NAMES_NO_CONTENT = code(
+    "names_no_content",
+    "'{target}' names no content: give message:ID, name, name:DID or a content hash",
+)
+WRITTEN_INLINE = code(
+    "written_inline",
+    "{target} was written inline, before texts became erasable: its text is part of the "
+    "signed log; retract it ('communs comment retract ID') or ask a maintainer to hide it",
+)
+
+
 class ContentOps:
     """Mixed into ``Service`` (which provides ``home``, ``lock``, ``_me``, ``_commons`` and
     ``_message``): taking back what was written."""
@@ -145,14 +157,8 @@ class ContentOps:
         elif len(target) == 64 and all(c in "0123456789abcdef" for c in target):
             found = [bytes.fromhex(target)]
         else:
-            raise BadInput(
-                f"{target!r} names no content: give message:ID, name, name:DID or a content hash"
-            )
+            raise fault(BadInput, NAMES_NO_CONTENT, target=target)
         hashes = [h for h in found if h is not None]
         if not hashes:
-            raise BadInput(
-                f"{target} was written inline, before texts became erasable: its text is part "
-                "of the signed log; retract it ('communs comment retract ID') or ask a "
-                "maintainer to hide it"
-            )
+            raise fault(BadInput, WRITTEN_INLINE, target=target)
         return hashes

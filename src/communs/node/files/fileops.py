@@ -5,8 +5,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 from ...core.errors import NotFound
+from ...domain.refusals import code, fault
 from .blobs import TORRENT_FROM, blob_hash
 from .fetching import parse_size
+
+NO_PEER_TO_ASK = code(
+    "no_peer_to_ask",
+    "file {blob} is not here and this node knows no peer: add one with 'communs peer add URL' "
+    "or say where with --from URL",
+)
 
 
 class FileOps:
@@ -60,10 +67,7 @@ class FileOps:
         if torrent is not None:
             return self.replicator.fetcher.fetch_torrent(wanted, torrent, sources)
         if not sources and not self.home.blobs.has(wanted):
-            raise NotFound(
-                f"file {blob[:12]} is not here and this node knows no peer: add one with "
-                "'communs peer add URL' or say where with --from URL"
-            )
+            raise fault(NotFound, NO_PEER_TO_ASK, blob=blob[:12])
         return self.replicator.fetcher.fetch(wanted, sources, progress=progress)
 
     def blob_transfer(self, blob: str, wait: float = 0.0) -> dict[str, Any]:

@@ -38,6 +38,7 @@ import libtorrent as lt
 
 from ... import __version__
 from ...core.errors import BadInput, CommunsError
+from ...domain.refusals import code, fault
 from ..home.folder import Home
 from . import torrents
 from .blobs import write_atomic
@@ -48,6 +49,12 @@ log = logging.getLogger(__name__)
 STALL = 10.0  # seconds without data from BitTorrent peers before HTTP web seeds are added
 ABANDONED = 30 * 24 * 3600  # seconds after which an untouched partial file is removed
 TICK = 0.5  # seconds between two looks at the session's alerts and transfers
+NOT_A_MAGNET = code("not_a_magnet", "this is not a magnet link: {error}")
+TORRENT_NOT_OF_FILE = code(
+    "torrent_not_of_file",
+    "the file received for {blob} does not match its hash: its torrent was not of this file; "
+    "nothing was kept",
+)
 
 _ALERTS = (
     lt.alert.category_t.error_notification
@@ -240,7 +247,7 @@ class Swarm:
         try:
             params = lt.parse_magnet_uri(link)
         except RuntimeError as error:
-            raise BadInput(f"this is not a magnet link: {error}") from None
+            raise fault(BadInput, NOT_A_MAGNET, error=str(error)) from None
         current = self._under_way(blob, endpoints, sources)
         if current is not None:
             return current
@@ -450,10 +457,7 @@ class Swarm:
         path = self.partial / blob.hex()
         try:
             if transfer.streamed and transfer.digest.digest() != blob:
-                raise BadInput(
-                    f"the file received for {blob.hex()[:12]} does not match its hash: its "
-                    "torrent was not of this file; nothing was kept"
-                )
+                raise fault(BadInput, TORRENT_NOT_OF_FILE, blob=blob.hex()[:12])
             # hashed as it arrived (unless a piece could not be read back): not read again
             self.home.blobs.adopt(path, blob, hashed=transfer.streamed)
         except (OSError, BadInput) as error:

@@ -28,8 +28,9 @@ import libtorrent as lt
 
 from ... import __version__
 from ...core.errors import BadInput
+from ...domain.refusals import code, fault
 from ..home.folder import Home
-from .blobs import TORRENT_FROM, blob_hash, write_atomic  # noqa: F401  (re-exported)
+from .blobs import INVALID_TORRENT, TORRENT_FROM, blob_hash, write_atomic  # noqa: F401  (re-exported)
 
 NAME_LIMIT = 200  # characters kept of a display name
 STALE = 60 * 60  # seconds after which a temporary file or folder is left over from a crash
@@ -37,6 +38,15 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')  # not in a file name, on any
 # Torrents of different blobs are made in parallel; two requests for the same blob wait for
 # one hashing. Striped locks keep their number fixed whatever the number of blobs.
 _LOCKS = [threading.Lock() for _ in range(64)]
+
+EMPTY_TORRENT = code(
+    "torrent_empty_file", "an empty file cannot be shared as a torrent (BitTorrent needs a byte)"
+)
+CANNOT_HASH = code("torrent_cannot_hash", "cannot hash {path} for a torrent: {error}")
+RENAME_ONE_FILE = code("torrent_rename_one_file", "only a torrent of one file can be renamed")
+NOT_A_TORRENT_FILE = code(
+    "not_a_torrent_file", "this is not a torrent file (bencoded, with an info dictionary)"
+)
 
 
 def display_name(name: str | None, fallback: str) -> str:
@@ -81,7 +91,7 @@ def make_torrent(
     blob_path = Path(blob_path)
     size = blob_path.stat().st_size
     if size == 0:
-        raise BadInput("an empty file cannot be shared as a torrent (BitTorrent needs a byte)")
+        raise fault(BadInput, EMPTY_TORRENT)
     name = display_name(name, blob_path.name)
     creator = lt.create_torrent([lt.create_file_entry(name, size)], piece_size(size))
     creator.set_creator(f"communs {__version__}")
@@ -105,7 +115,7 @@ def make_torrent(
         try:
             lt.set_piece_hashes(creator, folder, hashed)
         except RuntimeError as error:
-            raise BadInput(f"cannot hash {blob_path} for a torrent: {error}") from None
+            raise fault(BadInput, CANNOT_HASH, path=str(blob_path), error=str(error)) from None
     return lt.bencode(creator.generate())
 
 
@@ -123,7 +133,7 @@ def retarget(
         tree = info.get(b"file tree")
         if tree is not None:
             if list(tree) != [old] or b"files" in info:
-                raise BadInput("only a torrent of one file can be renamed")
+                raise fault(BadInput, RENAME_ONE_FILE)
             info[b"file tree"] = {new: tree[old]}
     meta.pop(b"announce-list", None)
     meta.pop(b"url-list", None)
@@ -206,7 +216,7 @@ def _decode(torrent: bytes) -> dict:
     except RuntimeError:
         meta = None
     if not isinstance(meta, dict) or not isinstance(meta.get(b"info"), dict):
-        raise BadInput("this is not a torrent file (bencoded, with an info dictionary)")
+        raise fault(BadInput, NOT_A_TORRENT_FILE)
     return meta
 
 
@@ -214,7 +224,7 @@ def _info(torrent: bytes) -> lt.torrent_info:
     try:
         return lt.torrent_info(torrent)
     except RuntimeError as error:
-        raise BadInput(f"this is not a valid torrent: {error}") from None
+        raise fault(BadInput, INVALID_TORRENT, error=str(error)) from None
 
 
 def _link(target: Path, link: Path) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 import libtorrent as lt
 
 from ...core.errors import BadInput
+from ...domain.refusals import code, fault
+from .blobs import INVALID_TORRENT
 
 
 @dataclass
@@ -107,22 +109,33 @@ class Transfer:
         return min(max(status.total_wanted_done, 0), self.size or status.total_wanted)
 
 
+RECEIVED_INVALID = code(
+    "torrent_received_invalid", "the torrent received for {blob} is not valid: {error}"
+)
+NOT_CANONICAL = code(
+    "torrent_not_canonical", "the torrent received for {blob} is not its canonical one"
+)
+NO_V2 = code("torrent_no_v2", "the torrent received for {blob} has no v2 info hash")
+NOT_SIGNED_ONE = code(
+    "torrent_not_signed", "the torrent received for {blob} is not the one its event signed"
+)
+SEVERAL_FILES = code(
+    "torrent_several_files", "this torrent holds several files: a blob is one file"
+)
+
+
 def check_torrent(torrent: bytes, blob: bytes, info_hash: bytes | None) -> Any:
     """The torrent a peer sent for ``blob``, if it is the canonical one (BadInput if not)."""
     try:
         info = lt.torrent_info(torrent)
     except RuntimeError as error:
-        raise BadInput(
-            f"the torrent received for {blob.hex()[:12]} is not valid: {error}"
-        ) from None
+        raise fault(BadInput, RECEIVED_INVALID, blob=blob.hex()[:12], error=str(error)) from None
     if info.num_files() != 1 or info.name() != blob.hex():
-        raise BadInput(f"the torrent received for {blob.hex()[:12]} is not its canonical one")
+        raise fault(BadInput, NOT_CANONICAL, blob=blob.hex()[:12])
     if not info.info_hashes().has_v2():
-        raise BadInput(f"the torrent received for {blob.hex()[:12]} has no v2 info hash")
+        raise fault(BadInput, NO_V2, blob=blob.hex()[:12])
     if info_hash is not None and info.info_hashes().v2.to_bytes() != info_hash:
-        raise BadInput(
-            f"the torrent received for {blob.hex()[:12]} is not the one its event signed"
-        )
+        raise fault(BadInput, NOT_SIGNED_ONE, blob=blob.hex()[:12])
     return info
 
 
@@ -130,9 +143,9 @@ def check_foreign(torrent: bytes) -> Any:
     try:
         info = lt.torrent_info(torrent)
     except RuntimeError as error:
-        raise BadInput(f"this is not a valid torrent: {error}") from None
+        raise fault(BadInput, INVALID_TORRENT, error=str(error)) from None
     if info.num_files() != 1:
-        raise BadInput("this torrent holds several files: a blob is one file")
+        raise fault(BadInput, SEVERAL_FILES)
     return info
 
 

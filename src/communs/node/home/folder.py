@@ -14,6 +14,7 @@ from ... import domain
 from ...core.errors import Ambiguous, NotFound, Refused
 from ...core.events import MAX_PARENTS, bounded_heads, sign_event
 from ...core.identity import Identity
+from ...domain.refusals import Code, code, fault, plural_code
 from ...store import SQLiteStore
 from ..files import content
 from ..files.blobs import BlobStore
@@ -21,6 +22,49 @@ from ..writing.folding import StoredState
 from ..writing.ingest import BATCH, Ingestor, IngestReport
 from .keyring import Keyring
 from .refusing import not_an_id
+
+REFOLD_FAILED = plural_code(
+    "refold_failed",
+    "{count} stored event could not be folded again ({reason}); it is kept: upgrade Communs "
+    "and open this home again",
+    "{count} stored events could not be folded again ({reason}); they are kept: upgrade "
+    "Communs and open this home again",
+    "count",
+)
+NO_IDENTITY_YET = code(
+    "no_identity_yet",
+    "this home has no identity yet: create one with 'communs id new --name NAME'",
+)
+COMMONS_PREFIX_SHARED = code(
+    "commons_prefix_shared",
+    "'{ref}' matches several commons ({candidates}); give more characters",
+)
+COMMONS_PREFIX_SHARED_MORE = plural_code(
+    "commons_prefix_shared_more",
+    "'{ref}' matches several commons ({candidates} and {more} more); give more characters",
+    "'{ref}' matches several commons ({candidates} and {more} more); give more characters",
+    "more",
+)
+COMMONS_NAME_SHARED = code(
+    "commons_name_shared",
+    "several commons are named '{ref}' ({candidates}); name one by its id",
+)
+COMMONS_NAME_SHARED_MORE = plural_code(
+    "commons_name_shared_more",
+    "several commons are named '{ref}' ({candidates} and {more} more); name one by its id",
+    "several commons are named '{ref}' ({candidates} and {more} more); name one by its id",
+    "more",
+)
+NO_COMMONS_MATCHES = code(
+    "no_commons_matches",
+    "no commons matches '{ref}' in this home; 'communs commons list' shows them",
+)
+COMMONS_NOT_HERE = code("commons_not_here", "commons {commons} is not in this home")
+NO_EVENT = code("no_event", "no event '{ref}' in commons {commons}")
+NO_SUCH_RECORD = code("no_such_record", "no {what:word} '{ref}' in commons {commons}")
+EVENT_PREFIX_SHARED = code(
+    "event_prefix_shared", "'{ref}' matches several events; give more characters"
+)
 
 
 @dataclass(frozen=True)
@@ -65,10 +109,8 @@ class Home:
         report = self.ingest(self.store.refold_events(), keep_ids=False)
         if report.refused:
             # An event this version refuses (none should be): keep it aside for a newer one.
-            raise Refused(
-                f"{len(report.refused)} stored events could not be folded again "
-                f"({report.refused[0][1]}); they are kept: upgrade Communs and open this home "
-                "again"
+            raise fault(
+                Refused, REFOLD_FAILED, count=len(report.refused), reason=report.refused[0][1]
             )
         with self.store.transaction():
             self.store.refold_done()
@@ -122,9 +164,7 @@ class Home:
         if name is None:
             default = self.keyring.default()
             if default is None:
-                raise Refused(
-                    "this home has no identity yet: create one with 'communs id new --name NAME'"
-                )
+                raise fault(Refused, NO_IDENTITY_YET)
             name = default.name
         info = self.keyring.info(name)
         return self.keyring.load(info.name, passphrase)
@@ -142,25 +182,29 @@ class Home:
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
-                raise Ambiguous(
-                    f"'{ref}' matches several commons ({self._listed(found)}); give more characters"
-                )
+                raise self._several(found, ref, COMMONS_PREFIX_SHARED, COMMONS_PREFIX_SHARED_MORE)
         named = self.commons_named(ref)
         if len(named) == 1:
             return named[0]
         if len(named) > 1:
-            raise Ambiguous(
-                f"several commons are named '{ref}' ({self._listed(named)}); name one by its id"
-            )
-        raise NotFound(
-            f"no commons matches '{ref}' in this home; 'communs commons list' shows them"
-        )
+            raise self._several(named, ref, COMMONS_NAME_SHARED, COMMONS_NAME_SHARED_MORE)
+        raise fault(NotFound, NO_COMMONS_MATCHES, ref=ref)
 
-    def _listed(self, ids: list[bytes], shown: int = 5) -> str:
-        """Candidates as a person tells them apart: short id and name."""
+    def _several(
+        self,
+        ids: list[bytes],
+        ref: str,
+        few: Code,
+        many: Code,
+        shown: int = 5,
+    ) -> Ambiguous:
+        """``ref`` names several commons: the candidates as a person tells them apart (short
+        id and name), the first ``shown`` of them and how many more."""
         names = {r["id"]: r["name"] for r in self.store.commons_rows()}
-        listed = ", ".join(f"{c.hex()[:12]} {names.get(c, '')}".strip() for c in ids[:shown])
-        return listed + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+        listed = [f"{c.hex()[:12]} {names.get(c, '')}".strip() for c in ids[:shown]]
+        if len(ids) > shown:
+            return fault(Ambiguous, many, ref=ref, candidates=listed, more=len(ids) - shown)
+        return fault(Ambiguous, few, ref=ref, candidates=listed)
 
     def commons_named(self, name: str) -> list[bytes]:
         """The commons of this home with this name, whatever its case, accents' encoding
@@ -173,7 +217,7 @@ class Home:
     def cid(self, commons_id: bytes) -> int:
         cid = self.store.commons_cid(commons_id)
         if cid is None:
-            raise NotFound(f"commons {commons_id.hex()[:12]} is not in this home")
+            raise fault(NotFound, COMMONS_NOT_HERE, commons=commons_id)
         return cid
 
     def event_id(self, commons_id: bytes, ref: str, what: str = "event") -> bytes:
@@ -182,9 +226,11 @@ class Home:
             raise not_an_id(ref)
         found = self.store.find_events(self.cid(commons_id), ref)
         if not found:
-            raise NotFound(f"no {what} '{ref}' in commons {commons_id.hex()[:12]}")
+            if what == "event":
+                raise fault(NotFound, NO_EVENT, ref=ref, commons=commons_id)
+            raise fault(NotFound, NO_SUCH_RECORD, what=what, ref=ref, commons=commons_id)
         if len(found) > 1:
-            raise Ambiguous(f"'{ref}' matches several events; give more characters")
+            raise fault(Ambiguous, EVENT_PREFIX_SHARED, ref=ref)
         return found[0]
 
     # -- the one write path for local actions ------------------------------------------------

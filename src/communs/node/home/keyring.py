@@ -27,6 +27,7 @@ import nacl.utils
 
 from ...core.errors import Ambiguous, BadInput, CommunsError, NotFound, Refused
 from ...core.identity import Identity, is_did
+from ...domain.refusals import Code, code, fault
 
 _NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,39}")
 _PLAIN = "plain"
@@ -55,6 +56,22 @@ class KeyInfo:
     created: int  # milliseconds since the epoch, like event times
 
 
+IDENTITY_ENCRYPTED = code(
+    "identity_encrypted",
+    "identity '{name}' is encrypted: give its passphrase with --passphrase-file or "
+    "COMMUNS_PASSPHRASE",
+)
+IDENTITY_FILE_DAMAGED = code(
+    "identity_file_damaged",
+    "the identity file for '{name}' is damaged: its key does not match its DID {did}",
+)
+NO_RECOVERY_CODE = code("no_recovery_code", "identity '{name}' has no recovery code")
+WRONG_RECOVERY_CODE = code("wrong_recovery_code", "wrong recovery code for identity '{name}'")
+RECOVERY_COPY_DAMAGED = code(
+    "recovery_copy_damaged", "the recovery copy of the key of '{name}' does not match its DID"
+)
+
+
 @dataclass(frozen=True)
 class StoredKey:
     """An identity's key read from its file, not yet unlocked."""
@@ -70,18 +87,12 @@ class StoredKey:
         if key["type"] == _PLAIN:
             seed = bytes.fromhex(key["seed"])
         elif passphrase is None:
-            raise Refused(
-                f"identity '{name}' is encrypted: give its passphrase with "
-                "--passphrase-file or COMMUNS_PASSPHRASE"
-            )
+            raise fault(Refused, IDENTITY_ENCRYPTED, name=name)
         else:
             seed = _open(key, passphrase, name)
         identity = Identity(seed)
         if identity.did != self.info.did:
-            raise BadInput(
-                f"the identity file for '{name}' is damaged: its key does not match "
-                f"its DID {self.info.did}"
-            )
+            raise fault(BadInput, IDENTITY_FILE_DAMAGED, name=name, did=self.info.did)
         return identity
 
     def recover(self, code: str) -> Identity:
@@ -89,15 +100,68 @@ class StoredKey:
         Refused for a wrong code or a key that has no recovery copy."""
         name = self.info.name
         if self.recovery is None:
-            raise Refused(f"identity '{name}' has no recovery code")
+            raise fault(Refused, NO_RECOVERY_CODE, name=name)
         try:
             seed = _open(self.recovery, normal_code(code), name)
         except Refused:
-            raise Refused(f"wrong recovery code for identity '{name}'") from None
+            raise fault(Refused, WRONG_RECOVERY_CODE, name=name) from None
         identity = Identity(seed)
         if identity.did != self.info.did:
-            raise BadInput(f"the recovery copy of the key of '{name}' does not match its DID")
+            raise fault(BadInput, RECOVERY_COPY_DAMAGED, name=name)
         return identity
+
+
+KEY_NOT_OF_IDENTITY = code(
+    "key_not_of_identity", "the key given does not match the identity '{name}'"
+)
+RECOVERY_CODE_USED = code("recovery_code_used", "the recovery code of '{name}' was used meanwhile")
+IDENTITY_ALREADY_HERE = code(
+    "identity_already_here", "identity {did} is already here, named '{name}'"
+)
+IDENTITY_AMBIGUOUS = code(
+    "identity_ambiguous", "'{ref}' matches several identities ({names}); give more characters"
+)
+NO_IDENTITY_MATCHES = code(
+    "no_identity_matches",
+    "no identity is named '{ref}' or has a DID starting with it; known: {identities}",
+)
+NO_IDENTITY_MATCHES_YET = code(
+    "no_identity_matches_yet",
+    "no identity is named '{ref}' or has a DID starting with it; this home has no identity yet",
+)
+DEFAULT_IDENTITY_MISSING = code(
+    "default_identity_missing",
+    "the default identity '{name}' is missing from {root}; choose another default "
+    "(known: {identities})",
+)
+DEFAULT_IDENTITY_MISSING_YET = code(
+    "default_identity_missing_yet",
+    "the default identity '{name}' is missing from {root}; choose another default "
+    "(this home has no identity yet)",
+)
+# The codes let a face say these in its reader's language (a hub's register page).
+IDENTITY_NAME_INVALID = code(
+    "identity_name_invalid",
+    "'{name}' cannot name an identity: use 1 to 40 letters, digits, '-', '_' or '.', not "
+    "starting with '.'",
+)
+IDENTITY_NAME_TAKEN = code(
+    "identity_name_taken", "an identity named '{name}' already exists; choose another name"
+)
+NO_IDENTITY_NAMED = code("no_identity_named", "no identity named '{name}'; known: {identities}")
+NO_IDENTITY_NAMED_YET = code(
+    "no_identity_named_yet", "no identity named '{name}'; this home has no identity yet"
+)
+IDENTITY_FILE_MISNAMED = code(
+    "identity_file_misnamed",
+    "{file} holds the identity '{name}': rename the file {name}.json",
+)
+IDENTITY_FILE_NOT_JSON = code(
+    "identity_file_not_json", "{file} is not a readable identity file (invalid JSON)"
+)
+IDENTITY_FILE_NOT_OBJECT = code(
+    "identity_file_not_object", "{file} is not an identity file (expected a JSON object)"
+)
 
 
 class Keyring:
@@ -144,7 +208,7 @@ class Keyring:
         changed since ``stored`` was read: someone used the same code in the meantime."""
         name = stored.info.name
         if identity.did != stored.info.did:
-            raise BadInput(f"the key given does not match the identity '{name}'")
+            raise fault(BadInput, KEY_NOT_OF_IDENTITY, name=name)
         old = stored.key
         sealed = old["type"] == _SEALED
         opslimit, memlimit = (old["opslimit"], old["memlimit"]) if sealed else ONLINE
@@ -154,7 +218,7 @@ class Keyring:
             file = self._existing(name)
             data = self._read(file)
             if data.get("did") != identity.did or data.get("recovery") != stored.recovery:
-                raise Refused(f"the recovery code of '{name}' was used meanwhile")
+                raise fault(Refused, RECOVERY_CODE_USED, name=name)
             data["key"], data["recovery"] = key, copy
             self._write(file, json.dumps(data, indent=2) + "\n")
 
@@ -165,7 +229,7 @@ class Keyring:
             self._check_new_name(info.name)
             for known in self.list():
                 if known.did == info.did:
-                    raise Refused(f"identity {info.did} is already here, named '{known.name}'")
+                    raise fault(Refused, IDENTITY_ALREADY_HERE, did=info.did, name=known.name)
             self._write(self._file(info.name), json.dumps(data, indent=2) + "\n")
         return info
 
@@ -189,11 +253,9 @@ class Keyring:
         if len(found) == 1:
             return found[0]
         if found:
-            names = ", ".join(info.name for info in found)
-            raise Ambiguous(f"'{ref}' matches several identities ({names}); give more characters")
-        raise NotFound(
-            f"no identity is named '{ref}' or has a DID starting with it; {self._known()}"
-        )
+            names = [info.name for info in found]
+            raise fault(Ambiguous, IDENTITY_AMBIGUOUS, ref=ref, names=names)
+        raise self._unknown(NO_IDENTITY_MATCHES, NO_IDENTITY_MATCHES_YET, ref=ref)
 
     def account(self, name: str) -> StoredKey | None:
         """The key of the identity named exactly ``name``, else None. A hub looks a visitor's
@@ -217,9 +279,11 @@ class Keyring:
             name = chosen.read_text(encoding="utf-8").strip()
             if not _NAME.fullmatch(name) or not self._file(name).exists():
                 # Falling back to another identity would sign as someone else without asking.
-                raise NotFound(
-                    f"the default identity '{name}' is missing from {self.root}; "
-                    f"choose another default ({self._known()})"
+                raise self._unknown(
+                    DEFAULT_IDENTITY_MISSING,
+                    DEFAULT_IDENTITY_MISSING_YET,
+                    name=name,
+                    root=str(self.root),
                 )
             return self._info(self._file(name))
         infos = self.list()
@@ -255,46 +319,38 @@ class Keyring:
         return self.root / f"{name}.json"
 
     def _check_new_name(self, name: str) -> None:
-        # The codes let a face say these in its reader's language (a hub's register page).
         if not valid_name(name):
-            raise BadInput(
-                f"{name!r} cannot name an identity: use 1 to 40 letters, digits, "
-                "'-', '_' or '.', not starting with '.'",
-                code="identity_name_invalid",
-            )
+            raise fault(BadInput, IDENTITY_NAME_INVALID, name=str(name))
         if self._file(name).exists():
-            raise Refused(
-                f"an identity named '{name}' already exists; choose another name",
-                code="identity_name_taken",
-                params={"name": name},
-            )
+            raise fault(Refused, IDENTITY_NAME_TAKEN, name=name)
 
     def _existing(self, name: str) -> Path:
         file = self._file(name)
         if not _NAME.fullmatch(name) or not file.exists():
-            raise NotFound(f"no identity named '{name}'; {self._known()}")
+            raise self._unknown(NO_IDENTITY_NAMED, NO_IDENTITY_NAMED_YET, name=name)
         return file
 
-    def _known(self) -> str:
+    def _unknown(self, known: Code, none_yet: Code, **params: str) -> NotFound:
+        """NotFound saying ``known`` with the identities there are, or ``none_yet``."""
         names = [info.name for info in self.list()]
-        return f"known: {', '.join(names)}" if names else "this home has no identity yet"
+        if names:
+            return fault(NotFound, known, identities=names, **params)
+        return fault(NotFound, none_yet, **params)
 
     def _info(self, file: Path) -> KeyInfo:
         info = _check_exported(self._read(file))
         if info.name != file.stem:
             # load() finds an identity by its file name: the two must agree.
-            raise BadInput(
-                f"{file} holds the identity '{info.name}': rename the file {info.name}.json"
-            )
+            raise fault(BadInput, IDENTITY_FILE_MISNAMED, file=str(file), name=info.name)
         return info
 
     def _read(self, file: Path) -> dict[str, Any]:
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError):
-            raise BadInput(f"{file} is not a readable identity file (invalid JSON)") from None
+            raise fault(BadInput, IDENTITY_FILE_NOT_JSON, file=str(file)) from None
         if not isinstance(data, dict):
-            raise BadInput(f"{file} is not an identity file (expected a JSON object)")
+            raise fault(BadInput, IDENTITY_FILE_NOT_OBJECT, file=str(file))
         return data
 
     def _write(self, file: Path, text: str) -> None:
@@ -384,9 +440,15 @@ def _passphrase_key(passphrase: str, salt: bytes, opslimit: int, memlimit: int) 
     )
 
 
+EMPTY_PASSPHRASE = code(
+    "empty_passphrase", "an empty passphrase protects nothing: give a real one, or none"
+)
+WRONG_PASSPHRASE = code("wrong_passphrase", "wrong passphrase for identity '{name}'")
+
+
 def _seal(seed: bytes, passphrase: str, opslimit: int, memlimit: int) -> dict[str, Any]:
     if not passphrase:
-        raise BadInput("an empty passphrase protects nothing: give a real one, or none")
+        raise fault(BadInput, EMPTY_PASSPHRASE)
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
     box = nacl.secret.SecretBox(_passphrase_key(passphrase, salt, opslimit, memlimit))
     return {
@@ -404,37 +466,65 @@ def _open(key: dict[str, Any], passphrase: str, name: str) -> bytes:
     try:
         return box.decrypt(bytes.fromhex(key["box"]))
     except nacl.exceptions.CryptoError:
-        raise Refused(f"wrong passphrase for identity '{name}'") from None
+        raise fault(Refused, WRONG_PASSPHRASE, name=name) from None
+
+
+# What can be wrong with an identity file's content; {name} is the name it gives, as Python
+# writes it ('alice', or None).
+UNUSABLE_NAME = code(
+    "identity_unusable_name", "not a usable identity ({name}): missing or invalid name"
+)
+UNUSABLE_DID = code(
+    "identity_unusable_did", "not a usable identity ({name}): missing or invalid did"
+)
+UNUSABLE_CREATED = code(
+    "identity_unusable_created",
+    "not a usable identity ({name}): 'created' must be an integer (milliseconds)",
+)
+UNUSABLE_KEY_TYPE = code(
+    "identity_unusable_key_type",
+    "not a usable identity ({name}): unknown key type; expected 'plain' or 'argon2id-secretbox'",
+)
+UNUSABLE_HEX = code(
+    "identity_unusable_hex", "not a usable identity ({name}): key field '{field}' is not valid hex"
+)
+UNUSABLE_LIMIT = code(
+    "identity_unusable_limit",
+    "not a usable identity ({name}): key field '{field}' must be a positive integer",
+)
+UNUSABLE_SEED = code(
+    "identity_unusable_seed", "not a usable identity ({name}): its seed does not match its did"
+)
 
 
 def _check_exported(data: dict[str, Any]) -> KeyInfo:
     """The KeyInfo of an identity file's content; BadInput naming what is wrong with it."""
 
-    def bad(why: str) -> BadInput:
-        return BadInput(f"not a usable identity ({data.get('name')!r}): {why}")
+    def bad(why: Code, **params: str) -> BadInput:
+        return fault(BadInput, why, name=repr(data.get("name")), **params)
 
     name, did, created, key = (data.get(k) for k in ("name", "did", "created", "key"))
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise bad("missing or invalid name")
+        raise bad(UNUSABLE_NAME)
     if not isinstance(did, str) or not is_did(did):
-        raise bad("missing or invalid did")
+        raise bad(UNUSABLE_DID)
     if not isinstance(created, int) or isinstance(created, bool):
-        raise bad("'created' must be an integer (milliseconds)")
+        raise bad(UNUSABLE_CREATED)
     if not isinstance(key, dict) or key.get("type") not in (_PLAIN, _SEALED):
-        raise bad(f"unknown key type; expected '{_PLAIN}' or '{_SEALED}'")
+        raise bad(UNUSABLE_KEY_TYPE)
     if key["type"] == _PLAIN:
         hex_fields = {"seed": 32}
     else:
         hex_fields = {"salt": nacl.pwhash.argon2id.SALTBYTES, "box": None}
     for field, length in hex_fields.items():
         if not _is_hex(key.get(field), length):
-            raise bad(f"key field '{field}' is not valid hex")
+            raise bad(UNUSABLE_HEX, field=field)
     if key["type"] == _SEALED:
         for limit in ("opslimit", "memlimit"):
             if not isinstance(key.get(limit), int) or key[limit] <= 0:
-                raise bad(f"key field '{limit}' must be a positive integer")
+                raise bad(UNUSABLE_LIMIT, field=limit)
     elif Identity(bytes.fromhex(key["seed"])).did != did:
-        raise bad("its seed does not match its did")
+        raise bad(UNUSABLE_SEED)
     return KeyInfo(name, did, key["type"] == _SEALED, created)
 
 

@@ -25,11 +25,15 @@ from zeroconf import (
 
 from ... import __version__
 from ...core.errors import BadInput
+from ...domain.refusals import code, fault
 
 log = logging.getLogger("communs.discovery")
 
 SERVICE_TYPE = "_communs._tcp.local."
 RESOLVE_TIMEOUT_MS = 3000
+IPV4_ONLY = code(
+    "discovery_ipv4_only", "LAN discovery advertises IPv4 only; listen on 0.0.0.0, not {host}"
+)
 
 
 def _primary_ipv4() -> str:
@@ -66,7 +70,7 @@ class LanDiscovery:
         except ValueError:
             address = ipaddress.ip_address(socket.gethostbyname(host))
         if address.version == 6 and not address.is_unspecified:
-            raise BadInput(f"LAN discovery advertises IPv4 only; listen on 0.0.0.0, not {host}")
+            raise fault(BadInput, IPV4_ONLY, host=host)
         self.port = port
         self.on_found = on_found
         self.name = f"communs-{port}-{os.getpid()}.{SERVICE_TYPE}"

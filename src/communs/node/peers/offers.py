@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from ...core.errors import BadInput, Refused
+from ...domain.refusals import code, fault
 from ..files.blobs import blob_hash
 from ..files.fetching import HAVE_MAX, PEER_ERRORS, Fetcher
 from ..home.shared import Shared
@@ -40,6 +41,34 @@ from .wire import shape
 
 log = logging.getLogger("communs.files")
 EMPTY = hashlib.sha256(b"").digest()  # the one file whose signed size may be 0
+
+NOT_NAMED = code(
+    "file_not_named_here",
+    "file {file} is not named by commons {commons} on this node (its files and open "
+    "contributions): a node takes only the files of the events it holds; push the events "
+    "first",
+)
+NO_LENGTH = code("upload_no_length", "send file {file} with its length (a Content-Length header)")
+WRONG_SIZE = code(
+    "upload_wrong_size",
+    "file {file} is {signed} bytes by the events that name it, and the upload says {size}: "
+    "nothing was kept",
+)
+NO_SIGNED_SIZE = code(
+    "upload_no_signed_size",
+    "file {file} has no size by the events that name it, and the upload says {size}: "
+    "nothing was kept",
+)
+ALREADY_COMING = code(
+    "upload_already_coming", "file {file} is already being received from another peer"
+)
+UPLOAD_SHORT = code(
+    "upload_short",
+    "the upload of file {file} ended {left} bytes short of its length: nothing was kept",
+)
+UPLOAD_LONG = code(
+    "upload_long", "the upload of file {file} is longer than its length: nothing was kept"
+)
 
 
 class FileOffers:
@@ -95,20 +124,14 @@ class FileOffers:
             return {"hash": name, "state": "done", "via": "here"}
         ref_ = self.fetcher.named(commons).get(blob)
         if ref_ is None:
-            raise Refused(
-                f"file {name[:12]} is not named by commons {commons.hex()[:12]} on this node "
-                "(its files and open contributions): a node takes only the files of the "
-                "events it holds; push the events first"
-            )
+            raise fault(Refused, NOT_NAMED, file=name[:12], commons=commons.hex()[:12])
         if not length.isdigit():
-            raise BadInput(f"send file {name[:12]} with its length (a Content-Length header)")
+            raise fault(BadInput, NO_LENGTH, file=name[:12])
         size = int(length)
         if size != ref_.size:  # the signed size: nobody can stream more than it here
-            signed = f"is {ref_.size} bytes" if ref_.size or blob == EMPTY else "has no size"
-            raise BadInput(
-                f"file {name[:12]} {signed} by the events that name it, and the upload says "
-                f"{size}: nothing was kept"
-            )
+            if ref_.size or blob == EMPTY:
+                raise fault(BadInput, WRONG_SIZE, file=name[:12], signed=ref_.size, size=size)
+            raise fault(BadInput, NO_SIGNED_SIZE, file=name[:12], size=size)
         try:
             self.fetcher.check_quota(blob, size, commons)
         except Refused as refusal:
@@ -116,7 +139,7 @@ class FileOffers:
             raise
         with self._taking:
             if blob in self.fetcher.incoming:
-                raise Refused(f"file {name[:12]} is already being received from another peer")
+                raise fault(Refused, ALREADY_COMING, file=name[:12])
             self.fetcher.incoming.add(blob)
         started = time.monotonic()
         try:
@@ -198,16 +221,10 @@ class Upload(io.RawIOBase):
             chunk = self._read()
             if not chunk:
                 if self._left:
-                    raise BadInput(
-                        f"the upload of file {self._name[:12]} ended {self._left} bytes short "
-                        "of its length: nothing was kept"
-                    )
+                    raise fault(BadInput, UPLOAD_SHORT, file=self._name[:12], left=self._left)
                 return 0
             if len(chunk) > self._left:
-                raise BadInput(
-                    f"the upload of file {self._name[:12]} is longer than its length: "
-                    "nothing was kept"
-                )
+                raise fault(BadInput, UPLOAD_LONG, file=self._name[:12])
             self._left -= len(chunk)
             self._chunk = memoryview(chunk)
         count = min(len(target), len(self._chunk))

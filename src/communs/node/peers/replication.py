@@ -19,6 +19,7 @@ import cbor2
 import httpx
 
 from ...core.errors import BadInput, Unreachable
+from ...domain.refusals import code, fault
 from ...store.local import normalize_url
 from ..files.fetching import PEER_ERRORS, Fetcher
 from ..home.shared import Shared
@@ -54,6 +55,22 @@ OFFER_GRACE = 5.0
 PUSH_BATCH = 32  # events per transaction of a push: the writer lock is held briefly
 MAX_LISTED = 1_000  # refused events named in the answer to a push
 LOGGED_REFUSALS = 5  # refused events of one ingest written to the log (all are counted)
+
+PUSH_NOT_EVENTS = code("push_not_events", "expected a CBOR sequence of events (byte strings)")
+PUSH_TOO_MANY = code("push_too_many", "at most {most} events per request; send batches")
+# {error} is the connection's failure as the HTTP library words it.
+PEER_DOWN = code(
+    "peer_down",
+    "the peer {peer} did not answer ({error}): is its node running at that address? A new "
+    "'communs sync' goes on from what was received",
+)
+INFO_NOT_OBJECT = code(
+    "peer_info_not_object", "{peer} answered info on {commons} with no JSON object"
+)
+IMPOSSIBLE_ANCESTORS = code(
+    "peer_impossible_ancestors", "{peer} named impossible ancestors for {commons}"
+)
+NO_HEADS = code("peer_sent_no_heads", "{peer} answered a sync without a valid list of its heads")
 
 
 class Replicator(Propagation):
@@ -102,10 +119,10 @@ class Replicator(Propagation):
         raws = []
         for item in iter_cbor_seq(chunks):
             if not isinstance(item, bytes):
-                raise BadInput("expected a CBOR sequence of events (byte strings)")
+                raise fault(BadInput, PUSH_NOT_EVENTS)
             raws.append(item)
             if len(raws) > MAX_RECEIVED:
-                raise BadInput(f"at most {MAX_RECEIVED} events per request; send batches")
+                raise fault(BadInput, PUSH_TOO_MANY, most=MAX_RECEIVED)
         with self.lock:
             commons, _ = self.server.commons(ref)  # only commons this node holds take pushes
         admitted = admit_pushed(self.shared, commons, raws, self.strangers)
@@ -222,10 +239,7 @@ class Replicator(Propagation):
             with round_lock:
                 return self._sync_commons(peer, commons)
         except httpx.TransportError as error:  # the peer's, not this node's: said so
-            raise Unreachable(
-                f"the peer {peer} did not answer ({error}): is its node running at that "
-                "address? A new 'communs sync' goes on from what was received"
-            ) from None
+            raise fault(Unreachable, PEER_DOWN, peer=peer, error=str(error)) from None
 
     def _info(self, peer: str, commons: bytes) -> dict[str, Any] | None:
         """The peer's ``info`` on a commons (heads, ancestors, event count); None if it does
@@ -236,7 +250,7 @@ class Replicator(Propagation):
         raise_for(response)
         info = shape(response.json)
         if not isinstance(info, dict):
-            raise BadInput(f"{peer} answered info on {commons.hex()[:12]} with no JSON object")
+            raise fault(BadInput, INFO_NOT_OBJECT, peer=peer, commons=commons.hex()[:12])
         return info
 
     def _sync_commons(self, peer: str, commons: bytes) -> dict[str, Any]:
@@ -251,7 +265,7 @@ class Replicator(Propagation):
             }
         ancestors = shape(lambda: [bytes.fromhex(a) for a in info["ancestors"]])
         if len(ancestors) > MAX_ANCESTORS or any(len(a) != 32 for a in ancestors):
-            raise BadInput(f"{peer} named impossible ancestors for {commons.hex()[:12]}")
+            raise fault(BadInput, IMPOSSIBLE_ANCESTORS, peer=peer, commons=commons.hex()[:12])
         pulled = 0
         for ancestor in ancestors:
             held = self._info(peer, ancestor) or {}  # its event count, for progress
@@ -292,7 +306,7 @@ class Replicator(Propagation):
             if not isinstance(heads, list) or not all(
                 isinstance(h, bytes) and len(h) == 32 for h in heads
             ):
-                raise BadInput(f"{peer} answered a sync without a valid list of its heads")
+                raise fault(BadInput, NO_HEADS, peer=peer)
             # One ingest for the whole stream: events are checked ahead while earlier ones
             # are folded, and each transaction commits on its own.
             raws = (item for item in items if isinstance(item, bytes))

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ...core.errors import Refused
+from ...domain.refusals import code, fault
 
 SMALL = 256  # events: a push this small goes straight in
 MAX_WAITING = 4  # bulk pushes waiting for their turn; more are turned away
@@ -23,14 +24,19 @@ WAIT = 30.0  # seconds a bulk push waits for its turn at most
 RETRY_AFTER = 10  # seconds a turned-away pusher is told to wait
 
 
+BUSY = code(
+    "pushes_busy",
+    "this node is taking in other large pushes; try again in {seconds} s (a sync sends what "
+    "is left)",
+)
+
+
 class Busy(Refused):
     """This node is taking in other big pushes: try again in ``retry_after`` seconds."""
 
     def __init__(self, retry_after: int = RETRY_AFTER):
-        super().__init__(
-            f"this node is taking in other large pushes; try again in {retry_after} s "
-            "(a sync sends what is left)"
-        )
+        said = fault(Refused, BUSY, seconds=retry_after)
+        super().__init__(str(said), code=said.code, params=said.params)
         self.retry_after = retry_after
 
 

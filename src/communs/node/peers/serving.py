@@ -5,10 +5,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...core.errors import BadInput, NotFound
+from ...domain.refusals import code, fault
 from ..home.shared import Shared
 from .sync import MAX_SYNC_HEADS, missing_ids
 
 PAGE = 2000  # events read from the store at a time
+
+NOT_SERVED = code("commons_not_served", "this node does not serve commons {commons}")
+HEADS_NOT_IDS = code("sync_heads_not_ids", "heads must be event ids of 32 bytes")
+TOO_MANY_HEADS = code(
+    "sync_too_many_heads", "name at most {most} of your heads (a node with more names a subset)"
+)
 
 
 class SyncServer:
@@ -25,7 +32,7 @@ class SyncServer:
             commons = b""
         cid = self.home.store.commons_cid(commons) if len(commons) == 32 else None
         if cid is None:
-            raise NotFound(f"this node does not serve commons {ref[:12]}")
+            raise fault(NotFound, NOT_SERVED, commons=ref[:12])
         return commons, cid
 
     def served(self) -> list[dict[str, Any]]:
@@ -64,11 +71,9 @@ class SyncServer:
 
     def missing(self, ref: str, heads: list[Any]) -> tuple[dict[str, Any], Iterator[list[bytes]]]:
         if any(not isinstance(h, bytes) or len(h) != 32 for h in heads):
-            raise BadInput("heads must be event ids of 32 bytes")
+            raise fault(BadInput, HEADS_NOT_IDS)
         if len(heads) > MAX_SYNC_HEADS:
-            raise BadInput(
-                f"name at most {MAX_SYNC_HEADS} of your heads (a node with more names a subset)"
-            )
+            raise fault(BadInput, TOO_MANY_HEADS, most=MAX_SYNC_HEADS)
         store = self.home.store
         with self.lock:
             commons, cid = self.commons(ref)

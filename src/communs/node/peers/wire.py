@@ -13,10 +13,28 @@ import cbor2
 
 from ...core.errors import BadInput
 from ...core.events import MAX_EVENT_SIZE, event_id
+from ...domain.refusals import code, fault
 from ...store.local import normalize_url
 from ..files.fetching import FileRef, files_in
 
 MAX_ITEM = 2 * MAX_EVENT_SIZE + 4096  # the largest item a stream may hold (headers included)
+
+PEER_TOO_SLOW = code(
+    "peer_too_slow", "the peer is too slow: the transfer took too long, try again later"
+)
+NOT_CBOR = code("not_cbor_sequence", "not a CBOR sequence: {error}")
+ITEM_TOO_BIG = code(
+    "stream_item_too_big", "an item of the stream is over {most} bytes: events are smaller"
+)
+STREAM_CUT = code("stream_cut", "the stream ended in the middle of an item")
+NOT_A_LINK = code(
+    "not_a_commons_link", "'{link}' is not a commons link (communs://<id>?peer=HOST:PORT)"
+)
+LINK_WITHOUT_ID = code(
+    "link_without_commons_id",
+    "'{link}' does not hold a full commons id (64 hexadecimal characters)",
+)
+MALFORMED_ANSWER = code("peer_answer_malformed", "the peer's answer is malformed ({kind}: {error})")
 
 
 def iter_cbor_seq(
@@ -27,7 +45,7 @@ def iter_cbor_seq(
     buffer = b""
     for chunk in chunks:
         if deadline is not None and time.monotonic() > deadline:
-            raise BadInput("the peer is too slow: the transfer took too long, try again later")
+            raise fault(BadInput, PEER_TOO_SLOW)
         buffer += chunk
         stream = io.BytesIO(buffer)
         decoder = cbor2.CBORDecoder(stream)
@@ -38,14 +56,14 @@ def iter_cbor_seq(
             except cbor2.CBORDecodeEOF:
                 break
             except (cbor2.CBORDecodeError, ValueError) as error:
-                raise BadInput(f"not a CBOR sequence: {error}") from None
+                raise fault(BadInput, NOT_CBOR, error=str(error)) from None
             start = stream.tell()
             yield item
         buffer = buffer[start:]
         if len(buffer) > max_item:
-            raise BadInput(f"an item of the stream is over {max_item} bytes: events are smaller")
+            raise fault(BadInput, ITEM_TOO_BIG, most=max_item)
     if buffer:
-        raise BadInput("the stream ended in the middle of an item")
+        raise fault(BadInput, STREAM_CUT)
 
 
 def link_to(commons: bytes, node_url: str | None) -> str:
@@ -59,13 +77,13 @@ def parse_link(link: str) -> tuple[bytes, str | None]:
     """``communs://<commons id>?peer=host:port`` → (commons id, peer URL or None)."""
     parsed = urlparse(link)
     if parsed.scheme != "communs":
-        raise BadInput(f"{link!r} is not a commons link (communs://<id>?peer=HOST:PORT)")
+        raise fault(BadInput, NOT_A_LINK, link=link)
     try:
         commons = bytes.fromhex(parsed.netloc or parsed.path.strip("/"))
     except ValueError:
         commons = b""
     if len(commons) != 32:
-        raise BadInput(f"{link!r} does not hold a full commons id (64 hexadecimal characters)")
+        raise fault(BadInput, LINK_WITHOUT_ID, link=link)
     peers = parse_qs(parsed.query).get("peer")
     return commons, normalize_url(peers[0]) if peers else None
 
@@ -115,6 +133,6 @@ def shape(read: Any) -> Any:
     try:
         return read()
     except (ValueError, KeyError, TypeError, IndexError) as error:
-        raise BadInput(
-            f"the peer's answer is malformed ({type(error).__name__}: {error})"
+        raise fault(
+            BadInput, MALFORMED_ANSWER, kind=type(error).__name__, error=str(error)
         ) from None

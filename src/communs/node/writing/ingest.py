@@ -19,6 +19,7 @@ from itertools import chain
 from ... import domain
 from ...core.errors import Refused
 from ...core.events import Event
+from ...domain.refusals import code, fault
 from ...store import Store
 from .folding import fold_new
 from .verifier import Checked, CheckedAhead, Verifier, check
@@ -96,6 +97,9 @@ class _Run:
 
 
 OTHER_COMMONS = "this event belongs to another commons than the one being synced"
+PARENTS_NOT_STORED = code(
+    "action_parents_not_stored", "this action could not be stored: its parents are not stored"
+)
 
 
 @contextmanager
@@ -192,9 +196,10 @@ class Ingestor:
             while more:  # rare: a local event some pending events waited for
                 released, more = self._store_and_apply([], run, more)
                 added += released
-            if report.refused or report.pending:
-                why = report.refused[0][1] if report.refused else "its parents are not stored"
-                raise Refused(f"this action could not be stored: {why}")
+            if report.refused:  # the reason the event's check gave, in English only
+                raise Refused(f"this action could not be stored: {report.refused[0][1]}")
+            if report.pending:
+                raise fault(Refused, PARENTS_NOT_STORED)
             row = self.store.event(event.id)
             refusal = domain.decode_refusal(row.refusal) if row else None
             if refusal is not None:  # raised inside the transaction: rolled back
