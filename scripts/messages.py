@@ -96,9 +96,11 @@ def _names(text: str) -> set[str]:
 
 
 def _fields(msgid: str | tuple, parts: tuple) -> str | None:
-    """A translation must fill the fields its English fills (a plural's singular may leave
-    out the count)."""
-    english = set().union(*map(_names, msgid if isinstance(msgid, tuple) else (msgid,)))
+    """A translation must fill the fields its English fills: every form only fields of the
+    English, the last form (the plural) all those of the English plural (a singular may
+    leave out the count, or name what only one thing has)."""
+    forms = msgid if isinstance(msgid, tuple) else (msgid,)
+    english = set().union(*map(_names, forms))
     for index, text in enumerate(parts):
         try:
             names = _names(text)
@@ -106,8 +108,8 @@ def _fields(msgid: str | tuple, parts: tuple) -> str | None:
             return f"a broken field ({error})"
         if names - english:
             return f"the unknown field {sorted(names - english)[0]}"
-        if index == len(parts) - 1 and english - names:
-            return f"the missing field {sorted(english - names)[0]}"
+        if index == len(parts) - 1 and _names(forms[-1]) - names:
+            return f"the missing field {sorted(_names(forms[-1]) - names)[0]}"
     return None
 
 

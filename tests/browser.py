@@ -108,6 +108,27 @@ def start_hub(home: Path, *, commons: bool = True) -> Hub:
         return Hub(HubNode(home).start(), made, did)
 
 
+def hub_for_module(name: str) -> Any:
+    """A module-scoped fixture: a hub (see ``start_hub``) on a home of its own, stopped at
+    the end of the module."""
+
+    @pytest.fixture(scope="module")
+    def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+        served = start_hub(tmp_path_factory.mktemp(name) / "home")
+        try:
+            yield served
+        finally:
+            served.node.stop()
+
+    return hub
+
+
+def french(page: Page, hub: Hub) -> Page:
+    """``page`` reading the hub in French (the language switch's cookie)."""
+    page.context.add_cookies([{"name": "lang", "value": "fr", "url": hub.url}])
+    return page
+
+
 class Shots:
     """``shots(page, "step")`` saves test-artifacts/browser/<test>-<step>.png."""
 

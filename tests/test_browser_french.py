@@ -5,7 +5,7 @@ it in French — the pages, the activity, the notifications."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -17,26 +17,16 @@ from browser import (
     WAIT_MS,
     Hub,
     Shots,
+    french,
+    hub_for_module,
     register,
     sign_in,
-    start_hub,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    served = start_hub(tmp_path_factory.mktemp("hub-fr") / "home")
-    try:
-        yield served
-    finally:
-        served.node.stop()
-
-
-def french(page: Page, hub: Hub) -> Page:
-    page.context.add_cookies([{"name": "lang", "value": "fr", "url": hub.url}])
-    return page
+hub = hub_for_module("hub-fr")
 
 
 def test_a_newcomer_reads_her_first_days_in_french(

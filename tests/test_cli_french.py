@@ -122,9 +122,10 @@ def test_the_reads_of_the_command_line_are_french_when_the_terminal_is(demo):
         ("charter", "show", commons): ["règles (comment chaque type de décision est pris)"],
         ("artifact", "list", commons): ["CHEMIN", "OCTETS"],
         ("artifact", "history", commons, "guide.md"): ["\u00a0octets)"],
-        ("proposal", "list", commons): [
-            "Aucune proposition pour l’instant\u00a0: communs proposal"
-        ],
+        ("proposal", "list", commons): ["ÉTAT", "MÉTHODE"],
+        ("expense", "list", commons): ["MONTANT", "en attente d’approbation", "payée et reçue"],
+        ("ledger", "show", commons): ["DE / RÉFÉRENCE", "dû à "],
+        ("credit", "list", commons): ["PERSONNE", "total\u00a0: "],
         ("peer", "list"): ["Aucun pair pour l’instant\u00a0: communs peer add"],
         ("status",): ["dossier ", "communs suivis"],
     }

@@ -25,19 +25,27 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..core.errors import CommunsError
+from ..domain.refusals import code, fault
 from ..node import Actor, Service, hexed
 from ..web.app import create_web_app
 from ..web.statuses import status_of
 from .bodies import Signed
+from .credit import add_credit_routes
 from .files import add_file_routes, spool
 from .guard import Guard
 from .peers import add_peer_routes
 from .sync import add_sync_routes
 from .tasks import add_task_routes, add_thread_routes
 from .tracker import add_torrent_routes, add_tracker_routes
+from .treasury import add_treasury_routes
 
 # The kind of an error raised by the web framework rather than by Communs, by its status.
 KIND_OF_STATUS = {400: "BadInput", 404: "NotFound", 422: "BadInput", 502: "Unreachable"}
+# {rate}: sync requests a second, as Python's "g" writes it (200, 0.5).
+TOO_MANY_SYNCS = code(
+    "too_many_sync_requests",
+    "too many sync requests from this peer: at most {rate} a second; slow down and retry",
+)
 
 
 def error(
@@ -161,11 +169,8 @@ def create_app(
     @app.middleware("http")
     async def limit_peers(request: Request, call_next: Any) -> Any:
         if request.url.path.startswith("/sync/") and not limiter.allow(_client(request)):
-            return error(
-                429,
-                f"too many sync requests from this peer: at most {rate:g} a "
-                "second; slow down and retry",
-            )
+            said = fault(CommunsError, TOO_MANY_SYNCS, rate=f"{rate:g}")
+            return error(429, str(said), None, said.code, said.params)
         return await call_next(request)
 
     @app.exception_handler(CommunsError)
@@ -202,6 +207,8 @@ def create_app(
 
     add_peer_routes(app, service, W)
     add_task_routes(app, service, W)
+    add_credit_routes(app, service, W)
+    add_treasury_routes(app, service, W)
     add_thread_routes(app, service, W)
 
     def owner(authorization: str | None) -> bool:

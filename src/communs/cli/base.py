@@ -108,7 +108,8 @@ class CommunsCommand(click.Command):
             listed = _candidates(ctx, str(error))
             if listed is None:
                 raise
-            raise Ambiguous(listed, code=error.code, params=error.params) from None
+            # the sentence with its candidates, already in the reader's language: no code
+            raise Ambiguous(listed) from None
         except CommunsError as error:
             # A refusal that quotes the event schema ("Expected `int`, got `str` - at
             # `$.effect`") is said again in terms of this command's options.
@@ -390,6 +391,7 @@ CREATED = {
     "identity": N_("identity created"),
     "commons": N_("commons created"),
     "endorsement": N_("endorsement created"),
+    "assessment": N_("assessment created"),
     "fork": N_("fork created"),
     "contribution": N_("contribution created"),
     "revision": N_("revision created"),

@@ -3,7 +3,17 @@
 Importing this package registers every event type; ``fold`` holds the machinery that applies them.
 """
 
-from . import charter, content, contributions, governance, profiles, tasks, threads  # noqa: F401  (registers the event types)
+from . import (  # noqa: F401  (registers the event types)
+    charter,
+    content,
+    contributions,
+    credit,
+    governance,
+    profiles,
+    tasks,
+    threads,
+    treasury,
+)
 from .fold import (
     TYPES,
     Ineffective,

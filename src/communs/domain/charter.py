@@ -24,6 +24,9 @@ Mode = Literal["review", "publish"]
 MODES = {"review": "review-first", "publish": "publish-first"}
 
 
+Weight = Annotated[int, msgspec.Meta(ge=0, le=1000)]
+
+
 class Charter(Body, kw_only=True):
     name: Title
     description: Text = ""
@@ -36,10 +39,22 @@ class Charter(Body, kw_only=True):
     claim_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 365)] = 72
     half_life_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 365)] = 168
     validators: Literal["maintainers", "anyone"] = "maintainers"
+    # Credit (domain/credit.py): the points accepted work of each kind earns.
+    credit_contribution: Weight = 10
+    credit_task: Weight = 5
+    credit_review: Weight = 1
+    # The treasury (domain/treasury.py): who keeps it (none: the maintainers), and the most
+    # one treasurer approves alone, in minor units.
+    treasurers: Annotated[list[str], msgspec.Meta(max_length=255)] = []
+    expense_threshold: Annotated[int, msgspec.Meta(ge=0, le=10**13)] = 10_000
 
     def __post_init__(self) -> None:
         for did in self.maintainers:
             check_did(did, "maintainers")
+        for did in self.treasurers:
+            check_did(did, "treasurers")
+        if len(set(self.treasurers)) != len(self.treasurers):
+            raise ValueError("treasurers must be distinct")
         if len(set(self.maintainers)) != len(self.maintainers):
             raise ValueError("maintainers must be distinct")
         if self.threshold > len(self.maintainers):
@@ -74,6 +89,20 @@ class RemoveMaintainer(Body, kw_only=True, tag="remove_maintainer", tag_field="o
         check_did(self.did, "did")
 
 
+class AddTreasurer(Body, kw_only=True, tag="add_treasurer", tag_field="op"):
+    did: str
+
+    def __post_init__(self) -> None:
+        check_did(self.did, "did")
+
+
+class RemoveTreasurer(Body, kw_only=True, tag="remove_treasurer", tag_field="op"):
+    did: str
+
+    def __post_init__(self) -> None:
+        check_did(self.did, "did")
+
+
 class SetField(Body, kw_only=True, tag="set", tag_field="op"):
     """Set one charter field; the new charter is validated as a whole when it takes effect."""
 
@@ -87,12 +116,16 @@ class SetField(Body, kw_only=True, tag="set", tag_field="op"):
         "claim_hours",
         "half_life_hours",
         "validators",
+        "credit_contribution",
+        "credit_task",
+        "credit_review",
+        "expense_threshold",
     ]
     value: str | int
 
 
 class ChangeCharter(Body, kw_only=True):
-    change: AddMaintainer | RemoveMaintainer | SetField
+    change: AddMaintainer | RemoveMaintainer | AddTreasurer | RemoveTreasurer | SetField
 
 
 def charter_of(view: View) -> dict[str, Any]:
@@ -109,6 +142,10 @@ NOT_MAINTAINER = code(
 )
 ALREADY_MAINTAINER = code("already_maintainer", "this identity is already a maintainer")
 NOT_A_MAINTAINER = code("not_a_maintainer", "this identity is not a maintainer")
+ALREADY_TREASURER = code("already_treasurer", "this identity is already a treasurer")
+NOT_A_TREASURER = code(
+    "not_a_treasurer", "this identity is not one of the treasurers the charter names"
+)
 CHARTER_INVALID = code(
     "charter_invalid", "the charter would become invalid: {field:word} does not fit"
 )
@@ -189,6 +226,16 @@ def changed_charter(charter: dict[str, Any], change: Any) -> dict[str, Any]:
         if change.did not in maintainers:
             raise Ineffective(NOT_A_MAINTAINER)
         new["maintainers"] = [m for m in maintainers if m != change.did]
+    elif isinstance(change, AddTreasurer | RemoveTreasurer):
+        named = list(charter.get("treasurers") or [])
+        if isinstance(change, AddTreasurer):
+            if change.did in named:
+                raise Ineffective(ALREADY_TREASURER)
+            new["treasurers"] = sorted([*named, change.did])
+        else:
+            if change.did not in named:
+                raise Ineffective(NOT_A_TREASURER)
+            new["treasurers"] = [t for t in named if t != change.did]
     else:
         new[change.field] = change.value
     fields = {k: new[k] for k in Charter.__struct_fields__ if k in new}

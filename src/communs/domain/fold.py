@@ -46,6 +46,10 @@ class EventType:
 
 
 TYPES: dict[str, EventType] = {}
+# What one institution derives from the outcome of another's events (credit from an accepted
+# contribution): more writes of the same event, never a refusal of it.
+Derivation = Callable[["View", "View", Event], Writes]
+DERIVED: dict[str, list[Derivation]] = {}
 
 
 def event_type(name: str, body: type, *, genesis: bool = False, summary: Summary | None = None):
@@ -57,6 +61,30 @@ def event_type(name: str, body: type, *, genesis: bool = False, summary: Summary
         return reduce
 
     return register
+
+
+def derives(*names: str) -> Callable[[Derivation], Derivation]:
+    """Register ``derive(before, after, event)``, called once an event of one of ``names``
+    is effective: ``before`` reads the state it was applied to, ``after`` the state with its
+    writes made, and the writes ``derive`` returns are the event's too. Institutions stay
+    apart: the one that derives knows the other, never the reverse."""
+
+    def register(derive: Derivation) -> Derivation:
+        for name in names:
+            DERIVED.setdefault(name, []).append(derive)
+        return derive
+
+    return register
+
+
+class After:
+    """A view of the state with an event's writes made (``None`` deletes)."""
+
+    def __init__(self, view: View, writes: Writes):
+        self.view, self.writes = view, writes
+
+    def get(self, key: str) -> Any:
+        return self.writes[key] if key in self.writes else self.view.get(key)
 
 
 def summary(event: Event, words: Words) -> Line:
@@ -94,9 +122,12 @@ def parse_checked(raw: bytes) -> Event:
 def apply(view: View, event: Event) -> tuple[Writes, Refusal | None]:
     """The writes an event makes, or no writes and why it is ineffective."""
     try:
-        return TYPES[event.type].reduce(view, event), None
+        writes = TYPES[event.type].reduce(view, event)
     except Ineffective as ineffective:
         return {}, ineffective.refusal
+    for derive in DERIVED.get(event.type, ()):
+        writes = {**writes, **derive(view, After(view, writes), event)}
+    return writes, None
 
 
 class MemoryState:

@@ -48,7 +48,9 @@ from ..core.events import Event
 from ..i18n import N_
 from .charter import (
     AddMaintainer,
+    AddTreasurer,
     RemoveMaintainer,
+    RemoveTreasurer,
     SetField,
     changed_charter,
     charter_of,
@@ -126,7 +128,7 @@ class SetRule(Body, kw_only=True, tag="set_rule", tag_field="op"):
     rule: Rule | None = None
 
 
-Effect = AddMaintainer | RemoveMaintainer | SetField | SetRule
+Effect = AddMaintainer | RemoveMaintainer | AddTreasurer | RemoveTreasurer | SetField | SetRule
 EFFECT_KINDS = {AddMaintainer: "maintainer", RemoveMaintainer: "maintainer"}
 
 
@@ -140,6 +142,7 @@ class Open(Body, kw_only=True):
     effect: Effect | None = None
     hidden: bool = False
     credits: Credits = []
+    about: Id | None = None  # what the decision is about (an expense, for kind expense)
 
 
 class Ref(Body, kw_only=True):  # proposal.withdraw_objection has only a note
@@ -476,6 +479,7 @@ def open_proposal(view: View, event: Event) -> Writes:
         "options": list(body.options),
         "closes_at": body.closes_at,
         "effect": to_builtins(body.effect) if body.effect is not None else None,
+        "about": body.about,
         "hidden": body.hidden,
         "state": "open",
         "ballots": {},

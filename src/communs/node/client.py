@@ -10,6 +10,7 @@ import json
 import tarfile
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 import httpx
 
@@ -63,6 +64,77 @@ class HttpService(HttpTaskOps):
         response = self.http.post(path, json=payload, timeout=timeout)
         raise_for(response)
         return response.json()
+
+    # credit
+    def credit(self, ref: str, month: str | None = None) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/credit", month=month)
+
+    def credit_of(self, ref: str, person: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/credit/{quote(person, safe='')}")
+
+    def assess(self, actor: Actor, ref: str, contribution: str, size: int) -> dict[str, Any]:
+        body = {"contribution": contribution, "size": size}
+        return self._post(f"/api/commons/{ref}/credit/assess", body, actor)
+
+    # treasury
+    def treasury(self, ref: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/treasury")
+
+    def expense(self, ref: str, expense: str) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/expenses/{expense}")
+
+    def ledger_record(
+        self,
+        actor: Actor,
+        ref: str,
+        kind: str,
+        amount: str | int,
+        currency: str,
+        date: str,
+        source: str = "",
+        reference: str = "",
+        enterprise: str | None = None,
+        account: str = "assets:bank",
+    ) -> dict[str, Any]:
+        body = {
+            "kind": kind,
+            "amount": str(amount),
+            "currency": currency,
+            "date": date,
+            "source": source,
+            "reference": reference,
+            "enterprise": enterprise,
+            "account": account,
+        }
+        return self._post(f"/api/commons/{ref}/ledger", body, actor)
+
+    def expense_file(
+        self,
+        actor: Actor,
+        ref: str,
+        title: str,
+        amount: str | int,
+        currency: str,
+        category: str,
+        date: str,
+        description: str = "",
+        receipt: str | None = None,
+    ) -> dict[str, Any]:
+        body = {
+            "title": title,
+            "amount": str(amount),
+            "currency": currency,
+            "category": category,
+            "date": date,
+            "description": description,
+            "receipt": receipt,
+        }
+        return self._post(f"/api/commons/{ref}/expenses", body, actor)
+
+    def expense_act(
+        self, actor: Actor, ref: str, expense: str, action: str, **fields: Any
+    ) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/expenses/{expense}/{action}", fields, actor)
 
     # identities
     def identities(self) -> list[dict[str, Any]]:

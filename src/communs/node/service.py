@@ -13,11 +13,13 @@ from typing import Any
 
 from ..core.errors import Ambiguous, BadInput, NotFound, Refused
 from ..core.identity import Identity, is_did
+from ..domain.refusals import code, fault, plural_code
 from ..store.local import LocalState
 from .actions import commons as actions
 from .actions import governing
 from .actions.taskops import TaskOps
 from .actions.threadops import ThreadOps
+from .credit_ops import CreditOps
 from .files.blobs import blob_hash
 from .files.content import ContentOps
 from .files.fileops import FileOps
@@ -30,9 +32,33 @@ from .page_queries import PageQueries
 from .peers.probe import probe_peer
 from .reads import mentions, queries
 from .running import Running
+from .treasury_ops import TreasuryOps
+
+CONTRIBUTION_NOT_FOUND = code(
+    "contribution_not_found", "no contribution '{ref}' in commons {commons}"
+)
+CONTRIBUTION_PREFIX_SHARED = code(
+    "contribution_prefix_shared", "'{ref}' matches several contributions; give more characters"
+)
+MAINTAINER_OP = code("maintainer_op", "op must be 'add' or 'remove'")
+UNKNOWN_DECISION = code("unknown_decision", "unknown decision '{action}'")
+NOT_A_DID = code("not_a_did", "'{did}' is not a did:key identity")
+UNKNOWN_PROPOSAL_ACTION = code("unknown_proposal_action", "unknown proposal action '{action}'")
+FILES_UNSEEN = plural_code(
+    "files_unseen",
+    "not accepted: {count} file of this contribution is not on this node yet: {files}. Fetch "
+    "it with 'communs blob get {hash}' (add --from URL for a peer that has it), read it, then "
+    "accept",
+    "not accepted: {count} files of this contribution are not on this node yet: {files}. "
+    "Fetch them with 'communs blob get --missing' (add --from URL for a peer that has them), "
+    "read them, then accept",
+    "count",
+)
 
 
-class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Running):
+class Service(
+    FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, CreditOps, TreasuryOps, PageQueries, Running
+):
     def __init__(self, home: Home):
         self.home = home
         # One writer at a time on the home, whatever thread a request runs on, in turn.
@@ -81,9 +107,9 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Ru
             )
         ]
         if not found:
-            raise NotFound(f"no contribution '{ref}' in commons {commons.hex()[:12]}")
+            raise fault(NotFound, CONTRIBUTION_NOT_FOUND, ref=ref, commons=commons)
         if len(found) > 1:
-            raise Ambiguous(f"'{ref}' matches several contributions; give more characters")
+            raise fault(Ambiguous, CONTRIBUTION_PREFIX_SHARED, ref=ref)
         return bytes.fromhex(found[0])
 
     # -- identities ----------------------------------------------------------------------
@@ -148,7 +174,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Ru
 
     def maintainer(self, actor: Actor, ref: str, op: str, did: str) -> dict[str, Any]:
         if op not in ("add", "remove"):
-            raise BadInput("op must be 'add' or 'remove'")
+            raise fault(BadInput, MAINTAINER_OP)
         with self.lock:
             commons = self._commons(ref)
             change = mentions.named_effect(
@@ -293,7 +319,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Ru
             elif action in ("withdraw", "patrol"):
                 event = actions.decide(home, me, commons, target, action)
             else:
-                raise BadInput(f"unknown decision {action!r}")
+                raise fault(BadInput, UNKNOWN_DECISION, action=action)
             state = queries.contribution_show(home, commons, target)["state"]
         return {"id": event.hex(), "state": state}
 
@@ -366,7 +392,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Ru
 
     def block(self, did: str, reason: str = "") -> dict[str, Any]:
         if not is_did(did):
-            raise BadInput(f"{did!r} is not a did:key identity")
+            raise fault(BadInput, NOT_A_DID, did=did)
         self.local.set_author(did, "blocked", reason)
         return {"id": did}
 
@@ -434,10 +460,12 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Ru
             return governing.show(self.home, commons, self._proposal(commons, proposal))
 
     def proposal_open(self, actor: Actor, ref: str, title: str, **fields: Any) -> dict[str, Any]:
+        """``about``: what the decision is about (an expense's id, or a unique prefix)."""
         with self.lock:
-            new = governing.open_(
-                self.home, self._me(actor), self._commons(ref), title=title, **fields
-            )
+            commons = self._commons(ref)
+            if fields.get("about"):
+                fields["about"] = self._expense(commons, str(fields["about"]))
+            new = governing.open_(self.home, self._me(actor), commons, title=title, **fields)
         return {"id": new.hex()}
 
     def proposal_act(
@@ -459,7 +487,7 @@ class Service(FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, PageQueries, Ru
                 body = {k: v for k, v in fields.items() if v is not None}
                 event = home.emit(me, commons, f"proposal.{action}", {"proposal": pid, **body})
             else:
-                raise BadInput(f"unknown proposal action {action!r}")
+                raise fault(BadInput, UNKNOWN_PROPOSAL_ACTION, action=action)
             state = governing.show(home, commons, pid)["state"]
         return {"id": event.hex(), "state": state}
 
@@ -486,11 +514,5 @@ def _refuse_unseen(missing: list[dict[str, Any]]) -> None:
     bytes they could not read: refused until the files are here."""
     if not missing:
         return
-    named = ", ".join(f"{m['path']} ({m['hash'][:12]})" for m in missing)
-    one = f"communs blob get {missing[0]['hash']}"
-    fetch = one if len(missing) == 1 else "communs blob get --missing"
-    raise Refused(
-        f"not accepted: {len(missing)} file(s) of this contribution are not on this node yet: "
-        f"{named}. Fetch them with '{fetch}' (add --from URL for a peer that has them), read "
-        "them, then accept"
-    )
+    named = [f"{m['path']} ({m['hash'][:12]})" for m in missing]
+    raise fault(Refused, FILES_UNSEEN, count=len(missing), files=named, hash=missing[0]["hash"])

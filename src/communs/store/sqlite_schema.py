@@ -7,9 +7,13 @@ from collections.abc import Callable
 import cbor2
 
 from ..core.errors import Refused
+from ..domain.refusals import code, fault
 from .base import summary_of
 
 Migration = Callable[[sqlite3.Connection], None]
+NEWER_DATABASE = code(
+    "database_too_new", "this database ({path}) was written by a newer Communs; upgrade Communs"
+)
 
 
 def migrate(db: sqlite3.Connection, migrations: list[Migration], path: str) -> None:
@@ -18,7 +22,7 @@ def migrate(db: sqlite3.Connection, migrations: list[Migration], path: str) -> N
     db.execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT)")
     done = {row[0] for row in db.execute("SELECT version FROM migrations")}
     if done and max(done) > len(migrations):
-        raise Refused(f"this database ({path}) was written by a newer Communs; upgrade Communs")
+        raise fault(Refused, NEWER_DATABASE, path=path)
     for version, migration in enumerate(migrations, start=1):
         if version not in done:
             migration(db)
@@ -137,6 +141,13 @@ def _migration_6(db: sqlite3.Connection) -> None:
     _set_aside_for_refold(db)
 
 
+def _migration_7(db: sqlite3.Connection) -> None:
+    """Credit is derived in the fold (``domain/credit.py``): accepted work earns points that
+    the records hold. Stored events are folded again to earn them, as in migration 4."""
+    db.execute("DELETE FROM event_keys")
+    _set_aside_for_refold(db)
+
+
 MIGRATIONS: list[Migration] = [
     _migration_1,
     _migration_2,
@@ -144,4 +155,5 @@ MIGRATIONS: list[Migration] = [
     _migration_4,
     _migration_5,
     _migration_6,
+    _migration_7,
 ]

@@ -2,8 +2,9 @@
 in English and French, each with a JSON twin (add ``.json`` to any page's path).
 
 Each page module (``pages``, ``contributions`` and ``proposing``, ``files`` and ``media``,
-``board``, ``discussion``, ``people``, ``proposals``, ``charter``, ``health``, ``invite``,
-``node``) adds its routes through ``base.Web``, which holds what they share.
+``board``, ``discussion``, ``people``, ``credit``, ``treasury``, ``proposals``, ``charter``,
+``health``, ``invite``, ``node``) adds its routes through ``base.Web``, which holds what they
+share.
 """
 
 from urllib.parse import quote
@@ -23,6 +24,7 @@ from . import (
     charter,
     compare,
     contributions,
+    credit,
     feeds,
     files,
     health,
@@ -33,6 +35,7 @@ from . import (
     people,
     proposals,
     start,
+    treasury,
 )
 from .base import STATIC, JsonTwin, Web, safe_next
 
@@ -42,7 +45,7 @@ def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
     # invite before proposals: its routes are more specific than {action}.
     modules = (
         pages, start, notifications, feeds, compare, contributions, files, board, people,
-        invite, proposals, charter, health, node,
+        credit, treasury, invite, proposals, charter, health, node,
     )  # fmt: skip
     for module in modules:
         module.add_routes(web)

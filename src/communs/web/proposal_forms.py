@@ -9,10 +9,10 @@ from starlette.datastructures import FormData
 
 from ..core.errors import BadInput
 from ..domain import governance
+from ..domain.refusals import code, fault
 from ..domain.tally import ADVISORY
 from ..i18n import N_
 from .discussion import text_of
-from .proposal_words import label
 
 EFFECTS = ("add_maintainer", "remove_maintainer", "set", "set_rule")
 EFFECT_CHOICES = (
@@ -22,7 +22,26 @@ EFFECT_CHOICES = (
     ("set_rule", N_("set the rule of a kind (kind=method)")),
 )
 # what a refused proposal form gives back as it was typed
-TYPED = ("title", "text", "kind", "method", "options", "closes_in", "effect", "effect_value")
+TYPED = (
+    *("title", "text", "kind", "method", "options", "closes_in", "effect", "effect_value"),
+    "about",
+)
+# the fields of a form that take a whole number, as a refusal names them (``{field:word}``)
+NUMBER_FIELDS = (N_("choice"), N_("quorum"), N_("max choices"), N_("max score"), N_("dots"))
+
+FIELD_WHOLE_NUMBER = code("field_whole_number", "{field:word}: give a whole number")
+OPTION_WHOLE_NUMBER = code("option_whole_number", "{option}: give a whole number")
+CHOOSE_BALLOT = code("choose_ballot", "choose your ballot first")
+BALLOT_NOT_JSON = code("ballot_not_json", "this ballot is not valid JSON")
+UNKNOWN_EFFECT = code("unknown_effect", "unknown effect '{op}'")
+EFFECT_NEEDS_VALUE = code(
+    "effect_needs_value", "the effect needs a value: a DID, field=value or kind=method"
+)
+SET_EFFECT_AS = code("set_effect_as", "write the set effect as field=value")
+SET_RULE_EFFECT_AS = code("set_rule_effect_as", "write the set_rule effect as kind=method")
+NOT_A_POLL = code(
+    "not_a_poll", "{method} is not a poll; leave the method empty for a binding decision"
+)
 
 
 def ballot_from(form: FormData, method: dict[str, Any], options: list[str]) -> Any:
@@ -31,14 +50,17 @@ def ballot_from(form: FormData, method: dict[str, Any], options: list[str]) -> A
     ``2, 0, 1`` or JSON), as programs post it."""
     name, count = method["name"], len(options)
 
-    def number(value: Any, what: str) -> int:
+    def number(value: Any, option: str | None = None) -> int:
+        """``value`` as a whole number: the ``choice`` field's, or ``option``'s."""
         try:
             return int(str(value).strip() or 0)
         except ValueError:
-            raise BadInput(f"{what}: give a whole number") from None
+            if option is None:
+                raise fault(BadInput, FIELD_WHOLE_NUMBER, field="choice") from None
+            raise fault(BadInput, OPTION_WHOLE_NUMBER, option=option) from None
 
     if name == "multiple_choice" and form.getlist("choice"):
-        return sorted({number(c, "choice") for c in form.getlist("choice")})
+        return sorted({number(c) for c in form.getlist("choice")})
     per_option = [form.get(f"option-{i}") for i in range(count)]
     if name in ("score", "dot_vote", "time_poll", "ranked_choice") and any(
         isinstance(v, str) and v.strip() for v in per_option
@@ -52,7 +74,7 @@ def ballot_from(form: FormData, method: dict[str, Any], options: list[str]) -> A
         return [i for _, i in ranked]
     raw = text_of(form, "ballot")
     if not raw:
-        raise BadInput("choose your ballot first")
+        raise fault(BadInput, CHOOSE_BALLOT)
     if name == "advice":
         return raw
     if raw.isdigit():
@@ -61,7 +83,7 @@ def ballot_from(form: FormData, method: dict[str, Any], options: list[str]) -> A
         try:
             return json.loads(raw)
         except ValueError:
-            raise BadInput("this ballot is not valid JSON") from None
+            raise fault(BadInput, BALLOT_NOT_JSON) from None
     if "," in raw or name in ("multiple_choice", "ranked_choice", "score", "dot_vote"):
         parts = [p.strip() for p in raw.split(",") if p.strip()]
         return [int(p) if p.isdigit() else p for p in parts]
@@ -75,16 +97,14 @@ def effect_from(form: FormData) -> dict[str, Any] | None:
     if not op:
         return None
     if op not in EFFECTS:
-        raise BadInput(f"unknown effect {op!r}")
+        raise fault(BadInput, UNKNOWN_EFFECT, op=op)
     if not value:
-        raise BadInput("the effect needs a value: a DID, field=value or kind=method")
+        raise fault(BadInput, EFFECT_NEEDS_VALUE)
     if op in ("add_maintainer", "remove_maintainer"):
         return {"op": op, "did": value}
     key, sep, given = (part.strip() for part in value.partition("="))
     if not sep or not key:
-        raise BadInput(
-            f"write the {op} effect as {'field=value' if op == 'set' else 'kind=method'}"
-        )
+        raise fault(BadInput, SET_EFFECT_AS if op == "set" else SET_RULE_EFFECT_AS)
     if op == "set":
         return {"op": "set", "field": key, "value": int(given) if given.isdigit() else given}
     if not given:
@@ -103,13 +123,13 @@ def method_from(form: FormData) -> dict[str, Any] | None:
     if not name:
         return None
     if name not in ADVISORY:
-        raise BadInput(f"{name} is not a poll; leave the method empty for a binding decision")
+        raise fault(BadInput, NOT_A_POLL, method=name)
     method: dict[str, Any] = {"name": name}
     for field in ("quorum", "max_choices", "max_score", "dots"):
         value = text_of(form, field)
         if value:
             if not value.isdigit():
-                raise BadInput(f"{label(field)}: give a whole number")
+                raise fault(BadInput, FIELD_WHOLE_NUMBER, field=field)
             method[field] = int(value)
     if form.get("reason_required"):
         method["reason_required"] = True

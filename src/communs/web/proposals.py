@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import BadInput, CommunsError, NotFound
 from ..domain import governance
+from ..domain.refusals import code, fault
 from ..domain.tally import ADVISORY, AVAILABILITY, BY_OBJECTION, CONSENSUS, YES_NO
 from ..node import governing, queries
 from . import discussion
@@ -26,10 +27,18 @@ from .proposal_forms import EFFECT_CHOICES, EFFECTS, TYPED, ballot_from, effect_
 from .proposal_words import WHO, ballot_text, effect_text, method_text, result_view
 from .statuses import status_of
 
-KINDS = ("charter", "maintainer", "custom")
+KINDS = ("charter", "maintainer", "expense", "custom")
 ACTIONS = ("vote", "reveal", "object", "withdraw_objection", "close", "settle")
 DECIDED = ("passed", "failed", "settled")
 PICKED_AT_MOST = 500  # names a picker offers; any other is taken as typed
+
+PROPOSAL_NEEDS_TITLE = code("proposal_needs_title", "give the proposal a title")
+CLOSES_IN_HOURS = code("closes_in_hours", "closes in: give a number of hours")
+CLOSES_IN_RANGE = code("closes_in_range", "closes in: from 0 to 8760 hours (a year)")
+NO_PROPOSAL_ACTION = code("no_proposal_action", "no action '{action}' on a proposal")
+OBJECTION_NEEDS_REASON = code(
+    "objection_needs_reason", "say why you object: an objection needs its reason"
+)
 
 
 def add_routes(web: Web) -> None:
@@ -93,6 +102,10 @@ def add_routes(web: Web) -> None:
         data = await web.call(
             proposals_data, request.path_params["ref"], me_of(request), web.gettext(request)
         )
+        # a link from what the decision is about (an expense) prefills the form
+        asked = {k: (request.query_params.get(k) or "")[:200] for k in ("kind", "about", "title")}
+        if asked["about"] and not data.get("form"):
+            data["form"] = {"kind": asked["kind"], "title": asked["title"], "about": asked["about"]}
         return web.page(request, "proposals.html", data)
 
     @web.route("/c/{ref}/proposals", methods=("POST",))
@@ -112,7 +125,7 @@ def add_routes(web: Web) -> None:
     async def opened(request: Request, ref: str, form: Any, actor: Any) -> Response:
         title = text_of(form, "title")
         if not title:
-            raise BadInput("give the proposal a title")
+            raise fault(BadInput, PROPOSAL_NEEDS_TITLE)
         effect = effect_from(form)
         kind = text_of(form, "kind") or "custom"
         if effect and kind == "custom":  # a custom decision carries no charter change
@@ -120,9 +133,9 @@ def add_routes(web: Web) -> None:
         try:
             hours = float(text_of(form, "closes_in") or 72)
         except ValueError:
-            raise BadInput("closes in: give a number of hours") from None
+            raise fault(BadInput, CLOSES_IN_HOURS) from None
         if not 0 <= hours <= 24 * 365:
-            raise BadInput("closes in: from 0 to 8760 hours (a year)")
+            raise fault(BadInput, CLOSES_IN_RANGE)
         options = [line.strip() for line in text_of(form, "options").splitlines() if line.strip()]
         method = method_from(form)
         made = await web.call(
@@ -137,6 +150,7 @@ def add_routes(web: Web) -> None:
                 closes_in_hours=hours,
                 effect=effect,
                 hidden=bool(form.get("hidden")),
+                about=text_of(form, "about") or None,
             )
         )
         if wants_json(request):
@@ -273,7 +287,7 @@ def add_routes(web: Web) -> None:
         ref, pref = request.path_params["ref"], request.path_params["pid"]
         action = request.path_params["action"]
         if action not in ACTIONS:
-            raise NotFound(f"no action '{action}' on a proposal")
+            raise fault(NotFound, NO_PROPOSAL_ACTION, action=action)
         form = await web.form(request)
         actor = web.actor(request)
         record = await web.call(service.proposal, ref, pref)
@@ -284,7 +298,7 @@ def add_routes(web: Web) -> None:
         elif action == "object":
             fields["reason"] = text_of(form, "reason")
             if not fields["reason"]:
-                raise BadInput("say why you object: an objection needs its reason")
+                raise fault(BadInput, OBJECTION_NEEDS_REASON)
         elif action == "withdraw_objection":
             fields["note"] = text_of(form, "note")
         elif action in ("close", "settle"):

@@ -190,7 +190,75 @@ def build_demo(home: Home) -> dict[str, Any]:
     change_charter(home, anna, guide, {"op": "add_maintainer", "did": bao.did})
     _board_and_discussion(home, people, guide, map_)
     _media(home, chloe, dara, songs)
+    _treasury(home, people, guide)
     return summary(home)
+
+
+def _treasury(home: Home, people: dict[str, Any], guide: bytes) -> None:
+    """The guide's treasury in every state: donations (one anonymous), a grant from the
+    city, and expenses incomplete, pending, rejected, approved, paid and acknowledged, with a
+    big one waiting for a decision (its proposal open)."""
+    anna, bao, chloe, dara = (people[n] for n in PEOPLE)
+
+    def income(kind: str, amount: int, date: str, source: str, reference: str = "") -> None:
+        body = {
+            "kind": kind,
+            "amount": amount,
+            "currency": "EUR",
+            "date": date,
+            "source": source,
+            "reference": reference,
+        }
+        home.emit(anna, guide, "ledger.record", body)
+
+    income("grant", 150_000, "2026-09-15", "City of Brest", "Subvention 2026-114")
+    income("donation", 2_500, "2026-10-02", "Café du port", "VIR 1182")
+    income("donation", 1_000, "2026-10-20", "")
+    income("donation", 4_000, "2026-11-05", "Association des randonneurs")
+
+    def expense(
+        who: Any, title: str, amount: int, category: str, date: str, receipt: bool
+    ) -> bytes:
+        body: dict[str, Any] = {
+            "title": title,
+            "amount": amount,
+            "currency": "EUR",
+            "category": category,
+            "date": date,
+        }
+        if receipt:
+            body["receipt"] = home.blobs.add_bytes(
+                f"Receipt: {title}\n".encode(), name="receipt.txt"
+            ).hash
+        return home.emit(who, guide, "expense.file", body)
+
+    def step(who: Any, action: str, eid: bytes, **fields: Any) -> None:
+        home.emit(who, guide, f"expense.{action}", {"expense": eid, **fields})
+
+    hosting = expense(bao, "Web hosting, autumn", 3_600, "hosting", "2026-10-01", True)
+    step(anna, "approve", hosting)
+    step(anna, "pay", hosting, date="2026-10-08", reference="VIR 2201")
+    step(bao, "acknowledge", hosting)
+    printing = expense(dara, "Printing 200 trail maps", 8_900, "materials", "2026-11-12", True)
+    step(chloe, "approve", printing)
+    step(chloe, "pay", printing, date="2026-11-20")
+    signs = expense(chloe, "Paint for the waymarks", 4_250, "materials", "2026-11-25", True)
+    step(anna, "approve", signs)
+    expense(dara, "Train to the estuary", 1_870, "travel", "2026-11-28", False)
+    lunch = expense(bao, "Lunch after the walk", 6_400, "events", "2026-11-29", True)
+    step(anna, "reject", lunch, reason="Meals are not covered: see the charter.")
+    expense(bao, "Ink for the signs", 990, "materials", "2026-11-30", True)
+    camera = expense(dara, "A camera for the trail photos", 42_000, "equipment", "2026-12-01", True)
+    proposal = {
+        "title": "Buy a camera for the trail photos",
+        "kind": "expense",
+        "about": camera,
+        "text": "For the photos of every stile and viewpoint.",
+        "options": [],
+        "closes_at": now_ms() + 5 * 24 * 3_600_000,
+        "hidden": False,
+    }
+    home.emit(dara, guide, "proposal.open", proposal)
 
 
 def _board_and_discussion(home: Home, people: dict[str, Any], guide: bytes, map_: bytes) -> None:

@@ -11,7 +11,7 @@ import cbor2
 from ...core.errors import Ambiguous, NotFound, Refused
 from ...core.identity import Identity
 from ...domain.governance import ballot_refused, commitment, proposal_key
-from ...domain.refusals import sentence
+from ...domain.refusals import code, fault, sentence
 from ...store.local import LocalState
 from ..home.folder import Home
 from ..home.refusing import not_an_id
@@ -26,6 +26,22 @@ CHARTER_EVENTS = (
     "proposal.settle",
 )
 
+PROPOSAL_NOT_FOUND = code("proposal_not_found", "no proposal '{ref}' in commons {commons}")
+PROPOSAL_PREFIX_SHARED = code(
+    "proposal_prefix_shared", "'{ref}' matches several proposals; give more characters"
+)
+NO_KEPT_BALLOT = code(
+    "no_kept_ballot", "this node holds no hidden ballot of yours for this proposal"
+)
+FORK_NEEDS_LOST_CHANGE = code(
+    "fork_needs_lost_change",
+    "only a decided proposal that did not pass and carried a change can be turned into a fork "
+    "with that change",
+)
+CHANGE_ALREADY_IN = code(
+    "change_already_in", "this proposal passed: its change is already in the charter"
+)
+
 
 def proposal_id(home: Home, commons: bytes, ref: str) -> bytes:
     ref = ref.strip().lower()
@@ -38,9 +54,9 @@ def proposal_id(home: Home, commons: bytes, ref: str) -> bytes:
         )
     ]
     if not found:
-        raise NotFound(f"no proposal '{ref}' in commons {commons.hex()[:12]}")
+        raise fault(NotFound, PROPOSAL_NOT_FOUND, ref=ref, commons=commons)
     if len(found) > 1:
-        raise Ambiguous(f"'{ref}' matches several proposals; give more characters")
+        raise fault(Ambiguous, PROPOSAL_PREFIX_SHARED, ref=ref)
     return bytes.fromhex(found[0])
 
 
@@ -88,6 +104,7 @@ def open_(
     closes_in_hours: float = 72,
     effect: dict[str, Any] | None = None,
     hidden: bool = False,
+    about: bytes | None = None,
 ) -> bytes:
     body = {
         "title": title,
@@ -99,6 +116,8 @@ def open_(
     }
     if method:
         body["method"] = method
+    if about:
+        body["about"] = about
     if effect:
         body["effect"] = named_effect(home, commons, effect)
     return home.emit(me, commons, "proposal.open", body)
@@ -122,7 +141,8 @@ def vote(
         # here too, as an open one is, so that no one commits to a ballot that cannot count.
         refused = ballot_refused(record, ballot, reason)
         if refused:
-            raise Refused(sentence(refused.refusal))
+            found = refused.refusal
+            raise Refused(sentence(found), code=found.code, params=dict(found.params))
         salt = os.urandom(32)
         body = {"proposal": pid, "commitment": commitment(pid, me.did, ballot, salt)}
         event = home.emit(me, commons, "proposal.commit", {**body, "credits": credits})
@@ -147,7 +167,7 @@ def my_credits(home: Home, commons: bytes, did: str, most: int = 100) -> list[by
 def reveal(home: Home, local: LocalState, me: Identity, commons: bytes, pid: bytes) -> bytes:
     kept = local.kept_ballot(pid, me.did)
     if kept is None:
-        raise Refused("this node holds no hidden ballot of yours for this proposal")
+        raise fault(Refused, NO_KEPT_BALLOT)
     (ballot, reason), salt = cbor2.loads(kept[0]), kept[1]
     return home.emit(
         me,
@@ -172,13 +192,10 @@ def fork_with(home: Home, me: Identity, commons: bytes, pid: bytes, name: str) -
 
     record = home.state(commons).get(proposal_key(pid))
     if record["state"] not in ("failed", "closed", "settled") or not record.get("effect"):
-        raise Refused(
-            "only a decided proposal that did not pass and carried a change can be "
-            "turned into a fork with that change"
-        )
+        raise fault(Refused, FORK_NEEDS_LOST_CHANGE)
     result = record.get("result") or {}
     if result.get("outcome") == "passed":
-        raise Refused("this proposal passed: its change is already in the charter")
+        raise fault(Refused, CHANGE_ALREADY_IN)
     forked = fork(
         home,
         me,

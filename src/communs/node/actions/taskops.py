@@ -13,14 +13,51 @@ from typing import Any
 from ...core.errors import Ambiguous, BadInput, NotFound
 from ...domain import tasks
 from ...domain.contributions import contribution_key
+from ...domain.refusals import code, fault
 from ..home.folder import Actor, Home
 from ..home.refusing import not_an_id
 from ..reads.queries import commons_show, hexed, names
 
 TASK_ACTIONS = ("claim", "extend", "release", "done", "validate", "invalidate", "reopen")
 SIGNAL_TARGETS = ("task", "contribution", "artifact")
-# Where a person finds the ids of each kind of record, for a "not found" to say.
-LISTED = {"task": "task list COMMONS", "message": "thread show COMMONS OBJECT"}
+# What a "not found" and an ambiguous prefix say, by the kind of record: where a person finds
+# the ids of each kind.
+NOT_FOUND = {
+    "task": code(
+        "task_not_found",
+        "no task '{ref}' in commons {commons}: 'communs task list COMMONS' shows them",
+    ),
+    "expense": code(
+        "expense_not_found",
+        "no expense '{ref}' in commons {commons}: 'communs expense list COMMONS' shows them",
+    ),
+    "message": code(
+        "message_not_found",
+        "no message '{ref}' in commons {commons}: 'communs thread show COMMONS OBJECT' shows them",
+    ),
+}
+SEVERAL = {
+    "task": code("task_prefix_shared", "'{ref}' matches several tasks; give more characters"),
+    "expense": code(
+        "expense_prefix_shared", "'{ref}' matches several expenses; give more characters"
+    ),
+    "message": code(
+        "message_prefix_shared", "'{ref}' matches several messages; give more characters"
+    ),
+}
+NOT_A_TASK_STATE = code("not_a_task_state", "a task is one of: {states}")
+TASK_NEEDS_TITLE = code("task_needs_title", "give the task a title")
+UNKNOWN_TASK_ACTION = code(
+    "unknown_task_action", "unknown task action '{action}': one of {actions}"
+)
+SAY_WHAT_IS_WRONG = code(
+    "say_what_is_wrong", "say what is wrong with the work: a comment is required"
+)
+SIGNAL_TARGET = code(
+    "signal_target", "a signal goes on a task, a contribution or an artifact (a file)"
+)
+SIGNAL_KIND = code("signal_kind", "a signal is one of: {kinds}")
+SAY_WHAT_NEEDS_WORK = code("say_what_needs_work", "say what needs work")
 SHOWN = 100  # contributions waiting for review put on the board; the queue lists them all
 FINISHED = 20  # the latest validated tasks the board lists under its items
 
@@ -40,12 +77,9 @@ def record_id(home: Home, commons: bytes, prefix: str, ref: str, what: str) -> b
         for key, _ in itertools.islice(home.store.scan_records(home.cid(commons), prefix + ref), 2)
     ]
     if not found:
-        listed = LISTED.get(what, "commons log")
-        raise NotFound(
-            f"no {what} '{ref}' in commons {commons.hex()[:12]}: 'communs {listed}' shows them"
-        )
+        raise fault(NotFound, NOT_FOUND[what], ref=ref, commons=commons)
     if len(found) > 1:
-        raise Ambiguous(f"'{ref}' matches several {what}s; give more characters")
+        raise fault(Ambiguous, SEVERAL[what], ref=ref)
     return bytes.fromhex(found[0])
 
 
@@ -89,7 +123,7 @@ class TaskOps:
         """Tasks in the order they were opened; ``state``: only those in that state (a claim
         that ran out still says claimed, with ``expired``)."""
         if state is not None and state not in tasks.STATES:
-            raise BadInput(f"a task is one of: {', '.join(tasks.STATES)}")
+            raise fault(BadInput, NOT_A_TASK_STATE, states=list(tasks.STATES))
         now = now_ms()
         with self.lock:
             cid = self.home.cid(self._commons(ref))
@@ -210,7 +244,7 @@ class TaskOps:
     ) -> dict[str, Any]:
         """Open a task; ``links``: the contributions it is about (unique id prefixes)."""
         if not title.strip():
-            raise BadInput("give the task a title")
+            raise fault(BadInput, TASK_NEEDS_TITLE)
         with self.lock:
             commons = self._commons(ref)
             body = {
@@ -234,9 +268,9 @@ class TaskOps:
         the work), validate and reopen (``comment``), invalidate (``comment``: what is wrong,
         required)."""
         if action not in TASK_ACTIONS:
-            raise BadInput(f"unknown task action {action!r}: one of {', '.join(TASK_ACTIONS)}")
+            raise fault(BadInput, UNKNOWN_TASK_ACTION, action=action, actions=list(TASK_ACTIONS))
         if action == "invalidate" and not comment.strip():
-            raise BadInput("say what is wrong with the work: a comment is required")
+            raise fault(BadInput, SAY_WHAT_IS_WRONG)
         with self.lock:
             commons = self._commons(ref)
             tid = self._task(commons, task)
@@ -254,9 +288,9 @@ class TaskOps:
         (``target``: an id prefix) or an artifact (``target``: its path, which may not exist
         yet)."""
         if on not in SIGNAL_TARGETS:
-            raise BadInput("a signal goes on a task, a contribution or an artifact (a file)")
+            raise fault(BadInput, SIGNAL_TARGET)
         if kind not in tasks.WEIGHTS:
-            raise BadInput(f"a signal is one of: {', '.join(tasks.WEIGHTS)}")
+            raise fault(BadInput, SIGNAL_KIND, kinds=list(tasks.WEIGHTS))
         with self.lock:
             commons = self._commons(ref)
             if on == "task":
@@ -273,7 +307,7 @@ class TaskOps:
     def flag(self, actor: Actor, ref: str, path: str, note: str) -> dict[str, Any]:
         """Mark an artifact as needing work, saying what (``note``)."""
         if not note.strip():
-            raise BadInput("say what needs work")
+            raise fault(BadInput, SAY_WHAT_NEEDS_WORK)
         with self.lock:
             commons = self._commons(ref)
             body = {"path": path, "note": note}

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlparse
 
 from ...core.errors import BadInput, CommunsError, NotFound, Refused
+from ...domain.refusals import code, fault
 from ..home.shared import Shared
-from .blobs import TORRENT_FROM
+from .blobs import INVALID_TORRENT, TORRENT_FROM
 
 if TYPE_CHECKING:
     import httpx
@@ -67,9 +68,13 @@ class FileRef(NamedTuple):
     path: str = ""  # where the commons shows it (one of the paths, for people to read)
 
 
+RECEIPT_PATH = "receipt"  # how a commons names the file of an expense's receipt
+
+
 def files_named(store: Any, cid: int) -> dict[bytes, FileRef]:
     """Files a node should hold to show a commons: its canonical files, the proposed and
-    base versions in open contributions, and the detached texts not erased."""
+    base versions in open contributions, the receipts of expenses, and the detached texts
+    not erased."""
     files = {
         r["blob"]: FileRef(r["size"], r.get("torrent"), key.removeprefix("artifact/"))
         for key, r in store.scan_records(cid, "artifact/")
@@ -78,6 +83,10 @@ def files_named(store: Any, cid: int) -> dict[bytes, FileRef]:
         for blob, ref in files_in(record["revisions"][-1]["changes"]).items():
             if blob not in files or ref.size:  # a base's size (0: unknown) never hides one
                 files[blob] = ref
+    # The receipts of expenses (see domain/treasury), their size unknown until asked.
+    for _, record in store.scan_records(cid, "expense/"):
+        if isinstance(record.get("receipt"), bytes):
+            files.setdefault(record["receipt"], FileRef(0, None, RECEIPT_PATH))
     # Detached texts (messages, names) until they are erased: see domain/content.
     for key, record in store.scan_records(cid, "content/"):
         if not record["erased"]:
@@ -108,6 +117,9 @@ def files_in(changes: Iterable[Any]) -> dict[bytes, FileRef]:
     return files
 
 
+NOT_A_SIZE = code("not_a_size", "'{text}' is not a size: say e.g. 500MiB, 2GiB, or none")
+
+
 def parse_size(text: str) -> int | None:
     """``"2GiB"``, ``"500 MB"``, ``"1048576"`` → bytes; ``"none"`` → None (no quota)."""
     cleaned = text.strip().lower().replace(" ", "")
@@ -127,8 +139,36 @@ def parse_size(text: str) -> int | None:
     except ValueError:
         value = -1.0
     if value < 0 or value != value:
-        raise BadInput(f"{text!r} is not a size: say e.g. 500MiB, 2GiB, or none")
+        raise fault(BadInput, NOT_A_SIZE, text=text)
     return int(value * scale)
+
+
+NO_PEER_HAS = code(
+    "no_peer_has_file", "no peer has file {blob}: add a peer that holds it (communs peer add)"
+)
+# {kind} and {error}: the last failure, as the HTTP library words it.
+NO_PEER_GAVE = code(
+    "no_peer_gave_file",
+    "no peer could give file {blob} (last: {kind}: {error}); check that the peers run "
+    "('communs peer list') and try again",
+)
+NO_SWARM = code(
+    "torrent_needs_swarm",
+    "fetching through a torrent needs the node's BitTorrent: start it with 'communs serve', "
+    "then run this again",
+)
+NOT_COMING = code("file_not_coming", "file {blob} is neither here nor being fetched")
+# Sizes as ``human`` writes them ("1.2 MiB").
+OVER_NODE_QUOTA = code(
+    "file_over_node_quota",
+    "file {blob} ({size}) not fetched: this node's quota is {quota} and {used} are used; "
+    "raise it with 'communs blob policy --quota SIZE' or remove files",
+)
+OVER_COMMONS_QUOTA = code(
+    "file_over_commons_quota",
+    "file {blob} ({size}) not fetched: the quota for commons {commons} is {quota} and {used} "
+    "are used; raise it with 'communs blob policy --commons {commons} --quota SIZE'",
+)
 
 
 def human(size: float) -> str:
@@ -285,9 +325,7 @@ class Fetcher:
             return self._here(blob)
         if ref is None or not ref.size:
             ref = self._known(blob) or ref
-        last: Exception = NotFound(
-            f"no peer has file {blob.hex()[:12]}: add a peer that holds it (communs peer add)"
-        )
+        last: Exception = fault(NotFound, NO_PEER_HAS, blob=blob.hex()[:12])
         for peer in peers:
             try:
                 size = ref.size if ref and ref.size else self._remote_size(peer, blob)
@@ -302,9 +340,8 @@ class Fetcher:
                 log.info("file %s from %s: %s", blob.hex()[:12], peer, error)
         if isinstance(last, CommunsError):
             raise last
-        raise Refused(
-            f"no peer could give file {blob.hex()[:12]} (last: {type(last).__name__}: {last}); "
-            "check that the peers run ('communs peer list') and try again"
+        raise fault(
+            Refused, NO_PEER_GAVE, blob=blob.hex()[:12], kind=type(last).__name__, error=str(last)
         )
 
     def _fetch_http(
@@ -347,10 +384,7 @@ class Fetcher:
         if self.home.blobs.has(blob):
             return self._here(blob)
         if self.swarm is None:
-            raise Refused(
-                "fetching through a torrent needs the node's BitTorrent: start it with "
-                "'communs serve', then run this again"
-            )
+            raise fault(Refused, NO_SWARM)
         import libtorrent as lt  # only a serving node (with its swarm) gets here
 
         endpoints = [e for url in {*peers, *self._known_peers()} if (e := self.endpoint(url))]
@@ -366,7 +400,7 @@ class Fetcher:
         try:
             size = lt.torrent_info(torrent).total_size()
         except RuntimeError as error:
-            raise BadInput(f"this is not a valid torrent: {error}") from None
+            raise fault(BadInput, INVALID_TORRENT, error=str(error)) from None
         self.check_quota(blob, size, None)
         transfer = self.swarm.fetch(blob, torrent, endpoints=endpoints, sources=peers, foreign=True)
         return transfer.describe()
@@ -380,7 +414,7 @@ class Fetcher:
             return transfer.describe()
         if self.home.blobs.has(blob):
             return self._here(blob)
-        raise NotFound(f"file {blob.hex()[:12]} is neither here nor being fetched")
+        raise fault(NotFound, NOT_COMING, blob=blob.hex()[:12])
 
     # -- peers' BitTorrent endpoints --------------------------------------------------------
 
@@ -415,10 +449,13 @@ class Fetcher:
             if node is not None:
                 used = self.used() + (self.swarm.partial_bytes(blob) if self.swarm else 0)
                 if used + size > node:
-                    raise Refused(
-                        f"file {blob.hex()[:12]} ({human(size)}) not fetched: this node's "
-                        f"quota is {human(node)} and {human(used)} are used; raise it with "
-                        "'communs blob policy --quota SIZE' or remove files"
+                    raise fault(
+                        Refused,
+                        OVER_NODE_QUOTA,
+                        blob=blob.hex()[:12],
+                        size=human(size),
+                        quota=human(node),
+                        used=human(used),
                     )
             if commons is None:
                 return
@@ -427,11 +464,14 @@ class Fetcher:
                 return
             used = self.commons_usage(commons, besides=blob)
             if used + size > quota:
-                raise Refused(
-                    f"file {blob.hex()[:12]} ({human(size)}) not fetched: the quota for "
-                    f"commons {commons.hex()[:12]} is {human(quota)} and {human(used)} are "
-                    f"used; raise it with 'communs blob policy --commons {commons.hex()[:12]} "
-                    "--quota SIZE'"
+                raise fault(
+                    Refused,
+                    OVER_COMMONS_QUOTA,
+                    blob=blob.hex()[:12],
+                    size=human(size),
+                    commons=commons.hex()[:12],
+                    quota=human(quota),
+                    used=human(used),
                 )
 
     # -- internals -----------------------------------------------------------------------

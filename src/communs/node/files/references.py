@@ -9,8 +9,8 @@ from ..home.folder import Home
 
 
 class References:
-    """Blobs a commons refers to (artifacts, their history, contributions), with a media type
-    and a path for each: made by one scan of the records, kept while the heads stay."""
+    """Blobs a commons refers to (artifacts, their history, contributions, receipts), with a
+    media type and a path for each: made by one scan of the records, kept while the heads stay."""
 
     def __init__(self, home: Home, size: int = 16):
         self.home = home
@@ -66,4 +66,6 @@ class References:
             path = key[len("history/") :].rsplit("//", 1)[0]
             note(entry.get("before"), path)
             note(entry.get("after"), path)
+        for _, record in store.scan_records(cid, "expense/"):
+            note(record.get("receipt"), "receipt")
         return index

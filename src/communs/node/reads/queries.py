@@ -7,10 +7,16 @@ from ...core.errors import NotFound
 from ...domain.artifacts import artifact_key, history_prefix
 from ...domain.content import content_key
 from ...domain.contributions import STATES, contribution_key
+from ...domain.refusals import code, fault
 from ..files import content
 from ..home.folder import Home
 from ..home.refusing import no_file_here
 from .describe import Known, describe
+
+NOT_A_CONTRIBUTION_HERE = code(
+    "not_a_contribution_here", "{contribution} is not a contribution of this commons"
+)
+NO_HISTORY = code("no_history", "{path} has no history in this commons")
 
 
 def hexed(value: Any) -> Any:
@@ -180,7 +186,7 @@ def contribution_show(home: Home, commons_id: bytes, contribution_id: bytes) -> 
     state = home.state(commons_id)
     record = state.get(contribution_key(contribution_id))
     if record is None:
-        raise NotFound(f"{contribution_id.hex()[:12]} is not a contribution of this commons")
+        raise fault(NotFound, NOT_A_CONTRIBUTION_HERE, contribution=contribution_id)
     known = names(home, cid)
     reviews = [
         {**hexed(r), "by_name": known.get(r["by"])}
@@ -237,7 +243,7 @@ def artifact_history(home: Home, commons_id: bytes, path: str) -> list[dict[str,
         for _, entry in home.store.scan_records(cid, history_prefix(path))
     ]
     if not entries:
-        raise NotFound(f"{path} has no history in this commons")
+        raise fault(NotFound, NO_HISTORY, path=path)
     return entries
 
 
@@ -290,8 +296,12 @@ def _origin_name(home: Home, charter: dict[str, Any]) -> str | None:
     return commons_names(home, {origin}).get(origin) if origin else None
 
 
+TITLED = ("contribution", "task", "proposal", "expense")  # records with a title, by id
+
+
 def titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
-    """Titles of the contributions, tasks and proposals these events name, read by key."""
+    """Titles of the contributions, tasks, proposals and expenses these events name, read by
+    key."""
     wanted = set()
     for event in events:
         body = event.body
@@ -299,10 +309,11 @@ def titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
             getattr(body, "contribution", None),
             getattr(body, "task", None),
             getattr(body, "proposal", None),
+            getattr(body, "expense", None),
             getattr(getattr(body, "target", None), "id", None),
         ):
             if isinstance(ref, bytes):
-                wanted |= {f"{kind}/{ref.hex()}" for kind in ("contribution", "task", "proposal")}
+                wanted |= {f"{kind}/{ref.hex()}" for kind in TITLED}
         subject = getattr(body, "subject", None)
         if subject is not None and subject.kind in ("contribution", "task", "proposal"):
             wanted.add(f"{subject.kind}/{subject.ref}")

@@ -1,0 +1,92 @@
+"""The treasury on the node's HTTP face: balances, journal and expenses of a commons; income
+recorded; an expense filed and taken through attach, approve, reject, pay and acknowledge.
+Amounts are sent as people write them ("50.00") with their currency."""
+
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from pydantic import Field
+
+from ..node import Service
+from .bodies import Signed
+
+
+class Income(Signed):
+    kind: Literal["donation", "reciprocity", "grant", "other"]
+    amount: str = Field(description='as written, e.g. "50.00"')
+    currency: str = Field(description="ISO 4217, e.g. EUR")
+    date: str = Field(description="YYYY-MM-DD: when the money came")
+    source: str = Field("", description="the donor or funder; empty: anonymous")
+    reference: str = ""
+    enterprise: str | None = Field(None, description="an enterprise paying its reciprocity")
+    account: Literal["assets:bank", "assets:cash"] = "assets:bank"
+
+
+class NewExpense(Signed):
+    title: str
+    amount: str = Field(description='as written, e.g. "30.50"')
+    currency: str
+    category: str = Field(description="hosting, equipment, materials, travel, services, …")
+    date: str = Field(description="YYYY-MM-DD: when it was spent")
+    description: str = ""
+    receipt: str | None = Field(None, description="the hash of the receipt's file")
+
+
+class ExpenseStep(Signed):
+    receipt: str | None = Field(None, description="attach: the receipt's file hash")
+    reason: str | None = Field(None, description="reject: why")
+    date: str | None = Field(None, description="pay: YYYY-MM-DD")
+    reference: str | None = Field(None, description="pay: the bank's reference")
+
+
+ExpenseVerb = Literal["attach", "approve", "reject", "pay", "acknowledge"]
+
+
+def add_treasury_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
+    """Mount the treasury's routes; ``writes``: the dependencies of routes that write."""
+    s, W = service, writes  # noqa: N806  (W, as in app.py)
+
+    @app.get("/api/commons/{ref}/treasury")
+    def treasury(ref: str) -> dict[str, Any]:
+        """Balances by currency and account, the latest journal entries and expenses."""
+        return s.treasury(ref)
+
+    @app.post("/api/commons/{ref}/ledger", dependencies=W)
+    def ledger_record(ref: str, body: Income) -> dict[str, Any]:
+        return s.ledger_record(
+            body.actor(),
+            ref,
+            body.kind,
+            body.amount,
+            body.currency,
+            body.date,
+            body.source,
+            body.reference,
+            body.enterprise,
+            body.account,
+        )
+
+    @app.get("/api/commons/{ref}/expenses/{expense}")
+    def expense(ref: str, expense: str) -> dict[str, Any]:
+        return s.expense(ref, expense)
+
+    @app.post("/api/commons/{ref}/expenses", dependencies=W)
+    def expense_file(ref: str, body: NewExpense) -> dict[str, Any]:
+        return s.expense_file(
+            body.actor(),
+            ref,
+            body.title,
+            body.amount,
+            body.currency,
+            body.category,
+            body.date,
+            body.description,
+            body.receipt,
+        )
+
+    @app.post("/api/commons/{ref}/expenses/{expense}/{action}", dependencies=W)
+    def expense_act(
+        ref: str, expense: str, action: ExpenseVerb, body: ExpenseStep
+    ) -> dict[str, Any]:
+        fields = body.model_dump(include={"receipt", "reason", "date", "reference"})
+        return s.expense_act(body.actor(), ref, expense, action, **fields)
