@@ -74,7 +74,7 @@ def test_an_accepted_contribution_credits_its_author_and_the_reviews_that_decide
     assert reason == f"contribution/{work.id.hex()}"
     assert entry["points"] == 10 and entry["status"] == "earned" and entry["event"] == accepted.id
     assert entry["month"] == month_of(accepted.time)
-    assert records[f"credit-month/{entry['month']}/{scene.bao.did}"] == 10
+    assert records[f"credit/{scene.bao.did}"]["months"] == {entry["month"]: 10}
 
 
 def test_an_open_or_rejected_contribution_earns_its_author_nothing():
@@ -218,11 +218,11 @@ credit_ops = st.lists(
 def check_totals(records: dict) -> None:
     """Each person's total is the sum of their entries, and of their months; only accepted
     (or patrolled) contributions hold contribution points."""
-    months: dict[str, int] = {}
-    for key, points in records.items():
-        if key.startswith("credit-month/"):
-            did = key.split("/", 2)[2]
-            months[did] = months.get(did, 0) + points
+    months = {
+        k.split("/", 1)[1]: sum(v["months"].values())
+        for k, v in records.items()
+        if k.startswith("credit/")
+    }
     for did, total in credit(records).items():
         mine = entries(records, did)
         assert total == sum(e["points"] for e in mine.values()) == months[did]

@@ -101,3 +101,21 @@ def test_the_command_line_says_the_same(node, tmp_path):
     assert re.search(r"bao\s+10", listed.output) and "total: 12" in listed.output
     of = CliRunner().invoke(cli, ["--home", home, "credit", "of", "Trail guide", "bao", "--json"])
     assert json.loads(of.output)["entries"][0]["title"] == "Map the ford"
+
+
+def test_the_contribution_page_shows_its_credit_and_takes_a_size(node):
+    anna = node.browser("anna")
+    page = f"/c/{node.commons}/contributions/{node.work}"
+    shown = text(anna.get(page))
+    assert "This contribution earned its author 10 points." in shown
+    assert 'action="/c/' in shown and "/credit/assess" in shown
+    response = anna.post(
+        f"/c/{node.commons}/credit/assess",
+        data={"csrf": csrf(anna, page), "contribution": node.work, "size": "4", "next": page},
+    )
+    assert response.status_code == 303
+    after = text(anna.get(page))
+    assert "earned its author 40 points" in after and "Its size: 4" in after
+    assert ">anna</a> 4" in after  # who assessed what
+    own = text(node.browser("bao").get(page))
+    assert "/credit/assess" not in own  # the author does not assess their own work

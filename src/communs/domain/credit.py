@@ -17,9 +17,9 @@ with its state, so that each point keeps its reason.
 Credit is records, so a fork keeps the credit earned before its fork point (it inherits the
 state) and replicas agree on it as on everything else.
 
-Records: ``credit/<did>`` (a person's lifetime points and entries), ``credit-entry/<did>/
-<kind>/<ref>`` (one reason: kind, the work's id, points, size, status, month, when), ``credit-month/
-<YYYY-MM>/<did>`` (points by the month the work was accepted: credit per period),
+Records: ``credit/<did>`` (a person's lifetime points and entries, and their points by the
+month the work was accepted: credit per period), ``credit-entry/<did>/<kind>/<ref>`` (one
+reason: kind, the work's id, points, weight, size, status, month, when),
 ``credit-reviewers/<contribution>`` (who reviewed it so far), ``credit-size/<contribution>``
 (the assessments of its size).
 """
@@ -61,10 +61,6 @@ def entry_key(did: str, kind: str, ref: bytes) -> str:
     return f"credit-entry/{did}/{kind}/{ref.hex()}"
 
 
-def month_key(month: str, did: str) -> str:
-    return f"credit-month/{month}/{did}"
-
-
 def reviewers_key(cid: bytes) -> str:
     return "credit-reviewers/" + cid.hex()
 
@@ -73,10 +69,13 @@ def size_key(cid: bytes) -> str:
     return "credit-size/" + cid.hex()
 
 
-def weight(view: View, kind: str) -> int:
-    """The charter's weight for a kind of work (charters older than credit lack them)."""
-    field = f"credit_{kind}"
-    return int(charter_of(view).get(field, DEFAULT_WEIGHTS[field]))
+def weights_of(view: View) -> dict[str, int]:
+    """The charter's weight for each kind of work (charters older than credit lack them)."""
+    charter = charter_of(view)
+    return {
+        kind: int(charter.get(f"credit_{kind}", DEFAULT_WEIGHTS[f"credit_{kind}"]))
+        for kind in KINDS
+    }
 
 
 def month_of(ms: int) -> str:
@@ -105,12 +104,22 @@ class Ledger:
     def get(self, key: str) -> Any:
         return self.writes[key] if key in self.writes else self.view.get(key)
 
-    def earn(self, did: str, kind: str, weight: int, ref: bytes, size: int | None = None) -> None:
+    def earn(
+        self,
+        did: str,
+        kind: str,
+        weight: int,
+        ref: bytes,
+        size: int | None = None,
+        *,
+        fresh: bool = False,
+    ) -> None:
         """``did`` earns ``weight`` (times ``size``) for the work ``ref``, once: earned again,
         nothing moves. The entry keeps its weight: the charter's later weights price later
-        work."""
+        work. ``fresh``: the caller knows there is no entry yet (a contribution is decided
+        once), and none is read."""
         key = entry_key(did, kind, ref)
-        entry = self.get(key)
+        entry = None if fresh else self.get(key)
         if entry is not None and entry["status"] == "earned":
             return
         month = month_of(self.event.time)
@@ -138,12 +147,16 @@ class Ledger:
         self._move(did, entry["month"], points - entry["points"], 0)
 
     def _move(self, did: str, month: str, points: int, entries: int) -> None:
-        total = self.get(credit_key(did)) or {"points": 0, "entries": 0}
+        """A person's total, and their points by the month they were earned in (one record:
+        one write an earn, whatever the period read)."""
+        total = self.get(credit_key(did)) or {"points": 0, "entries": 0, "months": {}}
+        months = dict(total["months"])
+        months[month] = months.get(month, 0) + points
         self.writes[credit_key(did)] = {
             "points": total["points"] + points,
             "entries": total["entries"] + entries,
+            "months": months,
         }
-        self.writes[month_key(month, did)] = (self.get(month_key(month, did)) or 0) + points
 
 
 def size_of(view: View, cid: bytes) -> int:
@@ -161,18 +174,21 @@ def decided(after: View, ledger: Ledger, cid: bytes, record: dict[str, Any]) -> 
         people.add(record["decided_by"])
     if record.get("patrolled_by"):
         people.add(record["patrolled_by"])
+    weights = weights_of(after)  # one read of the charter for every earn of the decision
     for did in sorted(people - {author}):
-        ledger.earn(did, "review", weight(after, "review"), cid)
+        ledger.earn(did, "review", weights["review"], cid, fresh=True)
     if record["state"] in ("accepted", "published"):
-        ledger.earn(author, "contribution", weight(after, "contribution"), cid, size_of(after, cid))
+        size = size_of(after, cid)
+        ledger.earn(author, "contribution", weights["contribution"], cid, size, fresh=True)
 
 
 @derives("contribution.review")
 def _reviewed(before: View, after: View, event: Event) -> Writes:
-    cid = event.body.contribution
-    record = after.get(contribution_key(cid))
-    if event.body.verdict not in REVIEWS or record is None or event.author == record["author"]:
+    """A review that may lead to a decision: its author is noted (an author's review of
+    their own work is left out when the decision comes)."""
+    if event.body.verdict not in REVIEWS:
         return {}
+    cid = event.body.contribution
     known = after.get(reviewers_key(cid)) or []
     if event.author in known:
         return {}
@@ -204,8 +220,9 @@ def _validated(before: View, after: View, event: Event) -> Writes:
     tid = event.body.task
     task = after.get(task_key(tid))
     ledger = Ledger(after, event)
-    ledger.earn(task["doer"], "task", weight(after, "task"), tid)
-    ledger.earn(event.author, "review", weight(after, "review"), tid)
+    weights = weights_of(after)
+    ledger.earn(task["doer"], "task", weights["task"], tid)
+    ledger.earn(event.author, "review", weights["review"], tid)
     return ledger.writes
 
 

@@ -2,14 +2,14 @@
 life or in a month, the reasons for one person's points, and a size assessed.
 
 Credit lives in the fold's records, so each read is a scan of one prefix: everyone's totals
-(``credit/``), a month's (``credit-month/<month>/``), or one person's entries."""
+(``credit/``, which holds each person's months too), or one person's entries."""
 
 import re
 from typing import Any
 
 from ..core.errors import BadInput
 from ..domain.contributions import contribution_key
-from ..domain.credit import credit_key, entry_key
+from ..domain.credit import credit_key, entry_key, size_key
 from ..domain.refusals import code, fault
 from ..domain.tasks import task_key
 from .home.folder import Actor
@@ -45,15 +45,9 @@ class CreditOps:
                 key.split("/", 1)[1]: value
                 for key, value in home.store.scan_records(cid, "credit/")
             }
-            months = sorted(
-                {key.split("/")[1] for key, _ in home.store.scan_records(cid, "credit-month/")},
-                reverse=True,
-            )
+            months = sorted({m for total in totals.values() for m in total["months"]}, reverse=True)
             if month:
-                points = {
-                    key.split("/", 2)[2]: value
-                    for key, value in home.store.scan_records(cid, f"credit-month/{month}/")
-                }
+                points = {did: total["months"].get(month, 0) for did, total in totals.items()}
             else:
                 points = {did: total["points"] for did, total in totals.items()}
             name = (home.state(commons).get("charter") or {}).get("name")
@@ -107,6 +101,24 @@ class CreditOps:
             "count": (total or {}).get("entries", 0),
             "entries": entries,
             "more": max(0, len(found) - len(shown)),
+        }
+
+    def contribution_credit(self, ref: str, contribution: str) -> dict[str, Any]:
+        """What an accepted contribution earned its author, its size and who assessed it."""
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            cid = self._contribution(commons, contribution)
+            record = home.store.get_records(home.cid(commons), [contribution_key(cid)])
+            author = (record.get(contribution_key(cid)) or {}).get("author")
+            keys = [size_key(cid), *([entry_key(author, "contribution", cid)] if author else [])]
+            found = home.store.get_records(home.cid(commons), keys)
+        entry = found.get(entry_key(author, "contribution", cid)) if author else None
+        return {
+            "points": entry["points"] if entry else 0,
+            "status": entry["status"] if entry else None,
+            "size": entry["size"] if entry else None,
+            "assessments": found.get(size_key(cid)) or {},
         }
 
     def assess(self, actor: Actor, ref: str, contribution: str, size: int) -> dict[str, Any]:

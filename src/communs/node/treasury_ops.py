@@ -73,7 +73,7 @@ class TreasuryOps:
             for key, value in home.store.scan_records(cid, "balance/"):
                 _, currency, account = key.split("/", 2)
                 balances.setdefault(currency, {})[account] = value
-            entries = list(home.store.scan_records(cid, "journal/"))[-LATEST:]
+            entries = list(home.store.scan_records(cid, "journal/", last=LATEST))
             expenses = home.store.scan_records(cid, "expense/", newest=LATEST)
             listed = [
                 {"id": key.split("/", 1)[1], **queries.hexed(record)} for key, record in expenses
@@ -84,7 +84,7 @@ class TreasuryOps:
                 _, month, currency = key.split("/")
                 months.setdefault(currency, {})[month] = value
         listed.sort(key=lambda e: -e["time"])
-        journal = [{"key": key, **queries.hexed(value)} for key, value in reversed(entries)]
+        journal = [{"key": key, **queries.hexed(value)} for key, value in entries]
         for entry in journal:
             entry["by_name"] = known.get(entry["by"])
         for expense in listed:

@@ -137,4 +137,5 @@ class Store(Protocol):
         *,
         oldest: int | None = None,
         newest: int | None = None,
+        last: int | None = None,
     ) -> Iterator[tuple[str, Any]]: ...

@@ -358,9 +358,11 @@ class SQLiteStore(PendingArea, TouchIndex):
         *,
         oldest: int | None = None,
         newest: int | None = None,
+        last: int | None = None,
     ) -> Iterator[tuple[str, Any]]:
         """Records whose key starts with ``prefix`` (and whose state is among ``states``);
-        with ``oldest`` or ``newest``, only that many, by time."""
+        with ``oldest`` or ``newest``, only that many, by time; with ``last``, the last that
+        many by key, the last first (a journal's latest entries)."""
         # Keys sort as UTF-8 bytes; every key with the prefix lies below prefix + U+10FFFF.
         by_state = states is not None and (oldest is not None or newest is not None)
         # By state and time, the index holds the order: walk it rather than the keys.
@@ -377,6 +379,9 @@ class SQLiteStore(PendingArea, TouchIndex):
         elif newest is not None:
             sql += " ORDER BY time DESC, key DESC LIMIT ?"
             args.append(newest)
+        elif last is not None:
+            sql += " ORDER BY key DESC LIMIT ?"
+            args.append(last)
         else:
             sql += " ORDER BY key"
         for key, value in self.db.execute(sql, args):

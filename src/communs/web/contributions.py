@@ -139,9 +139,16 @@ def add_routes(web: Web) -> None:
             # Approving or asking for changes is someone else's to do: the author comments.
             "approve": reviewable and not is_author,
         }
+        credit = (
+            service.contribution_credit(ref, contribution["id"])
+            if state in ("accepted", "published", "reverted")
+            else None
+        )
         return {
             "commons": commons,
             "contribution": contribution,
+            "credit": credit,
+            "may_assess": me is not None and not is_author and state in ("accepted", "published"),
             "changes": [change_view(service, c) for c in contribution["changes"]],
             "names": known,
             "can": can,

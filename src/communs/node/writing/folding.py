@@ -23,6 +23,7 @@ import cbor2
 from ... import domain
 from ...core import canonical
 from ...core.events import Event
+from ...domain import credit
 from ...domain.artifacts import artifact_key
 from ...domain.contributions import contribution_key
 from ...store import EventRow, Store, summary_of
@@ -299,8 +300,13 @@ def _likely_keys(events: list[Event], state: StoredState) -> list[str]:
             if isinstance(path, str):
                 paths.add(path)
     keys += [contribution_key(c) for c in contributions]
+    keys += [credit.reviewers_key(c) for c in contributions] + [
+        credit.size_key(c) for c in contributions
+    ]
     state.prefetch(keys)
-    # Accepting or reverting writes the paths of the contribution's changes.
+    # Accepting or reverting writes the paths of the contribution's changes; a decision
+    # credits its author, its reviewers and the maintainers who decided (domain/credit).
+    people = {event.author for event in events}
     for c in contributions:
         record = state.stored.get(contribution_key(c))
         if isinstance(record, dict):
@@ -308,7 +314,12 @@ def _likely_keys(events: list[Event], state: StoredState) -> list[str]:
                 for change in revision.get("changes") or ():
                     if isinstance(change, dict) and isinstance(change.get("path"), str):
                         paths.add(change["path"])
-    return [artifact_key(path) for path in paths]
+            people.add(record.get("author"))
+            people.update(record.get("accepted_by") or ())
+        reviewers = state.stored.get(credit.reviewers_key(c))
+        people.update(reviewers if isinstance(reviewers, list) else ())
+    credited = [credit.credit_key(did) for did in people if isinstance(did, str)]
+    return [artifact_key(path) for path in paths] + credited
 
 
 def fork_base(store: Store, commons_id: bytes, heads: Iterable[bytes]) -> dict[str, Any]:
