@@ -127,3 +127,121 @@ def test_the_command_line_keeps_the_ledger(node, tmp_path):
     assert re.search(r"owed to bao\s+-9.90 EUR", shown.output), shown.output
     listed = json.loads(run.invoke(cli, [*home, "expense", "list", "Trail guide", "--json"]).output)
     assert [(e["title"], e["state"], e["amount"]) for e in listed] == [("Ink", "approved", 990)]
+
+
+def accepted(node, who: str, title: str) -> None:
+    blob = node.service.blob_add(io.BytesIO(title.encode()), "notes.md")["hash"]
+    made = node.service.propose(Actor(who), node.commons, title, files={"notes.md": blob})
+    node.service.decide(Actor("anna"), node.commons, made["id"], "accept")
+
+
+def test_a_round_is_previewed_proposed_voted_waived_and_paid_from_the_browser(node):
+    accepted(node, "bao", "Map")
+    accepted(node, "bao", "Legend")
+    anna, page = node.browser("anna"), f"/c/{node.commons}/treasury"
+    preview = text(anna.get(f"{page}?budget=22&policy=proportional"))
+    shares = re.search(
+        r'<table class="credit-table" id="preview-shares">(.*?)</table>', preview, re.S
+    )
+    assert shares and '>bao</a></td><td class="num">€20.00' in shares.group(1)
+    assert '>anna</a></td><td class="num">€2.00' in shares.group(1)  # her two accepts: reviews
+    wrong = text(anna.get(f"{page}?budget=lots"))
+    assert "is not an amount of EUR" in wrong
+    made = anna.post(
+        f"/c/{node.commons}/distributions",
+        data={
+            "csrf": csrf(anna, page),
+            "title": "First round",
+            "budget": "22",
+            "currency": "EUR",
+            "policy": "proportional",
+        },
+    )
+    assert made.status_code == 303, made.text
+    [round_] = node.service.distributions(node.commons)
+    assert round_["state"] == "proposed" and round_["title"] == "First round"
+    listed = text(anna.get(page))
+    vote_link = re.search(r'href="(/c/[^"]*kind=distribution&about=[0-9a-f]{64}[^"]*)"', listed)
+    assert vote_link, "the round offers to open its vote"
+    vote = node.service.proposal_open(
+        Actor("anna"),
+        node.commons,
+        "Pay it",
+        kind="distribution",
+        about=round_["id"][:10],
+        closes_in_hours=0,
+    )
+    node.service.proposal_act(Actor("bao"), node.commons, vote["id"], "vote", ballot="yes")
+    node.service.proposal_act(Actor("anna"), node.commons, vote["id"], "close")
+    assert node.service.distributions(node.commons)[0]["state"] == "approved"
+    waived = anna.post(
+        f"/c/{node.commons}/distributions/{round_['id']}/waive", data={"csrf": csrf(anna, page)}
+    )
+    assert waived.status_code == 303
+    paid = anna.post(
+        f"/c/{node.commons}/payouts",
+        data={
+            "csrf": csrf(anna, page),
+            "person": node.bao,
+            "amount": "20",
+            "currency": "EUR",
+            "date": "2026-12-03",
+            "reference": "VIR 1",
+        },
+    )
+    assert paid.status_code == 303, paid.text
+    money = node.service.treasury(node.commons)["balances"]["EUR"]
+    assert money["expenses:distributions"] == 2000  # anna's euro came back
+    assert money[f"liabilities:payable:{node.bao}"] == 0
+    assert money["assets:bank"] == 5000 - 2000
+    assert "Give my share back" not in text(node.browser("bao").get(page))  # paid: nothing to waive
+
+
+def test_the_command_line_previews_and_pays_out(node, tmp_path):
+    accepted(node, "bao", "Map")
+    home = ["--home", str(tmp_path / "home")]
+    node.service.close()
+    run = CliRunner()
+    shown = run.invoke(cli, [*home, "distribution", "preview", "Trail guide", "--budget", "11"])
+    assert shown.exit_code == 0 and re.search(r"bao\s+10.00 EUR", shown.output), shown.output
+    buckets = '{"name": "buckets", "buckets": [{"label": "servers", "percent": 50, "to": "anna"}]}'
+    kept = run.invoke(
+        cli,
+        [
+            *home,
+            "distribution",
+            "preview",
+            "Trail guide",
+            "--budget",
+            "10",
+            "--policy",
+            buckets,
+            "--json",
+        ],
+    )
+    found = json.loads(kept.output)
+    assert [(s["name"], s["amount"]) for s in found["shares"]] == [("anna", 500)]
+    assert found["kept"] == 500
+    stranger = run.invoke(
+        cli,
+        [
+            *home,
+            "--as",
+            "bao",
+            "distribution",
+            "propose",
+            "Trail guide",
+            "--title",
+            "Mine",
+            "--budget",
+            "5",
+        ],
+    )
+    assert (
+        stranger.exit_code == 1
+        and "only the treasurers can propose distributions" in stranger.stderr
+    )
+    overpaid = run.invoke(
+        cli, [*home, "--as", "anna", "ledger", "payout", "Trail guide", "bao", "--amount", "1"]
+    )
+    assert overpaid.exit_code == 1 and "more than the 0.00 EUR owed" in overpaid.stderr

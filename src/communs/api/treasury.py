@@ -42,6 +42,28 @@ class ExpenseStep(Signed):
 ExpenseVerb = Literal["attach", "approve", "reject", "pay", "acknowledge"]
 
 
+class RoundBody(Signed):
+    title: str
+    budget: str = Field(description='as written, e.g. "500.00"')
+    currency: str = "EUR"
+    policy: dict[str, Any] | str = Field(
+        "proportional", description="proportional, recent, balanced, or {name: buckets, …}"
+    )
+    month: str | None = Field(None, description="YYYY-MM; default: this month")
+
+
+class PayoutBody(Signed):
+    person: str = Field(description="a name or a DID")
+    amount: str
+    currency: str = "EUR"
+    date: str
+    reference: str = ""
+
+
+class Waiver(Signed):
+    pass
+
+
 def add_treasury_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
     """Mount the treasury's routes; ``writes``: the dependencies of routes that write."""
     s, W = service, writes  # noqa: N806  (W, as in app.py)
@@ -64,6 +86,38 @@ def add_treasury_routes(app: FastAPI, service: Service, writes: list[Any]) -> No
             body.reference,
             body.enterprise,
             body.account,
+        )
+
+    @app.get("/api/commons/{ref}/distributions")
+    def distributions(ref: str) -> list[dict[str, Any]]:
+        """The latest distribution rounds, each with its shares (the preview of a vote)."""
+        return s.distributions(ref)
+
+    @app.get("/api/commons/{ref}/distributions/preview")
+    def distribution_preview(
+        ref: str,
+        budget: str,
+        currency: str = "EUR",
+        policy: str = "proportional",
+        month: str | None = None,
+    ) -> dict[str, Any]:
+        """What a budget would give each person by a policy, on today's credit."""
+        return s.distribution_preview(ref, budget, currency, policy, month)
+
+    @app.post("/api/commons/{ref}/distributions", dependencies=W)
+    def distribution_propose(ref: str, body: RoundBody) -> dict[str, Any]:
+        return s.distribution_propose(
+            body.actor(), ref, body.title, body.budget, body.currency, body.policy, body.month
+        )
+
+    @app.post("/api/commons/{ref}/distributions/{round}/waive", dependencies=W)
+    def distribution_waive(ref: str, round: str, body: Waiver) -> dict[str, Any]:
+        return s.distribution_waive(body.actor(), ref, round)
+
+    @app.post("/api/commons/{ref}/payouts", dependencies=W)
+    def ledger_payout(ref: str, body: PayoutBody) -> dict[str, Any]:
+        return s.ledger_payout(
+            body.actor(), ref, body.person, body.amount, body.currency, body.date, body.reference
         )
 
     @app.get("/api/commons/{ref}/expenses/{expense}")

@@ -392,6 +392,8 @@ CREATED = {
     "commons": N_("commons created"),
     "endorsement": N_("endorsement created"),
     "assessment": N_("assessment created"),
+    "distribution": N_("distribution round proposed"),
+    "waiver": N_("share waived"),
     "fork": N_("fork created"),
     "contribution": N_("contribution created"),
     "revision": N_("revision created"),

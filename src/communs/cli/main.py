@@ -37,6 +37,7 @@ LAZY = {
     "comment": ".threads:comment_group",
     "contribution": ".contributions:contribution_group",
     "credit": ".credit:credit_group",
+    "distribution": ".distribution:distribution_group",
     "erase": ".threads:erase",
     "expense": ".treasury:expense_group",
     "follow": ".peers:follow",

@@ -144,6 +144,36 @@ def record(
     click.echo(made["id"])
 
 
+@ledger_group.command("payout")
+@commons_argument
+@click.argument("person")
+@click.option("--amount", required=True, help="As written: 40, 12.50 (at most what is owed).")
+@click.option("--currency", default="EUR", show_default=True)
+@_date_option("When it was paid (default: today).")
+@click.option("--reference", default="", help="The bank's reference.")
+@json_option
+@pass_ctx
+def payout(
+    ctx: Context,
+    commons: str,
+    person: str,
+    amount: str,
+    currency: str,
+    date: str | None,
+    reference: str,
+    as_json: bool,
+) -> None:
+    """Pay PERSON (a name or a DID) what the treasury of COMMONS owes them (a treasurer):
+    their shares of distribution rounds. Example: communs ledger payout guide bao --amount 40
+    """
+    made = ctx.service.ledger_payout(
+        ctx.actor, commons, person, amount, currency, date or today(), reference
+    )
+    if as_json:
+        return emit_json(made)
+    click.echo(made["id"])
+
+
 @click.group("expense", cls=CommunsGroup)
 def expense_group() -> None:
     """Expenses: anyone files one with its receipt; treasurers approve and pay it."""

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registers the event types)
     content,
     contributions,
     credit,
+    distribution,
     governance,
     profiles,
     tasks,

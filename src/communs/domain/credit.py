@@ -21,10 +21,11 @@ Records: ``credit/<did>`` (a person's lifetime points and entries, and their poi
 month the work was accepted: credit per period), ``credit-entry/<did>/<kind>/<ref>`` (one
 reason: kind, the work's id, points, weight, size, status, month, when),
 ``credit-reviewers/<contribution>`` (who reviewed it so far), ``credit-size/<contribution>``
-(the assessments of its size).
+(the assessments of its size), ``credit-people/<0-f>`` (everyone with credit, in 16 lists).
 """
 
 from datetime import UTC, datetime, timedelta
+from hashlib import sha256
 from typing import Annotated, Any
 
 import msgspec
@@ -51,6 +52,20 @@ REVIEWS = ("approve", "request_changes")  # a comment alone decides nothing
 class Assess(Body, kw_only=True):
     contribution: Id
     size: Size
+
+
+def people_key(did: str) -> str:
+    """One of 16 lists of the people with credit (by their DID's hash): what a distribution
+    reads to find everyone, without a list rewritten whole for each newcomer."""
+    return "credit-people/" + sha256(did.encode()).hexdigest()[0]
+
+
+PEOPLE_SHARDS = [f"credit-people/{digit}" for digit in "0123456789abcdef"]
+
+
+def everyone(view: View) -> list[str]:
+    """Everyone with credit in the commons, sorted."""
+    return sorted(did for key in PEOPLE_SHARDS for did in view.get(key) or [])
 
 
 def credit_key(did: str) -> str:
@@ -149,7 +164,11 @@ class Ledger:
     def _move(self, did: str, month: str, points: int, entries: int) -> None:
         """A person's total, and their points by the month they were earned in (one record:
         one write an earn, whatever the period read)."""
-        total = self.get(credit_key(did)) or {"points": 0, "entries": 0, "months": {}}
+        total = self.get(credit_key(did))
+        if total is None:  # someone's first credit: the fold can list everyone who has some
+            shard = people_key(did)
+            self.writes[shard] = sorted([*(self.get(shard) or []), did])
+            total = {"points": 0, "entries": 0, "months": {}}
         months = dict(total["months"])
         months[month] = months.get(month, 0) + points
         self.writes[credit_key(did)] = {

@@ -136,6 +136,68 @@ class HttpService(HttpTaskOps):
     ) -> dict[str, Any]:
         return self._post(f"/api/commons/{ref}/expenses/{expense}/{action}", fields, actor)
 
+    # distribution rounds
+    def distributions(self, ref: str) -> list[dict[str, Any]]:
+        return self._get(f"/api/commons/{ref}/distributions")
+
+    def distribution_preview(
+        self,
+        ref: str,
+        budget: str | int,
+        currency: str,
+        policy: dict[str, Any] | str = "proportional",
+        month: str | None = None,
+    ) -> dict[str, Any]:
+        shown = policy if isinstance(policy, str) else json.dumps(policy)
+        return self._get(
+            f"/api/commons/{ref}/distributions/preview",
+            budget=str(budget),
+            currency=currency,
+            policy=shown,
+            month=month,
+        )
+
+    def distribution_propose(
+        self,
+        actor: Actor,
+        ref: str,
+        title: str,
+        budget: str | int,
+        currency: str,
+        policy: dict[str, Any] | str = "proportional",
+        month: str | None = None,
+    ) -> dict[str, Any]:
+        body = {
+            "title": title,
+            "budget": str(budget),
+            "currency": currency,
+            "policy": policy,
+            "month": month,
+        }
+        return self._post(f"/api/commons/{ref}/distributions", body, actor)
+
+    def distribution_waive(self, actor: Actor, ref: str, round: str) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/distributions/{round}/waive", {}, actor)
+
+    def ledger_payout(
+        self,
+        actor: Actor,
+        ref: str,
+        person: str,
+        amount: str | int,
+        currency: str,
+        date: str,
+        reference: str = "",
+    ) -> dict[str, Any]:
+        body = {
+            "person": person,
+            "amount": str(amount),
+            "currency": currency,
+            "date": date,
+            "reference": reference,
+        }
+        return self._post(f"/api/commons/{ref}/payouts", body, actor)
+
     # identities
     def identities(self) -> list[dict[str, Any]]:
         return self._get("/api/identities")

@@ -17,9 +17,10 @@ from ..domain.refusals import code, fault, plural_code
 from ..store.local import LocalState
 from .actions import commons as actions
 from .actions import governing
-from .actions.taskops import TaskOps
+from .actions.taskops import TaskOps, record_id
 from .actions.threadops import ThreadOps
 from .credit_ops import CreditOps
+from .distribution_ops import DistributionOps
 from .files.blobs import blob_hash
 from .files.content import ContentOps
 from .files.fileops import FileOps
@@ -57,7 +58,16 @@ FILES_UNSEEN = plural_code(
 
 
 class Service(
-    FileOps, TaskOps, ThreadOps, ContentOps, InboxOps, CreditOps, TreasuryOps, PageQueries, Running
+    FileOps,
+    TaskOps,
+    ThreadOps,
+    ContentOps,
+    InboxOps,
+    CreditOps,
+    TreasuryOps,
+    DistributionOps,
+    PageQueries,
+    Running,
 ):
     def __init__(self, home: Home):
         self.home = home
@@ -459,12 +469,19 @@ class Service(
             commons = self._commons(ref)
             return governing.show(self.home, commons, self._proposal(commons, proposal))
 
+    def _about(self, commons: bytes, ref: str) -> bytes:
+        """What a decision is about: an expense, or else a distribution round."""
+        try:
+            return self._expense(commons, ref)
+        except NotFound:
+            return record_id(self.home, commons, "distribution/", ref, "distribution")
+
     def proposal_open(self, actor: Actor, ref: str, title: str, **fields: Any) -> dict[str, Any]:
         """``about``: what the decision is about (an expense's id, or a unique prefix)."""
         with self.lock:
             commons = self._commons(ref)
             if fields.get("about"):
-                fields["about"] = self._expense(commons, str(fields["about"]))
+                fields["about"] = self._about(commons, str(fields["about"]))
             new = governing.open_(self.home, self._me(actor), commons, title=title, **fields)
         return {"id": new.hex()}
 

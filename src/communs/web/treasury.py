@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from ..core.errors import CommunsError
+from ..domain.distribution import STATE_WORDS as ROUND_STATES
 from ..domain.treasury import CATEGORIES, digits
 from ..domain.treasury import STATE_WORDS as STATES
 from ..i18n import N_
@@ -24,15 +26,24 @@ from . import uploads
 from .base import Web
 from .discussion import text_of
 
-INCOME = {"donation": N_("donation"), "reciprocity": N_("reciprocity"), "grant": N_("grant"),
-          "other": N_("other income")}  # fmt: skip
+INCOME = {
+    "donation": N_("donation"),
+    "reciprocity": N_("reciprocity"),
+    "grant": N_("grant"),
+    "other": N_("other income"),
+}
 ENTRY_KINDS = {**INCOME, "expense": N_("expense approved"), "payment": N_("payment")}
 ACCOUNTS = {"assets:bank": N_("in the bank"), "assets:cash": N_("in the cash box")}
 CATEGORY_WORDS = {
-    "hosting": N_("hosting"), "equipment": N_("equipment"), "materials": N_("materials"),
-    "travel": N_("travel"), "services": N_("services"), "fees": N_("fees"),
-    "events": N_("events"), "other": N_("other"),
-}  # fmt: skip
+    "hosting": N_("hosting"),
+    "equipment": N_("equipment"),
+    "materials": N_("materials"),
+    "travel": N_("travel"),
+    "services": N_("services"),
+    "fees": N_("fees"),
+    "events": N_("events"),
+    "other": N_("other"),
+}
 assert tuple(CATEGORY_WORDS) == CATEGORIES
 STEPS = {
     "file": N_("filed it"),
@@ -45,6 +56,12 @@ STEPS = {
 N_("donations"), N_("grants"), N_("other")  # the income accounts' words (and reciprocity)
 PAYABLE = "liabilities:payable:"
 MONTHS_SHOWN = 12
+ASKED = ("budget", "currency", "policy", "half_life")  # a preview's query
+POLICY_WORDS = {
+    "proportional": N_("proportional to lifetime credit"),
+    "recent": N_("recent credit counts more (it halves with age)"),
+    "balanced": N_("balanced: toward each person's share, minus what they were paid"),
+}
 SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 
 
@@ -75,16 +92,29 @@ def chart(months: dict[str, dict[str, int]], currency: str, _: Any) -> str:
     shown = sorted(months)[-MONTHS_SHOWN:]
     places = 10 ** digits(currency)
     style = Style(
-        background="transparent", plot_background="transparent", colors=("#1f6f5c", "#a4471b"),
-        font_family="system-ui, sans-serif", label_font_size=12, major_label_font_size=12,
-        legend_font_size=13, value_font_size=11,
-    )  # fmt: skip
+        background="transparent",
+        plot_background="transparent",
+        colors=("#1f6f5c", "#a4471b"),
+        font_family="system-ui, sans-serif",
+        label_font_size=12,
+        major_label_font_size=12,
+        legend_font_size=13,
+        value_font_size=11,
+    )
     bars = pygal.Bar(
-        style=style, height=260, width=720, explicit_size=False, legend_at_bottom=True,
-        print_values=False, show_y_guides=True, max_scale=5, min_scale=2,
-        disable_xml_declaration=True, js=[],
+        style=style,
+        height=260,
+        width=720,
+        explicit_size=False,
+        legend_at_bottom=True,
+        print_values=False,
+        show_y_guides=True,
+        max_scale=5,
+        min_scale=2,
+        disable_xml_declaration=True,
+        js=[],
         title=_("Income and expenses by month ({currency})", currency=currency),
-    )  # fmt: skip
+    )
     bars.x_labels = shown
     bars.add(_("income"), [months[m]["income"] / places for m in shown])
     bars.add(_("expenses"), [months[m]["expenses"] / places for m in shown])
@@ -96,8 +126,22 @@ def chart(months: dict[str, dict[str, int]], currency: str, _: Any) -> str:
 def add_routes(web: Web) -> None:
     service = web.service
 
-    def treasury_data(ref: str, me: str | None, lang: str, _: Any) -> dict[str, Any]:
+    def treasury_data(
+        ref: str, me: str | None, lang: str, _: Any, asked: dict[str, str]
+    ) -> dict[str, Any]:
         found = service.treasury(ref)
+        rounds = service.distributions(ref)
+        preview, refused = None, None
+        if asked.get("budget"):
+            policy = asked.get("policy") or "proportional"
+            if policy == "recent" and asked.get("half_life", "").isdigit():
+                policy = {"name": "recent", "half_life_months": int(asked["half_life"])}  # type: ignore[assignment]
+            try:
+                preview = service.distribution_preview(
+                    ref, asked["budget"], asked.get("currency") or "EUR", policy
+                )
+            except CommunsError as error:
+                refused = error
         commons = service.commons_show(ref)
         keepers = [t["did"] for t in found["treasurers"]]
         charts = {c: chart(m, c, _) for c, m in sorted(found["months"].items()) if m}
@@ -113,6 +157,13 @@ def add_routes(web: Web) -> None:
             "states": STATES,
             "payable": PAYABLE,
             "today": datetime.now(UTC).strftime("%Y-%m-%d"),
+            "rounds": rounds,
+            "preview": preview,
+            "preview_refused": refused,
+            "asked": asked,
+            "policies": POLICY_WORDS,
+            "round_states": ROUND_STATES,
+            "me_did": me,
         }
 
     def me_of(request: Request) -> str | None:
@@ -122,9 +173,17 @@ def add_routes(web: Web) -> None:
     @web.route("/c/{ref}/treasury")
     async def treasury(request: Request) -> Response:
         lang = web.lang(request)
+        asked = {k: (request.query_params.get(k) or "").strip()[:200] for k in ASKED}
         data = await web.call(
-            treasury_data, request.path_params["ref"], me_of(request), lang, web.gettext(request)
+            treasury_data,
+            request.path_params["ref"],
+            me_of(request),
+            lang,
+            web.gettext(request),
+            asked,
         )
+        if data["preview_refused"] is not None:
+            data["preview_refused"] = web.said(request, data["preview_refused"])
         data["amount"] = amount_in(lang)
         return web.page(request, "treasury.html", data)
 
@@ -134,11 +193,18 @@ def add_routes(web: Web) -> None:
         form = await web.form(request)
         actor = web.actor(request)
         made = await web.call(
-            service.ledger_record, actor, ref, text_of(form, "kind") or "donation",
-            text_of(form, "amount"), text_of(form, "currency") or "EUR", text_of(form, "date"),
-            text_of(form, "source"), text_of(form, "reference"), None,
+            service.ledger_record,
+            actor,
+            ref,
+            text_of(form, "kind") or "donation",
+            text_of(form, "amount"),
+            text_of(form, "currency") or "EUR",
+            text_of(form, "date"),
+            text_of(form, "source"),
+            text_of(form, "reference"),
+            None,
             text_of(form, "account") or "assets:bank",
-        )  # fmt: skip
+        )
         if web.wants_json(request):
             return JSONResponse(made)
         return RedirectResponse(f"/c/{quote(ref)}/treasury#journal", status_code=303)
@@ -175,10 +241,17 @@ def add_routes(web: Web) -> None:
         finally:
             await form.close()
         made = await web.call(
-            service.expense_file, actor, ref, text_of(form, "title"), text_of(form, "amount"),
-            text_of(form, "currency") or "EUR", text_of(form, "category") or "other",
-            text_of(form, "date"), text_of(form, "description"), receipt,
-        )  # fmt: skip
+            service.expense_file,
+            actor,
+            ref,
+            text_of(form, "title"),
+            text_of(form, "amount"),
+            text_of(form, "currency") or "EUR",
+            text_of(form, "category") or "other",
+            text_of(form, "date"),
+            text_of(form, "description"),
+            receipt,
+        )
         if web.wants_json(request):
             return JSONResponse(made)
         return RedirectResponse(f"/c/{quote(ref)}/expenses/{made['id']}", status_code=303)
@@ -195,9 +268,15 @@ def add_routes(web: Web) -> None:
             "pay": treasurer and state == "approved",
             "acknowledge": mine and state == "paid",
         }
-        return {"commons": commons, "expense": found, "can": can, "categories": CATEGORY_WORDS,
-                "states": STATES, "steps": STEPS,
-                "today": datetime.now(UTC).strftime("%Y-%m-%d")}  # fmt: skip
+        return {
+            "commons": commons,
+            "expense": found,
+            "can": can,
+            "categories": CATEGORY_WORDS,
+            "states": STATES,
+            "steps": STEPS,
+            "today": datetime.now(UTC).strftime("%Y-%m-%d"),
+        }
 
     @web.route("/c/{ref}/expenses/{eid}")
     async def expense(request: Request) -> Response:
@@ -221,3 +300,53 @@ def add_routes(web: Web) -> None:
         if web.wants_json(request):
             return JSONResponse(made)
         return RedirectResponse(f"/c/{quote(ref)}/expenses/{made['expense']}", status_code=303)
+
+    @web.route("/c/{ref}/distributions", methods=("POST",))
+    async def propose_round(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        form = await web.form(request)
+        actor = web.actor(request)
+        policy: Any = text_of(form, "policy") or "proportional"
+        if policy == "recent" and text_of(form, "half_life").isdigit():
+            policy = {"name": "recent", "half_life_months": int(text_of(form, "half_life"))}
+        made = await web.call(
+            service.distribution_propose,
+            actor,
+            ref,
+            text_of(form, "title"),
+            text_of(form, "budget"),
+            text_of(form, "currency") or "EUR",
+            policy,
+        )
+        if web.wants_json(request):
+            return JSONResponse(made)
+        return RedirectResponse(f"/c/{quote(ref)}/treasury#round-{made['id']}", status_code=303)
+
+    @web.route("/c/{ref}/distributions/{rid}/waive", methods=("POST",))
+    async def waive(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        await web.form(request)
+        actor = web.actor(request)
+        made = await web.call(service.distribution_waive, actor, ref, request.path_params["rid"])
+        if web.wants_json(request):
+            return JSONResponse(made)
+        return RedirectResponse(f"/c/{quote(ref)}/treasury#distributions", status_code=303)
+
+    @web.route("/c/{ref}/payouts", methods=("POST",))
+    async def payout(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        form = await web.form(request)
+        actor = web.actor(request)
+        made = await web.call(
+            service.ledger_payout,
+            actor,
+            ref,
+            text_of(form, "person"),
+            text_of(form, "amount"),
+            text_of(form, "currency") or "EUR",
+            text_of(form, "date"),
+            text_of(form, "reference"),
+        )
+        if web.wants_json(request):
+            return JSONResponse(made)
+        return RedirectResponse(f"/c/{quote(ref)}/treasury#journal", status_code=303)

@@ -259,6 +259,67 @@ def _treasury(home: Home, people: dict[str, Any], guide: bytes) -> None:
         "hidden": False,
     }
     home.emit(dara, guide, "proposal.open", proposal)
+    _distributions(home, people, guide)
+
+
+def _distributions(home: Home, people: dict[str, Any], guide: bytes) -> None:
+    """A round decided (its shares owed, one paid out, one waived) and one in preview."""
+    anna, bao, chloe, _ = (people[n] for n in PEOPLE)
+    autumn = home.emit(
+        anna,
+        guide,
+        "distribution.propose",
+        {
+            "title": "Autumn round",
+            "budget": 20_000,
+            "currency": "EUR",
+            "policy": {"name": "proportional"},
+            "month": "2026-11",
+        },
+    )
+    vote = home.emit(
+        anna,
+        guide,
+        "proposal.open",
+        {
+            "title": "Pay the autumn round",
+            "kind": "distribution",
+            "about": autumn,
+            "text": "200 € shared by everyone's credit.",
+            "options": [],
+            "hidden": False,
+            "closes_at": now_ms() - 1,
+        },
+    )
+    home.emit(chloe, guide, "proposal.vote", {"proposal": vote, "ballot": "yes"})
+    home.emit(bao, guide, "proposal.vote", {"proposal": vote, "ballot": "yes"})
+    home.emit(anna, guide, "proposal.close", {"proposal": vote})
+    shares = home.state(guide).get("distribution/" + autumn.hex())["shares"]
+    home.emit(
+        anna,
+        guide,
+        "ledger.payout",
+        {
+            "person": bao.did,
+            "amount": shares[bao.did],
+            "currency": "EUR",
+            "date": "2026-12-01",
+            "reference": "VIR 3410",
+        },
+    )
+    home.emit(anna, guide, "distribution.waive", {"round": autumn})
+    home.emit(
+        chloe,
+        guide,
+        "distribution.propose",
+        {
+            "title": "Winter round",
+            "budget": 30_000,
+            "currency": "EUR",
+            "policy": {"name": "balanced"},
+            "month": "2026-12",
+        },
+    )
 
 
 def _board_and_discussion(home: Home, people: dict[str, Any], guide: bytes, map_: bytes) -> None:

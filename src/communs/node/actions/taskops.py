@@ -27,6 +27,11 @@ NOT_FOUND = {
         "task_not_found",
         "no task '{ref}' in commons {commons}: 'communs task list COMMONS' shows them",
     ),
+    "distribution": code(
+        "round_not_found",
+        "no distribution round '{ref}' in commons {commons}: 'communs distribution list "
+        "COMMONS' shows them",
+    ),
     "expense": code(
         "expense_not_found",
         "no expense '{ref}' in commons {commons}: 'communs expense list COMMONS' shows them",
@@ -40,6 +45,9 @@ SEVERAL = {
     "task": code("task_prefix_shared", "'{ref}' matches several tasks; give more characters"),
     "expense": code(
         "expense_prefix_shared", "'{ref}' matches several expenses; give more characters"
+    ),
+    "distribution": code(
+        "round_prefix_shared", "'{ref}' matches several distribution rounds; give more characters"
     ),
     "message": code(
         "message_prefix_shared", "'{ref}' matches several messages; give more characters"

@@ -296,7 +296,13 @@ def _origin_name(home: Home, charter: dict[str, Any]) -> str | None:
     return commons_names(home, {origin}).get(origin) if origin else None
 
 
-TITLED = ("contribution", "task", "proposal", "expense")  # records with a title, by id
+TITLED = (
+    "contribution",
+    "task",
+    "proposal",
+    "expense",
+    "distribution",
+)  # records with a title, by id
 
 
 def titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
@@ -310,6 +316,7 @@ def titles(home: Home, cid: int, events: list[Any]) -> dict[str, str]:
             getattr(body, "task", None),
             getattr(body, "proposal", None),
             getattr(body, "expense", None),
+            getattr(body, "round", None),
             getattr(getattr(body, "target", None), "id", None),
         ):
             if isinstance(ref, bytes):

@@ -1,0 +1,180 @@
+"""The Service's door to distribution rounds (``domain/distribution.py``): a preview of any
+budget and policy on the credit as it stands (no event), the rounds proposed and decided,
+a round proposed, a share waived, and what is owed paid out."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from ..core.errors import BadInput
+from ..domain.credit import credit_key, everyone
+from ..domain.distribution import paid_key
+from ..domain.policies import POLICIES, Policy, split
+from ..domain.refusals import code, fault
+from .actions.taskops import record_id
+from .home.folder import Actor
+from .reads import queries
+from .reads.mentions import account_did, person_named
+from .treasury_ops import minor_units
+
+NOT_A_POLICY = code(
+    "not_a_policy", "this is not a distribution policy ({problem}): one of {policies}"
+)
+LATEST = 20  # rounds a page lists
+
+
+def policy_of(given: dict[str, Any] | str) -> Policy:
+    """A policy as people give it: its name, its data (buckets), or that data as JSON."""
+    if isinstance(given, str) and given.strip().startswith("{"):
+        try:
+            given = json.loads(given)
+        except ValueError as error:
+            raise fault(BadInput, NOT_A_POLICY, problem=str(error), policies=POLICIES) from None
+    value = {"name": given.strip()} if isinstance(given, str) else given
+    try:
+        return msgspec.convert(value, Policy)  # type: ignore[arg-type]
+    except msgspec.ValidationError as error:
+        raise fault(BadInput, NOT_A_POLICY, problem=str(error), policies=POLICIES) from None
+
+
+def named(given: dict[str, Any] | str, home: Any, known: dict[str, str]) -> dict[str, Any] | str:
+    """A bucket policy names its fixed recipients as people do: by name, or DID."""
+    if isinstance(given, str) and given.strip().startswith("{"):
+        try:
+            given = json.loads(given)
+        except ValueError:
+            return given  # policy_of says what is wrong
+    if not isinstance(given, dict) or not isinstance(given.get("buckets"), list):
+        return given
+    buckets = [
+        {**b, "to": person_named(b["to"], known, lambda n: account_did(home, n))}
+        if isinstance(b, dict) and isinstance(b.get("to"), str)
+        else b
+        for b in given["buckets"]
+    ]
+    return {**given, "buckets": buckets}
+
+
+def this_month() -> str:
+    return datetime.now(UTC).strftime("%Y-%m")
+
+
+class DistributionOps:
+    """Mixed into ``Service`` (which provides ``home``, ``lock``, ``_commons`` and ``_me``)."""
+
+    home: Any
+    lock: Any
+    _commons: Any
+    _me: Any
+
+    def distribution_preview(
+        self,
+        ref: str,
+        budget: str | int,
+        currency: str,
+        policy: dict[str, Any] | str = "proportional",
+        month: str | None = None,
+    ) -> dict[str, Any]:
+        """The shares ``budget`` would give by ``policy`` on today's credit (nothing is
+        signed): what people read before a round is proposed."""
+        minor = minor_units(budget, currency)
+        currency = currency.strip().upper()
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            cid = home.cid(commons)
+            chosen = policy_of(named(policy, home, queries.names(home, cid)))
+            state = home.state(commons)
+            people = everyone(state)
+            wanted = [credit_key(d) for d in people] + [paid_key(currency, d) for d in people]
+            records = home.store.get_records(cid, wanted)
+            known = queries.names(home, cid)
+        credit = {d: (records.get(credit_key(d)) or {}).get("months") or {} for d in people}
+        paid = {d: records.get(paid_key(currency, d)) or 0 for d in people}
+        shares = split(chosen, minor, credit, paid, month or this_month())
+        return {
+            "budget": minor,
+            "currency": currency,
+            "policy": msgspec.to_builtins(chosen),
+            "shares": _listed(shares, known),
+            "kept": minor - sum(shares.values()),
+        }
+
+    def distributions(self, ref: str) -> list[dict[str, Any]]:
+        """The latest rounds, newest first, each with its shares by name."""
+        with self.lock:
+            home = self.home
+            cid = home.cid(self._commons(ref))
+            found = list(home.store.scan_records(cid, "distribution/", newest=LATEST))
+            known = queries.names(home, cid)
+        rounds = [
+            {"id": key.split("/", 1)[1], **queries.hexed(r), "shares": _listed(r["shares"], known)}
+            for key, r in found
+        ]
+        return sorted(rounds, key=lambda r: -r["time"])
+
+    def distribution_propose(
+        self,
+        actor: Actor,
+        ref: str,
+        title: str,
+        budget: str | int,
+        currency: str,
+        policy: dict[str, Any] | str = "proportional",
+        month: str | None = None,
+    ) -> dict[str, Any]:
+        minor = minor_units(budget, currency)
+        with self.lock:
+            commons = self._commons(ref)
+            known = queries.names(self.home, self.home.cid(commons))
+            body = {
+                "title": title,
+                "budget": minor,
+                "currency": currency.strip().upper(),
+                "policy": msgspec.to_builtins(policy_of(named(policy, self.home, known))),
+                "month": month or this_month(),
+            }
+            event = self.home.emit(self._me(actor), commons, "distribution.propose", body)
+        return {"id": event.hex()}
+
+    def distribution_waive(self, actor: Actor, ref: str, round: str) -> dict[str, Any]:
+        with self.lock:
+            commons = self._commons(ref)
+            rid = record_id(self.home, commons, "distribution/", round, "distribution")
+            event = self.home.emit(self._me(actor), commons, "distribution.waive", {"round": rid})
+        return {"id": event.hex()}
+
+    def ledger_payout(
+        self,
+        actor: Actor,
+        ref: str,
+        person: str,
+        amount: str | int,
+        currency: str,
+        date: str,
+        reference: str = "",
+    ) -> dict[str, Any]:
+        """Pay a person what the treasury owes them (a treasurer)."""
+        minor = minor_units(amount, currency)
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            known = queries.names(home, home.cid(commons))
+            did = person_named(person, known, lambda n: account_did(home, n))
+            body = {
+                "person": did,
+                "amount": minor,
+                "currency": currency.strip().upper(),
+                "date": date,
+                "reference": reference,
+            }
+            event = home.emit(self._me(actor), commons, "ledger.payout", body)
+        return {"id": event.hex()}
+
+
+def _listed(shares: dict[str, int], known: dict[str, str]) -> list[dict[str, Any]]:
+    """Shares, the largest first, each with the person's name."""
+    ordered = sorted(shares.items(), key=lambda s: (-s[1], s[0]))
+    return [{"did": did, "name": known.get(did), "amount": amount} for did, amount in ordered]
