@@ -32,7 +32,14 @@ INCOME = {
     "grant": N_("grant"),
     "other": N_("other income"),
 }
-ENTRY_KINDS = {**INCOME, "expense": N_("expense approved"), "payment": N_("payment")}
+ENTRY_KINDS = {
+    **INCOME,
+    "expense": N_("expense approved"),
+    "payment": N_("payment"),
+    "distribution": N_("round decided: shares owed"),
+    "waiver": N_("share waived"),
+    "payout": N_("share paid out"),
+}
 ACCOUNTS = {"assets:bank": N_("in the bank"), "assets:cash": N_("in the cash box")}
 CATEGORY_WORDS = {
     "hosting": N_("hosting"),
