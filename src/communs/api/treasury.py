@@ -64,6 +64,13 @@ class Waiver(Signed):
     pass
 
 
+class Enterprise(Signed):
+    name: str
+    legal_form: Literal["company", "cooperative", "nonprofit", "sole_trader", "public", "other"]
+    builds: str = Field("", description="what it builds on the commons")
+    pledge: str = Field("0", description="each month, as written, in the charter's currency")
+
+
 def add_treasury_routes(app: FastAPI, service: Service, writes: list[Any]) -> None:
     """Mount the treasury's routes; ``writes``: the dependencies of routes that write."""
     s, W = service, writes  # noqa: N806  (W, as in app.py)
@@ -118,6 +125,17 @@ def add_treasury_routes(app: FastAPI, service: Service, writes: list[Any]) -> No
     def ledger_payout(ref: str, body: PayoutBody) -> dict[str, Any]:
         return s.ledger_payout(
             body.actor(), ref, body.person, body.amount, body.currency, body.date, body.reference
+        )
+
+    @app.get("/api/commons/{ref}/enterprises")
+    def enterprises(ref: str, month: str | None = None) -> dict[str, Any]:
+        """Enterprises with their pledge, what they gave and whether they are behind."""
+        return s.enterprises(ref, month)
+
+    @app.post("/api/commons/{ref}/enterprises", dependencies=W)
+    def enterprise_register(ref: str, body: Enterprise) -> dict[str, Any]:
+        return s.enterprise_register(
+            body.actor(), ref, body.name, body.legal_form, body.builds, body.pledge
         )
 
     @app.get("/api/commons/{ref}/expenses/{expense}")

@@ -394,6 +394,7 @@ CREATED = {
     "assessment": N_("assessment created"),
     "distribution": N_("distribution round proposed"),
     "waiver": N_("share waived"),
+    "enterprise": N_("enterprise registered"),
     "fork": N_("fork created"),
     "contribution": N_("contribution created"),
     "revision": N_("revision created"),

@@ -38,6 +38,7 @@ LAZY = {
     "contribution": ".contributions:contribution_group",
     "credit": ".credit:credit_group",
     "distribution": ".distribution:distribution_group",
+    "enterprise": ".enterprise:enterprise_group",
     "erase": ".threads:erase",
     "expense": ".treasury:expense_group",
     "follow": ".peers:follow",

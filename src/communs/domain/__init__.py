@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (registers the event types)
     contributions,
     credit,
     distribution,
+    enterprises,
     governance,
     profiles,
     tasks,

@@ -47,6 +47,11 @@ class Charter(Body, kw_only=True):
     # one treasurer approves alone, in minor units.
     treasurers: Annotated[list[str], msgspec.Meta(max_length=255)] = []
     expense_threshold: Annotated[int, msgspec.Meta(ge=0, le=10**13)] = 10_000
+    # Reciprocity (domain/enterprises.py): the legal forms that use the commons commercially
+    # for free, and what the others are asked each month, in minor units of a currency.
+    reciprocity_free: Annotated[str, msgspec.Meta(max_length=200)] = "cooperative nonprofit"
+    reciprocity_monthly: Annotated[int, msgspec.Meta(ge=0, le=10**12)] = 0
+    reciprocity_currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "EUR"
 
     def __post_init__(self) -> None:
         for did in self.maintainers:
@@ -120,6 +125,9 @@ class SetField(Body, kw_only=True, tag="set", tag_field="op"):
         "credit_task",
         "credit_review",
         "expense_threshold",
+        "reciprocity_free",
+        "reciprocity_monthly",
+        "reciprocity_currency",
     ]
     value: str | int
 

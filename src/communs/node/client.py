@@ -198,6 +198,22 @@ class HttpService(HttpTaskOps):
         }
         return self._post(f"/api/commons/{ref}/payouts", body, actor)
 
+    # enterprises
+    def enterprises(self, ref: str, month: str | None = None) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/enterprises", month=month)
+
+    def enterprise_register(
+        self,
+        actor: Actor,
+        ref: str,
+        name: str,
+        legal_form: str,
+        builds: str = "",
+        pledge: str | int = 0,
+    ) -> dict[str, Any]:
+        body = {"name": name, "legal_form": legal_form, "builds": builds, "pledge": str(pledge)}
+        return self._post(f"/api/commons/{ref}/enterprises", body, actor)
+
     # identities
     def identities(self) -> list[dict[str, Any]]:
         return self._get("/api/identities")

@@ -21,6 +21,7 @@ from .actions.taskops import TaskOps, record_id
 from .actions.threadops import ThreadOps
 from .credit_ops import CreditOps
 from .distribution_ops import DistributionOps
+from .enterprise_ops import EnterpriseOps
 from .files.blobs import blob_hash
 from .files.content import ContentOps
 from .files.fileops import FileOps
@@ -66,6 +67,7 @@ class Service(
     CreditOps,
     TreasuryOps,
     DistributionOps,
+    EnterpriseOps,
     PageQueries,
     Running,
 ):

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..core.errors import CommunsError
 from ..domain.distribution import STATE_WORDS as ROUND_STATES
+from ..domain.enterprises import FORM_WORDS as LEGAL_FORMS
 from ..domain.treasury import CATEGORIES, digits
 from ..domain.treasury import STATE_WORDS as STATES
 from ..i18n import N_
@@ -63,6 +64,7 @@ STEPS = {
 N_("donations"), N_("grants"), N_("other")  # the income accounts' words (and reciprocity)
 PAYABLE = "liabilities:payable:"
 MONTHS_SHOWN = 12
+
 ASKED = ("budget", "currency", "policy", "half_life")  # a preview's query
 POLICY_WORDS = {
     "proportional": N_("proportional to lifetime credit"),
@@ -307,6 +309,39 @@ def add_routes(web: Web) -> None:
         if web.wants_json(request):
             return JSONResponse(made)
         return RedirectResponse(f"/c/{quote(ref)}/expenses/{made['expense']}", status_code=303)
+
+    def enterprises_data(ref: str, me: str | None) -> dict[str, Any]:
+        found = service.enterprises(ref)
+        return {
+            **found,
+            "commons": service.commons_show(ref),
+            "forms": LEGAL_FORMS,
+            "mine": next((e for e in found["enterprises"] if e["did"] == me), None),
+        }
+
+    @web.route("/c/{ref}/enterprises")
+    async def enterprises(request: Request) -> Response:
+        data = await web.call(enterprises_data, request.path_params["ref"], me_of(request))
+        data["amount"] = amount_in(web.lang(request))
+        return web.page(request, "enterprises.html", data)
+
+    @web.route("/c/{ref}/enterprises", methods=("POST",))
+    async def register(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        form = await web.form(request)
+        actor = web.actor(request)
+        made = await web.call(
+            service.enterprise_register,
+            actor,
+            ref,
+            text_of(form, "name"),
+            text_of(form, "legal_form"),
+            text_of(form, "builds"),
+            text_of(form, "pledge") or "0",
+        )
+        if web.wants_json(request):
+            return JSONResponse(made)
+        return RedirectResponse(f"/c/{quote(ref)}/enterprises", status_code=303)
 
     @web.route("/c/{ref}/distributions", methods=("POST",))
     async def propose_round(request: Request) -> Response:

@@ -64,6 +64,7 @@ EVENT_TYPES = {
     "credit.assess": N_("sizes assessed"),
     "distribution.propose": N_("distributions proposed"),
     "distribution.waive": N_("shares waived"),
+    "enterprise.register": N_("enterprises registered"),
     "expense.acknowledge": N_("payments acknowledged"),
     "expense.approve": N_("expenses approved"),
     "expense.attach": N_("receipts attached"),

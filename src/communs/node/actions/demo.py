@@ -260,6 +260,50 @@ def _treasury(home: Home, people: dict[str, Any], guide: bytes) -> None:
     }
     home.emit(dara, guide, "proposal.open", proposal)
     _distributions(home, people, guide)
+    _enterprises(home, people[PEOPLE[0]], guide)
+
+
+def _enterprises(home: Home, treasurer: Any, guide: bytes) -> None:
+    """Two enterprises build on the guide: a company with a pledge, behind by a month; a
+    worker co-operative that uses it freely."""
+    tours = home.keyring.create("velo-tours")
+    coop = home.keyring.create("rando-coop")
+    home.emit(
+        tours,
+        guide,
+        "enterprise.register",
+        {
+            "name": "Vélo Tours",
+            "builds": "Guided rides along the valley, with the guide's maps.",
+            "legal_form": "company",
+            "pledge": 3_000,
+        },
+    )
+    home.emit(
+        coop,
+        guide,
+        "enterprise.register",
+        {
+            "name": "Rando Coop",
+            "builds": "Printed booklets of the trail.",
+            "legal_form": "cooperative",
+            "pledge": 0,
+        },
+    )
+    home.emit(
+        treasurer,
+        guide,
+        "ledger.record",
+        {
+            "kind": "reciprocity",
+            "amount": 3_000,
+            "currency": "EUR",
+            "date": "2026-12-02",
+            "source": "Vélo Tours",
+            "enterprise": tours.did,
+            "reference": "VIR 4521",
+        },
+    )
 
 
 def _distributions(home: Home, people: dict[str, Any], guide: bytes) -> None:

@@ -1,0 +1,73 @@
+"""The Service's door to enterprises (``domain/enterprises.py``): who builds on a commons,
+what they pledged, what they gave (reciprocity payments and credited work) and whether they
+are behind, and an enterprise registered."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ..domain.credit import credit_key
+from ..domain.enterprises import DEFAULT_FREE, balance
+from .home.folder import Actor
+from .treasury_ops import minor_units
+
+
+class EnterpriseOps:
+    """Mixed into ``Service`` (which provides ``home``, ``lock``, ``_commons`` and ``_me``)."""
+
+    home: Any
+    lock: Any
+    _commons: Any
+    _me: Any
+
+    def enterprises(self, ref: str, month: str | None = None) -> dict[str, Any]:
+        """The enterprises of a commons, each with its pledge, what it gave, its balance at
+        ``month`` (default: this month) and the credit its own work earned."""
+        now = month or datetime.now(UTC).strftime("%Y-%m")
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            cid = home.cid(commons)
+            found = list(home.store.scan_records(cid, "enterprise/"))
+            dids = [key.split("/", 1)[1] for key, _ in found]
+            credit = home.store.get_records(cid, [credit_key(did) for did in dids])
+            charter = home.state(commons).get("charter") or {}
+        free = str(charter.get("reciprocity_free", DEFAULT_FREE)).split()
+        asked = int(charter.get("reciprocity_monthly", 0))
+        listed = [
+            {
+                "did": did,
+                **record,
+                **balance(record, free, asked, now),
+                "credit": (credit.get(credit_key(did)) or {}).get("points", 0),
+            }
+            for did, (_, record) in zip(dids, found, strict=True)
+        ]
+        listed.sort(key=lambda e: (-e["behind"], e["name"].casefold()))
+        return {
+            "enterprises": listed,
+            "free": free,
+            "asked": asked,
+            "currency": charter.get("reciprocity_currency", "EUR"),
+            "month": now,
+        }
+
+    def enterprise_register(
+        self,
+        actor: Actor,
+        ref: str,
+        name: str,
+        legal_form: str,
+        builds: str = "",
+        pledge: str | int = 0,
+    ) -> dict[str, Any]:
+        """Register the acting identity as an enterprise building on the commons, with its
+        monthly pledge (as written, in the charter's reciprocity currency)."""
+        with self.lock:
+            commons = self._commons(ref)
+            currency = (self.home.state(commons).get("charter") or {}).get(
+                "reciprocity_currency", "EUR"
+            )
+            amount = minor_units(pledge, currency) if str(pledge).strip() not in ("", "0") else 0
+            body = {"name": name, "builds": builds, "legal_form": legal_form, "pledge": amount}
+            event = self.home.emit(self._me(actor), commons, "enterprise.register", body)
+        return {"id": event.hex()}
