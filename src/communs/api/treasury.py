@@ -138,6 +138,11 @@ def add_treasury_routes(app: FastAPI, service: Service, writes: list[Any]) -> No
             body.actor(), ref, body.name, body.legal_form, body.builds, body.pledge
         )
 
+    @app.get("/api/commons/{ref}/ledger/export")
+    def ledger_export(ref: str, format: str = "beancount") -> dict[str, Any]:
+        """The whole journal as Beancount text or CSV (``text``)."""
+        return s.ledger_export(ref, format)
+
     @app.get("/api/commons/{ref}/expenses/{expense}")
     def expense(ref: str, expense: str) -> dict[str, Any]:
         return s.expense(ref, expense)

@@ -107,6 +107,33 @@ def show(ctx: Context, commons: str, as_json: bool) -> None:
     table(rows, [said("DATE"), said("KIND"), said("DEBIT"), said("FROM / REFERENCE")])
 
 
+@ledger_group.command("export")
+@commons_argument
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["beancount", "csv", "valueflows"]),
+    default="beancount",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A file (default: standard output).",
+)
+@pass_ctx
+def export(ctx: Context, commons: str, format_: str, output: Path | None) -> None:
+    """The whole journal of COMMONS as a Beancount file (check it with bean-check, open it
+    with Fava) or CSV. Example: communs ledger export guide -o guide.beancount"""
+    text = ctx.service.ledger_export(commons, format_)["text"]
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 @ledger_group.command("record")
 @commons_argument
 @click.option("--kind", type=click.Choice(INCOME), default="donation", show_default=True)

@@ -80,6 +80,9 @@ class HttpService(HttpTaskOps):
     def treasury(self, ref: str) -> dict[str, Any]:
         return self._get(f"/api/commons/{ref}/treasury")
 
+    def ledger_export(self, ref: str, format: str = "beancount") -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/ledger/export", format=format)
+
     def expense(self, ref: str, expense: str) -> dict[str, Any]:
         return self._get(f"/api/commons/{ref}/expenses/{expense}")
 

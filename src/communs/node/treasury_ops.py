@@ -5,6 +5,7 @@ to acknowledged. Amounts come in as people write them ("50.00") and are kept in 
 Each read is a scan of one prefix of the fold's records: the balances (one per account and
 currency), the latest journal entries and expenses, chosen by key or by time in SQL."""
 
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,7 +15,7 @@ from ..domain.refusals import code, fault
 from ..domain.treasury import digits, expense_key, treasurers
 from .actions.taskops import record_id
 from .home.folder import Actor
-from .reads import queries
+from .reads import ledger_export, queries
 from .reads.mentions import account_did, person_named
 
 NOT_AN_AMOUNT = code(
@@ -29,6 +30,8 @@ UNKNOWN_EXPENSE_ACTION = code(
     "unknown_expense_action", "unknown expense action '{action}': one of {actions}"
 )
 CHOOSE_RECEIPT = code("choose_receipt", "choose the receipt's file: a photo or a PDF")
+EXPORTS = ("beancount", "csv", "valueflows")
+NOT_AN_EXPORT = code("not_an_export", "no export '{format}': one of {formats}")
 LATEST = 50  # journal entries and expenses a page shows
 PAYABLE = "liabilities:payable:"
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -104,6 +107,31 @@ class TreasuryOps:
             "expenses": listed,
             "treasurers": [{"did": did, "name": known.get(did)} for did in keepers],
         }
+
+    def ledger_export(self, ref: str, format: str = "beancount") -> dict[str, Any]:
+        """The whole journal as a file: ``beancount`` (for ``bean-check`` and Fava), ``csv``
+        (one row per posting) or ``valueflows`` (JSON-LD economic events, credit included)."""
+        if format not in EXPORTS:
+            raise fault(BadInput, NOT_AN_EXPORT, format=format, formats=EXPORTS)
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            cid = home.cid(commons)
+            entries = [queries.hexed(v) for _, v in home.store.scan_records(cid, "journal/")]
+            known = queries.names(home, cid)
+            title = (home.state(commons).get("charter") or {}).get("name") or commons.hex()
+            credit = []
+            if format == "valueflows":
+                credit = [
+                    (key.split("/")[1], queries.hexed(v))
+                    for key, v in home.store.scan_records(cid, "credit-entry/")
+                ]
+        if format == "valueflows":
+            document = ledger_export.valueflows(commons.hex(), credit, entries)
+            return {"format": format, "text": json.dumps(document, ensure_ascii=False, indent=1)}
+        if format == "csv":
+            return {"format": format, "text": ledger_export.csv_text(entries)}
+        return {"format": format, "text": ledger_export.beancount(title, entries, known)}
 
     def expense(self, ref: str, expense: str) -> dict[str, Any]:
         with self.lock:

@@ -64,6 +64,7 @@ STEPS = {
 N_("donations"), N_("grants"), N_("other")  # the income accounts' words (and reciprocity)
 PAYABLE = "liabilities:payable:"
 MONTHS_SHOWN = 12
+SUFFIX = {"valueflows": "jsonld"}  # a download's file name by export
 
 ASKED = ("budget", "currency", "policy", "half_life")  # a preview's query
 POLICY_WORDS = {
@@ -195,6 +196,20 @@ def add_routes(web: Web) -> None:
             data["preview_refused"] = web.said(request, data["preview_refused"])
         data["amount"] = amount_in(lang)
         return web.page(request, "treasury.html", data)
+
+    @web.route("/c/{ref}/ledger.{format}")
+    async def export(request: Request) -> Response:
+        """The journal as a file to download: ``ledger.beancount`` or ``ledger.csv``."""
+        ref, format = request.path_params["ref"], request.path_params["format"]
+        made = await web.call(service.ledger_export, ref, format)
+        media = {"csv": "text/csv", "valueflows": "application/ld+json"}.get(format, "text/plain")
+        return Response(
+            made["text"],
+            media_type=f"{media}; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="ledger.{SUFFIX.get(format, format)}"'
+            },
+        )
 
     @web.route("/c/{ref}/ledger", methods=("POST",))
     async def record(request: Request) -> Response:
