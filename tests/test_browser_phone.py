@@ -61,7 +61,9 @@ def too_wide(page: Page, node: Node, limit: int = 300) -> tuple[dict[str, int], 
         if width > PHONE["width"]:
             wide[path] = width
         links = page.eval_on_selector_all(
-            "a[href^='/']", "links => links.map(a => a.getAttribute('href').split('#')[0])"
+            # a link to a file to download (a journal export) is not a page
+            "a[href^='/']:not([download])",
+            "links => links.map(a => a.getAttribute('href').split('#')[0])",
         )
         queue += [link for link in links if link not in seen and "lang" not in link]
     return wide, measured

@@ -65,6 +65,11 @@ N_("donations"), N_("grants"), N_("other")  # the income accounts' words (and re
 PAYABLE = "liabilities:payable:"
 MONTHS_SHOWN = 12
 SUFFIX = {"valueflows": "jsonld"}  # a download's file name by export
+EXPORTS = (
+    ("beancount", N_("Beancount (for bean-check and Fava)")),
+    ("csv", N_("CSV (a row per posting)")),
+    ("valueflows", N_("Valueflows (JSON-LD)")),
+)
 
 ASKED = ("budget", "currency", "policy", "half_life")  # a preview's query
 POLICY_WORDS = {
@@ -161,6 +166,7 @@ def add_routes(web: Web) -> None:
             "charts": charts,
             "is_treasurer": me in keepers,
             "income_kinds": INCOME,
+            "exports": EXPORTS,
             "entry_kinds": ENTRY_KINDS,
             "accounts_words": ACCOUNTS,
             "categories": CATEGORY_WORDS,
