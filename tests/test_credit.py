@@ -310,3 +310,36 @@ def test_the_charter_amends_its_weights_for_work_accepted_after():
     size = {"contribution": early.id, "size": 2}
     scene.act(scene.anna, "credit.assess", size)  # priced at the weight it was earned at
     assert credit(scene.state().records)[scene.bao.did] == 20 + 25
+
+
+def test_work_brought_back_from_a_fork_credits_those_who_did_it_there(tmp_path):
+    """dara's work, accepted in chloe's fork, comes back to the parent in chloe's
+    contribution: once anna accepts it, the parent credits dara (by her credit in the fork),
+    not chloe who carried it; bao's work, inherited by the fork, is not counted twice."""
+    import io
+
+    from communs.node.home.folder import Actor
+    from webkit import TrailGuide, trail_guide
+
+    with trail_guide(tmp_path / "home", TrailGuide) as node:
+        s = node.service
+        chloe, dara = (s.identity_new(name)["id"] for name in ("chloe", "dara"))
+
+        def put(commons: str, who: str, title: str) -> str:
+            blob = s.blob_add(io.BytesIO(title.encode()), f"{title}.md")["hash"]
+            return s.propose(Actor(who), commons, title, files={f"{title}.md": blob})["id"]
+
+        s.decide(Actor("anna"), node.commons, put(node.commons, "bao", "ford"), "accept")
+        fork = s.fork(Actor("chloe"), node.commons, "Trail guide, chloe's")["id"]
+        s.decide(Actor("chloe"), fork, put(fork, "dara", "stiles"), "accept")
+        s.decide(Actor("chloe"), fork, put(fork, "dara", "birds"), "accept")
+        back = s.propose_to_parent(Actor("chloe"), fork, "From the fork")["id"]
+        record = s.contribution(node.commons, back)
+        s.decide(Actor("anna"), node.commons, back, "accept")
+        parent = {p["did"]: p["points"] for p in s.credit(node.commons)["people"]}
+        assert parent == {node.bao: 10, dara: 10, node.anna: 2}, (parent, record)
+        assert chloe not in parent  # she carried the work back: it is not hers
+        [entry] = s.credit_of(node.commons, dara)["entries"]
+        assert entry["ref"] == back and entry["title"] == "From the fork"
+        s.assess(Actor("anna"), node.commons, back, 3)
+        assert s.credit_of(node.commons, dara)["points"] == 30

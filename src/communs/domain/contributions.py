@@ -18,11 +18,22 @@ from .charter import ForkOrigin, charter_of, require_maintainer, sequence
 from .fold import Ineffective, View, Writes, event_type
 from .lines import Line, Words, acting, word
 from .refusals import code
-from .schema import Body, Id, Reason, Text, Title, to_builtins
+from .schema import Body, Id, Reason, Text, Title, check_did, to_builtins
 
 Changes = Annotated[list[Change], msgspec.Meta(min_length=1, max_length=1000)]
 Merges = Annotated[list[Merged], msgspec.Meta(max_length=1000)]
 STATES = ("open", "conflict", "accepted", "published", "rejected", "withdrawn", "reverted")
+
+
+class Author(Body, kw_only=True):
+    """One of the people whose accepted work in a fork a contribution brings back, with the
+    weight of their part (their credit for it there)."""
+
+    did: str
+    weight: Annotated[int, msgspec.Meta(ge=1, le=10**9)]
+
+    def __post_init__(self) -> None:
+        check_did(self.did, "did")
 
 
 class Propose(Body, kw_only=True):
@@ -30,9 +41,16 @@ class Propose(Body, kw_only=True):
     description: Text = ""
     changes: Changes
     origin: ForkOrigin | None = None  # the fork (commons and heads) this comes from, if any
+    # Who did the work this brings back from the fork: its credit goes to them, by weight,
+    # once the parent's maintainers accept it (they read the list as they read the changes).
+    authors: Annotated[list[Author], msgspec.Meta(max_length=255)] = []
 
     def __post_init__(self) -> None:
         check_unique_paths(self.changes)
+        if self.authors and self.origin is None:
+            raise ValueError("authors: only a contribution from a fork names its authors")
+        if len({a.did for a in self.authors}) != len(self.authors):
+            raise ValueError("authors: each person once")
 
 
 class Revise(Body, kw_only=True):
@@ -176,6 +194,7 @@ def propose(view: View, event: Event) -> Writes:
         "conflict": None,
         "patrolled_by": None,
         "origin": to_builtins(body.origin) if body.origin else None,
+        "authors": {a.did: a.weight for a in body.authors},
         "order": sequence(view, event),
         "time": event.time,
     }

@@ -37,6 +37,7 @@ from .contributions import contribution_key
 from .contributions import load as load_contribution
 from .fold import Ineffective, View, Writes, derives, event_type
 from .lines import Line, Words
+from .policies import allocate
 from .refusals import code
 from .schema import Body, Id
 from .tasks import task_key
@@ -128,17 +129,19 @@ class Ledger:
         size: int | None = None,
         *,
         fresh: bool = False,
+        points: int | None = None,
     ) -> None:
         """``did`` earns ``weight`` (times ``size``) for the work ``ref``, once: earned again,
         nothing moves. The entry keeps its weight: the charter's later weights price later
         work. ``fresh``: the caller knows there is no entry yet (a contribution is decided
-        once), and none is read."""
+        once), and none is read. ``points``: this person's part of the work's worth, when
+        several share it (a contribution brought back from a fork)."""
         key = entry_key(did, kind, ref)
         entry = None if fresh else self.get(key)
         if entry is not None and entry["status"] == "earned":
             return
         month = month_of(self.event.time)
-        points = weight * (size or 1)
+        points = weight * (size or 1) if points is None else points
         self.writes[key] = {
             "kind": kind,
             "ref": ref,
@@ -184,21 +187,32 @@ def size_of(view: View, cid: bytes) -> int:
     return median(sizes) if sizes else 1
 
 
+def makers(record: dict[str, Any]) -> dict[str, int]:
+    """Who a contribution's credit goes to, by weight: the authors it names (the people whose
+    accepted work in a fork it brings back), else the person who proposed it."""
+    return dict(record.get("authors") or {}) or {record["author"]: 1}
+
+
+def shares(record: dict[str, Any], worth: int) -> dict[str, int]:
+    """``worth`` split over the contribution's makers, exactly (largest remainder)."""
+    return allocate(worth, makers(record))
+
+
 def decided(after: View, ledger: Ledger, cid: bytes, record: dict[str, Any]) -> None:
     """A decision on a contribution: its reviewers (and the maintainers who accepted it, or
-    the one who rejected it) earn review credit; an accepted one, its author's credit."""
-    author = record["author"]
+    the one who rejected it) earn review credit; an accepted one, its makers' credit."""
     people = set(after.get(reviewers_key(cid)) or []) | set(record["accepted_by"])
     if record.get("decided_by"):
         people.add(record["decided_by"])
     if record.get("patrolled_by"):
         people.add(record["patrolled_by"])
     weights = weights_of(after)  # one read of the charter for every earn of the decision
-    for did in sorted(people - {author}):
+    for did in sorted(people - {record["author"]} - set(makers(record))):
         ledger.earn(did, "review", weights["review"], cid, fresh=True)
     if record["state"] in ("accepted", "published"):
-        size = size_of(after, cid)
-        ledger.earn(author, "contribution", weights["contribution"], cid, size, fresh=True)
+        size, weight = size_of(after, cid), weights["contribution"]
+        for did, points in shares(record, weight * size).items():
+            ledger.earn(did, "contribution", weight, cid, size, fresh=True, points=points)
 
 
 @derives("contribution.review")
@@ -230,7 +244,8 @@ def _reverted(before: View, after: View, event: Event) -> Writes:
     cid = event.body.contribution
     record = after.get(contribution_key(cid))
     ledger = Ledger(after, event)
-    ledger.change(record["author"], "contribution", cid, 0, status="reverted")
+    for did in makers(record):
+        ledger.change(did, "contribution", cid, 0, status="reverted")
     return ledger.writes
 
 
@@ -281,7 +296,7 @@ def assess(view: View, event: Event) -> Writes:
     record = load_contribution(view, body.contribution)
     if record["state"] not in ("accepted", "published"):
         raise Ineffective(NOT_ACCEPTED, state=record["state"])
-    if event.author == record["author"]:
+    if event.author == record["author"] or event.author in makers(record):
         raise Ineffective(OWN_SIZE)
     standing = view.get(credit_key(event.author))
     if not is_maintainer(view, event.author) and not (standing and standing["points"] > 0):
@@ -290,8 +305,12 @@ def assess(view: View, event: Event) -> Writes:
     ledger = Ledger(view, event)
     ledger.writes[size_key(body.contribution)] = sizes
     size = median(list(sizes.values()))
-    entry = view.get(entry_key(record["author"], "contribution", body.contribution))
-    if entry is not None and entry["status"] == "earned":
-        points = entry["weight"] * size
-        ledger.change(record["author"], "contribution", body.contribution, points, size=size)
+    entries = {
+        did: view.get(entry_key(did, "contribution", body.contribution)) for did in makers(record)
+    }
+    earned = [e for e in entries.values() if e is not None and e["status"] == "earned"]
+    if earned:
+        worth = earned[0]["weight"] * size  # the weight it was earned at
+        for did, points in shares(record, worth).items():
+            ledger.change(did, "contribution", body.contribution, points, size=size)
     return ledger.writes

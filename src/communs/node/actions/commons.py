@@ -284,7 +284,28 @@ def propose_from_fork(
         "changes": changes,
         "origin": {"commons": fork_id, "heads": home.heads(fork_id, MAX_FORK_HEADS)[0]},
     }
+    authors = fork_authors(home, fork_id)
+    if authors:
+        body["authors"] = [{"did": did, "weight": w} for did, w in sorted(authors.items())]
     return parent_id, home.emit(identity, parent_id, "contribution.propose", body)
+
+
+def fork_authors(home: Home, fork_id: bytes, most: int = 255) -> dict[str, int]:
+    """The people whose contributions the fork itself accepted (not those it inherited),
+    weighted by the credit they earned for them there: who a contribution proposed back to
+    the parent brings credit to."""
+    store, cid = home.store, home.cid(fork_id)
+    authors: dict[str, int] = {}
+    for key, entry in store.scan_records(cid, "credit-entry/"):
+        if entry.get("kind") != "contribution" or entry.get("status") != "earned":
+            continue
+        row = store.event(entry["event"])
+        if row is None or row.cid != cid or entry["points"] <= 0:
+            continue  # earned in the parent before the fork: the parent credited it already
+        did = key.split("/")[1]
+        authors[did] = authors.get(did, 0) + entry["points"]
+    top = sorted(authors.items(), key=lambda a: (-a[1], a[0]))[:most]
+    return dict(top)
 
 
 def _artifacts(records: dict[str, Any]) -> dict[str, Any]:
