@@ -29,9 +29,9 @@ POLICY_HELP = (
 
 
 def _policy(policy: str, half_life: int | None) -> dict | str:
-    if policy == "recent" and half_life:
-        return {"name": "recent", "half_life_months": half_life}
-    return policy
+    from ..domain.policies import as_given
+
+    return as_given(policy, half_life)
 
 
 @click.group("distribution", cls=CommunsGroup)

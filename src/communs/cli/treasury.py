@@ -53,13 +53,12 @@ def shown(amount: int, currency: str) -> str:
 
 def label(account: str, names: dict[str, str | None]) -> str:
     """An account as people say it: what is owed to a person names them."""
+    from ..domain.treasury import PAYABLE
+
     if account.startswith(PAYABLE):
         did = account[len(PAYABLE) :]
         return said("owed to {who}", who=names.get(did) or did[:16] + "…")
     return account
-
-
-PAYABLE = "liabilities:payable:"
 
 
 def _date_option(help: str) -> click.Option:

@@ -22,11 +22,22 @@ from ..i18n import N_
 from .charter import sequence
 from .credit import credit_key, everyone
 from .fold import Ineffective, View, Writes, derives, event_type
+from .governance import passed_about
 from .lines import Line, Words
 from .policies import Policy, split
 from .refusals import code
 from .schema import Body, Id, Title, check_did, to_builtins
-from .treasury import Amount, Currency, Day, Short, journal, money, payable, require_treasurer
+from .treasury import (
+    Amount,
+    Currency,
+    Day,
+    Short,
+    balance_key,
+    journal,
+    money,
+    payable,
+    require_treasurer,
+)
 
 Month = str  # YYYY-MM, checked below
 
@@ -127,10 +138,7 @@ def propose(view: View, event: Event) -> Writes:
 def _decided(before: View, after: View, event: Event) -> Writes:
     """A binding proposal of kind ``distribution`` about a proposed round, passed: its
     shares are booked as owed to their people."""
-    proposal = after.get("proposal/" + event.body.proposal.hex())
-    if not proposal or proposal["state"] != "passed" or proposal["kind"] != DISTRIBUTION_KIND:
-        return {}
-    about = proposal.get("about")
+    about = passed_about(after, event, DISTRIBUTION_KIND)
     record = after.get(round_key(about)) if about else None
     if record is None or record["state"] != "proposed" or not record["shares"]:
         return {}
@@ -159,7 +167,7 @@ def waive(view: View, event: Event) -> Writes:
     if record["state"] != "approved":
         raise Ineffective(ROUND_STATE, action=event.type, state=record["state"])
     share = record["shares"].get(event.author, 0)
-    owed = -(view.get(f"balance/{record['currency']}/{payable(event.author)}") or 0)
+    owed = -(view.get(balance_key(record["currency"], payable(event.author))) or 0)
     if not share or event.author in record["waived"] or owed < share:
         raise Ineffective(NO_SHARE)
     currency = record["currency"]
@@ -185,7 +193,7 @@ def payout(view: View, event: Event) -> Writes:
     """A treasurer pays what the treasury owes a person (their shares), at most that."""
     body: Payout = event.body
     require_treasurer(view, event)
-    owed = -(view.get(f"balance/{body.currency}/{payable(body.person)}") or 0)
+    owed = -(view.get(balance_key(body.currency, payable(body.person))) or 0)
     if body.amount > owed:
         raise Ineffective(
             OVERPAID, money=money(body.amount, body.currency), owed=money(owed, body.currency)

@@ -181,6 +181,17 @@ class Close(Ref, kw_only=True):  # proposal.close and proposal.settle
     review_at: Moment | None = None
 
 
+def passed_about(view: View, event: Event, kind: str) -> bytes | None:
+    """What the proposal that ``event`` closed or settled decided, when it passed and is of
+    ``kind``: the id in its ``about`` (an expense, a round), for the institution that owns it
+    to act on (by a derivation of ``proposal.close`` and ``proposal.settle``)."""
+    proposal = view.get(proposal_key(event.body.proposal))
+    if not proposal or proposal["state"] != "passed" or proposal["kind"] != kind:
+        return None
+    about = proposal.get("about")
+    return about if isinstance(about, bytes) else None
+
+
 def proposal_key(pid: bytes) -> str:
     return "proposal/" + pid.hex()
 

@@ -58,6 +58,15 @@ Policy = Proportional | Recent | Balanced | Buckets
 POLICIES = ("proportional", "recent", "balanced", "buckets")
 
 
+def as_given(name: str, half_life: int | str | None = None) -> dict[str, int | str] | str:
+    """A policy as a form or an option gives it: its name (or its data as JSON), with the
+    half-life of ``recent`` beside it."""
+    months = str(half_life or "").strip()
+    if name == "recent" and months.isdigit():
+        return {"name": "recent", "half_life_months": int(months)}
+    return name
+
+
 def allocate(amount: int, weights: Mapping[str, int]) -> dict[str, int]:
     """``amount`` split in proportion to ``weights``, in whole units that sum to ``amount``
     exactly (largest remainder; ties to the smaller DID). No weight: nothing is split."""

@@ -33,6 +33,7 @@ from ..core.events import Event
 from ..i18n import N_
 from .charter import charter_of, sequence
 from .fold import Ineffective, View, Writes, derives, event_type
+from .governance import passed_about
 from .lines import Line, Summary, Words, word
 from .refusals import code
 from .schema import Body, Id, Reason, Text, Title, check_did
@@ -150,8 +151,11 @@ def balance_key(currency: str, account: str) -> str:
     return f"balance/{currency}/{account}"
 
 
+PAYABLE = "liabilities:payable:"  # what the treasury owes a person: this, then their DID
+
+
 def payable(did: str) -> str:
-    return "liabilities:payable:" + did
+    return PAYABLE + did
 
 
 def treasurers(view: View) -> list[str]:
@@ -346,10 +350,7 @@ def approve(view: View, event: Event) -> Writes:
 def _decided(before: View, after: View, event: Event) -> Writes:
     """A binding proposal of kind ``expense`` about a pending expense, passed: it is approved
     (its threshold does not apply: the charter's rule for the kind decided)."""
-    proposal = after.get("proposal/" + event.body.proposal.hex())
-    about = proposal.get("about") if proposal else None
-    if not proposal or proposal["state"] != "passed" or proposal["kind"] != EXPENSE_KIND:
-        return {}
+    about = passed_about(after, event, EXPENSE_KIND)
     record = after.get(expense_key(about)) if about else None
     if record is None or record["state"] != "pending":
         return {}

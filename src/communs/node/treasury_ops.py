@@ -12,7 +12,7 @@ from typing import Any
 
 from ..core.errors import BadInput
 from ..domain.refusals import code, fault
-from ..domain.treasury import digits, expense_key, treasurers
+from ..domain.treasury import PAYABLE, digits, expense_key, treasurers
 from .actions.taskops import record_id
 from .home.folder import Actor
 from .reads import ledger_export, queries
@@ -33,7 +33,6 @@ CHOOSE_RECEIPT = code("choose_receipt", "choose the receipt's file: a photo or a
 EXPORTS = ("beancount", "csv", "valueflows")
 NOT_AN_EXPORT = code("not_an_export", "no export '{format}': one of {formats}")
 LATEST = 50  # journal entries and expenses a page shows
-PAYABLE = "liabilities:payable:"
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 EXPENSE_ACTIONS = ("attach", "approve", "reject", "pay", "acknowledge")
 

@@ -2,9 +2,9 @@
 in English and French, each with a JSON twin (add ``.json`` to any page's path).
 
 Each page module (``pages``, ``contributions`` and ``proposing``, ``files`` and ``media``,
-``board``, ``discussion``, ``people``, ``credit``, ``treasury``, ``proposals``, ``charter``,
-``health``, ``invite``, ``node``) adds its routes through ``base.Web``, which holds what they
-share.
+``board``, ``discussion``, ``people``, ``credit``, ``treasury`` and ``economy``,
+``proposals``, ``charter``, ``health``, ``invite``, ``node``) adds its routes through
+``base.Web``, which holds what they share.
 """
 
 from urllib.parse import quote
@@ -25,6 +25,7 @@ from . import (
     compare,
     contributions,
     credit,
+    economy,
     feeds,
     files,
     health,
@@ -45,7 +46,7 @@ def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
     # invite before proposals: its routes are more specific than {action}.
     modules = (
         pages, start, notifications, feeds, compare, contributions, files, board, people,
-        credit, treasury, invite, proposals, charter, health, node,
+        credit, treasury, economy, invite, proposals, charter, health, node,
     )  # fmt: skip
     for module in modules:
         module.add_routes(web)

@@ -360,6 +360,17 @@ class Web:
             raise HTTPException(401, N_("sign in first"))
         return Actor(session.name, identity=session.identity)
 
+    def me_of(self, request: Request) -> str | None:
+        """The signed-in visitor's DID (None: nobody signed in)."""
+        session = self.session(request)
+        return session.identity.did if session and session.identity else None
+
+    def done(self, request: Request, made: dict[str, Any], location: str) -> Response:
+        """A form that acted: its result for a program (JSON), else the page it leads to."""
+        if self.wants_json(request):
+            return JSONResponse(made)
+        return RedirectResponse(location, status_code=303)
+
     def back(self, request: Request, default: str = "/") -> RedirectResponse:
         return RedirectResponse(safe_next(self._referer(request), default), status_code=303)
 

@@ -81,9 +81,7 @@ def add_routes(web: Web) -> None:
     service = web.service
     discussion.add_routes(web)
 
-    def me_of(request: Request) -> str | None:
-        session = web.session(request)
-        return session.identity.did if session and session.identity else None
+    me_of = web.me_of
 
     wants_json = web.wants_json
 

@@ -156,9 +156,7 @@ def add_routes(web: Web) -> None:
             "closed": CLOSED.get(state),
         }
 
-    def me_of(request: Request) -> str | None:
-        session = web.session(request)
-        return session.identity.did if session and session.identity else None
+    me_of = web.me_of
 
     wants_json = web.wants_json
 

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 
 from ..core.errors import BadInput
 from ..domain.credit import DEFAULT_WEIGHTS
@@ -61,7 +61,6 @@ def add_routes(web: Web) -> None:
         except ValueError:
             raise BadInput(N_("size: give a whole number from 1 to 100")) from None
         made = await web.call(service.assess, actor, ref, contribution, size)
-        if web.wants_json(request):
-            return JSONResponse(made)
-        back = f"/c/{quote(ref)}/contributions/{quote(contribution)}#credit"
-        return RedirectResponse(back, status_code=303)
+        return web.done(
+            request, made, f"/c/{quote(ref)}/contributions/{quote(contribution)}#credit"
+        )

@@ -19,9 +19,7 @@ NOTES = 20  # the latest notifications a person's own page shows
 def add_routes(web: Web) -> None:
     service = web.service
 
-    def me_of(request: Request) -> str | None:
-        session = web.session(request)
-        return session.identity.did if session and session.identity else None
+    me_of = web.me_of
 
     def person_data(did: str, me: str | None, chosen: str) -> dict[str, Any]:
         found = service.person_page(did)

@@ -44,9 +44,7 @@ OBJECTION_NEEDS_REASON = code(
 def add_routes(web: Web) -> None:
     service = web.service
 
-    def me_of(request: Request) -> str | None:
-        session = web.session(request)
-        return session.identity.did if session and session.identity else None
+    me_of = web.me_of
 
     wants_json = web.wants_json
 

@@ -15,12 +15,12 @@ from babel.numbers import format_currency
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 
 from ..core.errors import CommunsError
 from ..domain.distribution import STATE_WORDS as ROUND_STATES
-from ..domain.enterprises import FORM_WORDS as LEGAL_FORMS
-from ..domain.treasury import CATEGORIES, digits
+from ..domain.policies import as_given
+from ..domain.treasury import CATEGORIES, PAYABLE, digits
 from ..domain.treasury import STATE_WORDS as STATES
 from ..i18n import N_
 from . import uploads
@@ -62,7 +62,6 @@ STEPS = {
     "acknowledge": N_("acknowledged the payment"),
 }
 N_("donations"), N_("grants"), N_("other")  # the income accounts' words (and reciprocity)
-PAYABLE = "liabilities:payable:"
 MONTHS_SHOWN = 12
 SUFFIX = {"valueflows": "jsonld"}  # a download's file name by export
 EXPORTS = (
@@ -148,9 +147,7 @@ def add_routes(web: Web) -> None:
         rounds = service.distributions(ref)
         preview, refused = None, None
         if asked.get("budget"):
-            policy = asked.get("policy") or "proportional"
-            if policy == "recent" and asked.get("half_life", "").isdigit():
-                policy = {"name": "recent", "half_life_months": int(asked["half_life"])}  # type: ignore[assignment]
+            policy = as_given(asked.get("policy") or "proportional", asked.get("half_life"))
             try:
                 preview = service.distribution_preview(
                     ref, asked["budget"], asked.get("currency") or "EUR", policy
@@ -182,9 +179,7 @@ def add_routes(web: Web) -> None:
             "me_did": me,
         }
 
-    def me_of(request: Request) -> str | None:
-        session = web.session(request)
-        return session.identity.did if session and session.identity else None
+    me_of = web.me_of
 
     @web.route("/c/{ref}/treasury")
     async def treasury(request: Request) -> Response:
@@ -235,9 +230,7 @@ def add_routes(web: Web) -> None:
             None,
             text_of(form, "account") or "assets:bank",
         )
-        if web.wants_json(request):
-            return JSONResponse(made)
-        return RedirectResponse(f"/c/{quote(ref)}/treasury#journal", status_code=303)
+        return web.done(request, made, f"/c/{quote(ref)}/treasury#journal")
 
     async def receipt_of(request: Request, form: Any) -> str | None:
         upload = form.get("receipt")
@@ -282,9 +275,7 @@ def add_routes(web: Web) -> None:
             text_of(form, "description"),
             receipt,
         )
-        if web.wants_json(request):
-            return JSONResponse(made)
-        return RedirectResponse(f"/c/{quote(ref)}/expenses/{made['id']}", status_code=303)
+        return web.done(request, made, f"/c/{quote(ref)}/expenses/{made['id']}")
 
     def expense_data(ref: str, eid: str, me: str | None) -> dict[str, Any]:
         found = service.expense(ref, eid)
@@ -327,73 +318,7 @@ def add_routes(web: Web) -> None:
         finally:
             await form.close()
         made = await web.call(lambda: service.expense_act(actor, ref, eid, action, **fields))
-        if web.wants_json(request):
-            return JSONResponse(made)
-        return RedirectResponse(f"/c/{quote(ref)}/expenses/{made['expense']}", status_code=303)
-
-    def enterprises_data(ref: str, me: str | None) -> dict[str, Any]:
-        found = service.enterprises(ref)
-        return {
-            **found,
-            "commons": service.commons_show(ref),
-            "forms": LEGAL_FORMS,
-            "mine": next((e for e in found["enterprises"] if e["did"] == me), None),
-        }
-
-    @web.route("/c/{ref}/enterprises")
-    async def enterprises(request: Request) -> Response:
-        data = await web.call(enterprises_data, request.path_params["ref"], me_of(request))
-        data["amount"] = amount_in(web.lang(request))
-        return web.page(request, "enterprises.html", data)
-
-    @web.route("/c/{ref}/enterprises", methods=("POST",))
-    async def register(request: Request) -> Response:
-        ref = request.path_params["ref"]
-        form = await web.form(request)
-        actor = web.actor(request)
-        made = await web.call(
-            service.enterprise_register,
-            actor,
-            ref,
-            text_of(form, "name"),
-            text_of(form, "legal_form"),
-            text_of(form, "builds"),
-            text_of(form, "pledge") or "0",
-        )
-        if web.wants_json(request):
-            return JSONResponse(made)
-        return RedirectResponse(f"/c/{quote(ref)}/enterprises", status_code=303)
-
-    @web.route("/c/{ref}/distributions", methods=("POST",))
-    async def propose_round(request: Request) -> Response:
-        ref = request.path_params["ref"]
-        form = await web.form(request)
-        actor = web.actor(request)
-        policy: Any = text_of(form, "policy") or "proportional"
-        if policy == "recent" and text_of(form, "half_life").isdigit():
-            policy = {"name": "recent", "half_life_months": int(text_of(form, "half_life"))}
-        made = await web.call(
-            service.distribution_propose,
-            actor,
-            ref,
-            text_of(form, "title"),
-            text_of(form, "budget"),
-            text_of(form, "currency") or "EUR",
-            policy,
-        )
-        if web.wants_json(request):
-            return JSONResponse(made)
-        return RedirectResponse(f"/c/{quote(ref)}/treasury#round-{made['id']}", status_code=303)
-
-    @web.route("/c/{ref}/distributions/{rid}/waive", methods=("POST",))
-    async def waive(request: Request) -> Response:
-        ref = request.path_params["ref"]
-        await web.form(request)
-        actor = web.actor(request)
-        made = await web.call(service.distribution_waive, actor, ref, request.path_params["rid"])
-        if web.wants_json(request):
-            return JSONResponse(made)
-        return RedirectResponse(f"/c/{quote(ref)}/treasury#distributions", status_code=303)
+        return web.done(request, made, f"/c/{quote(ref)}/expenses/{made['expense']}")
 
     @web.route("/c/{ref}/payouts", methods=("POST",))
     async def payout(request: Request) -> Response:
@@ -410,6 +335,4 @@ def add_routes(web: Web) -> None:
             text_of(form, "date"),
             text_of(form, "reference"),
         )
-        if web.wants_json(request):
-            return JSONResponse(made)
-        return RedirectResponse(f"/c/{quote(ref)}/treasury#journal", status_code=303)
+        return web.done(request, made, f"/c/{quote(ref)}/treasury#journal")
