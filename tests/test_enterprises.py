@@ -9,7 +9,9 @@ import re
 from click.testing import CliRunner
 
 from communs.cli.main import cli
-from communs.domain.enterprises import balance, months_between
+from communs.domain import tasks
+from communs.domain.enterprises import balance, behind_on_board, months_between
+from communs.node.actions import taskops
 from communs.node.home.folder import Actor
 from test_credit import Scene
 from test_treasury import DAY
@@ -97,3 +99,57 @@ def test_enterprises_register_in_the_browser_and_the_command_line_lists_them(tmp
         [tours] = json.loads(listed.output)["enterprises"]
         assert (tours["name"], tours["pledge"], tours["paid"]) == ("Vélo Tours", 3000, 3000)
         assert re.fullmatch(r"\d{4}-\d{2}", tours["since"])
+
+
+def test_an_enterprise_behind_its_pledge_is_a_signal_on_the_board():
+    scene = Scene(reciprocity_monthly=1000)
+    scene.act(
+        scene.dara,
+        "enterprise.register",
+        {"name": "Vélo Tours", "legal_form": "company", "pledge": 3000},
+    )
+    scene.act(scene.chloe, "enterprise.register", {"name": "Rando Coop", "legal_form": "company"})
+    scene.act(scene.bao, "enterprise.register", {"name": "Asso", "legal_form": "nonprofit"})
+    scene.act(
+        scene.anna,
+        "ledger.record",
+        {"kind": "reciprocity", "amount": 1000, "currency": "EUR", "date": DAY,
+         "enterprise": scene.chloe.did},
+    )  # fmt: skip
+    records = scene.state().records
+    found = [(k, v) for k, v in records.items() if k.startswith("enterprise/")]
+    since = records[f"enterprise/{scene.dara.did}"]["since"]
+    assert behind_on_board(found, records["charter"], since) == []  # nothing is due yet
+    year, month = map(int, since.split("-"))
+    later = f"{year + (month + 1) // 12:04d}-{(month + 1) % 12 + 1:02d}"  # two months on
+    behind = behind_on_board(found, records["charter"], later)
+    owed = {item["title"]: (item["owed"], item["base"]) for item in behind}
+    # Vélo Tours owes two months of its pledge; Rando Coop two of what the charter asks, less
+    # the one it paid; the non-profit nothing.
+    assert owed == {"Vélo Tours": (6000, 3.0), "Rando Coop": (1000, 2.0)}
+    items = tasks.board(records, 0, behind)
+    assert [(i["kind"], i["target"]) for i in items] == [
+        ("reciprocity", f"enterprise/{scene.dara.did}"),
+        ("reciprocity", f"enterprise/{scene.chloe.did}"),
+    ]
+
+
+def test_the_board_page_shows_an_enterprise_behind_and_links_it(tmp_path, monkeypatch):
+    with trail_guide(tmp_path / "home", TrailGuide) as node:
+        node.service.identity_new("velo")
+        node.service.enterprise_register(Actor("velo"), node.commons, "Vélo Tours", "company",
+                                         pledge="30")  # fmt: skip
+        board = node.browser().get(f"/c/{node.commons}/board").text
+        assert "Vélo Tours" not in board  # its first month is not over
+        soon = taskops.now_ms() + 62 * 24 * 3_600_000
+        monkeypatch.setattr(taskops, "now_ms", lambda: soon)
+        board = htmllib.unescape(node.browser().get(f"/c/{node.commons}/board").text)
+        [item] = re.findall(r'<li class="board-item board-reciprocity">.*?</li>', board, re.S)
+        assert "Vélo Tours" in item and "owes €" in item
+        assert f"/c/{node.commons}/enterprises#did:key:" in item
+        french = node.browser()
+        french.cookies.set("lang", "fr")
+        shown = htmllib.unescape(french.get(f"/c/{node.commons}/board").text)
+        assert "en retard sur son engagement de réciprocité" in shown
+        listed = node.service.board(node.commons)["items"]
+        assert [i["kind"] for i in listed].count("reciprocity") == 1

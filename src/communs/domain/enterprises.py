@@ -9,6 +9,8 @@ co-operatives) and what the others are asked (``reciprocity_monthly``, minor uni
 credit its own accepted work earned. Its balance against its pledge is a read, at a time
 the reader gives (``balance``): nothing here reads a clock.
 
+An enterprise behind its pledge is a signal on the task board (``behind_on_board``).
+
 Records: ``enterprise/<did>`` (name, builds, legal form, pledge, currency, since month,
 what it paid).
 """
@@ -19,7 +21,7 @@ import msgspec
 
 from ..core.events import Event
 from ..i18n import N_
-from .charter import charter_of
+from .charter import charter_of, sequence
 from .credit import month_of
 from .fold import View, Writes, derives, event_type
 from .lines import Line, Words
@@ -73,6 +75,7 @@ def register(view: View, event: Event) -> Writes:
         "currency": known.get("currency") or charter.get("reciprocity_currency", "EUR"),
         "since": known.get("since") or month_of(event.time),
         "paid": known.get("paid", 0),
+        "order": known.get("order") or sequence(view, event),
         "time": event.time,
     }
     return {enterprise_key(event.author): record}
@@ -106,3 +109,35 @@ def balance(record: dict[str, Any], free: list[str], asked: int, now_month: str)
     due = monthly * months_between(record["since"], now_month)
     behind = max(0, due - record["paid"])
     return {"free": False, "due": due, "paid": record["paid"], "behind": behind}
+
+
+BEHIND_MONTHS_CAP = 4  # months owed that warm the board, 1 each
+
+
+def behind_on_board(
+    found: list[tuple[str, dict[str, Any]]], charter: dict[str, Any], now_month: str
+) -> list[dict[str, Any]]:
+    """The board's items for enterprises behind their reciprocity at ``now_month``: each
+    warmer by the months it owes (``domain.tasks.board``'s ``also``)."""
+    free = str(charter.get("reciprocity_free", DEFAULT_FREE)).split()
+    asked = int(charter.get("reciprocity_monthly", 0))
+    items = []
+    for key, record in found:
+        owed = balance(record, free, asked, now_month)
+        if not owed["behind"]:
+            continue
+        monthly = max(record["pledge"], asked) or 1
+        items.append(
+            {
+                "kind": "reciprocity",
+                "target": key,
+                "title": record["name"],
+                "state": "behind",
+                "note": N_("behind its reciprocity pledge"),
+                "base": 1 + min(owed["behind"] / monthly, BEHIND_MONTHS_CAP),
+                "order": record.get("order", ""),
+                "owed": owed["behind"],
+                "currency": record["currency"],
+            }
+        )
+    return items

@@ -23,7 +23,7 @@ did what, when), ``signal/contribution/<id>`` and ``signal/artifact/<path>`` (si
 other things), ``flag/<path>``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -420,10 +420,14 @@ def heat(signals: list[Mapping[str, Any]], now_ms: int, half_life_hours: int) ->
 ON_BOARD = ("open", "claimed", "done", "invalidated")  # the states of tasks the board shows
 
 
-def board(records: Mapping[str, Any], now_ms: int) -> list[dict[str, Any]]:
+def board(
+    records: Mapping[str, Any], now_ms: int, also: Iterable[Mapping[str, Any]] = ()
+) -> list[dict[str, Any]]:
     """What needs doing, hottest first (then oldest first): the tasks not yet validated,
     and what the state itself signals: contributions waiting for review (warming with age),
-    conflicts, flagged artifacts, invalidated tasks; and paths that were signalled.
+    conflicts, flagged artifacts, invalidated tasks; and paths that were signalled. ``also``:
+    what other institutions signal (e.g. an enterprise behind its reciprocity), each with
+    ``kind``, ``target``, ``title``, ``state``, ``note``, ``base`` (its heat) and ``order``.
 
     Each item: ``kind`` (task, invalidated, review, conflict, needs_work, signal), ``target``
     (the record key of the thing: ``task/<id>``, ``contribution/<id>``, ``artifact/<path>``),
@@ -474,5 +478,8 @@ def board(records: Mapping[str, Any], now_ms: int) -> list[dict[str, Any]]:
             if flag_key(path) not in records:  # else it warms the needs_work item
                 fields = {"title": path, "state": "signalled", "order": record["order"]}
                 add(name, "signal", 0, record["signals"], **fields)
+    for item in also:
+        fields = {k: v for k, v in item.items() if k not in ("kind", "target", "base")}
+        add(item["target"], item["kind"], item["base"], signals_on(item["target"]), **fields)
     items.sort(key=lambda i: (-i["heat"], i["order"]))
     return items

@@ -294,6 +294,7 @@ class Web:
             path=request.url.path,
             recovery_code=recovery_code,
             header_unread=unread,
+            amount=render.amount_in(lang),
         )
         html = self.templates.get_template(template).render(**shared, **refusal.helpers())
         if refusal.refusal is not None and not refusal.shown:

@@ -37,6 +37,7 @@ KIND_LABELS = {
     "needs_work": N_("needs work"),
     "invalidated": N_("invalidated"),
     "signal": N_("signal"),
+    "reciprocity": N_("reciprocity"),
 }
 SIGNALS = (
     ("needed", N_("needed")),
@@ -60,20 +61,23 @@ SEPARATORS = re.compile(r"[\s,;]+")
 
 
 def target_url(commons: str, target: str) -> str:
-    """The page of a board item's target: a task, a contribution or a file."""
+    """The page of a board item's target: a task, a contribution, an enterprise or a file."""
     kind, _, name = target.partition("/")
     if kind == "task":
         return f"/c/{commons}/tasks/{name}"
     if kind == "contribution":
         return f"/c/{commons}/contributions/{name}"
+    if kind == "enterprise":
+        return f"/c/{commons}/enterprises#{name}"
     return f"/c/{commons}/files/{quote(name)}"
 
 
-def signal_target(target: str) -> dict[str, str]:
-    """The ``target`` of a ``task.signal`` form for a board item's target key."""
+def signal_target(target: str) -> dict[str, str] | None:
+    """The ``target`` of a ``task.signal`` form for a board item's target key (none: what
+    cannot be signalled, an enterprise behind its pledge)."""
     kind, _, name = target.partition("/")
-    if kind == "artifact":
-        return {"on": "artifact", "ref": name}
+    if kind not in ("task", "contribution", "artifact"):
+        return None
     return {"on": kind, "ref": name}
 
 

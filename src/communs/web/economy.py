@@ -12,7 +12,6 @@ from ..domain.enterprises import FORM_WORDS as LEGAL_FORMS
 from ..domain.policies import as_given
 from .base import Web
 from .discussion import text_of
-from .treasury import amount_in
 
 
 def add_routes(web: Web) -> None:
@@ -31,7 +30,6 @@ def add_routes(web: Web) -> None:
     @web.route("/c/{ref}/enterprises")
     async def enterprises(request: Request) -> Response:
         data = await web.call(enterprises_data, request.path_params["ref"], me_of(request))
-        data["amount"] = amount_in(web.lang(request))
         return web.page(request, "enterprises.html", data)
 
     @web.route("/c/{ref}/enterprises", methods=("POST",))

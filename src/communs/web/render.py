@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import nh3
+from babel.numbers import format_currency
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from ..domain.lines import Translate
 from ..domain.refusals import sentence
 from ..domain.threads import MENTION
+from ..domain.treasury import digits
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -72,3 +74,13 @@ def why(value: Any, translate: Translate | None = None) -> str:
     if isinstance(value, dict) and "code" in value:
         return sentence(value, translate) or ""
     return "" if value is None else str(value)
+
+
+def amount_in(lang: str):  # noqa: ANN201
+    """``amount(minor, currency)`` as the reader writes money: "42,50 €", "€42.50"."""
+
+    def amount(minor: int, currency: str) -> str:
+        value = minor / 10 ** digits(currency)
+        return format_currency(value, currency, locale="fr_FR" if lang == "fr" else "en_GB")
+
+    return amount

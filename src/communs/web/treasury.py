@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from babel.numbers import format_currency
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -77,16 +76,6 @@ POLICY_WORDS = {
     "balanced": N_("balanced: toward each person's share, minus what they were paid"),
 }
 SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
-
-
-def amount_in(lang: str):  # noqa: ANN201
-    """``amount(minor, currency)`` as the reader writes money: "42,50 €", "€42.50"."""
-
-    def amount(minor: int, currency: str) -> str:
-        value = minor / 10 ** digits(currency)
-        return format_currency(value, currency, locale="fr_FR" if lang == "fr" else "en_GB")
-
-    return amount
 
 
 def _pygal():  # noqa: ANN202
@@ -195,7 +184,6 @@ def add_routes(web: Web) -> None:
         )
         if data["preview_refused"] is not None:
             data["preview_refused"] = web.said(request, data["preview_refused"])
-        data["amount"] = amount_in(lang)
         return web.page(request, "treasury.html", data)
 
     @web.route("/c/{ref}/ledger.{format}")
@@ -303,7 +291,6 @@ def add_routes(web: Web) -> None:
     async def expense(request: Request) -> Response:
         path = request.path_params
         data = await web.call(expense_data, path["ref"], path["eid"], me_of(request))
-        data["amount"] = amount_in(web.lang(request))
         return web.page(request, "expense.html", data)
 
     @web.route("/c/{ref}/expenses/{eid}/{action}", methods=("POST",))

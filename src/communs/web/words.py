@@ -9,7 +9,7 @@ STATES = (
     N_("open"), N_("conflict"), N_("accepted"), N_("published"), N_("rejected"),
     N_("withdrawn"), N_("reverted"), N_("closed"), N_("passed"), N_("failed"), N_("settled"),
     N_("undecided"), N_("claimed"), N_("done"), N_("validated"), N_("invalidated"),
-    N_("retracted"), N_("signalled"), N_("flagged"),
+    N_("retracted"), N_("signalled"), N_("flagged"), N_("behind"),
 )  # fmt: skip
 NOTES = (N_("claim expired"), N_("waiting for validation"), N_("waiting for review"))
 METHODS = (

@@ -25,6 +25,8 @@ from .commons import (
 )
 from .threadops import written
 
+DAY_MS = 86_400_000
+
 PEOPLE = ("anna", "bao", "chloe", "dara")
 
 GUIDE = """# The Aber valley trail
@@ -264,8 +266,9 @@ def _treasury(home: Home, people: dict[str, Any], guide: bytes) -> None:
 
 
 def _enterprises(home: Home, treasurer: Any, guide: bytes) -> None:
-    """Two enterprises build on the guide: a company with a pledge, behind by a month; a
-    worker co-operative that uses it freely."""
+    """Two enterprises build on the guide: a company with a pledge, registered two months
+    ago and behind on it (a signal on the board); a worker co-operative that uses it
+    freely."""
     tours = home.keyring.create("velo-tours")
     coop = home.keyring.create("rando-coop")
     home.emit(
@@ -278,6 +281,7 @@ def _enterprises(home: Home, treasurer: Any, guide: bytes) -> None:
             "legal_form": "company",
             "pledge": 3_000,
         },
+        time=now_ms() - 62 * DAY_MS,
     )
     home.emit(
         coop,

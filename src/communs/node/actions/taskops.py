@@ -13,6 +13,8 @@ from typing import Any
 from ...core.errors import Ambiguous, BadInput, NotFound
 from ...domain import tasks
 from ...domain.contributions import contribution_key
+from ...domain.credit import month_of
+from ...domain.enterprises import behind_on_board
 from ...domain.refusals import code, fault
 from ..home.folder import Actor, Home
 from ..home.refusing import not_an_id
@@ -211,7 +213,9 @@ class TaskOps:
             waiting = store.count_states(cid, "contribution/").get("open", 0)
             known = names(home, cid)
             finished = list(store.scan_records(cid, "task/", ("validated",), newest=FINISHED))
-        items = tasks.board(records, now)
+            enterprises = list(store.scan_records(cid, "enterprise/"))
+        behind = behind_on_board(enterprises, records["charter"] or {}, month_of(now))
+        items = tasks.board(records, now, behind)
         for item in items:
             target = item["target"]
             on = records.get(target) if target.startswith("task/") else None

@@ -252,8 +252,16 @@ class Home:
         parents, clock = self.heads(commons_id)
         return parents, clock + 1
 
-    def emit(self, identity: Identity, commons_id: bytes | None, type: str, body: Any) -> bytes:
-        """Sign an event on top of the heads this node knows and ingest it like any other.
+    def emit(
+        self,
+        identity: Identity,
+        commons_id: bytes | None,
+        type: str,
+        body: Any,
+        time: int | None = None,
+    ) -> bytes:
+        """Sign an event on top of the heads this node knows and ingest it like any other;
+        ``time``: the author's wall time to sign, now unless told (the demo's past).
 
         Verified once and folded once, in one transaction with the display name a person's
         first action in a commons signs before it: a refused action leaves nothing stored,
@@ -265,8 +273,8 @@ class Home:
                 name = self._name_to_sign(identity, commons_id)
                 if name is not None:  # detached, so that its holder can erase it
                     named = content.detach(self, name)
-                    self._sign_and_fold(identity, commons_id, "profile.set", named, added)
-            eid = self._sign_and_fold(identity, commons_id, type, body, added)
+                    self._sign_and_fold(identity, commons_id, "profile.set", named, added, time)
+            eid = self._sign_and_fold(identity, commons_id, type, body, added, time)
         self._tell(added)  # once committed: listeners push to peers
         return eid
 
@@ -277,6 +285,7 @@ class Home:
         type: str,
         body: Any,
         added: list[tuple[bytes, bytes]],
+        time: int | None = None,
     ) -> bytes:
         if commons_id is None:
             parents: list[bytes] = []
@@ -289,7 +298,7 @@ class Home:
             type=type,
             parents=parents,
             clock=clock,
-            time=now_ms(),
+            time=now_ms() if time is None else time,
             body=body,
         )
         event = domain.parse(raw)
