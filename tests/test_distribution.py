@@ -91,8 +91,8 @@ def test_the_policies_on_known_data():
     assert split(half, 999, even, {}, "2026-03") == {A: 250, B: 249}  # 499 out, 500 kept
 
 
-def test_a_round_is_previewed_approved_waived_and_paid_out():
-    scene = Scene()
+def autumn_round(scene):
+    """bao (20 points), chloe (10) and anna (3) share 66.00 EUR, proposed and decided."""
     for writer in (scene.bao, scene.bao, scene.chloe):
         work = scene.propose(writer)
         scene.act(scene.anna, "contribution.accept", {"contribution": work.id, "revision": 0})
@@ -125,6 +125,12 @@ def test_a_round_is_previewed_approved_waived_and_paid_out():
     )
     scene.act(scene.chloe, "proposal.vote", {"proposal": vote.id, "ballot": "yes"})
     scene.act(scene.anna, "proposal.close", {"proposal": vote.id})
+    return made
+
+
+def test_a_round_is_previewed_approved_waived_and_paid_out():
+    scene = Scene()
+    made = autumn_round(scene)
     state = scene.state()
     assert state.records[f"distribution/{made.id.hex()}"]["state"] == "approved"
     owed = balances(state.records)
@@ -159,3 +165,31 @@ def test_a_round_is_previewed_approved_waived_and_paid_out():
     assert sum(final.values()) == 0
     paid = state.records[f"distribution-paid/EUR/{scene.chloe.did}"]
     assert paid == 0  # a waived share is not counted as paid: balanced rounds owe it again
+
+
+def test_a_share_given_to_another_commons_is_owed_to_it_and_paid_to_it():
+    scene = Scene()
+    made = autumn_round(scene)
+    songs = bytes(range(32))  # another commons: the fold only keeps its id
+    given = scene.act(scene.bao, "distribution.waive", {"round": made.id, "to": songs})
+    payee = "commons:" + songs.hex()
+    state = scene.state()
+    owed = balances(state.records)
+    assert code_of(state, given) is None
+    assert owed[f"EUR/liabilities:payable:{scene.bao.did}"] == 0
+    assert owed[f"EUR/liabilities:payable:{payee}"] == -4000
+    assert owed["EUR/expenses:distributions"] == 6600  # still given out: to the other commons
+    record = state.records[f"distribution/{made.id.hex()}"]
+    assert record["given"] == {scene.bao.did: songs} and record["waived"] == [scene.bao.did]
+    # Still bao's for the balanced policy: bao chose where it went.
+    assert state.records[f"distribution-paid/EUR/{scene.bao.did}"] == 4000
+    pay = {"commons": songs, "amount": 4000, "currency": "EUR", "date": DAY}
+    again = scene.act(scene.bao, "distribution.waive", {"round": made.id, "to": songs})
+    to_bao = {**pay, "commons": None, "person": scene.bao.did}
+    to_bao = scene.act(scene.anna, "ledger.payout", to_bao)
+    scene.act(scene.anna, "ledger.payout", pay)
+    state = scene.state()
+    assert code_of(state, again) == "no_share" and code_of(state, to_bao) == "overpaid"
+    final = balances(state.records)
+    assert final[f"EUR/liabilities:payable:{payee}"] == 0
+    assert final["EUR/assets:bank"] == 10_000 - 4000 and sum(final.values()) == 0

@@ -20,8 +20,8 @@ DAY = "2026-11-30"
 
 @pytest.fixture
 def node(tmp_path):
-    """A treasury with income in two currencies, an expense paid, a round decided and a
-    share paid out."""
+    """A treasury with income in two currencies, an expense paid, a round decided, a share
+    paid out and one given to another commons, partly paid to it."""
     with trail_guide(tmp_path / "home", TrailGuide) as made:
         s, c, anna, bao = made.service, made.commons, Actor("anna"), Actor("bao")
         s.ledger_record(anna, c, "donation", "50", "EUR", DAY, 'Café "du port"', "VIR 1")
@@ -39,6 +39,9 @@ def node(tmp_path):
         s.proposal_act(bao, c, vote["id"], "vote", ballot="yes")
         s.proposal_act(anna, c, vote["id"], "close")
         s.ledger_payout(anna, c, "bao", "10", "EUR", DAY)
+        songs = s.commons_create(anna, name="Bird songs")["id"]
+        s.distribution_waive(anna, c, round_, to="Bird songs")  # her euro, to another commons
+        s.ledger_payout(anna, c, "commons:" + songs, "0.40", "EUR", DAY)
         yield made
 
 

@@ -245,3 +245,36 @@ def test_the_command_line_previews_and_pays_out(node, tmp_path):
         cli, [*home, "--as", "anna", "ledger", "payout", "Trail guide", "bao", "--amount", "1"]
     )
     assert overpaid.exit_code == 1 and "more than the 0.00 EUR owed" in overpaid.stderr
+
+
+def test_a_share_is_given_to_another_commons_from_the_browser_and_paid_to_it(node):
+    accepted(node, "bao", "Map")
+    s, anna = node.service, Actor("anna")
+    songs = s.commons_create(anna, name="Bird songs")["id"]
+    round_ = s.distribution_propose(anna, node.commons, "Round", "10", "EUR")["id"]
+    vote = s.proposal_open(anna, node.commons, "Pay", kind="distribution", about=round_,
+                           closes_in_hours=0)  # fmt: skip
+    s.proposal_act(Actor("bao"), node.commons, vote["id"], "vote", ballot="yes")
+    s.proposal_act(anna, node.commons, vote["id"], "close")
+    bao, page = node.browser("bao"), f"/c/{node.commons}/treasury"
+    waive = f"/c/{node.commons}/distributions/{round_}/waive"
+    unknown = bao.post(waive, data={"csrf": csrf(bao, page), "to": "Nowhere", "next": page})
+    assert unknown.status_code == 404 and "Nowhere" in text(unknown)
+    given = bao.post(waive, data={"csrf": csrf(bao, page), "to": "Bird songs"})
+    assert given.status_code == 303, given.text
+    shown = text(bao.get(page))
+    assert "(given to Bird songs)" in shown and "share given to a commons" in shown
+    treasurer = node.browser("anna")
+    offered = re.search(r'<select name="person">(.*?)</select>', text(treasurer.get(page)), re.S)
+    assert offered and f'<option value="commons:{songs}">Bird songs</option>' in offered.group(1)
+    paid = treasurer.post(
+        f"/c/{node.commons}/payouts",
+        data={"csrf": csrf(treasurer, page), "person": f"commons:{songs}", "amount": "9",
+              "currency": "EUR", "date": "2026-12-03"},
+    )  # fmt: skip
+    assert paid.status_code == 303, paid.text
+    money = s.treasury(node.commons)["balances"]["EUR"]
+    assert money[f"liabilities:payable:commons:{songs}"] == -9  # bao's 9.09 EUR, 9 paid
+    french = node.browser("bao")
+    french.cookies.set("lang", "fr")
+    assert "donnée à Bird songs" in text(french.get(page))

@@ -53,7 +53,7 @@ class RoundBody(Signed):
 
 
 class PayoutBody(Signed):
-    person: str = Field(description="a name or a DID")
+    person: str = Field(description="a name or a DID; or commons: and a commons' name or id")
     amount: str
     currency: str = "EUR"
     date: str
@@ -61,7 +61,7 @@ class PayoutBody(Signed):
 
 
 class Waiver(Signed):
-    pass
+    to: str | None = Field(None, description="a commons to give the share to; none: back")
 
 
 class Enterprise(Signed):
@@ -119,7 +119,7 @@ def add_treasury_routes(app: FastAPI, service: Service, writes: list[Any]) -> No
 
     @app.post("/api/commons/{ref}/distributions/{round}/waive", dependencies=W)
     def distribution_waive(ref: str, round: str, body: Waiver) -> dict[str, Any]:
-        return s.distribution_waive(body.actor(), ref, round)
+        return s.distribution_waive(body.actor(), ref, round, body.to)
 
     @app.post("/api/commons/{ref}/payouts", dependencies=W)
     def ledger_payout(ref: str, body: PayoutBody) -> dict[str, Any]:

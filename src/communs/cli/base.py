@@ -394,6 +394,7 @@ CREATED = {
     "assessment": N_("assessment created"),
     "distribution": N_("distribution round proposed"),
     "waiver": N_("share waived"),
+    "gift": N_("share given to a commons"),
     "enterprise": N_("enterprise registered"),
     "fork": N_("fork created"),
     "contribution": N_("contribution created"),

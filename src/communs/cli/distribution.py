@@ -147,9 +147,11 @@ def list_(ctx: Context, commons: str, as_json: bool) -> None:
 @distribution_group.command("waive")
 @commons_argument
 @click.argument("round")
+@click.option("--to", "to", default=None, help="Give it to this other commons (name or id).")
 @json_option
 @pass_ctx
-def waive(ctx: Context, commons: str, round: str, as_json: bool) -> None:
-    """Give your share of an approved ROUND back to the treasury."""
-    made = ctx.service.distribution_waive(ctx.actor, commons, round)
+def waive(ctx: Context, commons: str, round: str, to: str | None, as_json: bool) -> None:
+    """Give your share of an approved ROUND back to the treasury, or --to another commons.
+    Example: communs distribution waive guide 3fa2 --to songs"""
+    made = ctx.service.distribution_waive(ctx.actor, commons, round, to)
     created(as_json, made["id"], "waiver")

@@ -190,7 +190,8 @@ def payout(
     as_json: bool,
 ) -> None:
     """Pay PERSON (a name or a DID) what the treasury of COMMONS owes them (a treasurer):
-    their shares of distribution rounds. Example: communs ledger payout guide bao --amount 40
+    their shares of distribution rounds; or commons:NAME, the shares given to that commons.
+    Example: communs ledger payout guide bao --amount 40
     """
     made = ctx.service.ledger_payout(
         ctx.actor, commons, person, amount, currency, date or today(), reference

@@ -7,12 +7,14 @@ A binding proposal of kind ``distribution`` about the round decides it, by the c
 rule for that kind; when it passes, each share is booked as owed to its person
 (``expenses:distributions`` to ``liabilities:payable:<did>``), and a treasurer pays it like
 any debt (``ledger.payout``). Until it is paid, a person may waive their share: it goes back
-to the treasury. Shares always add up to the budget to the minor unit, but for what a
-bucket policy leaves in the treasury.
+to the treasury, or to another commons they name, which the treasury then owes it
+(``liabilities:payable:commons:<id>``). Shares always add up to the budget to the minor
+unit, but for what a bucket policy leaves in the treasury.
 
 Records: ``distribution/<id>`` (budget, currency, policy, month, shares, kept, state:
-proposed, approved; waived shares), ``distribution-paid/<currency>/<did>`` (what rounds
-gave each person, for the balanced policy).
+proposed, approved; the shares waived, and the commons each given one went to),
+``distribution-paid/<currency>/<did>`` (what rounds gave each person, for the balanced
+policy).
 """
 
 from typing import Any
@@ -55,12 +57,14 @@ class ProposeRound(Body, kw_only=True):
             raise ValueError("month: write it as YYYY-MM")
 
 
-class RoundRef(Body, kw_only=True):
+class Waive(Body, kw_only=True):
     round: Id
+    to: Id | None = None  # a commons the share is given to; none: back to this treasury
 
 
 class Payout(Body, kw_only=True):
-    person: str
+    person: str = ""  # the person paid, or
+    commons: Id | None = None  # the commons paid (a share given to it)
     amount: Amount
     currency: Currency
     date: Day
@@ -68,13 +72,27 @@ class Payout(Body, kw_only=True):
     reference: Short = ""
 
     def __post_init__(self) -> None:
-        check_did(self.person, "person")
+        if (self.commons is None) == (not self.person):
+            raise ValueError("person: name the person paid, or the commons, not both")
+        if self.person:
+            check_did(self.person, "person")
         if self.account not in ("assets:bank", "assets:cash"):
             raise ValueError("account: assets:bank or assets:cash")
 
+    @property
+    def payee(self) -> str:
+        return self.person or commons_payee(self.commons or b"")
+
 
 DISTRIBUTION_KIND = "distribution"
+COMMONS_PAYEE = "commons:"
 STATE_WORDS = {"proposed": N_("proposed, to decide"), "approved": N_("decided: shares owed")}
+
+
+def commons_payee(cid: bytes) -> str:
+    """What the treasury owes another commons is booked as to a payee named so (beside the
+    DIDs of people): ``liabilities:payable:commons:<id>``."""
+    return COMMONS_PAYEE + cid.hex()
 
 
 def round_key(rid: bytes) -> str:
@@ -153,14 +171,21 @@ def _decided(before: View, after: View, event: Event) -> Writes:
     return writes
 
 
-def _waived(body: RoundRef, words: Words) -> Line:
+def _waived(body: Waive, words: Words) -> Line:
+    if body.to is not None:
+        return Line(
+            N_("{who} gave their share of '{what}' to {commons}"),
+            {"what": words.title(body.round), "commons": body.to.hex()[:12]},
+        )
     return Line(N_("{who} waived their share of '{what}'"), {"what": words.title(body.round)})
 
 
-@event_type("distribution.waive", RoundRef, summary=_waived)
+@event_type("distribution.waive", Waive, summary=_waived)
 def waive(view: View, event: Event) -> Writes:
-    """A person gives their share of an approved round back to the treasury."""
-    rid = event.body.round
+    """A person gives their share of an approved round back to the treasury, or to another
+    commons: then the treasury owes it to that commons (paid by ``ledger.payout``), and it
+    still counts as theirs for the balanced policy — they chose where it went."""
+    rid, to = event.body.round, event.body.to
     record = view.get(round_key(rid))
     if record is None:
         raise Ineffective(UNKNOWN_ROUND, round=rid)
@@ -171,29 +196,37 @@ def waive(view: View, event: Event) -> Writes:
     if not share or event.author in record["waived"] or owed < share:
         raise Ineffective(NO_SHARE)
     currency = record["currency"]
-    entry = round_entry("waiver", rid, record)
-    writes = journal(
-        view, event, entry, [(payable(event.author), share), ("expenses:distributions", -share)]
-    )
-    key = paid_key(currency, event.author)
-    writes[key] = (view.get(key) or 0) - share
-    writes[round_key(rid)] = {**record, "waived": sorted([*record["waived"], event.author])}
+    if to is not None:
+        entry = {**round_entry("gift", rid, record), "commons": to}
+        moved = [(payable(event.author), share), (payable(commons_payee(to)), -share)]
+        writes = journal(view, event, entry, moved)
+    else:
+        entry = round_entry("waiver", rid, record)
+        back = [(payable(event.author), share), ("expenses:distributions", -share)]
+        writes = journal(view, event, entry, back)
+        key = paid_key(currency, event.author)
+        writes[key] = (view.get(key) or 0) - share
+    given = {**record.get("given", {}), event.author: to} if to is not None else None
+    waived = sorted([*record["waived"], event.author])
+    writes[round_key(rid)] = {**record, "waived": waived, **({"given": given} if given else {})}
     return writes
 
 
 def _paid_out(body: Payout, words: Words) -> Line:
+    to = words.person(body.person) if body.person else (body.commons or b"").hex()[:12]
     return Line(
         N_("{who} paid {money} to {person}"),
-        {"money": money(body.amount, body.currency), "person": words.person(body.person)},
+        {"money": money(body.amount, body.currency), "person": to},
     )
 
 
 @event_type("ledger.payout", Payout, summary=_paid_out)
 def payout(view: View, event: Event) -> Writes:
-    """A treasurer pays what the treasury owes a person (their shares), at most that."""
+    """A treasurer pays what the treasury owes a person (their shares) or a commons (shares
+    given to it), at most that."""
     body: Payout = event.body
     require_treasurer(view, event)
-    owed = -(view.get(balance_key(body.currency, payable(body.person))) or 0)
+    owed = -(view.get(balance_key(body.currency, payable(body.payee))) or 0)
     if body.amount > owed:
         raise Ineffective(
             OVERPAID, money=money(body.amount, body.currency), owed=money(owed, body.currency)
@@ -207,8 +240,9 @@ def payout(view: View, event: Event) -> Writes:
         "reference": body.reference,
         "title": None,
         "expense": None,
-        "person": body.person,
+        "person": body.person or None,
+        "commons": body.commons,
     }
     return journal(
-        view, event, entry, [(payable(body.person), body.amount), (body.account, -body.amount)]
+        view, event, entry, [(payable(body.payee), body.amount), (body.account, -body.amount)]
     )

@@ -179,8 +179,10 @@ class HttpService(HttpTaskOps):
         }
         return self._post(f"/api/commons/{ref}/distributions", body, actor)
 
-    def distribution_waive(self, actor: Actor, ref: str, round: str) -> dict[str, Any]:
-        return self._post(f"/api/commons/{ref}/distributions/{round}/waive", {}, actor)
+    def distribution_waive(
+        self, actor: Actor, ref: str, round: str, to: str | None = None
+    ) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/distributions/{round}/waive", {"to": to}, actor)
 
     def ledger_payout(
         self,

@@ -10,7 +10,7 @@ import msgspec
 
 from ..core.errors import BadInput
 from ..domain.credit import credit_key, everyone
-from ..domain.distribution import paid_key
+from ..domain.distribution import COMMONS_PAYEE, paid_key
 from ..domain.policies import POLICIES, Policy, split
 from ..domain.refusals import code, fault
 from .actions.taskops import record_id
@@ -21,6 +21,9 @@ from .treasury_ops import minor_units
 
 NOT_A_POLICY = code(
     "not_a_policy", "this is not a distribution policy ({problem}): one of {policies}"
+)
+GIVEN_TO_ITSELF = code(
+    "given_to_itself", "a share given to its own commons is a waiver: leave 'to' empty"
 )
 LATEST = 20  # rounds a page lists
 
@@ -139,11 +142,20 @@ class DistributionOps:
             event = self.home.emit(self._me(actor), commons, "distribution.propose", body)
         return {"id": event.hex()}
 
-    def distribution_waive(self, actor: Actor, ref: str, round: str) -> dict[str, Any]:
+    def distribution_waive(
+        self, actor: Actor, ref: str, round: str, to: str | None = None
+    ) -> dict[str, Any]:
+        """Give one's share of an approved round back to the treasury, or ``to`` another
+        commons this node knows (by its name or id), which the treasury then owes it."""
         with self.lock:
             commons = self._commons(ref)
             rid = record_id(self.home, commons, "distribution/", round, "distribution")
-            event = self.home.emit(self._me(actor), commons, "distribution.waive", {"round": rid})
+            body: dict[str, Any] = {"round": rid}
+            if to:
+                body["to"] = self._commons(to)
+                if body["to"] == commons:
+                    raise fault(BadInput, GIVEN_TO_ITSELF)
+            event = self.home.emit(self._me(actor), commons, "distribution.waive", body)
         return {"id": event.hex()}
 
     def ledger_payout(
@@ -156,15 +168,19 @@ class DistributionOps:
         date: str,
         reference: str = "",
     ) -> dict[str, Any]:
-        """Pay a person what the treasury owes them (a treasurer)."""
+        """Pay a person what the treasury owes them (a treasurer), or a commons the shares
+        given to it (``person``: ``commons:`` and its name or id)."""
         minor = minor_units(amount, currency)
         with self.lock:
             home = self.home
             commons = self._commons(ref)
-            known = queries.names(home, home.cid(commons))
-            did = person_named(person, known, lambda n: account_did(home, n))
-            body = {
-                "person": did,
+            body: dict[str, Any]
+            if person.startswith(COMMONS_PAYEE):
+                body = {"commons": self._commons(person.removeprefix(COMMONS_PAYEE))}
+            else:
+                known = queries.names(home, home.cid(commons))
+                body = {"person": person_named(person, known, lambda n: account_did(home, n))}
+            body |= {
                 "amount": minor,
                 "currency": currency.strip().upper(),
                 "date": date,

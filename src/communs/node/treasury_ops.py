@@ -10,7 +10,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..core.errors import BadInput
+from ..core.errors import BadInput, NotFound
+from ..domain.distribution import COMMONS_PAYEE
 from ..domain.refusals import code, fault
 from ..domain.treasury import PAYABLE, digits, expense_key, treasurers
 from .actions.taskops import record_id
@@ -55,6 +56,18 @@ def minor_units(amount: str | int, currency: str) -> int:
     return int(scaled)
 
 
+def payee_name(home: Any, known: dict[str, str], payee: str) -> str | None:
+    """Who the treasury owes, by name: a person's, or a commons' (a share given to it) when
+    this node holds it."""
+    if not payee.startswith(COMMONS_PAYEE):
+        return known.get(payee)
+    try:
+        cid = bytes.fromhex(payee.removeprefix(COMMONS_PAYEE))
+        return (home.state(cid).get("charter") or {}).get("name")
+    except (ValueError, NotFound):
+        return None
+
+
 class TreasuryOps:
     """Mixed into ``Service`` (which provides ``home``, ``lock``, ``_commons`` and ``_me``)."""
 
@@ -81,6 +94,13 @@ class TreasuryOps:
                 {"id": key.split("/", 1)[1], **queries.hexed(record)} for key, record in expenses
             ]
             keepers = treasurers(home.state(commons))
+            owed = {
+                account[len(PAYABLE) :]
+                for accounts in balances.values()
+                for account in accounts
+                if account.startswith(PAYABLE)
+            }
+            names = {payee: payee_name(home, known, payee) for payee in owed}
             months: dict[str, dict[str, dict[str, int]]] = {}
             for key, value in home.store.scan_records(cid, "treasury-month/"):
                 _, month, currency = key.split("/")
@@ -91,15 +111,9 @@ class TreasuryOps:
             entry["by_name"] = known.get(entry["by"])
         for expense in listed:
             expense["by_name"] = known.get(expense["by"])
-        owed = {
-            account[len(PAYABLE) :]
-            for accounts in balances.values()
-            for account in accounts
-            if account.startswith(PAYABLE)
-        }
         return {
             "commons": {"id": commons.hex()},
-            "names": {did: known.get(did) for did in owed},
+            "names": names,
             "balances": balances,
             "journal": journal,
             "months": months,

@@ -68,7 +68,10 @@ def add_routes(web: Web) -> None:
     @web.route("/c/{ref}/distributions/{rid}/waive", methods=("POST",))
     async def waive(request: Request) -> Response:
         ref = request.path_params["ref"]
-        await web.form(request)
+        form = await web.form(request)
         actor = web.actor(request)
-        made = await web.call(service.distribution_waive, actor, ref, request.path_params["rid"])
+        to = text_of(form, "to") or None
+        made = await web.call(
+            service.distribution_waive, actor, ref, request.path_params["rid"], to
+        )
         return web.done(request, made, f"/c/{quote(ref)}/treasury#distributions")

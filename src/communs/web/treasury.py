@@ -38,6 +38,7 @@ ENTRY_KINDS = {
     "payment": N_("payment"),
     "distribution": N_("round decided: shares owed"),
     "waiver": N_("share waived"),
+    "gift": N_("share given to a commons"),
     "payout": N_("share paid out"),
 }
 ACCOUNTS = {"assets:bank": N_("in the bank"), "assets:cash": N_("in the cash box")}
