@@ -7,6 +7,9 @@ import pytest
 
 from communs.core.errors import Refused
 from communs.store.local import LocalState
+from communs.store.local_schema import MIGRATIONS
+
+ALL = list(range(1, len(MIGRATIONS) + 1))  # every migration, in order
 
 BEFORE_MIGRATIONS = """
 CREATE TABLE peers (url TEXT PRIMARY KEY, source TEXT NOT NULL DEFAULT 'manual',
@@ -39,13 +42,13 @@ def test_a_local_db_of_the_release_before_migrations_keeps_everything(tmp_path):
         assert local.follows() == [bytes.fromhex("00112233")]
         assert [r["reason"] for r in local.refusals()] == ["blocked author"]
         versions = local.db.execute("SELECT version, name FROM migrations").fetchall()
-        assert versions == [(1, "_migration_1"), (2, "_migration_2"), (3, "_migration_3")]
+        assert versions == [(n, f"_migration_{n}") for n in ALL]
         assert local.refusal_counts() == {"blocked author": 1}  # counted from the old rows
     finally:
         local.close()
     again = LocalState(path)  # opened again: nothing to run, nothing lost
     try:
-        assert local_versions(again) == [1, 2, 3] and len(again.peers()) == 1
+        assert local_versions(again) == ALL and len(again.peers()) == 1
     finally:
         again.close()
 
@@ -65,7 +68,7 @@ def test_a_local_db_of_a_newer_release_is_refused_untouched(tmp_path):
         LocalState(path)
     db = sqlite3.connect(path)
     versions = [r[0] for r in db.execute("SELECT version FROM migrations ORDER BY version")]
-    assert versions == [1, 2, 3, 99]
+    assert versions == [*ALL, 99]
     db.close()
 
 
@@ -81,6 +84,6 @@ def test_a_new_local_db_keeps_what_a_node_chooses(tmp_path):
         assert local.authors("blocked") == {"did:key:zBlocked"}
         assert local.file_policy(b"c" * 32) == {"fetch": "lazy", "quota": None}
         assert local.file_policy(None) == {"fetch": "lazy", "quota": 1000}
-        assert local_versions(local) == [1, 2, 3]
+        assert local_versions(local) == ALL
     finally:
         local.close()

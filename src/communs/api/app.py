@@ -34,6 +34,7 @@ from .credit import add_credit_routes
 from .files import add_file_routes, spool
 from .guard import Guard
 from .peers import add_peer_routes
+from .personal import add_personal_routes
 from .sync import add_sync_routes
 from .tasks import add_task_routes, add_thread_routes
 from .tracker import add_torrent_routes, add_tracker_routes
@@ -209,6 +210,7 @@ def create_app(
     add_task_routes(app, service, W)
     add_credit_routes(app, service, W)
     add_treasury_routes(app, service, W)
+    add_personal_routes(app, service, W)
     add_thread_routes(app, service, W)
 
     def owner(authorization: str | None) -> bool:

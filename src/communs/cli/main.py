@@ -44,6 +44,7 @@ LAZY = {
     "follow": ".peers:follow",
     "ledger": ".treasury:ledger_group",
     "peer": ".peers:peer_group",
+    "personal": ".personal:personal_group",
     "proposal": ".governance:proposal_group",
     "status": ".peers:status",
     "sync": ".peers:sync",

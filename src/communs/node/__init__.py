@@ -47,6 +47,7 @@ _FACE: dict[str, tuple[str, str | None]] = {
     "LanDiscovery": (".peers.discovery", "LanDiscovery"),
     "governing": (".actions.governing", None),
     "is_text": (".actions.merge", "is_text"),
+    "PERSONAL_FIELDS": (".personal_ops", "FIELDS"),
     "queries": (".reads.queries", None),
     "hexed": (".reads.queries", "hexed"),
     "Counting": (".http", "Counting"),

@@ -32,6 +32,7 @@ from .home.shared import Shared
 from .inbox_ops import InboxOps
 from .page_queries import PageQueries
 from .peers.probe import probe_peer
+from .personal_ops import PersonalOps
 from .reads import mentions, queries
 from .running import Running
 from .treasury_ops import TreasuryOps
@@ -68,6 +69,7 @@ class Service(
     TreasuryOps,
     DistributionOps,
     EnterpriseOps,
+    PersonalOps,
     PageQueries,
     Running,
 ):
@@ -218,6 +220,11 @@ class Service(
             made = build_demo(self.home)
         for commons in made["commons"]:
             self.local.follow(bytes.fromhex(commons["id"]))
+        # chloe, owed for the waymarks' paint, told the guide's treasurers where to pay her:
+        # kept on this node only (``personal_ops``), as a person's details always are
+        guide = next(c["id"] for c in made["commons"] if c["name"] == "Aber valley trail guide")
+        details = {"legal_name": "Chloé Le Gall", "iban": "FR7630006000011234567890189"}
+        self.personal_set(Actor("chloe"), guide, details)
         return made
 
     # -- contributions ---------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """What is local to one node and never replicated: peers, follows, trusted and blocked authors,
-acceptance policies, the log of events refused from peers, and each person's notifications
-(``inbox``). A small SQLite file beside the event store (``local.db``, with numbered
-migrations in ``local_schema``), so a node's choices never leak into the public log."""
+acceptance policies, the log of events refused from peers, each person's notifications
+(``inbox``) and the personal data people give a commons (``personal``). A small SQLite file
+beside the event store (``local.db``, with numbered migrations in ``local_schema``), so a
+node's choices never leak into the public log."""
 
 import sqlite3
 import threading
@@ -13,6 +14,7 @@ from ..core.errors import BadInput, NotFound
 from ..domain.refusals import code, fault
 from .inbox import Inbox
 from .local_schema import MIGRATIONS
+from .personal import Personal
 from .sqlite_schema import migrate
 
 ACCEPT = ("anyone", "maintainers")
@@ -47,10 +49,11 @@ def normalize_url(url: str) -> str:
     return url
 
 
-class LocalState(Inbox):
+class LocalState(Inbox, Personal):
     def __init__(self, path: Path):
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA secure_delete = ON")  # erased personal data is overwritten
         self.db.execute("BEGIN IMMEDIATE")
         try:
             migrate(self.db, MIGRATIONS, str(path))

@@ -68,4 +68,21 @@ def _migration_3(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_migration_1, _migration_2, _migration_3]
+def _migration_4(db: sqlite3.Connection) -> None:
+    """Personal data a person gives a commons of this node (``store/personal``), one row a
+    field, and who read it, when."""
+    run_script(
+        db,
+        """
+        CREATE TABLE personal (commons BLOB NOT NULL, person TEXT NOT NULL,
+            field TEXT NOT NULL, value TEXT NOT NULL, updated INTEGER NOT NULL,
+            PRIMARY KEY (commons, person, field));
+        CREATE INDEX personal_by_person ON personal (person);
+        CREATE TABLE personal_reads (commons BLOB NOT NULL, person TEXT NOT NULL,
+            reader TEXT NOT NULL, time INTEGER NOT NULL);
+        CREATE INDEX personal_reads_by_person ON personal_reads (person, commons, time)
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_migration_1, _migration_2, _migration_3, _migration_4]

@@ -34,6 +34,7 @@ from . import (
     notifications,
     pages,
     people,
+    personal,
     proposals,
     start,
     treasury,
@@ -46,7 +47,7 @@ def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
     # invite before proposals: its routes are more specific than {action}.
     modules = (
         pages, start, notifications, feeds, compare, contributions, files, board, people,
-        credit, treasury, economy, invite, proposals, charter, health, node,
+        credit, treasury, economy, personal, invite, proposals, charter, health, node,
     )  # fmt: skip
     for module in modules:
         module.add_routes(web)

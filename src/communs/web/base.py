@@ -215,13 +215,16 @@ class Web:
         if request.method != "POST" or form is None or self.wants_json(request):
             return None
         here = request.url.path
-        # the page named by the form, else the one it came from, else its action's parent
-        # ("/c/…/tasks/ID/done" is sent from "/c/…/tasks/ID")
-        candidates = [str(form.get("next") or ""), self._referer(request), here.rsplit("/", 1)[0]]
+        # the page named by the form, else the one it came from, else the page at its action
+        # ("/c/…/enterprises" posts to itself), else its action's parent ("/c/…/tasks/ID/done"
+        # is sent from "/c/…/tasks/ID")
+        candidates = [
+            str(form.get("next") or ""), self._referer(request), here, here.rsplit("/", 1)[0]
+        ]  # fmt: skip
         found = None
         for candidate in candidates:
             back = urlsplit(safe_next(candidate, ""))
-            if not back.path or back.path == here:
+            if not back.path:
                 continue
             scope = {**request.scope, "method": "GET", "path": back.path, "query_string":
                      back.query.encode(), "raw_path": back.path.encode()}  # fmt: skip
