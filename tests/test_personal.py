@@ -3,7 +3,6 @@ them, only they and its treasurers see it (each read noted for the person), they
 and erase it for good — from the service, the API, the command line and the browser."""
 
 import html as htmllib
-import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from communs.cli.main import cli
 from communs.core.errors import BadInput, Refused
 from communs.node.home.folder import Actor
 from communs.node.home.lock import ensure_token
-from webkit import TrailGuide, csrf, trail_guide
+from webkit import TrailGuide, csrf, ink_owed_to_bao, trail_guide
 
 IBAN = "FR7630006000011234567890189"
 PRINTED = "FR76 3000 6000 0112 3456 7890 189"
@@ -26,13 +25,7 @@ def node(tmp_path) -> Iterator[TrailGuide]:
     """anna (maintainer, so treasurer) approved bao's 12.50 EUR expense: the treasury owes
     bao."""
     with trail_guide(tmp_path / "home", TrailGuide) as made:
-        s, anna, bao = made.service, Actor("anna"), Actor("bao")
-        s.ledger_record(anna, made.commons, "donation", "50", "EUR", "2026-11-30", "Café")
-        receipt = s.blob_add(io.BytesIO(b"ticket"), "ticket.txt")["hash"]
-        filed = s.expense_file(
-            bao, made.commons, "Ink", "12.50", "EUR", "materials", "2026-12-01", "", receipt
-        )
-        s.expense_act(anna, made.commons, filed["id"], "approve")
+        ink_owed_to_bao(made)
         yield made
 
 

@@ -1,6 +1,7 @@
 """What the in-process web tests share: Starlette's test client, a visitor signed in, and a
 node where anna maintains a trail guide and bao takes part."""
 
+import io
 import re
 import warnings
 from collections.abc import Iterator
@@ -56,6 +57,19 @@ class TrailGuide:
 Made = TypeVar("Made", bound=TrailGuide)
 
 
+def ink_owed_to_bao(made: TrailGuide) -> str:
+    """anna (treasurer) records a 50.00 EUR donation on 2026-11-30, by hand, and approves
+    bao's 12.50 EUR expense for ink, unpaid: the treasury owes bao. Its id."""
+    s, anna, bao = made.service, Actor("anna"), Actor("bao")
+    s.ledger_record(anna, made.commons, "donation", "50", "EUR", "2026-11-30", "Café")
+    receipt = s.blob_add(io.BytesIO(b"ticket"), "ticket.txt")["hash"]
+    filed = s.expense_file(
+        bao, made.commons, "Ink", "12.50", "EUR", "materials", "2026-12-01", "", receipt
+    )
+    s.expense_act(anna, made.commons, filed["id"], "approve")
+    return filed["id"]
+
+
 @contextmanager
 def trail_guide(home: Path, kind: type[Made]) -> Iterator[Made]:
     """A ``kind`` of TrailGuide on a new home; the service is closed at the end."""
@@ -69,4 +83,4 @@ def trail_guide(home: Path, kind: type[Made]) -> Iterator[Made]:
         service.close()
 
 
-__all__ = ["TestClient", "TrailGuide", "csrf", "trail_guide", "visitor"]
+__all__ = ["TestClient", "TrailGuide", "csrf", "ink_owed_to_bao", "trail_guide", "visitor"]

@@ -2,13 +2,19 @@
 recorded; an expense filed and taken through attach, approve, reject, pay and acknowledge.
 Amounts are sent as people write them ("50.00") with their currency."""
 
+import base64
+import binascii
 from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic import Field
 
+from ..core.errors import BadInput
+from ..domain.refusals import code, fault
 from ..node import Service
 from .bodies import Signed
+
+NOT_BASE64 = code("not_base64", "the statement's data is not base64: encode the file's bytes")
 
 
 class Income(Signed):
@@ -50,6 +56,23 @@ class RoundBody(Signed):
         "proportional", description="proportional, recent, balanced, or {name: buckets, …}"
     )
     month: str | None = Field(None, description="YYYY-MM; default: this month")
+
+
+class Statement(Signed):
+    data: str = Field(description="the bank statement's file, in base64")
+    format: Literal["ofx", "csv"] = "ofx"
+    mapping: dict[str, str] = Field(
+        default_factory=dict,
+        description="csv: the column of each role (date, amount or debit and credit, name, "
+        "memo, reference, currency); roles not given are guessed from the header",
+    )
+    currency: str = Field("EUR", description="csv: the currency when no column says it")
+
+
+class Confirmed(Signed):
+    actions: list[dict[str, Any]] = Field(
+        max_length=20_000, description="the proposed actions of a statement's lines to record"
+    )
 
 
 class PayoutBody(Signed):
@@ -126,6 +149,21 @@ def add_treasury_routes(app: FastAPI, service: Service, writes: list[Any]) -> No
         return s.ledger_payout(
             body.actor(), ref, body.person, body.amount, body.currency, body.date, body.reference
         )
+
+    @app.post("/api/commons/{ref}/statements/read", dependencies=W)
+    def statement_read(ref: str, body: Statement) -> dict[str, Any]:
+        """A treasurer's bank statement, each line matched to what the treasury expects;
+        nothing is written."""
+        try:
+            data = base64.b64decode(body.data, validate=True)
+        except binascii.Error:
+            raise fault(BadInput, NOT_BASE64) from None
+        return s.statement_read(body.actor(), ref, data, body.format, body.mapping, body.currency)
+
+    @app.post("/api/commons/{ref}/statements/confirm", dependencies=W)
+    def statement_confirm(ref: str, body: Confirmed) -> dict[str, Any]:
+        """Record the confirmed lines of a statement, each on its own."""
+        return s.statement_confirm(body.actor(), ref, body.actions)
 
     @app.get("/api/commons/{ref}/enterprises")
     def enterprises(ref: str, month: str | None = None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ Every action is a signed event; reads take --json. The home (keys, events, files
 --home DIR, or $COMMUNS_HOME, or the platform's user data folder.
 """
 
+import shlex
 from pathlib import Path
 
 import click
@@ -478,6 +479,9 @@ def demo(ctx: Context, serve: bool, listen: str, as_json: bool) -> None:
     click.echo(f"  export COMMUNS_HOME={made['home']}")
     for command in ("commons show", "contribution list", "commons log", "commons lineage"):
         click.echo(f"  communs {command} {first}")
+    if made.get("statement"):
+        guide = shlex.quote(made["commons"][0]["name"])
+        click.echo(f"  communs --as anna ledger import {guide} {made['statement']}")
     if serve:
         ctx.close()
         from ..api.server import serve as run

@@ -317,3 +317,8 @@ _step(
     reference=click.option("--reference", default="", help="The bank's reference."),
 )
 _step("acknowledge")
+
+
+from .statements import import_statement  # noqa: E402  (its own module, under ledger)
+
+ledger_group.add_command(import_statement)

@@ -139,6 +139,7 @@ WORK = {
     "expense.reject": N_("reject expenses"),
     "ledger.record": N_("record income"),
     "ledger.payout": N_("pay out shares"),
+    "ledger.import": N_("read bank statements into the treasury"),
     "distribution.propose": N_("propose distributions"),
     "proposal.commit": N_("vote on this proposal"),
     "proposal.object": N_("object to this proposal"),

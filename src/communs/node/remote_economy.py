@@ -2,6 +2,7 @@
 ``TreasuryOps``, ``DistributionOps``, ``EnterpriseOps`` and ``PersonalOps`` on the
 ``Service``, over a running node's HTTP API."""
 
+import base64
 import json
 from typing import Any
 from urllib.parse import quote
@@ -184,3 +185,26 @@ class HttpEconomyOps:
 
     def payees(self, actor: Actor, ref: str) -> dict[str, Any]:
         return self._post(f"/api/commons/{ref}/payees/read", {}, actor)
+
+    # bank statements
+    def statement_read(
+        self,
+        actor: Actor,
+        ref: str,
+        data: bytes,
+        format: str = "ofx",
+        mapping: dict[str, str] | None = None,
+        currency: str = "EUR",
+    ) -> dict[str, Any]:
+        body = {
+            "data": base64.b64encode(data).decode(),
+            "format": format,
+            "mapping": mapping or {},
+            "currency": currency,
+        }
+        return self._post(f"/api/commons/{ref}/statements/read", body, actor)
+
+    def statement_confirm(
+        self, actor: Actor, ref: str, actions: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/statements/confirm", {"actions": actions}, actor)

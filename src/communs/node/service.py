@@ -35,6 +35,7 @@ from .peers.probe import probe_peer
 from .personal_ops import PersonalOps
 from .reads import mentions, queries
 from .running import Running
+from .statement_ops import StatementOps
 from .treasury_ops import TreasuryOps
 
 CONTRIBUTION_NOT_FOUND = code(
@@ -59,6 +60,17 @@ FILES_UNSEEN = plural_code(
 )
 
 
+# The guide's bank, as a French bank exports it: the waymarks' paint and dara's share paid,
+# the company's reciprocity and a donation in, and a fee nothing expected.
+DEMO_STATEMENT = """Date opération;Libellé;Montant;Référence
+03/12/2026;VIR CHLOE LE GALL PEINTURE;-42,50;B-102
+04/12/2026;VELO TOURS SARL;30,00;B-103
+04/12/2026;FRAIS BANCAIRES;-3,20;B-104
+04/12/2026;VIR DARA PART AUTOMNE;-50,00;B-105
+05/12/2026;ASSOCIATION DES RANDONNEURS;120,00;B-106
+"""
+
+
 class Service(
     FileOps,
     TaskOps,
@@ -70,6 +82,7 @@ class Service(
     DistributionOps,
     EnterpriseOps,
     PersonalOps,
+    StatementOps,
     PageQueries,
     Running,
 ):
@@ -225,7 +238,9 @@ class Service(
         guide = next(c["id"] for c in made["commons"] if c["name"] == "Aber valley trail guide")
         details = {"legal_name": "Chloé Le Gall", "iban": "FR7630006000011234567890189"}
         self.personal_set(Actor("chloe"), guide, details)
-        return made
+        statement = self.home.path / "bank-statement.csv"  # for a treasurer to read in
+        statement.write_text(DEMO_STATEMENT, encoding="utf-8")
+        return {**made, "statement": str(statement)}
 
     # -- contributions ---------------------------------------------------------------------
 

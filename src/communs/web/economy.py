@@ -1,17 +1,34 @@
 """The economy's other pages in the browser: enterprises (who builds on the commons, their
-pledge, what they gave and are behind) and the steps of a distribution round (proposed by a
-treasurer from a preview on the treasury page, a share waived)."""
+pledge, what they gave and are behind), the steps of a distribution round (proposed by a
+treasurer from a preview on the treasury page, a share waived), and a bank statement read
+by a treasurer, its lines matched, the ones they tick recorded."""
 
+import json
+import re
 from typing import Any
 from urllib.parse import quote
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..domain.enterprises import FORM_WORDS as LEGAL_FORMS
 from ..domain.policies import as_given
+from ..i18n import N_
+from . import uploads
 from .base import Web
 from .discussion import text_of
+
+STATEMENT_LIMIT = 5 * 1024 * 1024
+STATUS_WORDS = {"recorded": N_("already recorded"), "proposed": N_("to record"),
+                "unknown": N_("no match")}  # fmt: skip
+CHOOSE_STATEMENT = N_("choose the statement's file: OFX or CSV, exported from your bank")
+
+
+def mapping_of(text: str) -> dict[str, str]:
+    """ "date=Date opération; amount=Montant" (or one a line): a CSV's column mapping."""
+    pairs = (part.partition("=") for part in re.split(r"[;\n]", text))
+    return {role.strip(): column.strip() for role, _, column in pairs if column.strip()}
 
 
 def add_routes(web: Web) -> None:
@@ -75,3 +92,46 @@ def add_routes(web: Web) -> None:
             service.distribution_waive, actor, ref, request.path_params["rid"], to
         )
         return web.done(request, made, f"/c/{quote(ref)}/treasury#distributions")
+
+    @web.route("/c/{ref}/treasury/statement", methods=("POST",))
+    async def statement(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        form = await uploads.form_with_files(web, request, STATEMENT_LIMIT)
+        actor = web.actor(request)
+        upload = form.get("statement")
+        try:
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                return web.error(request, 400, CHOOSE_STATEMENT)
+            data = await upload.read()
+            name = upload.filename.lower()
+        finally:
+            await form.close()
+        format = text_of(form, "format") or ("ofx" if name.endswith((".ofx", ".qfx")) else "csv")
+        read = await web.call(
+            service.statement_read,
+            actor,
+            ref,
+            data,
+            format,
+            mapping_of(text_of(form, "mapping")),
+            text_of(form, "currency") or "EUR",
+        )
+        for number, line in enumerate(read["lines"]):
+            line["number"] = number
+            line["sent"] = json.dumps(line.get("action") or {}, ensure_ascii=False)
+        data_ = {**read, "commons": service.commons_show(ref), "status_words": STATUS_WORDS}
+        return web.page(request, "statement.html", data_)
+
+    @web.route("/c/{ref}/treasury/statement/confirm", methods=("POST",))
+    async def confirm(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        form = await web.form(request)
+        actor = web.actor(request)
+        chosen = [json.loads(str(form.get(f"action-{n}") or "{}")) for n in form.getlist("line")]
+        made = await web.call(service.statement_confirm, actor, ref, [a for a in chosen if a])
+        refused = [r for r in made["results"] if r["status"] == "refused"]
+        if refused and not web.wants_json(request):
+            said = [r["error"] for r in refused]
+            data = {**made, "commons": service.commons_show(ref), "refused": said}
+            return web.page(request, "statement.html", {**data, "lines": None}, 409)
+        return web.done(request, made, f"/c/{quote(ref)}/treasury#journal")

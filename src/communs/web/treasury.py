@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -230,18 +229,7 @@ def add_routes(web: Web) -> None:
         return str((await web.call(service.blob_add, upload.file, name))["hash"])
 
     async def posted(request: Request) -> Any:
-        """A form that may carry a receipt: bounded before a byte is read."""
-        web.actor(request)
-        try:
-            uploads.bound(request)
-            form = await request.form()
-        except uploads.TooLarge as error:
-            raise HTTPException(413, web.said(request, error)) from None
-        try:
-            return await web.form(request)
-        except BaseException:
-            await form.close()
-            raise
+        return await uploads.form_with_files(web, request)
 
     @web.route("/c/{ref}/expenses", methods=("POST",))
     async def file_expense(request: Request) -> Response:

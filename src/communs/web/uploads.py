@@ -6,12 +6,17 @@ refused upload is kept. Bigger files are added on the node itself (``communs blo
 travel over BitTorrent (docs/media.md).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from ..core.errors import CommunsError
 from ..domain.refusals import code, fault
+
+if TYPE_CHECKING:
+    from .base import Web
 
 UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes a single request may upload through the web or the API
 
@@ -57,3 +62,19 @@ def bound(request: Request, limit: int = UPLOAD_LIMIT) -> None:
         return message
 
     request._receive = counted
+
+
+async def form_with_files(web: "Web", request: Request, limit: int = UPLOAD_LIMIT) -> FormData:
+    """A signed-in visitor's form that may carry files: bounded before a byte is read, then
+    checked as every form is (``Web.form``)."""
+    web.actor(request)
+    try:
+        bound(request, limit)
+        form = await request.form()
+    except TooLarge as error:
+        raise HTTPException(413, web.said(request, error)) from None
+    try:
+        return await web.form(request)
+    except BaseException:
+        await form.close()
+        raise
