@@ -64,7 +64,7 @@ def test_an_expense_is_filed_approved_paid_and_shown_in_french(
     expect(balances).to_contain_text("42,50\u00a0€")
     chart = anna.locator("figure.treasury-chart svg")
     expect(chart).to_be_visible()
-    expect(chart).to_contain_text("Recettes et dépenses par mois (EUR)")
+    expect(chart).to_contain_text("Entrées et sorties par mois (EUR)")
     width = anna.evaluate("document.documentElement.scrollWidth")
     assert width <= anna.viewport_size["width"]
     shots(anna, "journal")

@@ -195,6 +195,12 @@ def test_a_round_is_previewed_proposed_voted_waived_and_paid_from_the_browser(no
     assert money[f"liabilities:payable:{node.bao}"] == 0
     assert money["assets:bank"] == 5000 - 2000
     assert "Give my share back" not in text(node.browser("bao").get(page))  # paid: nothing to waive
+    figure = r'<figure class="treasury-chart">(<svg.*?</svg>)</figure>'
+    chart = re.search(figure, text(anna.get(page)), re.S)
+    assert chart and "shared among contributors" in chart.group(1)
+    # the donation's month, then this one: income, expenses (the round apart), what was shared
+    values = re.findall(r'<desc class="value">([^<]*)</desc>', chart.group(1))
+    assert values == ["50", "0", "0", "0", "0", "20"]
 
 
 def test_the_command_line_previews_and_pays_out(node, tmp_path):

@@ -87,8 +87,25 @@ def _pygal():  # noqa: ANN202
     return pygal
 
 
-def chart(months: dict[str, dict[str, int]], currency: str, _: Any) -> str:
-    """Income and expenses by month (the last twelve), as an SVG bar chart."""
+def distributed(rounds: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """What decided rounds shared among contributors, by currency and month: their shares,
+    less those waived back to the treasury (a share given to a commons stays shared)."""
+    found: dict[str, dict[str, int]] = {}
+    for r in rounds:
+        if r["state"] != "approved":
+            continue
+        back = set(r.get("waived") or ()) - set(r.get("given") or {})
+        shared = sum(s["amount"] for s in r["shares"] if s["did"] not in back)
+        by_month = found.setdefault(r["currency"], {})
+        by_month[r["month"]] = by_month.get(r["month"], 0) + shared
+    return found
+
+
+def chart(
+    months: dict[str, dict[str, int]], currency: str, _: Any, shared: dict[str, int] | None = None
+) -> str:
+    """Income, expenses and what was shared among contributors, by month (the last twelve),
+    as an SVG bar chart. Shares are booked as an expense: they are drawn apart from it."""
     pygal = _pygal()
     from pygal.style import Style
 
@@ -97,7 +114,7 @@ def chart(months: dict[str, dict[str, int]], currency: str, _: Any) -> str:
     style = Style(
         background="transparent",
         plot_background="transparent",
-        colors=("#1f6f5c", "#a4471b"),
+        colors=("#1f6f5c", "#a4471b", "#c99a2e"),
         font_family="system-ui, sans-serif",
         label_font_size=12,
         major_label_font_size=12,
@@ -116,11 +133,14 @@ def chart(months: dict[str, dict[str, int]], currency: str, _: Any) -> str:
         min_scale=2,
         disable_xml_declaration=True,
         js=[],
-        title=_("Income and expenses by month ({currency})", currency=currency),
+        title=_("Money in and out by month ({currency})", currency=currency),
     )
     bars.x_labels = shown
+    shared = shared or {}
     bars.add(_("income"), [months[m]["income"] / places for m in shown])
-    bars.add(_("expenses"), [months[m]["expenses"] / places for m in shown])
+    bars.add(_("expenses"), [(months[m]["expenses"] - shared.get(m, 0)) / places for m in shown])
+    if any(shared.get(m) for m in shown):
+        bars.add(_("shared among contributors"), [shared.get(m, 0) / places for m in shown])
     # The page's policy runs scripts from the node only: pygal's inline one (its tooltips'
     # settings) would be refused, so it is left out; the chart reads without it.
     return SCRIPT.sub("", str(bars.render(is_unicode=True)))
@@ -145,7 +165,8 @@ def add_routes(web: Web) -> None:
                 refused = error
         commons = service.commons_show(ref)
         keepers = [t["did"] for t in found["treasurers"]]
-        charts = {c: chart(m, c, _) for c, m in sorted(found["months"].items()) if m}
+        shared = distributed(rounds)
+        charts = {c: chart(m, c, _, shared.get(c)) for c, m in sorted(found["months"].items()) if m}
         return {
             **found,
             "commons": commons,
