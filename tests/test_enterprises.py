@@ -50,6 +50,7 @@ def test_a_pledge_is_owed_for_each_month_over_and_a_payment_counts():
         "free": False,
         "due": 9000,
         "paid": 3000,
+        "worked": 0,
         "behind": 6000,
     }
     assert balance(tours, free, 5000, three_later)["due"] == 15000  # the charter asks more
@@ -58,6 +59,7 @@ def test_a_pledge_is_owed_for_each_month_over_and_a_payment_counts():
         "free": True,
         "due": 0,
         "paid": 0,
+        "worked": 0,
         "behind": 0,
     }
 
@@ -132,6 +134,25 @@ def test_an_enterprise_behind_its_pledge_is_a_signal_on_the_board():
         ("reciprocity", f"enterprise/{scene.dara.did}"),
         ("reciprocity", f"enterprise/{scene.chloe.did}"),
     ]
+
+
+def test_credited_work_counts_toward_the_pledge_at_the_charters_rate():
+    scene = Scene(reciprocity_monthly=1000, reciprocity_per_point=50)
+    scene.act(scene.dara, "enterprise.register", {"name": "Vélo Tours", "legal_form": "company"})
+    work = scene.propose(scene.dara)  # its developer's contribution, accepted: 10 points
+    scene.act(scene.anna, "contribution.accept", {"contribution": work.id, "revision": 0})
+    records = scene.state().records
+    found = [(k, v) for k, v in records.items() if k.startswith("enterprise/")]
+    since = records[f"enterprise/{scene.dara.did}"]["since"]
+    year, month = map(int, since.split("-"))
+    later = f"{year + (month + 1) // 12:04d}-{(month + 1) % 12 + 1:02d}"  # two months on
+    worked = {scene.dara.did: 10}
+    [item] = behind_on_board(found, records["charter"], later, worked)
+    assert item["owed"] == 2 * 1000 - 10 * 50
+    assert (
+        behind_on_board(found, records["charter"], later) != []
+        and balance(found[0][1], [], 1000, later, 2000)["behind"] == 0
+    )  # enough work: nothing owed
 
 
 def test_the_board_page_shows_an_enterprise_behind_and_links_it(tmp_path, monkeypatch):

@@ -48,10 +48,12 @@ class Charter(Body, kw_only=True):
     treasurers: Annotated[list[str], msgspec.Meta(max_length=255)] = []
     expense_threshold: Annotated[int, msgspec.Meta(ge=0, le=10**13)] = 10_000
     # Reciprocity (domain/enterprises.py): the legal forms that use the commons commercially
-    # for free, and what the others are asked each month, in minor units of a currency.
+    # for free, what the others are asked each month, in minor units of a currency, and what
+    # a point of credit their own accepted work earned counts for (0: only money counts).
     reciprocity_free: Annotated[str, msgspec.Meta(max_length=200)] = "cooperative nonprofit"
     reciprocity_monthly: Annotated[int, msgspec.Meta(ge=0, le=10**12)] = 0
     reciprocity_currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "EUR"
+    reciprocity_per_point: Annotated[int, msgspec.Meta(ge=0, le=10**9)] = 0
 
     def __post_init__(self) -> None:
         for did in self.maintainers:
@@ -128,6 +130,7 @@ class SetField(Body, kw_only=True, tag="set", tag_field="op"):
         "reciprocity_free",
         "reciprocity_monthly",
         "reciprocity_currency",
+        "reciprocity_per_point",
     ]
     value: str | int
 

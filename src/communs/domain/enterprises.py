@@ -6,8 +6,9 @@ commercially for free (``reciprocity_free``: legal forms, e.g. non-profits and w
 co-operatives) and what the others are asked (``reciprocity_monthly``, minor units of
 ``reciprocity_currency``). What an enterprise gave is public: its reciprocity payments
 (``ledger.record`` of kind reciprocity naming it, counted here by a derivation) and the
-credit its own accepted work earned. Its balance against its pledge is a read, at a time
-the reader gives (``balance``): nothing here reads a clock.
+credit its own accepted work earned, which counts toward its pledge at the charter's
+``reciprocity_per_point`` (minor units a point; 0: only money counts). Its balance against
+its pledge is a read, at a time the reader gives (``balance``): nothing here reads a clock.
 
 An enterprise behind its pledge is a signal on the task board (``behind_on_board``).
 
@@ -100,30 +101,48 @@ def months_between(since: str, now: str) -> int:
     return max(0, (y2 * 12 + m2) - (y1 * 12 + m1))
 
 
-def balance(record: dict[str, Any], free: list[str], asked: int, now_month: str) -> dict[str, Any]:
+def balance(
+    record: dict[str, Any], free: list[str], asked: int, now_month: str, worked: int = 0
+) -> dict[str, Any]:
     """What an enterprise owes by its pledge (or, pledging less, by what the charter asks)
-    since it registered, what it paid, and whether it is behind; free: it owes nothing."""
+    since it registered, what it paid, what its credited work counts for (``worked``, minor
+    units), and whether it is behind; free: it owes nothing."""
     if record["legal_form"] in free:
-        return {"free": True, "due": 0, "paid": record["paid"], "behind": 0}
+        return {"free": True, "due": 0, "paid": record["paid"], "worked": worked, "behind": 0}
     monthly = max(record["pledge"], asked)
     due = monthly * months_between(record["since"], now_month)
-    behind = max(0, due - record["paid"])
-    return {"free": False, "due": due, "paid": record["paid"], "behind": behind}
+    behind = max(0, due - record["paid"] - worked)
+    return {"free": False, "due": due, "paid": record["paid"], "worked": worked, "behind": behind}
+
+
+def reciprocity_terms(charter: dict[str, Any]) -> tuple[list[str], int, int]:
+    """The charter's free legal forms, the monthly amount asked, and a credit point's worth."""
+    free = str(charter.get("reciprocity_free", DEFAULT_FREE)).split()
+    return (
+        free,
+        int(charter.get("reciprocity_monthly", 0)),
+        int(charter.get("reciprocity_per_point", 0)),
+    )
 
 
 BEHIND_MONTHS_CAP = 4  # months owed that warm the board, 1 each
 
 
 def behind_on_board(
-    found: list[tuple[str, dict[str, Any]]], charter: dict[str, Any], now_month: str
+    found: list[tuple[str, dict[str, Any]]],
+    charter: dict[str, Any],
+    now_month: str,
+    points: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """The board's items for enterprises behind their reciprocity at ``now_month``: each
-    warmer by the months it owes (``domain.tasks.board``'s ``also``)."""
-    free = str(charter.get("reciprocity_free", DEFAULT_FREE)).split()
-    asked = int(charter.get("reciprocity_monthly", 0))
+    warmer by the months it owes (``domain.tasks.board``'s ``also``); ``points``: the credit
+    each enterprise's own work earned, by DID."""
+    free, asked, per_point = reciprocity_terms(charter)
+    points = points or {}
     items = []
     for key, record in found:
-        owed = balance(record, free, asked, now_month)
+        worked = points.get(key.split("/", 1)[1], 0) * per_point
+        owed = balance(record, free, asked, now_month, worked)
         if not owed["behind"]:
             continue
         monthly = max(record["pledge"], asked) or 1

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.credit import credit_key
-from ..domain.enterprises import DEFAULT_FREE, balance
+from ..domain.enterprises import balance, reciprocity_terms
 from .home.folder import Actor
 from .treasury_ops import minor_units
 
@@ -31,14 +31,14 @@ class EnterpriseOps:
             dids = [key.split("/", 1)[1] for key, _ in found]
             credit = home.store.get_records(cid, [credit_key(did) for did in dids])
             charter = home.state(commons).get("charter") or {}
-        free = str(charter.get("reciprocity_free", DEFAULT_FREE)).split()
-        asked = int(charter.get("reciprocity_monthly", 0))
+        free, asked, per_point = reciprocity_terms(charter)
+        points = {did: (credit.get(credit_key(did)) or {}).get("points", 0) for did in dids}
         listed = [
             {
                 "did": did,
                 **record,
-                **balance(record, free, asked, now),
-                "credit": (credit.get(credit_key(did)) or {}).get("points", 0),
+                **balance(record, free, asked, now, points[did] * per_point),
+                "credit": points[did],
             }
             for did, (_, record) in zip(dids, found, strict=True)
         ]
@@ -47,6 +47,7 @@ class EnterpriseOps:
             "enterprises": listed,
             "free": free,
             "asked": asked,
+            "per_point": per_point,
             "currency": charter.get("reciprocity_currency", "EUR"),
             "month": now,
         }

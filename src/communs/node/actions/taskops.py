@@ -13,7 +13,7 @@ from typing import Any
 from ...core.errors import Ambiguous, BadInput, NotFound
 from ...domain import tasks
 from ...domain.contributions import contribution_key
-from ...domain.credit import month_of
+from ...domain.credit import credit_key, month_of
 from ...domain.enterprises import behind_on_board
 from ...domain.refusals import code, fault
 from ..home.folder import Actor, Home
@@ -214,7 +214,10 @@ class TaskOps:
             known = names(home, cid)
             finished = list(store.scan_records(cid, "task/", ("validated",), newest=FINISHED))
             enterprises = list(store.scan_records(cid, "enterprise/"))
-        behind = behind_on_board(enterprises, records["charter"] or {}, month_of(now))
+            dids = [key.split("/", 1)[1] for key, _ in enterprises]
+            credit = store.get_records(cid, [credit_key(did) for did in dids])
+        points = {did: (credit.get(credit_key(did)) or {}).get("points", 0) for did in dids}
+        behind = behind_on_board(enterprises, records["charter"] or {}, month_of(now), points)
         items = tasks.board(records, now, behind)
         for item in items:
             target = item["target"]
