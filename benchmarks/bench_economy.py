@@ -8,9 +8,11 @@ expenses filed, approved, paid). Measures, on the server (in process), the credi
 person's credit, the treasury page and their JSON twins, against the smallest JSON endpoint
 (GET /api/node) of the same run. Goal: p95 <= 150 ms each.
 
-The fold's cost: the same events ingested into a second home with the economy's derivations
-switched off (credit is derived, never signed) is the anchor. Goal: the rate with credit
->= 0.9 of the anchor's.
+The fold's cost, in events per second into a new home: the workload with its economy
+events (treasury entries on top, credit derived all along) against the anchor, the same
+workload without them as the ingest benchmark folds it. Goal: >= 0.9 of the anchor's rate.
+Also shown, without a goal: what deriving credit costs (the same events with the economy's
+derivations switched off; credit is derived, never signed).
 """
 
 import argparse
@@ -126,12 +128,18 @@ def main() -> int:
     print(f"generated {len(raws):,} events in {time.perf_counter() - started:.1f} s", flush=True)
     with tempfile.TemporaryDirectory() as root:
         # Each twice, in turns (the best of each): a run warms the caches for the next.
-        anchor_rate = rate = 0.0
+        anchor_rate = rate = underived = 0.0
         for turn in range(2):
-            without = ingest_rate(Path(root) / f"anchor{turn}", raws, derive=False)
-            anchor_rate = max(anchor_rate, without)
+            plain = ingest_rate(Path(root) / f"anchor{turn}", work.raws, derive=True)
+            anchor_rate = max(anchor_rate, plain)
             rate = max(rate, ingest_rate(Path(root) / f"home{turn}", raws, derive=True))
-        print(f"ingest: {rate:,.0f} events/s with credit, {anchor_rate:,.0f} without", flush=True)
+            underived = max(underived, ingest_rate(Path(root) / f"bare{turn}", raws, derive=False))
+        print(
+            f"ingest: {rate:,.0f} events/s with the economy's events, {anchor_rate:,.0f} "
+            f"for the workload alone; {underived:,.0f} with credit not derived "
+            f"(deriving it costs {1 - rate / underived:.0%})",
+            flush=True,
+        )
         service = Service(Home(Path(root) / "home1"))
         try:
             commons = work.genesis_id.hex()
@@ -165,7 +173,7 @@ def main() -> int:
         rows.append((name, f"p95 {slowest:.0f} ms", f"<= {GOAL_MS:.0f} ms", slowest <= GOAL_MS))
     ratio = rate / anchor_rate
     goal = f">= {GOAL_RATIO}"
-    rows.append(("ingest with credit / without", f"{ratio:.2f}", goal, ratio >= GOAL_RATIO))
+    rows.append(("ingest with economy / workload", f"{ratio:.2f}", goal, ratio >= GOAL_RATIO))
     return print_summary("the economy", rows)
 
 

@@ -75,6 +75,15 @@ class Confirmed(Signed):
     )
 
 
+class Settle(Signed):
+    date: str = Field(description="YYYY-MM-DD: when the transfers were made")
+    reference: str = ""
+
+
+class Pledge(Signed):
+    pledge: str = Field(description='each month, as written, e.g. "30"')
+
+
 class PayoutBody(Signed):
     person: str = Field(description="a name or a DID; or commons: and a commons' name or id")
     amount: str
@@ -143,6 +152,16 @@ def add_treasury_routes(app: FastAPI, service: Service, writes: list[Any]) -> No
     @app.post("/api/commons/{ref}/distributions/{round}/waive", dependencies=W)
     def distribution_waive(ref: str, round: str, body: Waiver) -> dict[str, Any]:
         return s.distribution_waive(body.actor(), ref, round, body.to)
+
+    @app.post("/api/commons/{ref}/distributions/{round}/settle", dependencies=W)
+    def distribution_settle(ref: str, round: str, body: Settle) -> dict[str, Any]:
+        """Record every share of an approved round still owed as paid (a treasurer)."""
+        return s.distribution_settle(body.actor(), ref, round, body.date, body.reference)
+
+    @app.post("/api/commons/{ref}/enterprises/pledge", dependencies=W)
+    def enterprise_pledge(ref: str, body: Pledge) -> dict[str, Any]:
+        """Change the asking enterprise's monthly pledge."""
+        return s.enterprise_pledge(body.actor(), ref, body.pledge)
 
     @app.post("/api/commons/{ref}/payouts", dependencies=W)
     def ledger_payout(ref: str, body: PayoutBody) -> dict[str, Any]:

@@ -396,6 +396,8 @@ CREATED = {
     "waiver": N_("share waived"),
     "gift": N_("share given to a commons"),
     "enterprise": N_("enterprise registered"),
+    "pledge": N_("pledge changed"),
+    "payment": N_("reciprocity payment recorded"),
     "fork": N_("fork created"),
     "contribution": N_("contribution created"),
     "revision": N_("revision created"),

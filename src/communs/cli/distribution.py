@@ -155,3 +155,27 @@ def waive(ctx: Context, commons: str, round: str, to: str | None, as_json: bool)
     Example: communs distribution waive guide 3fa2 --to songs"""
     made = ctx.service.distribution_waive(ctx.actor, commons, round, to)
     created(as_json, made["id"], "waiver")
+
+
+@distribution_group.command("settle")
+@commons_argument
+@click.argument("round")
+@click.option("--date", default=None, help="When the transfers were made (default: today).")
+@click.option("--reference", default="", help="The bank's reference of the transfers.")
+@json_option
+@pass_ctx
+def settle(
+    ctx: Context, commons: str, round: str, date: str | None, reference: str, as_json: bool
+) -> None:
+    """Record every share of an approved ROUND still owed as paid (a treasurer, once the
+    transfers are made; `communs personal payees` says where to send them).
+    Example: communs distribution settle guide 3fa2 --reference "VIR 0412"
+    """
+    from .treasury import today
+
+    made = ctx.service.distribution_settle(ctx.actor, commons, round, date or today(), reference)
+    if as_json:
+        return emit_json(made)
+    for payout in made["paid"]:
+        click.echo(f"{shown(payout['amount'], made['currency'])}  {payout['payee'][:32]}")
+    click.echo(said("Shares paid out: {n}", n=len(made["paid"])))

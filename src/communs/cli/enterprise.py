@@ -46,6 +46,48 @@ def register(
     created(as_json, made["id"], "enterprise")
 
 
+@enterprise_group.command("pledge")
+@commons_argument
+@click.argument("amount")
+@json_option
+@pass_ctx
+def pledge(ctx: Context, commons: str, amount: str, as_json: bool) -> None:
+    """Change the monthly pledge of the enterprise acting (--as) to AMOUNT, as written.
+    Example: communs --as velo enterprise pledge guide 45"""
+    made = ctx.service.enterprise_pledge(ctx.actor, commons, amount)
+    created(as_json, made["id"], "pledge")
+
+
+@enterprise_group.command("pay")
+@commons_argument
+@click.argument("enterprise")
+@click.option("--amount", required=True, help="As written: 30, 12.50.")
+@click.option("--currency", default="EUR", show_default=True)
+@click.option("--date", default=None, help="When it was received (default: today).")
+@click.option("--reference", default="", help="The bank's reference.")
+@json_option
+@pass_ctx
+def pay(
+    ctx: Context,
+    commons: str,
+    enterprise: str,
+    amount: str,
+    currency: str,
+    date: str | None,
+    reference: str,
+    as_json: bool,
+) -> None:
+    """Record a reciprocity payment from ENTERPRISE (its name) to COMMONS (a treasurer).
+    Example: communs enterprise pay guide "Vélo Tours" --amount 30"""
+    from .treasury import today
+
+    made = ctx.service.ledger_record(
+        ctx.actor, commons, "reciprocity", amount, currency, date or today(), enterprise,
+        reference, enterprise,
+    )  # fmt: skip
+    created(as_json, made["id"], "payment")
+
+
 @enterprise_group.command("list")
 @commons_argument
 @click.option("--month", default=None, metavar="YYYY-MM", help="The balance at that month.")

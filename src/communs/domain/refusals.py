@@ -110,6 +110,7 @@ VERBS = {
     "expense.pay": N_("pay"),
     "expense.reject": N_("reject"),
     "distribution.waive": N_("waive a share of"),
+    "distribution.settle": N_("pay out the shares of"),
     "proposal.close": N_("close"),
     "proposal.commit": N_("vote on"),
     "proposal.object": N_("object to"),

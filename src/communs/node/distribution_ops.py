@@ -8,11 +8,12 @@ from typing import Any
 
 import msgspec
 
-from ..core.errors import BadInput
+from ..core.errors import BadInput, Refused
 from ..domain.credit import credit_key, everyone
-from ..domain.distribution import COMMONS_PAYEE, paid_key
+from ..domain.distribution import COMMONS_PAYEE, ROUND_STATE, commons_payee, paid_key, round_key
 from ..domain.policies import POLICIES, Policy, split
 from ..domain.refusals import code, fault
+from ..domain.treasury import balance_key, payable
 from .actions.taskops import record_id
 from .home.folder import Actor
 from .reads import queries
@@ -157,6 +158,48 @@ class DistributionOps:
                     raise fault(BadInput, GIVEN_TO_ITSELF)
             event = self.home.emit(self._me(actor), commons, "distribution.waive", body)
         return {"id": event.hex()}
+
+    def distribution_settle(
+        self, actor: Actor, ref: str, round: str, date: str, reference: str = ""
+    ) -> dict[str, Any]:
+        """Record every share of an approved round as paid (a treasurer, once the transfers
+        are made): each person still owed their share — or the commons it was given to —
+        is paid out what remains of it; waived shares and shares paid already are left."""
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            rid = record_id(home, commons, "distribution/", round, "distribution")
+            state = home.state(commons)
+            record = state.get(round_key(rid))
+            if record["state"] != "approved":
+                state_now = record["state"]
+                raise fault(Refused, ROUND_STATE, action="distribution.settle", state=state_now)
+            currency, given = record["currency"], record.get("given") or {}
+            due: dict[str, int] = {}
+            for did, share in sorted(record["shares"].items()):
+                if did in given:
+                    payee = commons_payee(given[did])
+                elif did in record["waived"]:
+                    continue
+                else:
+                    payee = did
+                due[payee] = due.get(payee, 0) + share
+            me = self._me(actor)
+            paid = []
+            for payee, share in due.items():
+                owed = -(state.get(balance_key(currency, payable(payee))) or 0)
+                amount = min(share, owed)
+                if amount <= 0:
+                    continue
+                if payee.startswith(COMMONS_PAYEE):
+                    body: dict[str, Any] = {"commons": bytes.fromhex(payee[len(COMMONS_PAYEE) :])}
+                else:
+                    body = {"person": payee}
+                body |= {"amount": amount, "currency": currency, "date": date,
+                         "reference": reference}  # fmt: skip
+                event = home.emit(me, commons, "ledger.payout", body)
+                paid.append({"payee": payee, "amount": amount, "id": event.hex()})
+        return {"round": rid.hex(), "currency": currency, "paid": paid}
 
     def ledger_payout(
         self,

@@ -5,10 +5,18 @@ are behind, and an enterprise registered."""
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core.errors import NotFound
 from ..domain.credit import credit_key
-from ..domain.enterprises import balance, reciprocity_terms
+from ..domain.enterprises import balance, enterprise_key, reciprocity_terms
+from ..domain.refusals import code, fault
 from .home.folder import Actor
 from .treasury_ops import minor_units
+
+NOT_AN_ENTERPRISE = code(
+    "not_an_enterprise",
+    "this identity has not registered as an enterprise of this commons: "
+    "communs enterprise register COMMONS --name NAME --legal-form FORM",
+)
 
 
 class EnterpriseOps:
@@ -72,3 +80,15 @@ class EnterpriseOps:
             body = {"name": name, "builds": builds, "legal_form": legal_form, "pledge": amount}
             event = self.home.emit(self._me(actor), commons, "enterprise.register", body)
         return {"id": event.hex()}
+
+    def enterprise_pledge(self, actor: Actor, ref: str, pledge: str | int) -> dict[str, Any]:
+        """Change the acting enterprise's monthly pledge (registered again, as itself)."""
+        with self.lock:
+            commons = self._commons(ref)
+            me = self._me(actor).did
+            record = self.home.state(commons).get(enterprise_key(me))
+        if record is None:
+            raise fault(NotFound, NOT_AN_ENTERPRISE)
+        return self.enterprise_register(
+            actor, ref, record["name"], record["legal_form"], record["builds"], pledge
+        )

@@ -154,6 +154,15 @@ class HttpEconomyOps:
         }
         return self._post(f"/api/commons/{ref}/payouts", body, actor)
 
+    def distribution_settle(
+        self, actor: Actor, ref: str, round: str, date: str, reference: str = ""
+    ) -> dict[str, Any]:
+        body = {"date": date, "reference": reference}
+        return self._post(f"/api/commons/{ref}/distributions/{round}/settle", body, actor)
+
+    def enterprise_pledge(self, actor: Actor, ref: str, pledge: str | int) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/enterprises/pledge", {"pledge": str(pledge)}, actor)
+
     # enterprises
     def enterprises(self, ref: str, month: str | None = None) -> dict[str, Any]:
         return self._get(f"/api/commons/{ref}/enterprises", month=month)

@@ -194,9 +194,14 @@ class TreasuryOps:
                 "source": source,
                 "reference": reference,
             }
-            if enterprise:
-                known = queries.names(self.home, self.home.cid(commons))
-                body["enterprise"] = person_named(
+            if enterprise:  # the enterprise's own name, or the name of who acts for it
+                cid = self.home.cid(commons)
+                named = {
+                    record["name"].casefold(): key.split("/", 1)[1]
+                    for key, record in self.home.store.scan_records(cid, "enterprise/")
+                }
+                known = queries.names(self.home, cid)
+                body["enterprise"] = named.get(enterprise.strip().casefold()) or person_named(
                     enterprise, known, lambda n: account_did(self.home, n)
                 )
             event = self.home.emit(self._me(actor), commons, "ledger.record", body)

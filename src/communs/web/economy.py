@@ -5,6 +5,7 @@ by a treasurer, its lines matched, the ones they tick recorded."""
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -92,6 +93,16 @@ def add_routes(web: Web) -> None:
             service.distribution_waive, actor, ref, request.path_params["rid"], to
         )
         return web.done(request, made, f"/c/{quote(ref)}/treasury#distributions")
+
+    @web.route("/c/{ref}/distributions/{rid}/settle", methods=("POST",))
+    async def settle(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        form = await web.form(request)
+        actor = web.actor(request)
+        today = datetime.now(UTC).strftime("%Y-%m-%d")
+        rid, reference = request.path_params["rid"], text_of(form, "reference")
+        made = await web.call(service.distribution_settle, actor, ref, rid, today, reference)
+        return web.done(request, made, f"/c/{quote(ref)}/treasury#round-{made['round']}")
 
     @web.route("/c/{ref}/treasury/statement", methods=("POST",))
     async def statement(request: Request) -> Response:
