@@ -17,7 +17,7 @@ from .base import (
     said,
     table,
 )
-from .treasury import shown
+from .treasury import money_options, shown
 
 FORMS = ("company", "cooperative", "nonprofit", "sole_trader", "public", "other")
 
@@ -61,10 +61,7 @@ def pledge(ctx: Context, commons: str, amount: str, as_json: bool) -> None:
 @enterprise_group.command("pay")
 @commons_argument
 @click.argument("enterprise")
-@click.option("--amount", required=True, help="As written: 30, 12.50.")
-@click.option("--currency", default="EUR", show_default=True)
-@click.option("--date", default=None, help="When it was received (default: today).")
-@click.option("--reference", default="", help="The bank's reference.")
+@money_options("As written: 30, 12.50.", "When it was received (default: today).")
 @json_option
 @pass_ctx
 def pay(

@@ -4,8 +4,10 @@ Treasurers (the charter names them; none named: the maintainers) record income a
 and pay expenses; anyone files an expense with its receipt. Amounts are written as people
 write them (50, 12.50) with their currency; the journal keeps whole minor units."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -63,6 +65,24 @@ def label(account: str, names: dict[str, str | None]) -> str:
 
 def _date_option(help: str) -> click.Option:
     return click.option("--date", default=None, metavar="YYYY-MM-DD", help=help)
+
+
+def money_options(amount_help: str, date_help: str) -> Callable[..., Any]:
+    """--amount, --currency, the date and the bank's --reference of a payment."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(
+            (
+                click.option("--amount", required=True, help=amount_help),
+                click.option("--currency", default="EUR", show_default=True),
+                _date_option(date_help),
+                click.option("--reference", default="", help="The bank's reference."),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 @click.group("ledger", cls=CommunsGroup)
@@ -173,10 +193,9 @@ def record(
 @ledger_group.command("payout")
 @commons_argument
 @click.argument("person")
-@click.option("--amount", required=True, help="As written: 40, 12.50 (at most what is owed).")
-@click.option("--currency", default="EUR", show_default=True)
-@_date_option("When it was paid (default: today).")
-@click.option("--reference", default="", help="The bank's reference.")
+@money_options(
+    "As written: 40, 12.50 (at most what is owed).", "When it was paid (default: today)."
+)
 @json_option
 @pass_ctx
 def payout(
