@@ -2,7 +2,9 @@
 pledge changed and its reciprocity recorded: from the browser, the command line and the
 service, each refused to the wrong person with its code."""
 
+import html as htmllib
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -121,3 +123,19 @@ def test_the_service_says_who_is_no_enterprise(node):
     with pytest.raises(NotFound) as caught:
         node.service.enterprise_pledge(Actor("bao"), node.commons, "10")
     assert caught.value.code == "not_an_enterprise"
+
+
+def test_a_persons_credit_page_says_what_it_paid_back(node):
+    s = node.service
+    s.distribution_waive(Actor("anna"), node.commons, node.round)
+    bao = s.credit_of(node.commons, "bao")
+    assert bao["money"] == {"EUR": {"shared": 2000, "owed": 2000}}
+    [share] = bao["shares"]
+    assert (share["title"], share["amount"], share["state"]) == ("First round", 2000, "approved")
+    assert s.credit_of(node.commons, "anna")["shares"][0]["state"] == "waived"
+    s.distribution_settle(Actor("anna"), node.commons, node.round, "2026-12-04")
+    page = node.browser().get(f"/c/{node.commons}/credit/bao")
+    shown = re.sub(r"\s+", " ", htmllib.unescape(page.text))
+    assert "What credit paid back" in shown
+    assert "Shares of rounds: €20.00 · owed by the treasury now: €0.00" in shown
+    assert "First round" in shown and "decided" in shown

@@ -10,8 +10,10 @@ from typing import Any
 from ..core.errors import BadInput
 from ..domain.contributions import contribution_key
 from ..domain.credit import credit_key, entry_key, size_key
+from ..domain.distribution import paid_key
 from ..domain.refusals import code, fault
 from ..domain.tasks import task_key
+from ..domain.treasury import balance_key, payable
 from .home.folder import Actor
 from .reads import queries
 from .reads.mentions import account_did, person_named
@@ -19,6 +21,36 @@ from .reads.mentions import account_did, person_named
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 NOT_A_MONTH = code("not_a_month", "'{month}' is not a month: write it as YYYY-MM, e.g. 2026-03")
 SHOWN_ENTRIES = 200  # a person's latest reasons shown at once
+
+
+ROUNDS_SHOWN = 20  # the latest rounds a person's page looks for their shares in
+
+
+def _money_of(store: Any, cid: int, did: str) -> dict[str, Any]:
+    """What credit brought a person: their shares of the latest rounds, and by currency what
+    rounds gave them in all and what the treasury owes them now (shares and expenses)."""
+    rounds = list(store.scan_records(cid, "distribution/", newest=ROUNDS_SHOWN))
+    shares = []
+    for key, r in rounds:
+        share = r["shares"].get(did)
+        if share:
+            given = (r.get("given") or {}).get(did)
+            fate = "given" if given else "waived" if did in r["waived"] else r["state"]
+            shares.append({"round": key.split("/", 1)[1], "title": r["title"], "amount": share,
+                           "currency": r["currency"], "month": r["month"], "state": fate,
+                           "given_to": given.hex() if given else None})  # fmt: skip
+    currencies = sorted({r["currency"] for _, r in rounds})
+    keys = [k for c in currencies for k in (paid_key(c, did), balance_key(c, payable(did)))]
+    found = store.get_records(cid, keys)
+    totals = {
+        c: {
+            "shared": found.get(paid_key(c, did)) or 0,
+            "owed": -(found.get(balance_key(c, payable(did))) or 0),
+        }
+        for c in currencies
+    }
+    shares.sort(key=lambda s: s["month"], reverse=True)
+    return {"shares": shares, "money": {c: t for c, t in totals.items() if any(t.values())}}
 
 
 class CreditOps:
@@ -87,6 +119,7 @@ class CreditOps:
             # the work: a contribution, or a task (a review credit may be either)
             wanted = [k(e["ref"]) for e in shown for k in (contribution_key, task_key)]
             records = home.store.get_records(cid, wanted)
+            money = _money_of(home.store, cid, did)
         entries = []
         for entry in shown:
             work = records.get(contribution_key(entry["ref"]))
@@ -101,6 +134,7 @@ class CreditOps:
             "count": (total or {}).get("entries", 0),
             "entries": entries,
             "more": max(0, len(found) - len(shown)),
+            **money,
         }
 
     def contribution_credit(self, ref: str, contribution: str) -> dict[str, Any]:

@@ -19,6 +19,8 @@ KINDS = {"contribution": N_("accepted contribution"), "task": N_("validated task
          "review": N_("review that led to a decision")}  # fmt: skip
 WEIGHT_FIELDS = {kind: f"credit_{kind}" for kind in WORK}
 STATUSES = {"earned": N_("earned"), "reverted": N_("reverted"), "reopened": N_("reopened")}
+SHARE_STATES = {"proposed": N_("proposed, to decide"), "approved": N_("decided"),
+                "waived": N_("waived"), "given": N_("given to a commons")}  # fmt: skip
 
 
 def add_routes(web: Web) -> None:
@@ -41,7 +43,13 @@ def add_routes(web: Web) -> None:
 
     def person_data(ref: str, person: str) -> dict[str, Any]:
         found = service.credit_of(ref, person)
-        return {**found, "commons": service.commons_show(ref), "kinds": KINDS, "statuses": STATUSES}
+        return {
+            **found,
+            "commons": service.commons_show(ref),
+            "kinds": KINDS,
+            "statuses": STATUSES,
+            "share_states": SHARE_STATES,
+        }
 
     @web.route("/c/{ref}/credit/{person}")
     async def person_credit(request: Request) -> Response:
