@@ -110,6 +110,24 @@ def timed(client: TestClient, url: str, runs: int) -> list[float]:
     return times
 
 
+def statement_times(service: Service, commons: str, runs: int) -> list[float]:
+    """A 200-line bank statement read and matched against the whole treasury (what a
+    treasurer's import does past its authorization): a scan of the journal and expenses."""
+    from communs.node import statements
+
+    rows = ["Date;Libellé;Montant;Référence"]
+    rows += [f"0{1 + i % 9}/12/2026;VIR {i};{'-' if i % 2 else ''}{i % 90 + 1},50;S-{i}"
+             for i in range(200)]  # fmt: skip
+    data = "\n".join(rows).encode()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        lines = statements.read(data, "csv")
+        statements.match(lines, service._expected(bytes.fromhex(commons)))
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def p95(times: list[float]) -> float:
     return sorted(times)[max(0, int(len(times) * 0.95) - 1)]
 
@@ -156,6 +174,7 @@ def main() -> int:
                 "treasury JSON": f"/api/commons/{commons}/treasury",
             }
             results = {name: timed(client, url, args.runs) for name, url in pages.items()}
+            results["bank statement matched"] = statement_times(service, commons, args.runs)
         finally:
             service.close()
     print(f"\n== server time, {len(raws):,} events, {args.runs} runs each ==")

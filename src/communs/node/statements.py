@@ -237,13 +237,14 @@ def _amount(text: str, currency: str, line: int) -> int:
 # -- matching -------------------------------------------------------------------------------
 
 
-def _mentions(text: str, names: list[str]) -> bool:
+def words(text: str) -> frozenset[str]:
+    """The words of a text as bank lines and names are compared: lower case, no accents."""
+    return frozenset(w for w in re.split(r"\W+", _folded(text)) if w)
+
+
+def _mentions(said: frozenset[str], names: list[frozenset[str]]) -> bool:
     """Whether the bank's words name someone: every word of one of their names is there."""
-    words = set(re.split(r"\W+", _folded(text)))
-    return any(
-        name and all(word in words for word in re.split(r"\W+", _folded(name)) if word)
-        for name in names
-    )
+    return any(name and name <= said for name in names)
 
 
 def _days(one: str, other: str) -> int:
@@ -260,25 +261,26 @@ def match(lines: list[Line], treasury: dict[str, Any]) -> list[dict[str, Any]]:
     currency, by, title), ``owed`` ({payee: {currency: minor}}), ``names`` ({payee: [names
     they are known by]}), ``enterprises`` ([{did, name}])."""
     references = {(e["currency"], e.get("reference")) for e in treasury["entries"]}
-    entries = list(enumerate(treasury["entries"]))
+    # entries recorded by hand (no bank reference), by direction, currency and amount
+    by_hand: dict[tuple[bool, str, int], list[tuple[int, dict[str, Any]]]] = {}
+    for i, e in enumerate(treasury["entries"]):
+        incoming = e["kind"] in INCOME_KINDS
+        if not e.get("reference") and (incoming or e["kind"] in OUTGOING_KINDS):
+            by_hand.setdefault((incoming, e["currency"], size(e)), []).append((i, e))
     expenses = list(treasury["expenses"])
     owed = {p: dict(amounts) for p, amounts in treasury["owed"].items()}
+    named = {p: [words(n) for n in names] for p, names in treasury["names"].items()}
     taken: set[int] = set()  # entries recorded by hand already taken for a line
     proposed = []
     for line in lines:
-        text = f"{line.name} {line.memo}"
+        text = words(f"{line.name} {line.memo}")
         found: dict[str, Any] = {"line": asdict(line), "status": "unknown"}
-        kinds = INCOME_KINDS if line.amount > 0 else OUTGOING_KINDS
+        candidates = by_hand.get((line.amount > 0, line.currency, abs(line.amount)), ())
         near = next(
             (
                 i
-                for i, e in entries
-                if i not in taken
-                and e["kind"] in kinds
-                and not e.get("reference")
-                and e["currency"] == line.currency
-                and size(e) == abs(line.amount)
-                and _days(e["date"], line.date) <= NEAR_DAYS
+                for i, e in candidates
+                if i not in taken and _days(e["date"], line.date) <= NEAR_DAYS
             ),
             None,
         )
@@ -290,7 +292,7 @@ def match(lines: list[Line], treasury: dict[str, Any]) -> list[dict[str, Any]]:
         elif line.amount > 0:
             found.update(status="proposed", action=_income_action(line, treasury, text))
         elif line.amount < 0:
-            action = _outgoing(line, expenses, owed, treasury["names"], text)
+            action = _outgoing(line, expenses, owed, named, text)
             if action:
                 found.update(status="proposed", action=action)
         proposed.append(found)
@@ -306,7 +308,7 @@ def size(entry: dict[str, Any]) -> int:
     return sum(amount for _, amount in entry["postings"] if amount > 0)
 
 
-def _income_action(line: Line, treasury: dict[str, Any], text: str) -> dict[str, Any]:
+def _income_action(line: Line, treasury: dict[str, Any], text: frozenset[str]) -> dict[str, Any]:
     action = {
         "action": "record",
         "kind": "donation",
@@ -317,7 +319,7 @@ def _income_action(line: Line, treasury: dict[str, Any], text: str) -> dict[str,
         "reference": line.reference,
     }
     for enterprise in treasury["enterprises"]:
-        if _mentions(text, [enterprise["name"]]):
+        if _mentions(text, [words(enterprise["name"])]):
             action.update(kind="reciprocity", enterprise=enterprise["did"])
             action["source"] = enterprise["name"]
             break
@@ -328,8 +330,8 @@ def _outgoing(
     line: Line,
     expenses: list[dict[str, Any]],
     owed: dict[str, dict[str, int]],
-    names: dict[str, list[str]],
-    text: str,
+    names: dict[str, list[frozenset[str]]],
+    text: frozenset[str],
 ) -> dict[str, Any] | None:
     """An approved expense of this amount (its filer named, or the only one), else someone
     owed at least this much whom the line names (or the only one owed exactly this)."""
