@@ -202,6 +202,11 @@ def test_an_objection_to_a_lazy_consensus_decision_shows_until_withdrawn(node):
     acted(node, anna, rule, "close")
     charter = text(anna.get(node.at("/charter")))
     assert "passes unless an objection stands" in charter
+    # the economy's terms are the charter's too, said as people read them
+    facts = dict(re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]*)</dd>", charter))
+    assert facts["The most one treasurer approves alone"] == "€100.00"
+    assert facts["Credit of a validated task (points)"] == "5"
+    assert facts["Treasurers"] == "the maintainers"
 
     pid = open_proposal(node, anna, title="Paint the hut green", closes_in="0")
     page = text(bao.get(node.proposal(pid)))

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..domain import governance
+from ..domain.enterprises import FORM_WORDS as LEGAL_FORMS
 from ..domain.lines import say
 from ..i18n import N_
 from ..node import queries
@@ -23,7 +24,15 @@ CHARTER_FIELDS = {
     "claim_hours": N_("A claim on a task lasts (hours)"),
     "half_life_hours": N_("Signals cool by half in (hours)"),
     "validators": N_("Who validates tasks"),
+    "credit_contribution": N_("Credit of an accepted contribution (points, times its size)"),
+    "credit_task": N_("Credit of a validated task (points)"),
+    "credit_review": N_("Credit of a review that led to a decision (points)"),
+    "expense_threshold": N_("The most one treasurer approves alone"),
+    "reciprocity_free": N_("Who builds on it commercially for free"),
+    "reciprocity_monthly": N_("What the others are asked each month"),
+    "reciprocity_per_point": N_("What a point of an enterprise's own credit counts for"),
 }
+MONEY_FIELDS = ("expense_threshold", "reciprocity_monthly", "reciprocity_per_point")
 
 
 def around_title(line: dict[str, Any], _: Any) -> list[str] | None:
@@ -71,12 +80,16 @@ def add_routes(web: Web) -> None:
         fields = [
             {"field": f, "label": _(text), "value": charter.get(f)}
             for f, text in CHARTER_FIELDS.items()
+            if charter.get(f) is not None
         ]
         history.reverse()  # newest first, as the activity page
         return {
             "commons": commons,
             "charter": queries.hexed(charter),
             "fields": fields,
+            "money_fields": MONEY_FIELDS,
+            "forms": LEGAL_FORMS,
+            "treasurers": [queries.person(d, names) for d in charter.get("treasurers") or []],
             "maintainers": [queries.person(d, names) for d in charter["maintainers"]],
             "created_by_name": names.get(charter.get("created_by") or ""),
             "origin_name": commons.get("forked_from_name"),
