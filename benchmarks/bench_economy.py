@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bench_web import p95, timed  # noqa: E402  (one way of timing pages)
 from workload import EPOCH, generate, heads_of  # noqa: E402
 
 from communs.api.app import create_app  # noqa: E402
@@ -99,17 +100,6 @@ def ingest_rate(home_dir: Path, raws: list[bytes], *, derive: bool) -> float:
         DERIVED.update(kept)
 
 
-def timed(client: TestClient, url: str, runs: int) -> list[float]:
-    client.get(url)  # warm-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code, response.text[:300])
-    return times
-
-
 def statement_times(service: Service, commons: str, runs: int) -> list[float]:
     """A 200-line bank statement read and matched against the whole treasury (what a
     treasurer's import does past its authorization): a scan of the journal and expenses."""
@@ -126,10 +116,6 @@ def statement_times(service: Service, commons: str, runs: int) -> list[float]:
         statements.match(lines, service._expected(bytes.fromhex(commons)))
         times.append((time.perf_counter() - started) * 1000)
     return times
-
-
-def p95(times: list[float]) -> float:
-    return sorted(times)[max(0, int(len(times) * 0.95) - 1)]
 
 
 def main() -> int:

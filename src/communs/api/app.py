@@ -33,6 +33,7 @@ from .bodies import Signed
 from .credit import add_credit_routes
 from .files import add_file_routes, spool
 from .guard import Guard
+from .library import add_library_routes
 from .peers import add_peer_routes
 from .personal import add_personal_routes
 from .sync import add_sync_routes
@@ -211,6 +212,7 @@ def create_app(
     add_credit_routes(app, service, W)
     add_treasury_routes(app, service, W)
     add_personal_routes(app, service, W)
+    add_library_routes(app, service, W)
     add_thread_routes(app, service, W)
 
     def owner(authorization: str | None) -> bool:

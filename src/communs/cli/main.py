@@ -44,6 +44,7 @@ LAZY = {
     "expense": ".treasury:expense_group",
     "follow": ".peers:follow",
     "ledger": ".treasury:ledger_group",
+    "library": ".library:library_group",
     "peer": ".peers:peer_group",
     "personal": ".personal:personal_group",
     "proposal": ".governance:proposal_group",

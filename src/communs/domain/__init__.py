@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (registers the event types)
     distribution,
     enterprises,
     governance,
+    library,
     profiles,
     tasks,
     threads,

@@ -18,8 +18,11 @@ from .lines import Line, Words, word
 from .refusals import code, plural_code
 from .schema import Body, Id, Text, Title, check_did, to_builtins
 
-KINDS = ("software", "text", "design", "media", "places", "data", "equipment", "other")
-Kind = Literal["software", "text", "design", "media", "places", "data", "equipment", "other"]
+KINDS = (
+    "software", "text", "design", "media", "places", "data", "equipment", "library", "other"
+)  # fmt: skip
+Kind = Literal["software", "text", "design", "media", "places", "data", "equipment", "library",
+               "other"]  # fmt: skip
 Mode = Literal["review", "publish"]
 MODES = {"review": "review-first", "publish": "publish-first"}
 

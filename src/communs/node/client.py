@@ -16,10 +16,11 @@ import httpx
 from .home.folder import Actor
 from .http import RemoteFile, raise_for, transport
 from .remote_economy import HttpEconomyOps
+from .remote_library import HttpLibraryOps
 from .remote_tasks import HttpTaskOps
 
 
-class HttpService(HttpTaskOps, HttpEconomyOps):
+class HttpService(HttpTaskOps, HttpEconomyOps, HttpLibraryOps):
     def __init__(
         self,
         url: str,

@@ -30,6 +30,7 @@ from .home.folder import Actor, Home
 from .home.refusing import not_an_id
 from .home.shared import Shared
 from .inbox_ops import InboxOps
+from .library_ops import LibraryOps
 from .page_queries import PageQueries
 from .peers.probe import probe_peer
 from .personal_ops import PersonalOps
@@ -83,6 +84,7 @@ class Service(
     EnterpriseOps,
     PersonalOps,
     StatementOps,
+    LibraryOps,
     PageQueries,
     Running,
 ):

@@ -30,6 +30,7 @@ from . import (
     files,
     health,
     invite,
+    library,
     node,
     notifications,
     pages,
@@ -47,7 +48,7 @@ def create_web_app(service: Service, *, hub: bool = False) -> ASGIApp:
     # invite before proposals: its routes are more specific than {action}.
     modules = (
         pages, start, notifications, feeds, compare, contributions, files, board, people,
-        credit, treasury, economy, personal, invite, proposals, charter, health, node,
+        credit, treasury, economy, personal, library, invite, proposals, charter, health, node,
     )  # fmt: skip
     for module in modules:
         module.add_routes(web)

@@ -34,7 +34,7 @@ CHARTER_FIELDS = (
 )  # fmt: skip
 COMMONS_KINDS = (
     N_("text"), N_("software"), N_("design"), N_("media"), N_("places"), N_("data"),
-    N_("equipment"), N_("other"),
+    N_("equipment"), N_("library"), N_("other"),
 )  # fmt: skip
 VERDICTS = (N_("approve"), N_("request changes"), N_("comment"))
 LATENCY = (
@@ -65,6 +65,9 @@ EVENT_TYPES = {
     "distribution.propose": N_("distributions proposed"),
     "distribution.waive": N_("shares waived"),
     "enterprise.register": N_("enterprises registered"),
+    "library.item": N_("items added to the catalogue"),
+    "library.edit": N_("items edited"),
+    "library.status": N_("items' status changed"),
     "expense.acknowledge": N_("payments acknowledged"),
     "expense.approve": N_("expenses approved"),
     "expense.attach": N_("receipts attached"),

@@ -34,6 +34,10 @@ NOT_FOUND = {
         "no distribution round '{ref}' in commons {commons}: 'communs distribution list "
         "COMMONS' shows them",
     ),
+    "item": code(
+        "item_not_found",
+        "no item '{ref}' in the catalogue of {commons}: 'communs library list COMMONS' shows them",
+    ),
     "expense": code(
         "expense_not_found",
         "no expense '{ref}' in commons {commons}: 'communs expense list COMMONS' shows them",
@@ -45,6 +49,7 @@ NOT_FOUND = {
 }
 SEVERAL = {
     "task": code("task_prefix_shared", "'{ref}' matches several tasks; give more characters"),
+    "item": code("item_prefix_shared", "'{ref}' matches several items; give more characters"),
     "expense": code(
         "expense_prefix_shared", "'{ref}' matches several expenses; give more characters"
     ),

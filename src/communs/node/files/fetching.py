@@ -69,6 +69,7 @@ class FileRef(NamedTuple):
 
 
 RECEIPT_PATH = "receipt"  # how a commons names the file of an expense's receipt
+PHOTO_PATH = "photo"  # and the photo of an item of its catalogue
 
 
 def files_named(store: Any, cid: int) -> dict[bytes, FileRef]:
@@ -87,6 +88,11 @@ def files_named(store: Any, cid: int) -> dict[bytes, FileRef]:
     for _, record in store.scan_records(cid, "expense/"):
         if isinstance(record.get("receipt"), bytes):
             files.setdefault(record["receipt"], FileRef(0, None, RECEIPT_PATH))
+    # The photos of a library's items (see domain/library).
+    for _, record in store.scan_records(cid, "item/"):
+        for photo in record.get("photos") or ():
+            if isinstance(photo, bytes):
+                files.setdefault(photo, FileRef(0, None, PHOTO_PATH))
     # Detached texts (messages, names) until they are erased: see domain/content.
     for key, record in store.scan_records(cid, "content/"):
         if not record["erased"]:

@@ -9,8 +9,9 @@ from ..home.folder import Home
 
 
 class References:
-    """Blobs a commons refers to (artifacts, their history, contributions, receipts), with a
-    media type and a path for each: made by one scan of the records, kept while the heads stay."""
+    """Blobs a commons refers to (artifacts, their history, contributions, receipts, photos of
+    items), with a media type and a path for each: made by one scan of the records, kept while
+    the heads stay."""
 
     def __init__(self, home: Home, size: int = 16):
         self.home = home
@@ -68,4 +69,7 @@ class References:
             note(entry.get("after"), path)
         for _, record in store.scan_records(cid, "expense/"):
             note(record.get("receipt"), "receipt")
+        for _, record in store.scan_records(cid, "item/"):  # a library's photos
+            for photo in record.get("photos") or ():
+                note(photo, "photo")
         return index
