@@ -193,6 +193,9 @@ def build_demo(home: Home) -> dict[str, Any]:
     _board_and_discussion(home, people, guide, map_)
     _media(home, chloe, dara, songs)
     _treasury(home, people, guide)
+    from .demo_library import build_library
+
+    build_library(home, people)
     return summary(home)
 
 
