@@ -78,7 +78,7 @@ class TreasuryOps:
 
     def treasury(self, ref: str) -> dict[str, Any]:
         """The balances of a commons by currency and account, its latest journal entries
-        (newest first), its latest expenses, and who keeps it."""
+        (by date, newest first), its latest expenses, and who keeps it."""
         with self.lock:
             home = self.home
             commons = self._commons(ref)
@@ -107,6 +107,8 @@ class TreasuryOps:
                 months.setdefault(currency, {})[month] = value
         listed.sort(key=lambda e: -e["time"])
         journal = [{"key": key, **queries.hexed(value)} for key, value in entries]
+        # the latest entries recorded, read by their dates (an entry may be recorded late)
+        journal.sort(key=lambda e: (e["date"], e["key"]), reverse=True)
         for entry in journal:
             entry["by_name"] = known.get(entry["by"])
         for expense in listed:
