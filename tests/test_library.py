@@ -171,3 +171,50 @@ def test_a_big_catalogue_is_shown_a_page_at_a_time(library):
     assert first.count('class="catalogue-item"') == 60 and "Outil 60" in first
     assert second.count('class="catalogue-item"') == 1 and "Outil 0<" in second
     assert f'href="/c/{library.commons}/library?page=2"' in first
+
+
+def amend(s: Service, change: dict) -> None:
+    """anna changes the charter herself (a maintainer, threshold 1)."""
+    from communs.node.actions.commons import change_charter
+
+    with s.lock:
+        commons = next(iter(s.home.store.find_commons("")))
+        change_charter(s.home, s._me(Actor("anna")), commons, change)
+
+
+def test_members_join_by_the_agreement_and_only_stewards_see_their_contact(library):
+    s, anna, bao = library.service, Actor("anna"), Actor("bao")
+    change = {"op": "set", "field": "member_agreement", "value": "Bring it back clean."}
+    amend(s, change)
+    s.library_join(bao, library.commons)
+    s.personal_set(bao, library.commons, {"phone": "+33 6 12 34 56 78", "iban": ""})
+    public = s.library_members(None, library.commons)["members"]
+    assert [(m["name"], m["agreed"], m["contact"]) for m in public] == [("bao", True, {})]
+    assert s.library_members(bao, library.commons)["members"][0]["contact"] == {}
+    steward = s.library_members(anna, library.commons)
+    assert steward["steward"] and steward["members"][0]["contact"] == {"phone": "+33 6 12 34 56 78"}
+    assert [r["name"] for r in s.personal(bao, library.commons)["reads"]] == ["anna"]
+    amend(s, {**change, "value": "Bring it back clean and dry."})
+    assert s.library_members(None, library.commons)["members"][0]["agreed"] is False
+    s.library_join(bao, library.commons)  # signed again: the same member since the first day
+    again = s.library_members(None, library.commons)["members"][0]
+    assert again["agreed"] and again["since"] == public[0]["since"]
+
+
+def test_joining_from_the_browser_and_the_command_line(library, tmp_path):
+    bao = visitor(library.app, "bao")
+    page = f"/c/{library.commons}/library"
+    joined = bao.post(f"{page}/join", data={"csrf": csrf(bao, page)})
+    assert joined.status_code == 303
+    shown = htmllib.unescape(bao.get(page).text)
+    assert "You are a member since" in shown and "1 member" in shown
+    listing = bao.get(f"{page}/members")
+    assert listing.status_code == 200 and "bao" in listing.text
+    assert listing.headers["cache-control"] == "no-store"
+    library.service.close()
+    run = CliRunner()
+    home = ["--home", str(tmp_path / "home")]
+    made = run.invoke(cli, [*home, "--as", "anna", "library", "join", "Outils du quartier"])
+    assert made.exit_code == 0 and "You are a member" in made.output, made.output
+    listed = run.invoke(cli, [*home, "--as", "anna", "library", "members", "Outils du quartier"])
+    assert "anna" in listed.output and "bao" in listed.output

@@ -59,6 +59,21 @@ def add_library_routes(app: FastAPI, service: Service, writes: list[Any]) -> Non
         """Change the fields given; the others stay."""
         return s.item_edit(body.actor(), ref, item, **body.fields())
 
+    @app.get("/api/commons/{ref}/members")
+    def members(ref: str) -> dict[str, Any]:
+        """The library's members by name (their contact details: ``members/read``)."""
+        return s.library_members(None, ref)
+
+    @app.post("/api/commons/{ref}/members/read", dependencies=W)
+    def members_read(ref: str, body: Signed) -> dict[str, Any]:
+        """The members, with their contact details when the asker is a steward (noted)."""
+        return s.library_members(body.actor(), ref)
+
+    @app.post("/api/commons/{ref}/members", dependencies=W)
+    def join(ref: str, body: Signed) -> dict[str, Any]:
+        """Join the library, agreeing to its member agreement as it stands."""
+        return s.library_join(body.actor(), ref)
+
     @app.post("/api/commons/{ref}/items/{item}/status", dependencies=W)
     def item_status(ref: str, item: str, body: StatusBody) -> dict[str, Any]:
         return s.item_status(body.actor(), ref, item, body.status, body.note)

@@ -185,3 +185,45 @@ def status(ctx: Context, commons: str, item: str, status: str, note: str, as_jso
         return emit_json(made)
     click.echo(made["item"])
     return None
+
+
+@library_group.command("join")
+@commons_argument
+@click.option("--yes", is_flag=True, help="Agree without being shown the agreement.")
+@json_option
+@pass_ctx
+def join(ctx: Context, commons: str, yes: bool, as_json: bool) -> None:
+    """Join the library COMMONS, agreeing to its member agreement (shown first)."""
+    agreement = (ctx.service.charter(commons).get("member_agreement") or "").strip()
+    if agreement and not yes and not as_json:
+        click.echo(agreement + "\n")
+        click.confirm(said("Do you agree to it?"), abort=True)
+    made = ctx.service.library_join(ctx.actor, commons)
+    if as_json:
+        return emit_json(made)
+    click.echo(said("You are a member of this library."))
+    return None
+
+
+@library_group.command("members")
+@commons_argument
+@json_option
+@pass_ctx
+def members(ctx: Context, commons: str, as_json: bool) -> None:
+    """The members of the library COMMONS; a steward also sees their contact details (kept on
+    this node only; each member sees that a steward looked)."""
+    found = ctx.service.library_members(ctx.actor, commons)
+    if as_json:
+        return emit_json(found)
+    from .base import moment
+
+    rows = [
+        [
+            m["name"] or m["did"][:24],
+            moment(m["since"], "%Y-%m-%d"),
+            "" if m["agreed"] else said("to sign again"),
+            " · ".join(v for v in m["contact"].values()),
+        ]
+        for m in found["members"]
+    ]
+    table(rows, [said("MEMBER"), said("SINCE"), said("AGREEMENT"), said("CONTACT")])

@@ -57,6 +57,8 @@ class Charter(Body, kw_only=True):
     reciprocity_monthly: Annotated[int, msgspec.Meta(ge=0, le=10**12)] = 0
     reciprocity_currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "EUR"
     reciprocity_per_point: Annotated[int, msgspec.Meta(ge=0, le=10**9)] = 0
+    # A lending library (domain/library.py): the agreement a member signs before borrowing.
+    member_agreement: Text = ""
 
     def __post_init__(self) -> None:
         for did in self.maintainers:
@@ -134,6 +136,7 @@ class SetField(Body, kw_only=True, tag="set", tag_field="op"):
         "reciprocity_monthly",
         "reciprocity_currency",
         "reciprocity_per_point",
+        "member_agreement",
     ]
     value: str | int
 

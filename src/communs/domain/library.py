@@ -7,16 +7,23 @@ and safety notes a steward reads at check-out, where it is kept — and its stat
 in maintenance, missing, retired). The stewards are the commons' maintainers: they add items,
 edit them and change their status; everything is public, as the rest of the log.
 
-Records: ``item/<id>`` (the fields, ``status``, ``by``, ``time``, ``order``).
+Members join by agreeing to the library's member agreement (the charter's
+``member_agreement``, amendable by its rule): the event names the text's hash, so an agreement
+amended since the person read it is not taken as signed. Their contact data never enters the
+log: it lives in the node's private store (``store/personal.py``), for the stewards to see.
+
+Records: ``item/<id>`` (the fields, ``status``, ``by``, ``time``, ``order``);
+``member/<did>`` (``since``, ``agreed``: the agreement's hash, ``agreed_at``, ``order``).
 """
 
+from hashlib import sha256
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from ..core.events import Event
 from ..i18n import N_
-from .charter import require_maintainer, sequence
+from .charter import charter_of, require_maintainer, sequence
 from .fold import Ineffective, View, Writes, event_type
 from .lines import Line, Words
 from .refusals import code
@@ -132,3 +139,42 @@ def set_status(view: View, event: Event) -> Writes:
         raise Ineffective(SAME_STATUS, status=body.status)
     changed = {**record, "status": body.status, "status_note": body.note, "time": event.time}
     return {item_key(body.item): changed}
+
+
+class Join(Body, kw_only=True):
+    agreement: Id  # the SHA-256 of the member agreement the person read and agreed to
+
+
+AGREEMENT_CHANGED = code(
+    "agreement_changed",
+    "the member agreement changed since it was read: read it again, then agree to it",
+)
+
+
+def member_key(did: str) -> str:
+    return "member/" + did
+
+
+def agreement_hash(charter: dict[str, Any]) -> bytes:
+    """What a member signs: the hash of the charter's member agreement as it stands."""
+    return sha256(str(charter.get("member_agreement") or "").encode()).digest()
+
+
+def _joined(body: Join, words: Words) -> Line:
+    return Line(N_("{who} joined the library"))
+
+
+@event_type("library.join", Join, summary=_joined)
+def join(view: View, event: Event) -> Writes:
+    """Anyone joins by agreeing to the agreement as it stands (again after it changed: the
+    membership keeps its first day)."""
+    if event.body.agreement != agreement_hash(charter_of(view)):
+        raise Ineffective(AGREEMENT_CHANGED)
+    known = view.get(member_key(event.author)) or {}
+    record = {
+        "since": known.get("since") or event.time,
+        "agreed": event.body.agreement,
+        "agreed_at": event.time,
+        "order": known.get("order") or sequence(view, event),
+    }
+    return {member_key(event.author): record}

@@ -6,13 +6,15 @@ photos are files added to this node (their hashes)."""
 from typing import Any
 
 from ..core.errors import BadInput
-from ..domain.library import FIELDS, item_key
+from ..domain.library import FIELDS, agreement_hash, item_key
 from ..domain.refusals import code, fault
+from ..domain.treasury import treasurers
 from .actions.taskops import record_id
 from .home.folder import Actor
 from .reads import queries
 from .treasury_ops import minor_units
 
+CONTACT = ("legal_name", "phone", "email", "address")  # what stewards see of a member
 NO_SUCH_ITEM_FIELD = code("no_item_field", "an item has no field '{field}': one of {fields}")
 MONEY = ("value", "deposit")
 
@@ -22,6 +24,7 @@ class LibraryOps:
 
     home: Any
     lock: Any
+    local: Any
     _commons: Any
     _me: Any
 
@@ -110,3 +113,51 @@ class LibraryOps:
             body = {"item": iid, "status": status, "note": note}
             event = self.home.emit(self._me(actor), commons, "library.status", body)
         return {"id": event.hex(), "item": iid.hex()}
+
+    def library_join(self, actor: Actor, ref: str) -> dict[str, Any]:
+        """Join the library, agreeing to its member agreement as it stands now."""
+        with self.lock:
+            commons = self._commons(ref)
+            signed = agreement_hash(self.home.state(commons).get("charter") or {})
+            event = self.home.emit(self._me(actor), commons, "library.join", {"agreement": signed})
+        return {"id": event.hex()}
+
+    def library_members(self, actor: Actor | None, ref: str) -> dict[str, Any]:
+        """The members, by name, since when and whether they agreed to the agreement as it
+        stands; with ``contact`` — their details from this node's private store, each read
+        noted for them — when ``actor`` is a steward (who keeps the personal data)."""
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            cid = home.cid(commons)
+            state = home.state(commons)
+            current = agreement_hash(state.get("charter") or {})
+            stewards = treasurers(state)  # the keepers of personal data (none named: maintainers)
+            found = list(home.store.scan_records(cid, "member/"))
+            known = queries.names(home, cid)
+        me = self._me(actor).did if actor is not None else None
+        people = [key.split("/", 1)[1] for key, _ in found]
+        held: dict[str, Any] = {}
+        if me is not None and me in stewards:
+            held = self.local.personal_get(commons, people)
+            for person in held.keys() - {me}:
+                self.local.personal_read(commons, person, me)
+        members = [
+            {
+                "did": did,
+                "name": known.get(did),
+                "since": record["since"],
+                "agreed": record["agreed"] == current,
+                "contact": {
+                    k: v for k, v in (held.get(did) or {}).get("fields", {}).items() if k in CONTACT
+                },
+            }
+            for did, (_, record) in zip(people, found, strict=True)
+        ]
+        members.sort(key=lambda m: (m["name"] or m["did"]).casefold())
+        return {
+            "commons": commons.hex(),
+            "members": members,
+            "steward": me is not None and me in stewards,
+            "yours": next((m for m in members if m["did"] == me), None),
+        }

@@ -29,6 +29,18 @@ class HttpLibraryOps:
         body = {"status": status, "note": note}
         return self._post(f"/api/commons/{ref}/items/{item}/status", body, actor)
 
+    def library_join(self, actor: Actor, ref: str) -> dict[str, Any]:
+        return self._post(f"/api/commons/{ref}/members", {}, actor)
+
+    def library_members(self, actor: Actor | None, ref: str) -> dict[str, Any]:
+        return _members(self, actor, ref)
+
+
+def _members(service: Any, actor: Actor | None, ref: str) -> dict[str, Any]:
+    if actor is None:
+        return service._get(f"/api/commons/{ref}/members")
+    return service._post(f"/api/commons/{ref}/members/read", {}, actor)
+
 
 def _sent(fields: dict[str, Any]) -> dict[str, Any]:
     """Amounts as written travel as text, as the API takes them."""

@@ -240,6 +240,12 @@ class Service(
         guide = next(c["id"] for c in made["commons"] if c["name"] == "Aber valley trail guide")
         details = {"legal_name": "Chloé Le Gall", "iban": "FR7630006000011234567890189"}
         self.personal_set(Actor("chloe"), guide, details)
+        library = next(
+            c["id"] for c in made["commons"] if c["name"] == "Neighbourhood tool library"
+        )
+        self.personal_set(
+            Actor("bao"), library, {"legal_name": "Bao Tran", "phone": "+33 6 12 34 56 78"}
+        )
         statement = self.home.path / "bank-statement.csv"  # for a treasurer to read in
         statement.write_text(DEMO_STATEMENT, encoding="utf-8")
         return {**made, "statement": str(statement)}

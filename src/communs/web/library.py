@@ -27,6 +27,7 @@ def add_routes(web: Web) -> None:
     def catalogue_data(ref: str, me: str | None, category: str | None, page: int) -> dict[str, Any]:
         commons = service.commons_show(ref)
         found = service.items(ref)  # one scan: the counts by category, then the page
+        members = service.library_members(None, ref)["members"]
         counts: dict[str, int] = {}
         for item in found["items"]:
             counts[item["category"]] = counts.get(item["category"], 0) + 1
@@ -46,6 +47,9 @@ def add_routes(web: Web) -> None:
             "conditions": CONDITIONS,
             "risks": RISKS,
             "is_steward": me is not None and me in {m["did"] for m in commons["maintainers"]},
+            "membership": next((m for m in members if m["did"] == me), None),
+            "member_count": len(members),
+            "agreement": service.charter(ref).get("member_agreement") or "",
         }
 
     @web.route("/c/{ref}/library")
@@ -56,6 +60,26 @@ def add_routes(web: Web) -> None:
         ref, me = request.path_params["ref"], me_of(request)
         data = await web.call(catalogue_data, ref, me, category, page)
         return web.page(request, "library.html", data)
+
+    def members_data(ref: str, actor: Any) -> dict[str, Any]:
+        found = service.library_members(actor, ref)
+        return {**found, "commons": service.commons_show(ref)}
+
+    @web.route("/c/{ref}/library/members")  # before an item's page: "members" is no item
+    async def members(request: Request) -> Response:
+        session = web.session(request)
+        actor = web.actor(request) if session and session.identity else None
+        data = await web.call(members_data, request.path_params["ref"], actor)
+        page = web.page(request, "members.html", data)
+        page.headers["Cache-Control"] = "no-store"  # a steward's view holds contact details
+        return page
+
+    @web.route("/c/{ref}/library/join", methods=("POST",))
+    async def join(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        await web.form(request)
+        made = await web.call(service.library_join, web.actor(request), ref)
+        return web.done(request, made, f"/c/{quote(ref)}/library")
 
     def item_data(ref: str, iid: str, me: str | None) -> dict[str, Any]:
         commons = service.commons_show(ref)

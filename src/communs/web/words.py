@@ -68,6 +68,7 @@ EVENT_TYPES = {
     "library.item": N_("items added to the catalogue"),
     "library.edit": N_("items edited"),
     "library.status": N_("items' status changed"),
+    "library.join": N_("members joined"),
     "expense.acknowledge": N_("payments acknowledged"),
     "expense.approve": N_("expenses approved"),
     "expense.attach": N_("receipts attached"),

@@ -1,15 +1,19 @@
 """The demo's lending library: a neighbourhood's tool library, its catalogue drawn here (each
 item's photo a simple picture of its own colour and shape, so the demo needs no download),
-kept by anna and dara; one item in maintenance, one missing."""
+kept by anna and dara; one item in maintenance, one missing; bao and chloe its members."""
 
 import io
 from typing import Any
 
 from PIL import Image, ImageDraw
 
+from ...domain.library import agreement_hash
 from ..home.folder import Home
-from .commons import create_commons
+from .commons import change_charter, create_commons
 
+AGREEMENT = """Bring back what you borrow clean, on time, and as you found it.
+Tell a steward at once if something breaks: repairing is the library's work, not a fault.
+Use the safety gear the notes ask for."""
 ITEMS = (  # title, category, brand, value, deposit, days, risk, colour, care
     ("Cordless drill", "tools", "Bosch", 12000, 2000, 3, "training", (200, 80, 40),
      "Wear the goggles. Charge the battery before returning it."),
@@ -69,4 +73,9 @@ def build_library(home: Home, people: dict[str, Any]) -> bytes:
               {"item": made[1], "status": "maintenance", "note": "Blade to sharpen."})  # fmt: skip
     lost = {"item": made[10], "status": "missing", "note": "Not back since the fête."}
     home.emit(anna, library, "library.status", lost)
+    change_charter(home, anna, library, {"op": "set", "field": "member_agreement",
+                                         "value": AGREEMENT})  # fmt: skip
+    signed = {"agreement": agreement_hash({"member_agreement": AGREEMENT})}
+    for name in ("bao", "chloe"):
+        home.emit(people[name], library, "library.join", signed)
     return library
