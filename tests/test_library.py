@@ -199,6 +199,11 @@ def test_members_join_by_the_agreement_and_only_stewards_see_their_contact(libra
     s.library_join(bao, library.commons)  # signed again: the same member since the first day
     again = s.library_members(None, library.commons)["members"][0]
     assert again["agreed"] and again["since"] == public[0]["since"]
+    bao_did = again["did"]
+    assert s.library_membership(library.commons, bao_did) == {
+        "count": 1, "yours": {"since": again["since"], "agreed": True},
+    }  # fmt: skip
+    assert s.library_membership(library.commons, None) == {"count": 1, "yours": None}
 
 
 def test_joining_from_the_browser_and_the_command_line(library, tmp_path):

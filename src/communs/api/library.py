@@ -64,6 +64,11 @@ def add_library_routes(app: FastAPI, service: Service, writes: list[Any]) -> Non
         """The library's members by name (their contact details: ``members/read``)."""
         return s.library_members(None, ref)
 
+    @app.get("/api/commons/{ref}/members/count")
+    def membership(ref: str, person: str | None = None) -> dict[str, Any]:
+        """How many members, and whether ``person`` (a DID) is one, since when."""
+        return s.library_membership(ref, person)
+
     @app.post("/api/commons/{ref}/members/read", dependencies=W)
     def members_read(ref: str, body: Signed) -> dict[str, Any]:
         """The members, with their contact details when the asker is a steward (noted)."""

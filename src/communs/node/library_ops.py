@@ -6,7 +6,7 @@ photos are files added to this node (their hashes)."""
 from typing import Any
 
 from ..core.errors import BadInput
-from ..domain.library import FIELDS, agreement_hash, item_key
+from ..domain.library import FIELDS, agreement_hash, item_key, member_key
 from ..domain.refusals import code, fault
 from ..domain.treasury import treasurers
 from .actions.taskops import record_id
@@ -161,3 +161,19 @@ class LibraryOps:
             "steward": me is not None and me in stewards,
             "yours": next((m for m in members if m["did"] == me), None),
         }
+
+    def library_membership(self, ref: str, person: str | None) -> dict[str, Any]:
+        """How many members the library has, and ``person``'s membership (None: not one):
+        one count and one read, whatever the number of members."""
+        with self.lock:
+            home = self.home
+            commons = self._commons(ref)
+            cid = home.cid(commons)
+            count = home.store.count_records(cid, "member/")
+            state = home.state(commons)
+            record = state.get(member_key(person)) if person else None
+            current = agreement_hash(state.get("charter") or {})
+        mine = None
+        if record is not None:
+            mine = {"since": record["since"], "agreed": record["agreed"] == current}
+        return {"count": count, "yours": mine}

@@ -35,6 +35,9 @@ class HttpLibraryOps:
     def library_members(self, actor: Actor | None, ref: str) -> dict[str, Any]:
         return _members(self, actor, ref)
 
+    def library_membership(self, ref: str, person: str | None) -> dict[str, Any]:
+        return self._get(f"/api/commons/{ref}/members/count", person=person)
+
 
 def _members(service: Any, actor: Actor | None, ref: str) -> dict[str, Any]:
     if actor is None:

@@ -27,7 +27,7 @@ def add_routes(web: Web) -> None:
     def catalogue_data(ref: str, me: str | None, category: str | None, page: int) -> dict[str, Any]:
         commons = service.commons_show(ref)
         found = service.items(ref)  # one scan: the counts by category, then the page
-        members = service.library_members(None, ref)["members"]
+        membership = service.library_membership(ref, me)
         counts: dict[str, int] = {}
         for item in found["items"]:
             counts[item["category"]] = counts.get(item["category"], 0) + 1
@@ -47,8 +47,8 @@ def add_routes(web: Web) -> None:
             "conditions": CONDITIONS,
             "risks": RISKS,
             "is_steward": me is not None and me in {m["did"] for m in commons["maintainers"]},
-            "membership": next((m for m in members if m["did"] == me), None),
-            "member_count": len(members),
+            "membership": membership["yours"],
+            "member_count": membership["count"],
             "agreement": service.charter(ref).get("member_agreement") or "",
         }
 
