@@ -81,7 +81,7 @@ class ItemStatus(Body, kw_only=True):
 
 FIELDS = tuple(Item.__struct_fields__)
 UNKNOWN_ITEM = code("unknown_item", "no item {item} is in this library's catalogue")
-SAME_STATUS = code("same_status", "this item is {status:word} already")
+SAME_STATUS = code("same_status", "this item is {status:word} already: choose another status")
 
 
 def item_key(iid: bytes) -> str:

@@ -15,9 +15,10 @@ from schwifty.exceptions import SchwiftyException
 from ..core.errors import BadInput, Refused
 from ..domain.distribution import COMMONS_PAYEE
 from ..domain.refusals import code, fault
-from ..domain.treasury import PAYABLE, treasurers
+from ..domain.treasury import treasurers
 from .home.folder import Actor
 from .reads import queries
+from .treasury_ops import owed_by_payee
 
 FIELDS = ("legal_name", "iban", "bic", "address", "email", "phone")
 LONGEST = {"legal_name": 200, "address": 500, "email": 254, "phone": 30, "iban": 42, "bic": 11}
@@ -135,12 +136,7 @@ class PersonalOps:
         with self.lock:
             cid = self.home.cid(commons)
             known = queries.names(self.home, cid)
-            balances = list(self.home.store.scan_records(cid, "balance/"))
-        owed: dict[str, dict[str, int]] = {}
-        for key, value in balances:
-            _, currency, account = key.split("/", 2)
-            if account.startswith(PAYABLE) and value < 0:
-                owed.setdefault(account[len(PAYABLE) :], {})[currency] = -value
+            owed = owed_by_payee(self.home.store, cid)
         people = [p for p in owed if not p.startswith(COMMONS_PAYEE)]
         held = self.local.personal_get(commons, people)
         for person in held.keys() - {me}:

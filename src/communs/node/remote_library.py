@@ -33,16 +33,12 @@ class HttpLibraryOps:
         return self._post(f"/api/commons/{ref}/members", {}, actor)
 
     def library_members(self, actor: Actor | None, ref: str) -> dict[str, Any]:
-        return _members(self, actor, ref)
+        if actor is None:  # anyone: the members by name
+            return self._get(f"/api/commons/{ref}/members")
+        return self._post(f"/api/commons/{ref}/members/read", {}, actor)
 
     def library_membership(self, ref: str, person: str | None) -> dict[str, Any]:
         return self._get(f"/api/commons/{ref}/members/count", person=person)
-
-
-def _members(service: Any, actor: Actor | None, ref: str) -> dict[str, Any]:
-    if actor is None:
-        return service._get(f"/api/commons/{ref}/members")
-    return service._post(f"/api/commons/{ref}/members/read", {}, actor)
 
 
 def _sent(fields: dict[str, Any]) -> dict[str, Any]:

@@ -61,17 +61,6 @@ FILES_UNSEEN = plural_code(
 )
 
 
-# The guide's bank, as a French bank exports it: the waymarks' paint and dara's share paid,
-# the company's reciprocity and a donation in, and a fee nothing expected.
-DEMO_STATEMENT = """Date opération;Libellé;Montant;Référence
-03/12/2026;VIR CHLOE LE GALL PEINTURE;-42,50;B-102
-04/12/2026;VELO TOURS SARL;30,00;B-103
-04/12/2026;FRAIS BANCAIRES;-3,20;B-104
-04/12/2026;VIR DARA PART AUTOMNE;-50,00;B-105
-05/12/2026;ASSOCIATION DES RANDONNEURS;120,00;B-106
-"""
-
-
 class Service(
     FileOps,
     TaskOps,
@@ -232,23 +221,10 @@ class Service(
         from .actions.demo import build_demo
 
         with self.lock:
-            made = build_demo(self.home)
+            made = build_demo(self.home, self.local)
         for commons in made["commons"]:
             self.local.follow(bytes.fromhex(commons["id"]))
-        # chloe, owed for the waymarks' paint, told the guide's treasurers where to pay her:
-        # kept on this node only (``personal_ops``), as a person's details always are
-        guide = next(c["id"] for c in made["commons"] if c["name"] == "Aber valley trail guide")
-        details = {"legal_name": "Chloé Le Gall", "iban": "FR7630006000011234567890189"}
-        self.personal_set(Actor("chloe"), guide, details)
-        library = next(
-            c["id"] for c in made["commons"] if c["name"] == "Neighbourhood tool library"
-        )
-        self.personal_set(
-            Actor("bao"), library, {"legal_name": "Bao Tran", "phone": "+33 6 12 34 56 78"}
-        )
-        statement = self.home.path / "bank-statement.csv"  # for a treasurer to read in
-        statement.write_text(DEMO_STATEMENT, encoding="utf-8")
-        return {**made, "statement": str(statement)}
+        return made
 
     # -- contributions ---------------------------------------------------------------------
 

@@ -8,11 +8,11 @@ from typing import Any
 from ..core.errors import BadInput, CommunsError, Refused
 from ..domain.distribution import COMMONS_PAYEE
 from ..domain.refusals import code, fault
-from ..domain.treasury import NOT_TREASURER, PAYABLE, digits, treasurers
+from ..domain.treasury import NOT_TREASURER, digits, treasurers
 from . import statements
 from .home.folder import Actor
 from .reads import queries
-from .treasury_ops import payee_name
+from .treasury_ops import owed_by_payee, payee_name
 
 ACTIONS = ("pay", "payout", "record")
 UNKNOWN_ACTION = code(
@@ -58,11 +58,7 @@ class StatementOps:
                 for key, v in home.store.scan_records(cid, "expense/")
                 if v["state"] == "approved"
             ]
-            owed: dict[str, dict[str, int]] = {}
-            for key, value in home.store.scan_records(cid, "balance/"):
-                _, currency, account = key.split("/", 2)
-                if account.startswith(PAYABLE) and value < 0:
-                    owed.setdefault(account[len(PAYABLE) :], {})[currency] = -value
+            owed = owed_by_payee(home.store, cid)
             known = queries.names(home, cid)
             enterprises = [
                 {"did": key.split("/", 1)[1], "name": v["name"]}
@@ -82,7 +78,7 @@ class StatementOps:
             "expenses": expenses,
             "owed": owed,
             "names": names,
-            "shown": {**{did: n for did, n in known.items()}, **shown},
+            "shown": {**known, **shown},
             "enterprises": enterprises,
         }
 
@@ -118,11 +114,9 @@ class StatementOps:
         why and leaves the others done."""
         commons = self._commons(ref)
         self._treasurer(actor, commons)
-        recorded = {
-            (e["currency"], e.get("reference"))
-            for e in self._expected(commons)["entries"]
-            if e.get("reference")
-        }
+        with self.lock:
+            journal = self.home.store.scan_records(self.home.cid(commons), "journal/")
+            recorded = {(e["currency"], e["reference"]) for _, e in journal if e.get("reference")}
         results = []
         for action in actions:
             try:

@@ -56,6 +56,17 @@ def minor_units(amount: str | int, currency: str) -> int:
     return int(scaled)
 
 
+def owed_by_payee(store: Any, cid: int) -> dict[str, dict[str, int]]:
+    """Everyone the treasury owes (people, and commons given shares), by currency: one scan
+    of the balances."""
+    owed: dict[str, dict[str, int]] = {}
+    for key, value in store.scan_records(cid, "balance/"):
+        _, currency, account = key.split("/", 2)
+        if account.startswith(PAYABLE) and value < 0:
+            owed.setdefault(account[len(PAYABLE) :], {})[currency] = -value
+    return owed
+
+
 def payee_name(home: Any, known: dict[str, str], payee: str) -> str | None:
     """Who the treasury owes, by name: a person's, or a commons' (a share given to it) when
     this node holds it."""

@@ -43,7 +43,21 @@ Listen for the curlew on the mudflats at low tide.
 """
 
 
-def build_demo(home: Home) -> dict[str, Any]:
+# The guide's bank, as a French bank exports it: the waymarks' paint and dara's share paid,
+# the company's reciprocity and a donation in, and a fee nothing expected.
+STATEMENT = """Date opération;Libellé;Montant;Référence
+03/12/2026;VIR CHLOE LE GALL PEINTURE;-42,50;B-102
+04/12/2026;VELO TOURS SARL;30,00;B-103
+04/12/2026;FRAIS BANCAIRES;-3,20;B-104
+04/12/2026;VIR DARA PART AUTOMNE;-50,00;B-105
+05/12/2026;ASSOCIATION DES RANDONNEURS;120,00;B-106
+"""
+STATEMENT_FILE = "bank-statement.csv"  # in the home, for a treasurer to read in
+
+
+def build_demo(home: Home, local: Any = None) -> dict[str, Any]:
+    """The demo, once (later: what is there); ``local``: the node's private store, where
+    people's details go (``store/personal``; none: they are left out)."""
     if home.store.commons_rows():
         return summary(home)
     people = {name: home.keyring.create(name) for name in PEOPLE}
@@ -195,7 +209,15 @@ def build_demo(home: Home) -> dict[str, Any]:
     _treasury(home, people, guide)
     from .demo_library import build_library
 
-    build_library(home, people)
+    library = build_library(home, people)
+    # Details people gave, kept on this node only, as a person's details always are: chloe's
+    # bank account (the guide owes her for the paint), bao's phone for the library.
+    if local is not None:
+        chloe = {"legal_name": "Chloé Le Gall", "iban": "FR76 3000 6000 0112 3456 7890 189"}
+        local.personal_set(guide, people["chloe"].did, chloe)
+        bao = {"legal_name": "Bao Tran", "phone": "+33 6 12 34 56 78"}
+        local.personal_set(library, people["bao"].did, bao)
+    (home.path / STATEMENT_FILE).write_text(STATEMENT, encoding="utf-8")
     return summary(home)
 
 
@@ -499,8 +521,10 @@ def summary(home: Home) -> dict[str, Any]:
         commons.append(
             {"id": row["id"], "name": row["name"], "summary": text, "contributions": states}
         )
+    statement = home.path / STATEMENT_FILE
     return {
         "home": str(home.path),
         "identities": {k.name: k.did for k in home.keyring.list()},
         "commons": commons,
+        "statement": str(statement) if statement.exists() else None,
     }
